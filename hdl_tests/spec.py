@@ -1,0 +1,67 @@
+"""What the co-simulation harness needs to know about one hardware block.
+
+A block is registered by a module in :mod:`hdl_tests.blocks` that defines
+``SPEC = BlockSpec(...)``. The spec ties the three parts of the co-design
+contract together: how to build the Amaranth twin from a parameter dict,
+how to build the model twin from the same dict, how to draw random
+parameters and random stimulus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from amaranth.lib import wiring
+
+
+class Twin(Protocol):
+    """Cycle interface of a model twin as the harness drives it.
+
+    ``step(inputs)`` returns every output port's value *during* the current
+    cycle (given the register state and this cycle's inputs), then applies
+    the rising clock edge. ``reset()`` applies the synchronous reset.
+    """
+
+    def step(self, inputs: dict[str, int]) -> dict[str, int]: ...
+
+    def reset(self) -> None: ...
+
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    """How to build, model and stimulate one block.
+
+    Attributes
+    ----------
+    name : str
+        Block name, used on the command line and as the Verilog top name
+        ``sc_<name>``.
+    build : params -> wiring.Component
+        Construct the Amaranth twin.
+    twin : params -> Twin
+        Construct the cycle model twin (wrapping the vectorised sc_model code).
+    random_params : Generator -> params
+        Draw one random, valid parameter set.
+    stimulus : (params, Generator, n_cycles) -> {port: int64 array (n_cycles,)}
+        Random values for every input port on every cycle.
+    default_params : params
+        The parameter set used by ``sc-hw generate`` without ``--param``.
+    """
+
+    name: str
+    build: Callable[[Params], wiring.Component]
+    twin: Callable[[Params], Twin]
+    random_params: Callable[[np.random.Generator], Params]
+    stimulus: Callable[[Params, np.random.Generator, int], dict[str, np.ndarray]]
+    default_params: Params = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def toplevel(self) -> str:
+        return f"sc_{self.name}"

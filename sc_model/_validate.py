@@ -1,0 +1,75 @@
+"""Parameter checks shared by the model and the hardware twins.
+
+Every public function and component validates its parameters with these
+helpers so that a bad value is refused with a message that names the
+parameter, shows the value and says what is allowed.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def check_int(name: str, value: object, lo: int | None = None, hi: int | None = None) -> int:
+    """Return ``value`` as ``int`` if it is an integer in ``[lo, hi]``; raise otherwise.
+
+    Booleans are refused: ``True`` is not a width.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, not {value!r} ({type(value).__name__})")
+    value = int(value)
+    if lo is not None and value < lo or hi is not None and value > hi:
+        lo_s = "-inf" if lo is None else str(lo)
+        hi_s = "inf" if hi is None else str(hi)
+        raise ValueError(f"{name} must be in [{lo_s}, {hi_s}], not {value}")
+    return value
+
+
+def check_choice(name: str, value: object, allowed: Iterable[object]) -> object:
+    """Return ``value`` if it is one of ``allowed``; raise ``ValueError`` otherwise."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; not {value!r}")
+    return value
+
+
+def check_int_array(
+    name: str,
+    value: object,
+    lo: int | None = None,
+    hi: int | None = None,
+    ndim: int | None = None,
+) -> np.ndarray:
+    """Return ``value`` as an ``int64`` array after checking dtype, rank and range.
+
+    Float arrays are refused even when their values are whole: the model's
+    semantics are integer and a float slipping in is a bug upstream.
+    """
+    arr = np.asarray(value)
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold integers, not dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), not shape {arr.shape}")
+    if arr.size:
+        if lo is not None and arr.min() < lo:
+            raise ValueError(f"{name} must be >= {lo}; found {int(arr.min())}")
+        if hi is not None and arr.max() > hi:
+            raise ValueError(f"{name} must be <= {hi}; found {int(arr.max())}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_bits(name: str, value: object) -> np.ndarray:
+    """Return ``value`` as a ``uint8`` array of 0/1 bits; refuse anything else."""
+    arr = np.asarray(value)
+    if arr.dtype == np.bool_:
+        return arr.astype(np.uint8)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must hold bits (bool or integer 0/1), not dtype {arr.dtype}")
+    if arr.size and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(
+            f"{name} must hold only 0 and 1; found values in [{arr.min()}, {arr.max()}]"
+        )
+    return arr.astype(np.uint8, copy=False)
