@@ -12,12 +12,16 @@ from amaranth.lib import wiring
 from amaranth.sim import Simulator
 
 from hdl_tests.blocks import get_block
-from hdl_tests.spec import Params
+from hdl_tests.spec import BlockSpec, Params
 
 
-def pysim_against_twin(block: str, params: Params, seed: int, cycles: int) -> str:
-    """Run ``cycles`` random cycles; return "" on agreement, else the first mismatch."""
-    spec = get_block(block)
+def pysim_against_twin(block: str | BlockSpec, params: Params, seed: int, cycles: int) -> str:
+    """Run ``cycles`` random cycles; return "" on agreement, else the first mismatch.
+
+    ``block`` is a registered name or a :class:`BlockSpec` not (yet) registered.
+    """
+    spec = block if isinstance(block, BlockSpec) else get_block(block)
+    block = spec.name
     dut = spec.build(params)
     twin = spec.twin(params)
     rng = np.random.default_rng([seed, 1])
