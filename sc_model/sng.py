@@ -51,6 +51,16 @@ Encoded probability and its bias
     ones per period, so it encodes ``a * b / 2**(2 * value_width)`` with the
     same bound on the bias. The largest encodable probability is
     ``1 - 2**-value_width`` (``v = 2**value_width - 1``).
+Correlation between streams
+    Identical selections give SCC = +1 (``bit_i AND bit_j`` is the stream of
+    ``min(v_i, v_j)``). Disjoint selections are independent up to the missing
+    zero state: over a full period the stochastic cross-correlation (Alaghi &
+    Hayes 2013) satisfies ``|SCC| <= 2**(2 * value_width - width) / (a * b)``
+    (``a, b >= 1``; e.g. ``<= 3.4e-3`` for ``width = 16``, ``value_width = 8``
+    and ``a, b >= 16``). Overlapping selections, e.g. the default rotations
+    with ``value_width > width // K``, are *not* decorrelated in general: for
+    ``width = value_width = 10`` and rotations ``(0, 5)`` the pair
+    ``(a, b) = (512, 8)`` has SCC = +1.
 
 Low-discrepancy SNG contract (block ``ldsng``; twin :class:`sc_hw.sng.LDSNG`)
 ------------------------------------------------------------------------------
