@@ -77,12 +77,18 @@ def _sng_params(rng: np.random.Generator) -> Params:
 
 
 def _stream_values(rng: np.random.Generator, n: int, value_width: int) -> np.ndarray:
-    """``n`` values in ``[0, 2**value_width - 1]``, a fifth each at 0 and at the maximum."""
+    """``n`` values in ``[0, 2**value_width - 1]``: a fifth each at 0 and at the
+    maximum, some coarse (multiples of ``2**(value_width - 4)``, which the
+    first indices' quasi-random numbers hit exactly, to exercise ``r == value``),
+    the rest uniform."""
     top = (1 << value_width) - 1
     v = rng.integers(0, top + 1, n, dtype=np.int64)
     u = rng.random(n)
     v[u < 0.2] = 0
     v[(u >= 0.2) & (u < 0.4)] = top
+    coarse = (u >= 0.4) & (u < 0.6)
+    shift = max(value_width - 4, 0)
+    v[coarse] = rng.integers(0, 1 << (value_width - shift), int(coarse.sum())) << shift
     return v
 
 
