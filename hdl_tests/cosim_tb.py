@@ -25,7 +25,8 @@ def _read(handle) -> int:
     value = handle.value
     if not value.is_resolvable:
         raise ValueError(f"unresolved value {value}")
-    return int(value.to_unsigned())
+    # A 1-bit port reads as a Logic (no to_unsigned), a wider one as a LogicArray.
+    return int(value.to_unsigned()) if hasattr(value, "to_unsigned") else int(value)
 
 
 @cocotb.test()
