@@ -1,0 +1,51 @@
+"""Co-simulation spec of the default composed core, the SC multiplier."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdl_tests.spec import BlockSpec, Params
+from sc_hw.sc_multiplier import SCMultiplier as HwMultiplier
+from sc_model.sc_multiplier import SCMultiplier as ModelMultiplier
+
+
+class MultiplierTwin:
+    def __init__(self, params: Params) -> None:
+        self.model = ModelMultiplier(**params)
+
+    def reset(self) -> None:
+        self.model.reset()
+
+    def step(self, inputs: dict[str, int]) -> dict[str, int]:
+        return self.model.step(inputs["start"], inputs["a"], inputs["b"])
+
+
+def _random_params(rng: np.random.Generator) -> Params:
+    width = int(rng.integers(3, 33))
+    return {
+        "width": width,
+        "seed": int(rng.integers(1, 1 << width)),
+        "value_width": int(rng.integers(1, width // 2 + 1)),
+        "length_log2": int(rng.integers(1, 9)),  # several products fit in 2000 cycles
+        "form": str(rng.choice(["fibonacci", "galois"])),
+    }
+
+
+def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    hi = (1 << params["value_width"]) - 1
+    a = rng.integers(0, hi + 1, n, dtype=np.int64)
+    b = rng.integers(0, hi + 1, n, dtype=np.int64)
+    a[rng.random(n) < 0.1] = hi  # the extremes of the encoding
+    b[rng.random(n) < 0.1] = 0
+    return {"start": (rng.random(n) < 0.05).astype(np.int64), "a": a, "b": b}
+
+
+SPEC = BlockSpec(
+    name="multiplier",
+    build=lambda p: HwMultiplier(**p),
+    twin=MultiplierTwin,
+    random_params=_random_params,
+    stimulus=_stimulus,
+    default_params={"width": 16, "seed": 0xACE1, "value_width": 8, "length_log2": 8},
+    description="default core: 2 SNGs on one LFSR, AND, stream counter (a*b in 2**L cycles)",
+)

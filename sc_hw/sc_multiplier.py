@@ -1,0 +1,96 @@
+"""Amaranth twin of :mod:`sc_model.sc_multiplier` (contract and timing: see there)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from amaranth.hdl import Cat, Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from sc_model import sc_multiplier as model
+from sc_model._validate import check_choice
+from sc_model.lfsr import FORMS, check_taps
+
+from .sng import SNGBank
+
+
+class SCMultiplier(wiring.Component):
+    """SC multiplier core: 2 SNGs on one LFSR, an AND gate and a stream counter.
+
+    Parameters
+    ----------
+    width, seed, taps, form
+        The LFSR (:class:`sc_hw.lfsr.LFSR`).
+    value_width : int
+        Bits of ``a`` and ``b``, 1 .. ``width // 2``.
+    length_log2 : int
+        Stream length ``L = 2**length_log2`` cycles per product, 1 .. 24.
+
+    Attributes
+    ----------
+    start : In(1)
+        Latch ``a``, ``b`` and begin a product (ignored while ``busy``).
+    a, b : In(value_width)
+    busy, done : Out(1)
+        Registers; ``done`` rises ``L + 1`` cycles after the accepted start.
+    product : Out(length_log2 + 1)
+        Count of ones of the product stream (register; final when ``done``).
+    """
+
+    def __init__(
+        self,
+        width: int = 16,
+        seed: int = 1,
+        value_width: int = 8,
+        length_log2: int = 8,
+        taps: Sequence[int] | None = None,
+        form: str = "fibonacci",
+    ) -> None:
+        self.width, self.seed, self.value_width, self.length_log2 = model.check_params(
+            width, seed, value_width, length_log2
+        )
+        self.taps = check_taps(self.width, taps)
+        self.form = check_choice("form", form, FORMS)
+        super().__init__(
+            {
+                "start": In(1),
+                "a": In(self.value_width),
+                "b": In(self.value_width),
+                "busy": Out(1),
+                "done": Out(1),
+                "product": Out(self.length_log2 + 1),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.sng = sng = SNGBank(
+            self.width, self.seed, self.taps, self.form, n_streams=2, value_width=self.value_width
+        )
+        a_reg = Signal(self.value_width)
+        b_reg = Signal(self.value_width)
+        remaining = Signal(self.length_log2)
+        launch = self.start & ~self.busy
+        m.d.comb += [
+            sng.values.eq(Cat(a_reg, b_reg)),
+            sng.en.eq(self.busy),
+            sng.load.eq(launch),
+            sng.load_value.eq(self.seed),
+        ]
+        with m.If(launch):
+            m.d.sync += [
+                a_reg.eq(self.a),
+                b_reg.eq(self.b),
+                self.product.eq(0),
+                self.done.eq(0),
+                self.busy.eq(1),
+                remaining.eq((1 << self.length_log2) - 1),
+            ]
+        with m.Elif(self.busy):
+            m.d.sync += self.product.eq(self.product + (sng.bits[0] & sng.bits[1]))
+            with m.If(remaining == 0):
+                m.d.sync += [self.busy.eq(0), self.done.eq(1)]
+            with m.Else():
+                m.d.sync += remaining.eq(remaining - 1)
+        return m

@@ -1,0 +1,161 @@
+"""SC multiplier core: the toolkit's default composed core (block ``multiplier``).
+
+Two comparator SNGs sharing one LFSR (:mod:`sc_model.sng`, default rotations
+``(0, width // 2)``), an AND gate (unipolar multiply) and a counter that
+decodes the product stream to binary. It multiplies two ``value_width``-bit
+fractions ``a / 2**value_width`` and ``b / 2**value_width`` in ``L = 2**length_log2``
+clock cycles.
+
+Contract (shared with :class:`sc_hw.sc_multiplier.SCMultiplier`)
+----------------------------------------------------------------
+Parameters
+    ``width`` (LFSR, 3 .. 32), ``seed``, ``taps``, ``form`` as :mod:`sc_model.lfsr`;
+    ``value_width`` in ``[1, width // 2]`` so that the two streams' bit
+    selections are disjoint (decorrelated, see :mod:`sc_model.sng`);
+    ``length_log2`` in ``[1, 24]``.
+Ports
+    ``start`` (1), ``a``, ``b`` (``value_width`` each) in; ``busy`` (1), ``done``
+    (1), ``product`` (``length_log2 + 1`` bits, holds up to ``L``) out, all registers.
+Registers and reset
+    ``busy = 0``, ``done = 0``, ``product = 0``, latched ``a``/``b`` = 0,
+    cycle counter = 0, LFSR = ``seed``.
+Cycle timing
+    A cycle with ``start = 1`` and ``busy = 0`` latches ``a`` and ``b``,
+    clears ``product`` and ``done``, sets ``busy`` and loads the LFSR with
+    ``seed``. ``start`` while ``busy`` is ignored. During each of the next
+    ``L`` cycles (``busy = 1``) the SNGs compare the LFSR state of that cycle
+    with the latched values, the LFSR steps, and at the edge ``product``
+    increments when both stream bits are 1 (it cannot overflow: at most
+    ``L``). The edge that ends the ``L``-th busy cycle clears ``busy`` and
+    sets ``done``; ``product`` and ``done`` then hold until the next start.
+    So a start in cycle ``s`` gives ``done = 1`` and the result from cycle
+    ``s + L + 1`` on.
+Result
+    Because the LFSR restarts from ``seed`` at every start, ``product`` is a
+    pure function of ``(a, b)`` (:func:`sc_multiply`): the number of cycles
+    ``t < L`` of the LFSR sequence from ``seed`` with ``r0[t] < a`` and
+    ``r1[t] < b``. ``product / L`` estimates ``a * b / 4**value_width``; with
+    ``L = 2**width - 1`` cycles it would equal it up to the LFSR's missing-zero
+    bias, with shorter ``L`` the error falls roughly as ``1 / sqrt(L)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._validate import check_choice, check_int, check_int_array
+from .lfsr import FORMS, check_seed, check_taps, check_width, lfsr_sequence
+from .sng import SNGBank, default_rotations, select_bits
+
+MAX_LENGTH_LOG2 = 24
+
+
+def check_params(
+    width: object, seed: object, value_width: object, length_log2: object
+) -> tuple[int, int, int, int]:
+    """Validate the core's integer parameters (see the module docstring)."""
+    width = check_width(width)
+    seed = check_seed(width, seed)
+    value_width = check_int("value_width", value_width, 1, max(1, width // 2))
+    length_log2 = check_int("length_log2", length_log2, 1, MAX_LENGTH_LOG2)
+    return width, seed, value_width, length_log2
+
+
+def multiplier_randoms(
+    width: int,
+    seed: int,
+    value_width: int,
+    length_log2: int,
+    taps: Sequence[int] | None = None,
+    form: str = "fibonacci",
+) -> np.ndarray:
+    """The two streams' random numbers over one product: ``uint64 (L, 2)``."""
+    width, seed, value_width, length_log2 = check_params(width, seed, value_width, length_log2)
+    states = lfsr_sequence(width, seed, 1 << length_log2, taps, form)
+    rotations = default_rotations(width, 2)
+    return np.stack([select_bits(states, width, value_width, rotation=r) for r in rotations], -1)
+
+
+def sc_multiply(
+    a: object,
+    b: object,
+    width: int = 16,
+    seed: int = 1,
+    value_width: int = 8,
+    length_log2: int = 8,
+    taps: Sequence[int] | None = None,
+    form: str = "fibonacci",
+    chunk: int = 4096,
+) -> np.ndarray:
+    """``product`` of the core for every pair ``(a, b)`` (broadcast), ``int64``.
+
+    Vectorised over the pairs (in chunks of ``chunk`` pairs) and over the
+    ``L`` cycles of one product; no Python loop over either.
+    """
+    width, seed, value_width, length_log2 = check_params(width, seed, value_width, length_log2)
+    check_choice("form", form, FORMS)
+    check_taps(width, taps)
+    hi = (1 << value_width) - 1
+    a_arr, b_arr = np.broadcast_arrays(
+        check_int_array("a", a, 0, hi), check_int_array("b", b, 0, hi)
+    )
+    r = multiplier_randoms(width, seed, value_width, length_log2, taps, form).astype(np.int64)
+    flat_a, flat_b = a_arr.ravel(), b_arr.ravel()
+    out = np.empty(flat_a.size, dtype=np.int64)
+    for lo in range(0, flat_a.size, chunk):
+        sa, sb = flat_a[lo : lo + chunk, None], flat_b[lo : lo + chunk, None]
+        out[lo : lo + chunk] = np.count_nonzero((r[:, 0] < sa) & (r[:, 1] < sb), axis=1)
+    return out.reshape(a_arr.shape)
+
+
+class SCMultiplier:
+    """Cycle model of the core (twin of :class:`sc_hw.sc_multiplier.SCMultiplier`).
+
+    ``step(start, a, b)`` returns ``{"busy", "done", "product"}`` seen during
+    the current cycle, then applies the clock edge.
+    """
+
+    def __init__(
+        self,
+        width: int = 16,
+        seed: int = 1,
+        value_width: int = 8,
+        length_log2: int = 8,
+        taps: Sequence[int] | None = None,
+        form: str = "fibonacci",
+    ) -> None:
+        self.width, self.seed, self.value_width, self.length_log2 = check_params(
+            width, seed, value_width, length_log2
+        )
+        self._sng = SNGBank(
+            self.width, self.seed, taps, form, n_streams=2, value_width=self.value_width
+        )
+        self.reset()
+
+    def reset(self) -> None:
+        self._sng.reset()
+        self.busy = self.done = self.product = 0
+        self.a = self.b = self.remaining = 0
+
+    def step(self, start: int, a: int, b: int) -> dict[str, int]:
+        hi = (1 << self.value_width) - 1
+        check_int("a", a, 0, hi)
+        check_int("b", b, 0, hi)
+        out = {"busy": self.busy, "done": self.done, "product": self.product}
+        launch = bool(start) and not self.busy
+        bits = self._sng.step(
+            en=self.busy, load=int(launch), load_value=self.seed, values=[self.a, self.b]
+        ).bits
+        if launch:
+            self.a, self.b = a, b
+            self.product, self.done, self.busy = 0, 0, 1
+            self.remaining = (1 << self.length_log2) - 1
+        elif self.busy:
+            self.product += int(bits[0] & bits[1])
+            if self.remaining == 0:
+                self.busy, self.done = 0, 1
+            else:
+                self.remaining -= 1
+        return out
