@@ -1,0 +1,298 @@
+"""Amaranth twins of :mod:`sc_model.arith` (contracts and timing: see there)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from amaranth.hdl import ClockSignal, Module, ResetSignal, Signal, Value
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from sc_model import arith as model
+from sc_model import lfsr as lfsr_model
+from sc_model._validate import check_choice
+
+from .lfsr import LFSR
+
+
+def use_clock_and_reset(m: Module) -> None:
+    """Give a register-free block the shared ``clk`` and ``rst`` ports (unused).
+
+    Every block presents the same interface to the co-simulation harness,
+    which drives ``clk`` and ``rst`` on all of them; a purely combinational
+    design would otherwise be converted without those ports.
+    """
+    m.d.comb += [
+        Signal(name="unused_clk").eq(ClockSignal()),
+        Signal(name="unused_rst").eq(ResetSignal()),
+    ]
+
+
+class AndMul(wiring.Component):
+    """Unipolar multiplier: ``lanes`` AND gates (block ``and_mul``), combinational.
+
+    Parameters
+    ----------
+    lanes : int
+        Number of independent lanes, ``>= 1``.
+
+    Attributes
+    ----------
+    a, b : In(lanes)
+        Lane ``k`` is bit ``k``.
+    y : Out(lanes)
+        ``a & b``.
+
+    Like every register-free block here it still has the shared ``clk`` and
+    ``rst`` ports, unused (:func:`use_clock_and_reset`).
+    """
+
+    def __init__(self, lanes: int = 1) -> None:
+        self.lanes = model.check_lanes(lanes)
+        super().__init__({"a": In(self.lanes), "b": In(self.lanes), "y": Out(self.lanes)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.y.eq(self.a & self.b)
+        use_clock_and_reset(m)
+        return m
+
+
+class XnorMul(wiring.Component):
+    """Bipolar multiplier: ``lanes`` XNOR gates (block ``xnor_mul``), combinational.
+
+    Parameters and ports as :class:`AndMul`; ``y = ~(a ^ b)``.
+    """
+
+    def __init__(self, lanes: int = 1) -> None:
+        self.lanes = model.check_lanes(lanes)
+        super().__init__({"a": In(self.lanes), "b": In(self.lanes), "y": Out(self.lanes)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.y.eq(~(self.a ^ self.b))
+        use_clock_and_reset(m)
+        return m
+
+
+class MuxAdd(wiring.Component):
+    """MUX scaled adder with its own LFSR select source (block ``mux_add``).
+
+    Parameters
+    ----------
+    n_inputs : int
+        ``N``, 2 .. 64.
+    width, seed, taps, form
+        The LFSR, as :class:`sc_hw.lfsr.LFSR`; ``width >= N.bit_length()``.
+    sel_bits : int, optional
+        ``b``, state bits used for the selection, ``N.bit_length() .. width``;
+        default ``width``.
+
+    Attributes
+    ----------
+    inputs : In(N)
+        Input ``k`` is bit ``k``.
+    en : In(1)
+        Step the LFSR on the next rising edge.
+    y : Out(1)
+        ``inputs[sel]`` (combinational from ``inputs``).
+    sel : Out((N - 1).bit_length())
+        ``((state mod 2**b) * N) >> b`` (combinational from the register).
+    state : Out(width)
+        The LFSR register.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        width: int = 16,
+        seed: int = 1,
+        taps: Sequence[int] | None = None,
+        form: str = "fibonacci",
+        sel_bits: int | None = None,
+    ) -> None:
+        self.n_inputs = model.check_mux_inputs(n_inputs)
+        self.width = lfsr_model.check_width(width)
+        self.seed = lfsr_model.check_seed(self.width, seed)
+        self.taps = lfsr_model.check_taps(self.width, taps)
+        self.form = check_choice("form", form, lfsr_model.FORMS)
+        self.sel_bits = model.check_sel_bits(self.width, self.n_inputs, sel_bits)
+        super().__init__(
+            {
+                "inputs": In(self.n_inputs),
+                "en": In(1),
+                "y": Out(1),
+                "sel": Out(model.sel_width(self.n_inputs)),
+                "state": Out(self.width),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.lfsr = lfsr = LFSR(self.width, self.seed, self.taps, self.form)
+        b = self.sel_bits
+        product = Signal(b + self.n_inputs.bit_length())
+        m.d.comb += [
+            lfsr.en.eq(self.en),
+            lfsr.load.eq(0),
+            lfsr.load_value.eq(0),
+            self.state.eq(lfsr.state),
+            product.eq(lfsr.state[:b] * self.n_inputs),
+            self.sel.eq(product[b:]),
+            self.y.eq(self.inputs.bit_select(self.sel, 1)),
+        ]
+        return m
+
+
+def adder_tree(
+    m: Module, bits: Sequence[Value], registered: Sequence[int] = (), name: str = "tree"
+) -> Value:
+    """Balanced adder tree over ``bits`` (popcount), as specified in :mod:`sc_model.arith`.
+
+    Level ``l`` adds adjacent pairs of level ``l - 1`` (an odd last node
+    passes through); the nodes of every level in ``registered`` are captured
+    in ``sync`` registers (reset 0). A node covering ``m`` inputs is
+    ``m.bit_length()`` bits. Returns the root.
+    """
+    nodes: list[tuple[Value, int]] = [(b, 1) for b in bits]  # (value, inputs covered)
+    level = 0
+    while len(nodes) > 1:
+        level += 1
+        paired: list[tuple[Value, int]] = []
+        for i in range(0, len(nodes), 2):
+            if i + 1 < len(nodes):
+                (x, nx), (y, ny) = nodes[i], nodes[i + 1]
+                paired.append((x + y, nx + ny))
+            else:
+                paired.append(nodes[i])
+        nodes = []
+        for i, (value, covered) in enumerate(paired):
+            node = Signal(covered.bit_length(), name=f"{name}_l{level}_n{i}")
+            domain = m.d.sync if level in registered else m.d.comb
+            domain += node.eq(value)
+            nodes.append((node, covered))
+    return nodes[0][0]
+
+
+class Majority(wiring.Component):
+    """Majority vote over ``n_inputs`` bits per cycle with a tie rule (block ``majority``).
+
+    Parameters
+    ----------
+    n_inputs : int
+        ``N``, 1 .. 64.
+    tie : ``"zero"``, ``"one"`` or ``"alternate"``
+        Output on a tie (even ``N``, exactly ``N/2`` ones); ``"alternate"``
+        outputs a toggle register (reset 0) that inverts after every tie.
+
+    Attributes
+    ----------
+    inputs : In(N)
+    y : Out(1)
+        Combinational from ``inputs`` (and the toggle register).
+    """
+
+    def __init__(self, n_inputs: int, tie: str = "zero") -> None:
+        self.n_inputs = model.check_majority_inputs(n_inputs)
+        self.tie = model.check_tie(tie)
+        super().__init__({"inputs": In(self.n_inputs), "y": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        n = self.n_inputs
+        count = adder_tree(m, list(self.inputs), name="maj")
+        if n % 2 or self.tie != "alternate":
+            use_clock_and_reset(m)  # no register in this variant
+        if n % 2:
+            m.d.comb += self.y.eq(count > n // 2)
+            return m
+        is_tie = Signal()
+        m.d.comb += is_tie.eq(count == n // 2)
+        if self.tie == "alternate":
+            toggle = Signal(name="tie_toggle")
+            with m.If(is_tie):
+                m.d.sync += toggle.eq(~toggle)
+            tie_value = toggle
+        else:
+            tie_value = int(self.tie == "one")
+        m.d.comb += self.y.eq((count > n // 2) | (is_tie & tie_value))
+        return m
+
+
+class ParallelCounter(wiring.Component):
+    """Popcount of ``n_inputs`` bits through a pipelined balanced adder tree (block
+    ``parallel_counter``).
+
+    Parameters
+    ----------
+    n_inputs : int
+        ``N``, 1 .. 256.
+    pipeline : int
+        Register stages ``P``, 0 .. ``ceil(log2 N)``; registers after the tree
+        levels :func:`sc_model.arith.register_levels` (the last is the root).
+
+    Attributes
+    ----------
+    inputs : In(N)
+    count : Out(N.bit_length())
+        Popcount of the inputs of ``P`` cycles ago (0 for ``P`` cycles after
+        reset); combinational for ``P = 0``, a register otherwise.
+    """
+
+    def __init__(self, n_inputs: int, pipeline: int = 0) -> None:
+        self.n_inputs = model.check_counter_inputs(n_inputs)
+        self.pipeline = model.check_pipeline(self.n_inputs, pipeline)
+        self.registered = model.register_levels(self.n_inputs, self.pipeline)
+        super().__init__(
+            {"inputs": In(self.n_inputs), "count": Out(model.count_width(self.n_inputs))}
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        root = adder_tree(m, list(self.inputs), self.registered, name="pc")
+        if not self.pipeline:
+            use_clock_and_reset(m)
+        m.d.comb += self.count.eq(root)
+        return m
+
+
+class StreamCounter(wiring.Component):
+    """Saturating counter of a stream's ones (block ``stream_counter``).
+
+    Parameters
+    ----------
+    count_width : int
+        1 .. 32.
+
+    Attributes
+    ----------
+    bit_in, en, clear : In(1)
+        On the rising edge: ``clear`` -> 0 (priority); else ``en & bit_in`` ->
+        ``count + 1`` unless already ``2**count_width - 1``.
+    count : Out(count_width)
+        The register, reset 0.
+    saturated : Out(1)
+        ``count == 2**count_width - 1`` (from the register only).
+    """
+
+    def __init__(self, count_width: int = 8) -> None:
+        self.count_width = model.check_count_width(count_width)
+        super().__init__(
+            {
+                "bit_in": In(1),
+                "en": In(1),
+                "clear": In(1),
+                "count": Out(self.count_width),
+                "saturated": Out(1),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        top = (1 << self.count_width) - 1
+        m.d.comb += self.saturated.eq(self.count == top)
+        with m.If(self.clear):
+            m.d.sync += self.count.eq(0)
+        with m.Elif(self.en & self.bit_in & ~self.saturated):
+            m.d.sync += self.count.eq(self.count + 1)
+        return m
