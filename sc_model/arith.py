@@ -62,11 +62,12 @@ Bias of the selection (exact, over one LFSR period of ``2**width - 1`` enabled c
     mean over a period differs from ``mean(p_k)`` by at most ``TV`` (every
     ``p_k`` lies in ``[0, 1]`` and the deviations sum to zero). For ``N`` a
     power of two ``s = 0``: only the missing zero state remains
-    (``< 1.6e-5`` for ``width = 16``); the worst case ``N = 63``, ``b = 16``
-    gives ``TV < 2.6e-4``. Cycles with ``en`` low repeat the held selection
-    and are not covered by this statement. Consecutive selections are not
-    independent (a Fibonacci LFSR shifts ``r`` by one bit per step); that
-    raises the variance of a finite-window estimate, not its bias.
+    (``< 1.6e-5`` for ``width = 16``); with ``b = width = 16`` the worst
+    ``N`` in 2 .. 64 is 61, bound ``2.3e-4`` (exact ``TV = 2.1e-4``).
+    Cycles with ``en`` low repeat the held selection and are not covered by
+    this statement. Consecutive selections are not independent (either LFSR
+    form shifts its state by one bit per step); that raises the variance of
+    a finite-window estimate, not its bias.
 
 Majority (block ``majority``; twin :class:`sc_hw.arith.Majority`)
 -----------------------------------------------------------------
