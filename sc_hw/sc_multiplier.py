@@ -12,6 +12,7 @@ from sc_model import sc_multiplier as model
 from sc_model._validate import check_choice
 from sc_model.lfsr import FORMS, check_taps
 
+from .arith import AndMul, StreamCounter
 from .sng import SNGBank
 
 
@@ -35,7 +36,11 @@ class SCMultiplier(wiring.Component):
     busy, done : Out(1)
         Registers; ``done`` rises ``L + 1`` cycles after the accepted start.
     product : Out(length_log2 + 1)
-        Count of ones of the product stream (register; final when ``done``).
+        Count of ones of the product stream (the stream counter's register;
+        final when ``done``).
+
+    Built from tested blocks: :class:`sc_hw.sng.SNGBank` (2 streams),
+    :class:`sc_hw.arith.AndMul` and :class:`sc_hw.arith.StreamCounter`.
     """
 
     def __init__(
@@ -68,6 +73,8 @@ class SCMultiplier(wiring.Component):
         m.submodules.sng = sng = SNGBank(
             self.width, self.seed, self.taps, self.form, n_streams=2, value_width=self.value_width
         )
+        m.submodules.mul = mul = AndMul(lanes=1)
+        m.submodules.counter = counter = StreamCounter(count_width=self.length_log2 + 1)
         a_reg = Signal(self.value_width)
         b_reg = Signal(self.value_width)
         remaining = Signal(self.length_log2)
@@ -77,18 +84,22 @@ class SCMultiplier(wiring.Component):
             sng.en.eq(self.busy),
             sng.load.eq(launch),
             sng.load_value.eq(self.seed),
+            mul.a.eq(sng.bits[0]),
+            mul.b.eq(sng.bits[1]),
+            counter.bit_in.eq(mul.y),
+            counter.en.eq(self.busy),
+            counter.clear.eq(launch),
+            self.product.eq(counter.count),  # at most L: the counter never saturates
         ]
         with m.If(launch):
             m.d.sync += [
                 a_reg.eq(self.a),
                 b_reg.eq(self.b),
-                self.product.eq(0),
                 self.done.eq(0),
                 self.busy.eq(1),
                 remaining.eq((1 << self.length_log2) - 1),
             ]
         with m.Elif(self.busy):
-            m.d.sync += self.product.eq(self.product + (sng.bits[0] & sng.bits[1]))
             with m.If(remaining == 0):
                 m.d.sync += [self.busy.eq(0), self.done.eq(1)]
             with m.Else():

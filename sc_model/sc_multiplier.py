@@ -1,10 +1,11 @@
 """SC multiplier core: the toolkit's default composed core (block ``multiplier``).
 
-Two comparator SNGs sharing one LFSR (:mod:`sc_model.sng`, default rotations
-``(0, width // 2)``), an AND gate (unipolar multiply) and a counter that
-decodes the product stream to binary. It multiplies two ``value_width``-bit
-fractions ``a / 2**value_width`` and ``b / 2**value_width`` in ``L = 2**length_log2``
-clock cycles.
+Composed of tested blocks: two comparator SNGs sharing one LFSR
+(:class:`sc_model.sng.SNGBank`, default rotations ``(0, width // 2)``), an
+AND gate (:class:`sc_model.arith.AndMul`) and a stream counter
+(:class:`sc_model.arith.StreamCounter`) that decodes the product stream to
+binary. It multiplies two ``value_width``-bit fractions ``a / 2**value_width``
+and ``b / 2**value_width`` in ``L = 2**length_log2`` clock cycles.
 
 Contract (shared with :class:`sc_hw.sc_multiplier.SCMultiplier`)
 ----------------------------------------------------------------
@@ -46,6 +47,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._validate import check_choice, check_int, check_int_array
+from .arith import AndMul, StreamCounter
 from .lfsr import FORMS, check_seed, check_taps, check_width, lfsr_sequence
 from .sng import SNGBank, default_rotations, select_bits
 
@@ -132,28 +134,32 @@ class SCMultiplier:
         self._sng = SNGBank(
             self.width, self.seed, taps, form, n_streams=2, value_width=self.value_width
         )
+        self._mul = AndMul(lanes=1)
+        self._counter = StreamCounter(count_width=self.length_log2 + 1)
         self.reset()
 
     def reset(self) -> None:
         self._sng.reset()
-        self.busy = self.done = self.product = 0
+        self._counter.reset()
+        self.busy = self.done = 0
         self.a = self.b = self.remaining = 0
 
     def step(self, start: int, a: int, b: int) -> dict[str, int]:
         hi = (1 << self.value_width) - 1
         check_int("a", a, 0, hi)
         check_int("b", b, 0, hi)
-        out = {"busy": self.busy, "done": self.done, "product": self.product}
         launch = bool(start) and not self.busy
         bits = self._sng.step(
             en=self.busy, load=int(launch), load_value=self.seed, values=[self.a, self.b]
         ).bits
+        y = int(self._mul.step(int(bits[0]), int(bits[1]))[0])
+        count = self._counter.step(y, en=self.busy, clear=int(launch)).count
+        out = {"busy": self.busy, "done": self.done, "product": int(count)}
         if launch:
             self.a, self.b = a, b
-            self.product, self.done, self.busy = 0, 0, 1
+            self.done, self.busy = 0, 1
             self.remaining = (1 << self.length_log2) - 1
         elif self.busy:
-            self.product += int(bits[0] & bits[1])
             if self.remaining == 0:
                 self.busy, self.done = 0, 1
             else:
