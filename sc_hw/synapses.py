@@ -1,0 +1,206 @@
+"""Amaranth twin of :mod:`sc_model.synapses` (contract and timing: see there)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from amaranth.hdl import Cat, EnableInserter, Module, Mux, Signal, Value
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from sc_model import synapses as model
+from sc_model.sng import rotation_indices
+
+from .arith import AndMul, Majority, MuxAdd, ParallelCounter, XnorMul
+from .lfsr import LFSR
+
+
+class Synapses(wiring.Component):
+    """N x M stochastic synapses with sign-magnitude weight registers (block ``synapses``).
+
+    Parameters
+    ----------
+    Those of :func:`sc_model.synapses.check_synapse_params`, validated here at
+    construction: ``n_inputs`` (N, 1 .. 64), ``n_neurons`` (M, 1 .. 32),
+    ``weight_width`` (1 .. 16), ``weights`` (M x N ints), ``synapse``
+    (``"and"``/``"xnor"``), ``input_mode`` (``"spikes"``/``"values"``),
+    ``aggregation`` (``"counter"``/``"majority"``/``"mux"``), ``pipeline``,
+    ``tie``, the LFSR ``width``/``seed``/``taps``/``form``, ``rotations``,
+    ``value_width``, ``input_seed``, ``input_rotations``, ``mux_seed``,
+    ``mux_sel_bits``.
+
+    Attributes
+    ----------
+    spikes : In(N)
+        Input bit streams (``input_mode="spikes"``).
+    values : In(N * value_width)
+        Input values, encoded on chip (``input_mode="values"``).
+    en : In(1)
+        Step enable of every evolving register (LFSRs, pipeline, tie toggles).
+    w_en : In(1), w_addr : In(max(1, (M N - 1).bit_length())), w_data : In(weight_width + 1)
+        Weight write port: synapse ``(m, j)`` at address ``m N + j`` takes
+        the two's-complement ``w_data`` at the edge (``-2**wb`` saturates).
+    count : Out(M * (N.bit_length() + 1))
+        ``"counter"``: per neuron, ``exc - inh`` two's complement, latency ``pipeline``.
+    up, down : Out(M)
+        ``"majority"``/``"mux"``: per neuron, combinational.
+
+    Built from tested blocks: :class:`sc_hw.lfsr.LFSR` (weights, inputs),
+    :class:`sc_hw.arith.AndMul`/:class:`~sc_hw.arith.XnorMul` (one per
+    neuron), and per neuron two :class:`~sc_hw.arith.ParallelCounter` or two
+    :class:`~sc_hw.arith.Majority` (clock-enabled by ``en``), or one shared
+    :class:`~sc_hw.arith.MuxAdd` as the select source.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        n_neurons: int,
+        weight_width: int = 8,
+        weights: Sequence[Sequence[int]] | None = None,
+        synapse: str = "and",
+        input_mode: str = "spikes",
+        aggregation: str = "counter",
+        pipeline: int = 0,
+        tie: str | None = None,
+        width: int = 16,
+        seed: int = 1,
+        taps: Sequence[int] | None = None,
+        form: str = "fibonacci",
+        rotations: Sequence[int] | None = None,
+        value_width: int | None = None,
+        input_seed: int | None = None,
+        input_rotations: Sequence[int] | None = None,
+        mux_seed: int | None = None,
+        mux_sel_bits: int | None = None,
+    ) -> None:
+        self.params = p = model.check_synapse_params(
+            n_inputs=n_inputs,
+            n_neurons=n_neurons,
+            weight_width=weight_width,
+            weights=weights,
+            synapse=synapse,
+            input_mode=input_mode,
+            aggregation=aggregation,
+            pipeline=pipeline,
+            tie=tie,
+            width=width,
+            seed=seed,
+            taps=taps,
+            form=form,
+            rotations=rotations,
+            value_width=value_width,
+            input_seed=input_seed,
+            input_rotations=input_rotations,
+            mux_seed=mux_seed,
+            mux_sel_bits=mux_sel_bits,
+        )
+        ports: dict[str, object] = {}
+        if p.input_mode == "spikes":
+            ports["spikes"] = In(p.n_inputs)
+        else:
+            ports["values"] = In(p.n_inputs * p.value_width)
+        ports.update(
+            en=In(1),
+            w_en=In(1),
+            w_addr=In(p.addr_width),
+            w_data=In(p.weight_width + 1),
+        )
+        if p.aggregation == "counter":
+            ports["count"] = Out(p.n_neurons * p.count_width)
+        else:
+            ports.update(up=Out(p.n_neurons), down=Out(p.n_neurons))
+        super().__init__(ports)
+
+    def _input_bits(self, m: Module) -> Value:
+        p = self.params
+        if p.input_mode == "spikes":
+            return self.spikes
+        m.submodules.input_lfsr = lfsr = LFSR(p.width, p.input_seed, p.taps, p.form)
+        m.d.comb += [lfsr.en.eq(self.en), lfsr.load.eq(0), lfsr.load_value.eq(0)]
+        x = Signal(p.n_inputs, name="x")
+        vw = p.value_width
+        for j, rot in enumerate(p.input_rotations):
+            q = Cat(*(lfsr.state[i] for i in rotation_indices(p.width, vw, rot)))
+            m.d.comb += x[j].eq(q < self.values[j * vw : (j + 1) * vw])
+        return x
+
+    def elaborate(self, platform):
+        m = Module()
+        p = self.params
+        n, wb = p.n_inputs, p.weight_width
+
+        m.submodules.lfsr = lfsr = LFSR(p.width, p.seed, p.taps, p.form)
+        m.d.comb += [lfsr.en.eq(self.en), lfsr.load.eq(0), lfsr.load_value.eq(0)]
+        randoms = [
+            Cat(*(lfsr.state[i] for i in rotation_indices(p.width, p.random_width, rot)))
+            for rot in p.rotations
+        ]
+        x = self._input_bits(m)
+
+        # Write port: decode w_data into sign and magnitude (-2**wb saturates).
+        w_neg = self.w_data[wb]
+        w_low = self.w_data[:wb]
+        w_mag = Signal(wb, name="w_mag_new")
+        m.d.comb += w_mag.eq(Mux(w_neg, Mux(w_low == 0, (1 << wb) - 1, (-w_low)[:wb]), w_low))
+
+        if p.aggregation == "mux" and n > 1:
+            m.submodules.mux_select = mux = MuxAdd(
+                n, p.width, p.mux_seed, p.taps, p.form, p.mux_sel_bits
+            )
+            m.d.comb += [mux.inputs.eq(0), mux.en.eq(self.en)]  # only its selection is used
+
+        for mi, row in enumerate(p.weights):
+            mags = [Signal(wb, init=abs(w), name=f"w_mag_{mi}_{j}") for j, w in enumerate(row)]
+            negs = [Signal(init=int(w < 0), name=f"w_neg_{mi}_{j}") for j, w in enumerate(row)]
+            for j in range(n):
+                with m.If(self.w_en & (self.w_addr == mi * n + j)):
+                    m.d.sync += [mags[j].eq(w_mag), negs[j].eq(w_neg)]
+
+            s = Signal(n, name=f"s_{mi}")  # weight stream bits of neuron mi
+            for j in range(n):
+                if p.synapse == "and":
+                    m.d.comb += s[j].eq(randoms[j] < mags[j])
+                else:  # r' < w + 2**wb, with r' = (r_hi, r_lo) and sign-magnitude w
+                    r_lo, r_hi = randoms[j][:wb], randoms[j][wb]
+                    c = Mux(negs[j], ~r_lo, r_lo) < mags[j]
+                    m.d.comb += s[j].eq(Mux(negs[j], ~r_hi & ~c, ~r_hi | c))
+            neg = Cat(*negs)
+            e = Signal(n, name=f"e_{mi}")
+            i = Signal(n, name=f"i_{mi}")
+            if p.synapse == "and":
+                m.submodules[f"mul_{mi}"] = mul = AndMul(n)
+                m.d.comb += [e.eq(mul.y & ~neg), i.eq(mul.y & neg)]
+            else:
+                m.submodules[f"mul_{mi}"] = mul = XnorMul(n)
+                m.d.comb += [e.eq(mul.y), i.eq(~mul.y)]
+            m.d.comb += [mul.a.eq(x), mul.b.eq(s)]
+
+            if p.aggregation == "counter":
+                cw = p.count_width
+                exc, inh = ParallelCounter(n, p.pipeline), ParallelCounter(n, p.pipeline)
+                m.submodules[f"exc_{mi}"] = EnableInserter(self.en)(exc)
+                m.submodules[f"inh_{mi}"] = EnableInserter(self.en)(inh)
+                m.d.comb += [
+                    exc.inputs.eq(e),
+                    inh.inputs.eq(i),
+                    self.count[mi * cw : (mi + 1) * cw].eq(exc.count - inh.count),
+                ]
+            elif p.aggregation == "majority":
+                up, down = Majority(n, p.tie), Majority(n, p.tie)
+                m.submodules[f"up_{mi}"] = EnableInserter(self.en)(up)
+                m.submodules[f"down_{mi}"] = EnableInserter(self.en)(down)
+                m.d.comb += [
+                    up.inputs.eq(e),
+                    down.inputs.eq(i),
+                    self.up[mi].eq(up.y),
+                    self.down[mi].eq(down.y),
+                ]
+            elif n > 1:
+                m.d.comb += [
+                    self.up[mi].eq(e.bit_select(mux.sel, 1)),
+                    self.down[mi].eq(i.bit_select(mux.sel, 1)),
+                ]
+            else:
+                m.d.comb += [self.up[mi].eq(e[0]), self.down[mi].eq(i[0])]
+        return m
