@@ -6,6 +6,8 @@
     sc-hw cosim lfsr --params '{"width": 9, "seed": 5}' --verilog my_lfsr.v
     sc-hw demo                                   # the README's main job
     sc-hw mutate lfsr --all                      # mutation check (docs/mutation.md)
+    sc-hw synth lfsr --device all                # resources and Fmax (docs/synthesis.md)
+    sc-hw board icebreaker                       # build the board demo's bitstream
 """
 
 from __future__ import annotations
@@ -167,6 +169,35 @@ def _cmd_mutate(args: argparse.Namespace) -> int:
     return 1 if low else 0
 
 
+def _cmd_synth(args: argparse.Namespace) -> int:
+    """Synthesise, place and route a block with the YoWASP tools; print resources, Fmax."""
+    from hdl_tests.blocks import get_block
+    from sc_hw.synth import SynthError, run_synth_cli
+
+    params = _parse_params(args, get_block(args.block).default_params)
+    try:
+        return run_synth_cli(
+            args.block, params, args.device, args.freq, args.pnr_seed, wrap=not args.pins
+        )
+    except SynthError as exc:
+        print(f"sc-hw: {exc}", file=sys.stderr)
+        return 1
+
+
+def _cmd_board(args: argparse.Namespace) -> int:
+    """Build a board top's bitstream (boards/); print resources and Fmax."""
+    import importlib
+
+    from sc_hw.synth import SynthError
+
+    try:
+        print(importlib.import_module(f"boards.{args.board}").build_report(args.program))
+    except SynthError as exc:
+        print(f"sc-hw: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sc-hw", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -211,6 +242,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-kill-rate", type=float, default=0.9, help="exit 1 below this")
     p.add_argument("-v", "--verbose", action="store_true", help="list killed mutants too")
     p.set_defaults(func=_cmd_mutate)
+
+    p = sub.add_parser("synth", help="synthesise a block (YoWASP): resources and Fmax")
+    add_params(p)
+    p.add_argument("--device", default="ice40-up5k", help="ice40-up5k, ecp5-25f or all")
+    p.add_argument("--freq", type=float, help="nextpnr target in MHz (default per device)")
+    p.add_argument("--pnr-seed", type=int, default=1, help="nextpnr placer seed")
+    p.add_argument("--pins", action="store_true", help="ports on pins, no register wrapper")
+    p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser("board", help="build a board demo's bitstream (YoWASP)")
+    p.add_argument("board", choices=("icebreaker", "ulx3s"))
+    p.add_argument("--program", action="store_true", help="also program the board")
+    p.set_defaults(func=_cmd_board)
     return parser
 
 
