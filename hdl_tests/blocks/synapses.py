@@ -146,19 +146,39 @@ def _packed(rows: list[int], n_bits: int) -> np.ndarray:
 
 
 def synapse_stimulus(
-    p: model.SynapseParams, rng: np.random.Generator, n_cycles: int, p_en: float = 0.9
+    p: model.SynapseParams,
+    rng: np.random.Generator,
+    n_cycles: int,
+    p_en: float = 0.9,
+    p_write: float = 0.03,
+    p_negative: float = 0.5,
+    busy: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Random values of the synapse input ports (also used by ``sc_layer``)."""
+    """Random values of the synapse input ports (also used by ``sc_layer``).
+
+    Inputs: biased bits per input (``busy``: probabilities of a one mostly
+    high, so that a layer's neurons fire), or values held per input with
+    0 and the maximum over-represented, redrawn 5 % of the cycles. Weight
+    writes in ``p_write`` of the cycles, to any address (out-of-range ones
+    included), magnitudes with 0 and the maximum over-represented, negative
+    with probability ``p_negative``, and 5 % ``w_data = -2**wb`` (saturates).
+    """
     n, wb = p.n_inputs, p.weight_width
     stim: dict[str, np.ndarray] = {}
     if p.input_mode == "spikes":
-        bits = biased_bits(rng, n_cycles, n)
+        if busy:
+            prob = rng.uniform(0.3, 1.0, n)
+            prob[rng.random(n) < 0.25] = 1.0
+            prob[rng.random(n) < 0.1] = 0.0
+            bits = (rng.random((n_cycles, n)) < prob).astype(np.uint8)
+        else:
+            bits = biased_bits(rng, n_cycles, n)
         stim["spikes"] = _packed([arith.pack_bits(row) for row in bits], n)
     else:
         hi = (1 << p.value_width) - 1
-        level = rng.integers(0, hi + 1, n)  # per input, held most of the time
+        level = rng.integers(hi // 2 if busy else 0, hi + 1, n)  # per input, mostly held
         level[rng.random(n) < 0.2] = hi
-        level[rng.random(n) < 0.15] = 0
+        level[rng.random(n) < (0.05 if busy else 0.15)] = 0
         vals = np.broadcast_to(level, (n_cycles, n)).copy()
         redraw = rng.random((n_cycles, n)) < 0.05
         vals[redraw] = rng.integers(0, hi + 1, int(redraw.sum()))
@@ -166,14 +186,16 @@ def synapse_stimulus(
             [pack_fields(row, p.value_width) for row in vals], n * p.value_width
         )
     stim["en"] = (rng.random(n_cycles) < p_en).astype(np.int64)
-    stim["w_en"] = (rng.random(n_cycles) < 0.03).astype(np.int64)
+    stim["w_en"] = (rng.random(n_cycles) < p_write).astype(np.int64)
     stim["w_addr"] = rng.integers(0, 1 << p.addr_width, n_cycles, dtype=np.int64)
-    stim["w_data"] = rng.integers(0, 1 << (wb + 1), n_cycles, dtype=np.int64)
+    top = (1 << wb) - 1
+    mag = rng.integers(0, top + 1, n_cycles, dtype=np.int64)
     edge = rng.random(n_cycles)
-    stim["w_data"][edge < 0.1] = (1 << wb) - 1  # +max
-    stim["w_data"][(edge >= 0.1) & (edge < 0.2)] = (1 << wb) + 1  # -max
-    stim["w_data"][(edge >= 0.2) & (edge < 0.25)] = 1 << wb  # -2**wb: saturates
-    stim["w_data"][(edge >= 0.25) & (edge < 0.35)] = 0
+    mag[edge < 0.2] = top
+    mag[(edge >= 0.2) & (edge < 0.3)] = 0
+    value = np.where(rng.random(n_cycles) < p_negative, -mag, mag)
+    value[edge >= 0.95] = -(1 << wb)  # out of range: written as -(2**wb - 1)
+    stim["w_data"] = value & ((1 << (wb + 1)) - 1)
     return stim
 
 
