@@ -1,0 +1,186 @@
+"""Co-simulation spec of the bitstream LIF neuron (:mod:`sc_model.lif`).
+
+Parameter set number ``k`` takes the (input, leak, reset) mode combination
+``k mod 12``, so any 12 consecutive sets cover all of them; widths 4 .. 32
+with both ends over-represented; ``in_width = min(16, v_width)`` often;
+``v_reset`` at the bottom of the range, 0 or random; thresholds within reach
+of the input (so the neuron fires often), at the top of the range
+(saturation before firing) or at their lowest allowed value. The stimulus
+is a sequence of segments, each a steady positive, negative or random drive
+with the input range's ends over-represented, so a set both fires and, when
+the widths allow, runs into negative saturation; ``en`` is low in 0-20 % of
+the cycles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdl_tests.blocks.arith import _edge_or_uniform
+from hdl_tests.spec import BlockSpec, Params
+from sc_hw.lif import LIFNeuron
+from sc_model import lif as model
+
+N_COMBINATIONS = len(model.INPUT_MODES) * len(model.LEAK_MODES) * len(model.RESET_MODES)
+
+
+def to_signed(raw: int, width: int) -> int:
+    """Two's complement ``width``-bit port value as a Python int."""
+    raw &= (1 << width) - 1
+    return raw - (1 << width) if raw >> (width - 1) else raw
+
+
+def to_unsigned(value: int, width: int) -> int:
+    """A signed int as its ``width``-bit two's complement port value."""
+    return int(value) & ((1 << width) - 1)
+
+
+class LIFTwin:
+    """One neuron: :class:`sc_model.lif.LIFPopulation` with one element."""
+
+    def __init__(self, params: Params) -> None:
+        self.model = model.LIFPopulation(1, **params)
+        self.p = self.model.params
+
+    def reset(self) -> None:
+        self.model.reset()
+
+    def step(self, inputs: dict[str, int]) -> dict[str, int]:
+        p = self.p
+        if p.input_mode == "count":
+            x = to_signed(inputs["in_count"], p.in_width)
+        else:
+            x = inputs["up"] - inputs["down"]
+        refractory_count = int(self.model.refractory_count[0, 0])
+        out = self.model.step(x, inputs["en"])
+        ports = {"v": to_unsigned(out.v[0, 0], p.v_width), "spike": int(out.spike[0, 0])}
+        if p.refractory:
+            ports["refractory_count"] = refractory_count
+        return ports
+
+
+def _combination_index(rng: np.random.Generator) -> int:
+    """Mode combination ``k mod 12`` for the harness's ``default_rng([k, 0])``, else random."""
+    entropy = getattr(rng.bit_generator.seed_seq, "entropy", None)
+    if isinstance(entropy, list | tuple) and entropy and isinstance(entropy[0], int):
+        return entropy[0] % N_COMBINATIONS
+    return int(rng.integers(N_COMBINATIONS))
+
+
+def random_lif_params(rng: np.random.Generator) -> Params:
+    """One valid random parameter set of the neuron (also usable by a layer spec)."""
+    combo = _combination_index(rng)
+    input_mode = model.INPUT_MODES[combo % 2]
+    leak_mode = model.LEAK_MODES[combo // 2 % 3]
+    reset_mode = model.RESET_MODES[combo // 6]
+    w = _edge_or_uniform(rng, model.MIN_V_WIDTH, model.MAX_V_WIDTH, 0.2)
+    v_min, v_max = model.v_range(w)
+    params: Params = {"v_width": w, "input_mode": input_mode}
+    if input_mode == "count":
+        hi = min(model.MAX_IN_WIDTH, w)
+        iw = hi if rng.random() < 0.35 else _edge_or_uniform(rng, 1, hi, 0.15)
+        params["in_width"] = iw
+        in_max = max(1, (1 << (iw - 1)) - 1)
+    else:
+        in_max = 1
+    params["leak_mode"] = leak_mode
+    if leak_mode == "shift":
+        params["leak_shift"] = _edge_or_uniform(rng, 1, w - 1, 0.2)
+    if leak_mode == "constant":
+        u = rng.random()
+        if u < 0.1:
+            params["leak_const"] = 0
+        elif u < 0.2:
+            params["leak_const"] = v_max
+        else:  # below the largest input, so a strong drive still wins
+            params["leak_const"] = int(rng.integers(0, in_max))
+    params["reset_mode"] = reset_mode
+    u = rng.random()
+    if u < 0.2:
+        v_reset = v_min
+    elif u < 0.6:
+        v_reset = 0
+    else:  # near 0 on the scale of the input
+        v_reset = int(rng.integers(max(v_min, -8 * in_max), min(v_max - 1, 8 * in_max) + 1))
+    t_lo = max(v_reset + 1, 1 if reset_mode == "subtract" else v_min + 1)
+    params["v_reset"] = v_reset
+    u = rng.random()
+    if u < 0.15:
+        threshold = v_max
+    elif u < 0.25:  # near the top: the sum saturates before it fires
+        threshold = int(rng.integers(max(t_lo, v_max - 4 * in_max), v_max + 1))
+    elif u < 0.32:
+        threshold = t_lo
+    else:  # within reach: a few dozen strong inputs above where v settles
+        reach = in_max * int(rng.integers(1, 40))
+        if leak_mode == "shift":  # equilibrium of a steady drive x: about x * 2**k
+            reach = min(reach, in_max << params["leak_shift"])
+        base = v_reset if leak_mode == "none" or v_reset >= 0 else 0  # a leak pulls v up to 0
+        threshold = int(rng.integers(t_lo, max(t_lo, min(v_max, base + reach)) + 1))
+    params["threshold"] = threshold
+    u = rng.random()
+    if u < 0.4:
+        params["refractory"] = 0
+    elif u < 0.5:
+        params["refractory"] = model.MAX_REFRACTORY
+    elif u < 0.65:
+        params["refractory"] = 1
+    else:
+        params["refractory"] = int(rng.integers(2, 20))
+    return params
+
+
+def _segments(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Drive kind per cycle: 0 random, 1 positive, 2 negative, in segments of 50-600 cycles."""
+    kinds = np.empty(n, dtype=np.int64)
+    t = 0
+    while t < n:
+        length = int(rng.integers(50, 601))
+        kinds[t : t + length] = rng.choice(3, p=[0.3, 0.45, 0.25])
+        t += length
+    return kinds
+
+
+def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    p = model.check_lif_params(**params)
+    kinds = _segments(rng, n)
+    en = (rng.random(n) >= rng.choice([0.0, 0.05, 0.2])).astype(np.int64)
+    if p.input_mode == "updown":
+        up_p = np.choose(kinds, [0.5, 0.9, 0.05])
+        down_p = np.choose(kinds, [0.5, 0.05, 0.9])
+        return {
+            "en": en,
+            "up": (rng.random(n) < up_p).astype(np.int64),
+            "down": (rng.random(n) < down_p).astype(np.int64),
+        }
+    lo, hi = p.in_min, p.in_max
+    x = rng.integers(lo, hi + 1, n)
+    pos = kinds == 1
+    x[pos] = rng.integers((hi + 1) // 2, hi + 1, int(pos.sum()))
+    neg = kinds == 2
+    x[neg] = rng.integers(lo, lo // 2 + 1, int(neg.sum()))
+    edge = rng.random(n)
+    x[edge < 0.05] = hi
+    x[(edge >= 0.05) & (edge < 0.1)] = lo
+    x[(edge >= 0.1) & (edge < 0.12)] = 0
+    return {"en": en, "in_count": x & ((1 << p.in_width) - 1)}
+
+
+SPEC = BlockSpec(
+    name="lif",
+    build=lambda p: LIFNeuron(**p),
+    twin=LIFTwin,
+    random_params=random_lif_params,
+    stimulus=_stimulus,
+    default_params={
+        "v_width": 16,
+        "threshold": 1000,
+        "input_mode": "count",
+        "in_width": 8,
+        "leak_mode": "shift",
+        "leak_shift": 4,
+        "refractory": 2,
+    },
+    description="bitstream LIF neuron: signed count or up/down input, shift/constant leak, "
+    "saturating membrane, value/subtract reset, refractory counter; registered outputs",
+)

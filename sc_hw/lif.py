@@ -1,0 +1,168 @@
+"""Amaranth twin of :mod:`sc_model.lif` (contract and timing: see there)."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Const, Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from sc_model import lif as model
+
+
+class LIFNeuron(wiring.Component):
+    """One bitstream LIF neuron (block ``lif``): shifts and adds only, saturating.
+
+    Parameters
+    ----------
+    v_width : int
+        ``W``, membrane bits, 4 .. 32.
+    threshold : int
+        Fires when ``v1 >= threshold``; ``v_reset < threshold <= 2**(W - 1) - 1``
+        (and ``>= 1`` for ``reset_mode="subtract"``).
+    input_mode : ``"count"`` or ``"updown"``
+    in_width : int, optional
+        Bits of the signed ``in_count``, 1 .. ``min(16, W)``; default
+        ``min(8, W)``; ``"count"`` only.
+    leak_mode : ``"none"``, ``"shift"`` or ``"constant"``
+    leak_shift : int, optional
+        ``k`` of ``v - (v >>> k)``, 1 .. ``W - 1`` (default ``min(4, W - 1)``);
+        ``"shift"`` only.
+    leak_const : int, optional
+        Step toward 0, 0 .. ``2**(W - 1) - 1`` (default 1); ``"constant"`` only.
+    reset_mode : ``"value"`` or ``"subtract"``
+    v_reset : int
+        Reset value of ``v`` and the value after a spike in ``"value"`` mode,
+        ``-2**(W - 1) .. threshold - 1``.
+    refractory : int
+        Enabled cycles ignored after a spike, 0 .. 255.
+
+    All are validated here by :func:`sc_model.lif.check_lif_params` (scalars).
+
+    Attributes
+    ----------
+    en : In(1)
+        Update on the next rising edge; low: every register holds.
+    in_count : In(signed(in_width))
+        This cycle's signed count (``input_mode="count"``).
+    up, down : In(1)
+        Up/down counter inputs, ``x = up - down`` (``input_mode="updown"``).
+    v : Out(signed(W))
+        Membrane register, reset ``v_reset``.
+    spike : Out(1)
+        Register: the firing decision of the most recent enabled cycle (reset 0).
+    refractory_count : Out(refractory.bit_length())
+        Refractory counter register, reset 0; only when ``refractory > 0``.
+
+    Every output is a register (latency 1 cycle). Datapath: one adder for the
+    leak (shift: ``v - (v >>> k)``; constant: ``v -/+ c`` and a sign test),
+    one ``W + 1``-bit adder for the input, an overflow test on the two top
+    bits for the clamp, a comparator against the constant threshold and, in
+    subtract mode, one more adder; no multiplier.
+    """
+
+    def __init__(
+        self,
+        v_width: int,
+        threshold: int,
+        input_mode: str = "count",
+        in_width: int | None = None,
+        leak_mode: str = "none",
+        leak_shift: int | None = None,
+        leak_const: int | None = None,
+        reset_mode: str = "value",
+        v_reset: int = 0,
+        refractory: int = 0,
+    ) -> None:
+        self.params = p = model.check_lif_params(
+            v_width,
+            threshold,
+            input_mode,
+            in_width,
+            leak_mode,
+            leak_shift,
+            leak_const,
+            reset_mode,
+            v_reset,
+            refractory,
+            per_neuron=False,
+        )
+        members: dict[str, object] = {"en": In(1)}
+        if p.input_mode == "count":
+            members["in_count"] = In(signed(p.in_width))
+        else:
+            members["up"] = In(1)
+            members["down"] = In(1)
+        members["v"] = Out(signed(p.v_width), init=p.v_reset)
+        members["spike"] = Out(1)
+        if p.refractory:
+            members["refractory_count"] = Out(p.refractory_width)
+        super().__init__(members)
+
+    def elaborate(self, platform):
+        m = Module()
+        p = self.params
+        w = p.v_width
+        v = self.v
+        mod = 1 << w
+
+        leaked = Signal(signed(w), name="leaked")  # L(v): always in range
+        if p.leak_mode == "none":
+            m.d.comb += leaked.eq(v)
+        elif p.leak_mode == "shift":
+            m.d.comb += leaked.eq(v - (v >> p.leak_shift))  # >> of a signed value: arithmetic
+        else:
+            # s = v - c for v >= 0, v + c for v < 0, modulo 2**w: the true value lies
+            # between -c and v (or v and c - 1), in range, so bit w - 1 is its sign.
+            # Keep s if it has v's sign (it did not cross 0), else 0.
+            c = p.leak_const
+            step = Mux(v[w - 1], Const(c, w), Const(-c % mod, w))
+            s = Signal(w, name="leak_sum")
+            m.d.comb += s.eq(v.as_unsigned() + step)
+            with m.If(s[w - 1] == v[w - 1]):
+                m.d.comb += leaked.eq(s)
+            with m.Else():
+                m.d.comb += leaked.eq(0)
+
+        if p.input_mode == "count":
+            x = self.in_count
+        else:
+            x = Signal(signed(2), name="updown")
+            m.d.comb += x.eq(self.up - self.down)
+
+        total = Signal(signed(w + 1), name="total")  # exact: in_width <= w
+        v1 = Signal(signed(w), name="v1")
+        m.d.comb += total.eq(leaked + x)
+        with m.If(total[w] == total[w - 1]):  # no overflow of w bits
+            m.d.comb += v1.eq(total)
+        with m.Elif(total[w]):
+            m.d.comb += v1.eq(p.v_min)
+        with m.Else():
+            m.d.comb += v1.eq(p.v_max)
+
+        reach = v1 >= Const(p.threshold, signed(w))
+        fire = Signal(name="fire")
+        if p.refractory:
+            rc = self.refractory_count
+            m.d.comb += fire.eq(reach & (rc == 0))
+        else:
+            m.d.comb += fire.eq(reach)
+
+        with m.If(self.en):
+            m.d.sync += self.spike.eq(fire)
+            if p.refractory:
+                with m.If(rc != 0):
+                    m.d.sync += rc.eq(rc - 1)  # v holds
+                with m.Elif(fire):
+                    m.d.sync += rc.eq(p.refractory)
+            with m.If(fire):
+                if p.reset_mode == "value":
+                    m.d.sync += v.eq(p.v_reset)
+                else:  # v1 - threshold is in [0, V_MAX - threshold]: no clamp needed
+                    m.d.sync += v.eq(v1 - Const(p.threshold, signed(w)))
+            if p.refractory:
+                with m.Elif(rc == 0):
+                    m.d.sync += v.eq(v1)
+            else:
+                with m.Else():
+                    m.d.sync += v.eq(v1)
+        return m
