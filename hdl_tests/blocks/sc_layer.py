@@ -1,0 +1,145 @@
+"""Co-simulation spec of the SC layer core (:mod:`sc_model.sc_layer`).
+
+Synapse parameters as the ``synapses`` spec (N 1 .. 16, M 1 .. 6, set ``k``
+takes mode combination ``k mod 12``), weights mostly excitatory so that
+neurons fire; neuron parameters over every leak and reset mode, ``v_width``
+from its smallest allowed value up (small widths saturate), ``v_reset``
+mostly 0, sometimes negative or at the bottom of the range, thresholds a few
+counts above ``v_reset`` (sometimes at the top of the range: fires only by
+saturating), refractory periods 0, short or long. Stimulus: busy inputs,
+``en`` low ~10 % of the cycles, weight writes (mostly excitatory) during the
+run. ``tests/test_sc_layer.py`` checks that these sets do fire.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdl_tests.blocks.arith import _edge_or_uniform
+from hdl_tests.blocks.synapses import (
+    pack_fields,
+    random_synapse_params,
+    synapse_inputs,
+    synapse_stimulus,
+)
+from hdl_tests.spec import BlockSpec, Params
+from sc_hw.sc_layer import SCLayer as HwLayer
+from sc_model import lif
+from sc_model.sc_layer import SCLayerConfig, SCLayerCycle, sc_layer_params
+
+MAX_COSIM_INPUTS = 16
+MAX_COSIM_NEURONS = 6
+
+
+class SCLayerTwin:
+    def __init__(self, params: Params) -> None:
+        self.config = SCLayerConfig(**params)
+        self.model = SCLayerCycle(self.config)
+
+    def reset(self) -> None:
+        self.model.reset()
+
+    def step(self, inputs: dict[str, int]) -> dict[str, int]:
+        c = self.config
+        out = self.model.step(
+            synapse_inputs(c.synapse_params, inputs),
+            inputs["en"],
+            inputs["w_addr"],
+            inputs["w_data"],
+            inputs["w_en"],
+        )
+        mask = (1 << c.v_width) - 1
+        return {
+            "spikes_out": pack_fields(out.spikes, 1),
+            "v_out": pack_fields(out.v & mask, c.v_width),
+        }
+
+
+def random_layer_params(rng: np.random.Generator) -> Params:
+    """One random, valid and (by design) firing parameter set of the layer."""
+    params = random_synapse_params(rng, MAX_COSIM_INPUTS, MAX_COSIM_NEURONS)
+    w = np.array(params["weights"])
+    w = np.where(rng.random(w.shape) < 0.7, np.abs(w), w)  # mostly excitatory
+    if params["aggregation"] == "majority":  # a vote needs most synapses active
+        top = (1 << params["weight_width"]) - 1
+        strong = top - rng.integers(0, top // 4 + 1, w.shape)
+        w = np.where(rng.random(w.shape) < 0.8, strong, w)
+    params["weights"] = np.abs(w).tolist() if rng.random() < 0.2 else w.tolist()
+    n, m = params["n_inputs"], params["n_neurons"]
+    counter = params["aggregation"] == "counter"
+    lo = max(4, n.bit_length() + 1) if counter else 4
+    v_width = _edge_or_uniform(rng, lo, 16, 0.25)
+    if rng.random() < 0.1:
+        v_width = int(rng.integers(17, 33))
+    v_min, v_max = lif.v_range(v_width)
+    leak_mode = str(rng.choice(lif.LEAK_MODES))
+    leak_const = int(rng.integers(0, 3 if counter else 2)) if rng.random() < 0.7 else None
+    if leak_mode == "constant" and leak_const is not None:
+        params["leak_const"] = leak_const
+    reset_mode = str(rng.choice(lif.RESET_MODES))
+    u = rng.random()
+    if u < 0.6:
+        v_reset = 0
+    elif u < 0.8:
+        v_reset = max(v_min, -int(rng.integers(1, 9)))
+    elif u < 0.9 and v_width <= 8:
+        v_reset = v_min  # climbs out within the run only for small widths
+    else:
+        v_reset = int(rng.integers(max(v_min, -64), min(v_max - 1, 16) + 1))
+    reach = max(2, n) if counter else 6  # thresholds within reach of the drive
+    thresholds = []
+    for _ in range(m):
+        t = v_reset + _edge_or_uniform(rng, 1, reach, 0.2)
+        if rng.random() < 0.1 and v_width <= 8:
+            t = v_max  # fires only by saturating
+        if not counter and leak_mode == "constant" and leak_const != 0:
+            t = min(t, 1)  # +1 per cycle against a leak of 1: v never passes 1
+        if reset_mode == "subtract":
+            t = max(t, 1)
+        thresholds.append(min(t, v_max))
+    params.update(
+        v_width=v_width,
+        thresholds=thresholds,
+        leak_mode=leak_mode,
+        reset_mode=reset_mode,
+        v_reset=v_reset,
+    )
+    if leak_mode == "shift" and rng.random() < 0.7:
+        params["leak_shift"] = _edge_or_uniform(rng, 1, v_width - 1, 0.2)
+    u = rng.random()
+    if u < 0.4:
+        params["refractory"] = int(rng.integers(1, 6))
+    elif u < 0.5:
+        params["refractory"] = int(rng.integers(6, lif.MAX_REFRACTORY + 1))
+    return sc_layer_params(SCLayerConfig(**params))  # validated, canonical
+
+
+def layer_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    c = SCLayerConfig(**params)
+    return synapse_stimulus(c.synapse_params, rng, n, p_write=0.02, p_negative=0.25, busy=True)
+
+
+SPEC = BlockSpec(
+    name="sc_layer",
+    build=lambda p: HwLayer(**p),
+    twin=SCLayerTwin,
+    random_params=random_layer_params,
+    stimulus=layer_stimulus,
+    default_params={
+        "n_inputs": 16,
+        "n_neurons": 4,
+        "weight_width": 8,
+        "weights": [[(53 * (k + 1) * (j + 5)) % 300 - 44 for j in range(16)] for k in range(4)],
+        "aggregation": "counter",
+        "pipeline": 4,
+        "width": 16,
+        "seed": 0xACE1,
+        "v_width": 12,
+        "thresholds": [12, 20, 28, 36],
+        "leak_mode": "shift",
+        "leak_shift": 4,
+        "refractory": 2,
+    },
+    description="SC layer core: N x M synapses (shared LFSR, AND/XNOR, counter/majority/MUX) "
+    "feeding M LIF neurons; registered spikes and membranes",
+)
