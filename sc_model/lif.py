@@ -82,7 +82,9 @@ Saturation visibility
     can never hold ``V_MAX``: ``v1 = V_MAX`` fires (``threshold <= V_MAX``),
     after which ``v`` is ``v_reset`` or ``V_MAX - threshold``. A clamp at the
     top is therefore seen as a spike with, in subtract mode, exactly
-    ``V_MAX - threshold`` left (a wrap would leave a negative value).
+    ``V_MAX - threshold`` left (a wrap would leave a negative value). It needs
+    ``L(v) + x > V_MAX`` with ``v < threshold``, so it never happens in
+    ``"updown"`` mode (steps of +1 reach the threshold exactly first).
 
 Array conventions of the model
     ``threshold``, ``v_reset``, ``leak_shift``, ``leak_const`` and

@@ -6,10 +6,11 @@ with both ends over-represented; ``in_width = min(16, v_width)`` often;
 ``v_reset`` at the bottom of the range, 0 or random; thresholds within reach
 of the input (so the neuron fires often), at the top of the range
 (saturation before firing) or at their lowest allowed value. The stimulus
-is a sequence of segments, each a steady positive, negative or random drive
-with the input range's ends over-represented, so a set both fires and, when
-the widths allow, runs into negative saturation; ``en`` is low in 0-20 % of
-the cycles.
+is a sequence of segments, each a strong positive, strong negative, random
+or fine (log-uniform step sizes, mostly positive) drive, with the input
+range's ends over-represented, so a set both fires and, when the widths
+allow, runs into negative saturation, and v sometimes lands exactly on the
+threshold; ``en`` is low in 2-20 % of the cycles.
 """
 
 from __future__ import annotations
@@ -105,11 +106,11 @@ def random_lif_params(rng: np.random.Generator) -> Params:
     t_lo = max(v_reset + 1, 1 if reset_mode == "subtract" else v_min + 1)
     params["v_reset"] = v_reset
     u = rng.random()
-    if u < 0.15:
+    if u < 0.17:
         threshold = v_max
-    elif u < 0.25:  # near the top: the sum saturates before it fires
+    elif u < 0.3:  # near the top: the sum saturates before it fires
         threshold = int(rng.integers(max(t_lo, v_max - 4 * in_max), v_max + 1))
-    elif u < 0.32:
+    elif u < 0.37:
         threshold = t_lo
     else:  # within reach: a few dozen strong inputs above where v settles
         reach = in_max * int(rng.integers(1, 40))
@@ -118,6 +119,9 @@ def random_lif_params(rng: np.random.Generator) -> Params:
         base = v_reset if leak_mode == "none" or v_reset >= 0 else 0  # a leak pulls v up to 0
         threshold = int(rng.integers(t_lo, max(t_lo, min(v_max, base + reach)) + 1))
     params["threshold"] = threshold
+    if threshold >= v_max - 4 * in_max and v_reset < threshold - 64 * in_max:
+        if rng.random() < 0.6:  # start within reach of the top: the sum can clamp there
+            params["v_reset"] = threshold - int(rng.integers(1, 64 * in_max + 1))
     u = rng.random()
     if u < 0.4:
         params["refractory"] = 0
@@ -131,12 +135,15 @@ def random_lif_params(rng: np.random.Generator) -> Params:
 
 
 def _segments(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Drive kind per cycle: 0 random, 1 positive, 2 negative, in segments of 50-600 cycles."""
+    """Drive kind per cycle, in segments: 0 random, 1 strong positive, 2 strong negative
+    (shorter: 20-300 cycles, so a membrane without leak can climb back), 3 fine positive
+    (log-uniform step sizes); 50-600 cycles for the others."""
     kinds = np.empty(n, dtype=np.int64)
     t = 0
     while t < n:
-        length = int(rng.integers(50, 601))
-        kinds[t : t + length] = rng.choice(3, p=[0.3, 0.45, 0.25])
+        kind = int(rng.choice(4, p=[0.2, 0.3, 0.2, 0.3]))
+        length = int(rng.integers(20, 301) if kind == 2 else rng.integers(50, 601))
+        kinds[t : t + length] = kind
         t += length
     return kinds
 
@@ -144,10 +151,10 @@ def _segments(rng: np.random.Generator, n: int) -> np.ndarray:
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     p = model.check_lif_params(**params)
     kinds = _segments(rng, n)
-    en = (rng.random(n) >= rng.choice([0.0, 0.05, 0.2])).astype(np.int64)
+    en = (rng.random(n) >= rng.choice([0.02, 0.05, 0.2])).astype(np.int64)
     if p.input_mode == "updown":
-        up_p = np.choose(kinds, [0.5, 0.9, 0.05])
-        down_p = np.choose(kinds, [0.5, 0.05, 0.9])
+        up_p = np.choose(kinds, [0.5, 0.9, 0.05, 0.6])
+        down_p = np.choose(kinds, [0.5, 0.05, 0.9, 0.3])
         return {
             "en": en,
             "up": (rng.random(n) < up_p).astype(np.int64),
@@ -159,11 +166,46 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
     x[pos] = rng.integers((hi + 1) // 2, hi + 1, int(pos.sum()))
     neg = kinds == 2
     x[neg] = rng.integers(lo, lo // 2 + 1, int(neg.sum()))
+    # Fine drive: step sizes spread over every octave up to the largest input, so
+    # that v approaches a threshold (or a range end) in ever smaller steps and
+    # sometimes lands on it exactly (>= against >, off-by-one constants).
+    fine = kinds == 3
+    octave = rng.random(int(fine.sum())) * p.in_width
+    step = np.minimum(np.floor(2.0**octave).astype(np.int64), max(hi, 1))
+    sign = np.where(rng.random(step.size) < 0.8, 1, -1)
+    x[fine] = np.clip(sign * step, lo, hi)
     edge = rng.random(n)
-    x[edge < 0.05] = hi
-    x[(edge >= 0.05) & (edge < 0.1)] = lo
-    x[(edge >= 0.1) & (edge < 0.12)] = 0
+    x[edge < 0.04] = hi
+    x[(edge >= 0.04) & (edge < 0.08)] = lo
+    x[(edge >= 0.08) & (edge < 0.1)] = 0
+    u = rng.random(n)
+    _aim(p, x, en, (u < 0.1) | (fine & (u < 0.5)), rng)
     return {"en": en, "in_count": x & ((1 << p.in_width) - 1)}
+
+
+def _aim(
+    p: model.LIFParams, x: np.ndarray, en: np.ndarray, aim: np.ndarray, rng: np.random.Generator
+) -> None:
+    """Rewrite ``x[t]`` where ``aim[t]`` so that ``L(v) + x`` lands exactly on a boundary.
+
+    With wide inputs an open-loop walk almost never hits the threshold or a range
+    end exactly (the chance per crossing is about 1 / mean step). Here the model
+    tracks ``v`` from reset and, where asked, picks an input (if one is in range)
+    that makes the exact sum ``threshold - 1``, ``threshold``, ``V_MAX``,
+    ``V_MAX + 1``, ``V_MIN`` or ``V_MIN - 1``. Only the choice of stimulus uses the
+    model; the comparison is unaffected. A reset raised by the harness mid-run
+    (unknown here) just makes later aimed inputs ordinary ones.
+    """
+    pop = model.LIFPopulation.from_params((1,), p)
+    t_max = int(p.threshold)
+    targets = np.array([t_max - 1, t_max, p.v_max, p.v_max + 1, p.v_min, p.v_min - 1])
+    for t in range(x.size):
+        if aim[t] and en[t] and pop.refractory_count[0] == 0:
+            need = targets - int(model.leak(pop.v, p)[0])
+            ok = need[(need >= p.in_min) & (need <= p.in_max)]
+            if ok.size:
+                x[t] = int(rng.choice(ok))
+        pop.step(int(x[t]), int(en[t]))
 
 
 SPEC = BlockSpec(
@@ -172,13 +214,16 @@ SPEC = BlockSpec(
     twin=LIFTwin,
     random_params=random_lif_params,
     stimulus=_stimulus,
+    # Every part of the datapath is reachable with these: the shift leak's bound
+    # on |v| (about 2**leak_shift * 128) exceeds the 12-bit range, so a steady
+    # drive saturates at V_MIN, and a threshold just below V_MAX lets the sum clamp.
     default_params={
-        "v_width": 16,
-        "threshold": 1000,
+        "v_width": 12,
+        "threshold": 2000,
         "input_mode": "count",
         "in_width": 8,
         "leak_mode": "shift",
-        "leak_shift": 4,
+        "leak_shift": 5,
         "refractory": 2,
     },
     description="bitstream LIF neuron: signed count or up/down input, shift/constant leak, "
