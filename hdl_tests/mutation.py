@@ -855,6 +855,7 @@ def run_mutant(
     path = folder / f"{spec.toplevel}.v"
     path.write_text(text)
     ran: list[int] = []
+    status, message = "survived", ""
     for s in seeds:
         ran.append(s)
         result = run_cosim(
@@ -865,10 +866,15 @@ def run_mutant(
             simulator=simulator,
             verilog_path=path,
         )
+        # run_cosim keeps a simulator build per distinct Verilog text; one per mutant adds up
+        # (about 0.3 MB each), and the mutant is rebuilt from its description at will.
+        shutil.rmtree(result.verilog.parent, ignore_errors=True)
         if not result.passed:
-            seconds = time.perf_counter() - start
-            return MutantResult(mutant, "killed", tuple(ran), result.message, seconds)
-    return MutantResult(mutant, "survived", tuple(ran), "", time.perf_counter() - start)
+            status, message = "killed", result.message
+            break
+    if status == "killed":
+        shutil.rmtree(folder, ignore_errors=True)  # survivors' files stay for inspection
+    return MutantResult(mutant, status, tuple(ran), message, time.perf_counter() - start)
 
 
 def _slug(label: str) -> str:
