@@ -11,8 +11,40 @@ from amaranth.lib.wiring import In, Out
 from sc_model import synapses as model
 from sc_model.sng import rotation_indices
 
-from .arith import AndMul, Majority, MuxAdd, ParallelCounter, XnorMul
+from .arith import (
+    AndMul,
+    Majority,
+    MuxAdd,
+    ParallelCounter,
+    XnorMul,
+    adder_tree,
+    use_clock_and_reset,
+)
 from .lfsr import LFSR
+
+
+class _WideCounter(wiring.Component):
+    """:class:`sc_hw.arith.ParallelCounter` beyond its 256 inputs (same tree, same
+    register levels, :func:`sc_model.synapses.counter_register_levels`)."""
+
+    def __init__(self, n_inputs: int, pipeline: int) -> None:
+        self.n_inputs = n_inputs
+        self.registered = model.counter_register_levels(n_inputs, pipeline)
+        super().__init__({"inputs": In(n_inputs), "count": Out(n_inputs.bit_length())})
+
+    def elaborate(self, platform):
+        m = Module()
+        root = adder_tree(m, list(self.inputs), self.registered, name="pc")
+        if not self.registered:
+            use_clock_and_reset(m)
+        m.d.comb += self.count.eq(root)
+        return m
+
+
+def _counter(n_inputs: int, pipeline: int) -> wiring.Component:
+    if n_inputs <= 256:
+        return ParallelCounter(n_inputs, pipeline)
+    return _WideCounter(n_inputs, pipeline)
 
 
 class Synapses(wiring.Component):
@@ -21,7 +53,9 @@ class Synapses(wiring.Component):
     Parameters
     ----------
     Those of :func:`sc_model.synapses.check_synapse_params`, validated here at
-    construction: ``n_inputs`` (N, 1 .. 64), ``n_neurons`` (M, 1 .. 32),
+    construction: ``n_inputs`` (N, 1 .. 1024; up to 64 for majority and MUX),
+    ``n_neurons`` (M, 1 .. 1024; large sizes are for the model and do not fit
+    a device, see ``docs/synthesis.md``),
     ``weight_width`` (1 .. 16), ``weights`` (M x N ints), ``synapse``
     (``"and"``/``"xnor"``), ``input_mode`` (``"spikes"``/``"values"``),
     ``aggregation`` (``"counter"``/``"majority"``/``"mux"``), ``pipeline``,
@@ -178,7 +212,7 @@ class Synapses(wiring.Component):
 
             if p.aggregation == "counter":
                 cw = p.count_width
-                exc, inh = ParallelCounter(n, p.pipeline), ParallelCounter(n, p.pipeline)
+                exc, inh = _counter(n, p.pipeline), _counter(n, p.pipeline)
                 m.submodules[f"exc_{mi}"] = EnableInserter(self.en)(exc)
                 m.submodules[f"inh_{mi}"] = EnableInserter(self.en)(inh)
                 m.d.comb += [

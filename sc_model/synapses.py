@@ -9,7 +9,14 @@ into what its LIF neuron integrates (:mod:`sc_model.lif`, composed in
 Contract (shared with :class:`sc_hw.synapses.Synapses`)
 -------------------------------------------------------
 Sizes
-    ``n_inputs = N`` (1 .. 64), ``n_neurons = M`` (1 .. 32).
+    ``n_inputs = N`` (1 .. 1024; at most 64 for ``aggregation="majority"`` and
+    ``"mux"``, the sizes of :mod:`sc_model.arith`'s vote and MUX blocks),
+    ``n_neurons = M`` (1 .. 1024). The block is parametric: the limits are
+    those of the model and the generator, not of a device. The fully parallel
+    layer needs ``M N`` weight registers and comparators; what fits and
+    closes timing on iCE40UP5K and ECP5-25F is measured in
+    ``docs/synthesis.md`` (a few hundred synapses), so sizes like 256 x 256
+    are for the model (benchmarks) only.
 Weights
     Sign-magnitude registers, one per synapse: a ``weight_width = wb`` (1 .. 16)
     bit magnitude and a sign bit (set = inhibitory), so
@@ -64,7 +71,9 @@ Aggregation per neuron (``aggregation``)
       neuron ``m`` in bits ``[m cw, (m + 1) cw)``, two's complement) is
       ``sum_j e_mj - sum_j i_mj`` in ``[-N, N]``: two
       :class:`sc_model.arith.ParallelCounter` balanced trees per neuron
-      (excitatory and inhibitory), ``pipeline = P`` in
+      (excitatory and inhibitory; for ``N > 256``, beyond that block's size,
+      the same balanced tree with the same register placement
+      :func:`sc_model.arith.register_levels` rule), ``pipeline = P`` in
       ``0 .. ceil(log2 N)`` register stages each, and a combinational
       subtraction of the two roots. Latency ``P``: ``count`` in cycle ``t``
       belongs to the ``P``-th most recent enabled cycle before ``t``
@@ -121,7 +130,11 @@ Array conventions of the vectorised functions: time is axis 0; ``inputs``
 has shape ``(n_cycles, *batch, N)``; outputs ``(n_cycles, *batch, M)``. Every
 batch element is an independent run of the block from reset, with ``en``
 held high and the weights held at their parameter values; all of them see
-the same LFSR sequences. Memory is ``O(n_cycles * batch * M * N)`` bytes.
+the same LFSR sequences. :func:`synapses_run` works through the neurons (and
+the batch) in chunks of at most :data:`CHUNK_ELEMENTS` synapse bits per
+array, so its memory stays ``O(CHUNK_ELEMENTS + n_cycles * batch * (M + N))``
+whatever ``M N`` is (every neuron's aggregation is independent of the
+others', so the results are those of one piece).
 """
 
 from __future__ import annotations
@@ -139,8 +152,10 @@ from .lfsr import FORMS, LFSR, _apply, _power, check_seed, check_taps, check_wid
 from .lfsr import transition_rows as lfsr_transition_rows
 from .sng import comparator_bits, default_rotations
 
-MAX_INPUTS = 64
-MAX_NEURONS = 32
+MAX_INPUTS = 1024
+MAX_NEURONS = 1024
+MAX_VOTE_INPUTS = min(arith.MAX_MAJORITY_INPUTS, arith.MAX_MUX_INPUTS)  # 64
+CHUNK_ELEMENTS = 1 << 24  # synapse bits per intermediate array of synapses_run
 MAX_WEIGHT_WIDTH = 16
 SYNAPSES = ("and", "xnor")
 INPUT_MODES = ("spikes", "values")
@@ -164,6 +179,35 @@ def jump_state(
     steps = check_int("steps", steps, 0)
     rows = _power(lfsr_transition_rows(width, taps, form), steps)
     return int(_apply(rows, np.array([seed], dtype=np.uint64))[0])
+
+
+def counter_depth(n_inputs: int) -> int:
+    """Adder levels of an ``n_inputs`` balanced counter tree: ``ceil(log2 N)`` (any ``N``)."""
+    return (check_int("n_inputs", n_inputs, 1) - 1).bit_length()
+
+
+def counter_register_levels(n_inputs: int, pipeline: int) -> tuple[int, ...]:
+    """Registered tree levels, ``ceil(j D / P)`` for ``j = 1 .. P``: the rule of
+    :func:`sc_model.arith.register_levels`, for any ``N`` (not only up to 256)."""
+    depth = counter_depth(n_inputs)
+    pipeline = check_int("pipeline", pipeline, 0, depth)
+    return tuple(-(-j * depth // pipeline) for j in range(1, pipeline + 1))
+
+
+def _delayed_count(bits: np.ndarray, pipeline: int) -> np.ndarray:
+    """Popcount over the last axis of ``(..., n_cycles, N)`` bits, delayed ``pipeline`` cycles.
+
+    :func:`sc_model.arith.parallel_count` up to its 256 inputs; the same
+    semantics (0 for the first ``pipeline`` cycles) written out beyond.
+    """
+    if bits.shape[-1] <= arith.MAX_COUNTER_INPUTS:
+        return arith.parallel_count(bits, pipeline)
+    counts = bits.sum(axis=-1, dtype=np.int64)
+    out = np.zeros(counts.shape, dtype=np.int64)
+    n_cycles = counts.shape[-1]
+    if n_cycles > pipeline:
+        out[..., pipeline:] = counts[..., : n_cycles - pipeline]
+    return out
 
 
 def check_weights(weights: object, n_neurons: int, n_inputs: int, weight_width: int) -> np.ndarray:
@@ -306,8 +350,13 @@ def check_synapse_params(
         if rotations is None
         else _check_rotations("rotations", rotations, n, width)
     )
+    if aggregation != "counter" and n > MAX_VOTE_INPUTS:
+        raise ValueError(
+            f"n_inputs must be in [1, {MAX_VOTE_INPUTS}] for aggregation={aggregation!r} "
+            f"(only 'counter' goes up to {MAX_INPUTS}), not {n}"
+        )
     if aggregation == "counter":
-        pipeline = arith.check_pipeline(n, pipeline)
+        pipeline = check_int("pipeline", pipeline, 0, counter_depth(n))
     else:
         _must_be_unset("pipeline", pipeline, "aggregation='counter'", unset=0)
         pipeline = 0
@@ -471,15 +520,48 @@ def input_stream_bits(p: SynapseParams, inputs: object) -> np.ndarray:
     return comparator_bits(x, q.reshape((n_cycles,) + (1,) * (x.ndim - 2) + (p.n_inputs,)))
 
 
-def synapse_polarity_run(p: SynapseParams, inputs: object) -> tuple[np.ndarray, np.ndarray]:
-    """``(e, i)`` over a run from reset: ``uint8`` ``(n_cycles, *batch, M, N)`` each."""
-    x = input_stream_bits(p, inputs)
-    n_cycles = x.shape[0]
+def _weight_randoms(p: SynapseParams, n_cycles: int) -> np.ndarray:
+    """``r`` of every cycle and input, ``int64`` ``(n_cycles, N)``."""
     states = lfsr_sequence(p.width, p.seed, n_cycles, p.taps, p.form)
-    r = select_randoms(states, p.width, p.random_width, p.rotations)
+    return select_randoms(states, p.width, p.random_width, p.rotations)
+
+
+def _polarity_chunk(
+    p: SynapseParams, x: np.ndarray, r: np.ndarray, rows: slice
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(e, i)`` of the neurons ``rows``: ``uint8`` ``(n_cycles, *batch, rows, N)`` each."""
+    n_cycles = x.shape[0]
     r = r.reshape((n_cycles,) + (1,) * (x.ndim - 2) + (1, p.n_inputs))
-    s = weight_stream_bits(r, p.weight_array, p.weight_width, p.synapse)
-    return polarity_bits(x[..., None, :], s, p.weight_array, p.synapse)
+    w = p.weight_array[rows]
+    s = weight_stream_bits(r, w, p.weight_width, p.synapse)
+    return polarity_bits(x[..., None, :], s, w, p.synapse)
+
+
+def synapse_polarity_run(p: SynapseParams, inputs: object) -> tuple[np.ndarray, np.ndarray]:
+    """``(e, i)`` over a run from reset: ``uint8`` ``(n_cycles, *batch, M, N)`` each.
+
+    Memory ``O(n_cycles * batch * M * N)``: for large layers use
+    :func:`synapses_run`, which never holds these whole.
+    """
+    x = input_stream_bits(p, inputs)
+    return _polarity_chunk(p, x, _weight_randoms(p, x.shape[0]), slice(None))
+
+
+def _aggregate(p: SynapseParams, e: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Aggregate ``(n_cycles, *batch, M', N)`` bits; outputs ``(n_cycles, *batch, M')``."""
+    e_t, i_t = np.moveaxis(e, 0, -2), np.moveaxis(i, 0, -2)  # (*batch, M', n_cycles, N)
+    if p.aggregation == "counter":
+        count = _delayed_count(e_t, p.pipeline) - _delayed_count(i_t, p.pipeline)
+        return (np.moveaxis(count, -1, 0),)
+    if p.aggregation == "majority":
+        up, down = arith.majority(e_t, p.tie), arith.majority(i_t, p.tie)
+    elif p.n_inputs == 1:
+        up, down = e_t[..., 0], i_t[..., 0]
+    else:
+        mux = {"width": p.width, "seed": p.mux_seed, "sel_bits": p.mux_sel_bits}
+        mux.update(taps=p.taps, form=p.form)
+        up, down = arith.mux_add(e_t, **mux), arith.mux_add(i_t, **mux)
+    return np.moveaxis(up, -1, 0), np.moveaxis(down, -1, 0)
 
 
 def synapses_run(p: SynapseParams, inputs: object) -> SynapseOutputs:
@@ -490,21 +572,32 @@ def synapses_run(p: SynapseParams, inputs: object) -> SynapseOutputs:
     The aggregation calls the vectorised :mod:`sc_model.arith` models
     (:func:`~sc_model.arith.parallel_count`, :func:`~sc_model.arith.majority`,
     :func:`~sc_model.arith.mux_add`) with time moved to their axis ``-2``.
+    Neurons are independent, so they are processed in chunks (and, if one
+    neuron's bits alone exceed :data:`CHUNK_ELEMENTS`, the batch elements
+    too): at most about :data:`CHUNK_ELEMENTS` synapse bits per array, with
+    results identical to one piece.
     """
-    e, i = synapse_polarity_run(p, inputs)
-    e_t, i_t = np.moveaxis(e, 0, -2), np.moveaxis(i, 0, -2)  # (*batch, M, n_cycles, N)
+    x = input_stream_bits(p, inputs)
+    n_cycles, batch_shape = x.shape[0], x.shape[1:-1]
+    r = _weight_randoms(p, n_cycles)
+    xb = x.reshape((n_cycles, -1, p.n_inputs))  # one batch axis
+    n_batch = xb.shape[1]
+    per_neuron = max(1, n_cycles * p.n_inputs)
+    b_step = max(1, min(n_batch, CHUNK_ELEMENTS // per_neuron))
+    m_step = max(1, min(p.n_neurons, CHUNK_ELEMENTS // (per_neuron * b_step)))
+    dtype = np.int64 if p.aggregation == "counter" else np.uint8
+    n_out = 1 if p.aggregation == "counter" else 2
+    outs = [np.empty((n_cycles, n_batch, p.n_neurons), dtype) for _ in range(n_out)]
+    for b0 in range(0, n_batch, b_step):
+        for m0 in range(0, p.n_neurons, m_step):
+            rows = slice(m0, m0 + m_step)
+            e, i = _polarity_chunk(p, xb[:, b0 : b0 + b_step], r, rows)
+            for out, part in zip(outs, _aggregate(p, e, i), strict=True):
+                out[:, b0 : b0 + b_step, rows] = part
+    shaped = [o.reshape((n_cycles, *batch_shape, p.n_neurons)) for o in outs]
     if p.aggregation == "counter":
-        count = arith.parallel_count(e_t, p.pipeline) - arith.parallel_count(i_t, p.pipeline)
-        return SynapseOutputs(np.moveaxis(count, -1, 0), None, None)
-    if p.aggregation == "majority":
-        up, down = arith.majority(e_t, p.tie), arith.majority(i_t, p.tie)
-    elif p.n_inputs == 1:
-        up, down = e_t[..., 0], i_t[..., 0]
-    else:
-        mux = {"width": p.width, "seed": p.mux_seed, "sel_bits": p.mux_sel_bits}
-        mux.update(taps=p.taps, form=p.form)
-        up, down = arith.mux_add(e_t, **mux), arith.mux_add(i_t, **mux)
-    return SynapseOutputs(None, np.moveaxis(up, -1, 0), np.moveaxis(down, -1, 0))
+        return SynapseOutputs(shaped[0], None, None)
+    return SynapseOutputs(None, shaped[0], shaped[1])
 
 
 # --------------------------------------------------------------------------

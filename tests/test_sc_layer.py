@@ -405,3 +405,34 @@ def test_model_entry_points_refuse_other_objects() -> None:
         ValueError, match=r"inputs must have shape \(n_cycles, \*batch, n_inputs=3\)"
     ):
         SCLayer(config).run(np.zeros((10, 4), dtype=np.uint8))
+
+
+def test_a_256_by_256_layer_runs_1024_cycles_in_bounded_memory() -> None:
+    """The benchmark size: chunked synapses keep the peak far below the 64 M synapse bits
+    per array a one-piece run would hold (several such arrays, > 500 MB)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(256)
+    n = m = 256
+    config = SCLayerConfig(
+        n_inputs=n,
+        n_neurons=m,
+        thresholds=[64] * m,
+        weights=rng.integers(-255, 256, (m, n)).tolist(),
+        pipeline=8,
+    )
+    x = (rng.random((1024, 1, n)) < 0.5).astype(np.uint8)
+    tracemalloc.start()
+    try:
+        out = SCLayer(config).run(x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert out.spikes.shape == out.v.shape == (1024, 1, m)
+    assert peak < 250e6, peak
+    assert 0 < out.spikes.mean() < 1
+    # the first neurons against the cycle twin (a few hundred cycles)
+    small = SCLayerCycle(config)
+    for t in range(200):
+        got = small.step(x[t, 0])
+        np.testing.assert_array_equal(got.v, out.v[t, 0])

@@ -411,9 +411,20 @@ def test_pysim_at_the_largest_input_count(extra) -> None:
 
 
 BAD = [
-    ({"n_inputs": 0}, ValueError, r"n_inputs must be in \[1, 64\], not 0"),
-    ({"n_inputs": 65}, ValueError, r"n_inputs must be in \[1, 64\], not 65"),
-    ({"n_neurons": 33}, ValueError, r"n_neurons must be in \[1, 32\], not 33"),
+    ({"n_inputs": 0}, ValueError, r"n_inputs must be in \[1, 1024\], not 0"),
+    ({"n_inputs": 1025}, ValueError, r"n_inputs must be in \[1, 1024\], not 1025"),
+    ({"n_neurons": 1025}, ValueError, r"n_neurons must be in \[1, 1024\], not 1025"),
+    (
+        {"n_inputs": 65, "aggregation": "majority"},
+        ValueError,
+        r"n_inputs must be in \[1, 64\] for aggregation='majority' .*not 65",
+    ),
+    (
+        {"n_inputs": 65, "aggregation": "mux"},
+        ValueError,
+        r"n_inputs must be in \[1, 64\] for aggregation='mux' .*not 65",
+    ),
+    ({"n_inputs": 300, "pipeline": 10}, ValueError, r"pipeline must be in \[0, 9\], not 10"),
     ({"weight_width": 17}, ValueError, r"weight_width must be in \[1, 16\], not 17"),
     (
         {"weights": [[256, 0, 0]] * 2},
@@ -487,3 +498,77 @@ def test_bad_parameters_are_refused(cls, extra, exc, match) -> None:
 def test_mux_needs_enough_lfsr_bits_for_the_selection() -> None:
     with pytest.raises(ValueError, match=r"width must be >= n_inputs.bit_length\(\) = 7"):
         S.check_synapse_params(n_inputs=64, n_neurons=1, aggregation="mux", width=6, weight_width=4)
+
+
+# ---------------------------------------------------------------------------
+# Large layers: limits, chunking, counters beyond 256 inputs
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("synapse", "mode", "agg"), MODES)
+def test_chunked_run_equals_one_piece(monkeypatch, synapse, mode, agg) -> None:
+    """Chunks of one neuron and one batch element give the one-piece result bit for bit."""
+    rng = np.random.default_rng([MODES.index((synapse, mode, agg)), 3])
+    kw = draw_params(rng, synapse, mode, agg)
+    kw["n_neurons"] = 5
+    kw["weights"] = random_weights(rng, 5, kw["n_inputs"], kw["weight_width"])
+    p = S.check_synapse_params(**kw)
+    x = np.stack([draw_inputs(rng, kw, 90) for _ in range(3)], axis=1)
+    whole = S.synapses_run(p, x)
+    monkeypatch.setattr(S, "CHUNK_ELEMENTS", 1)
+    pieces = S.synapses_run(p, x)
+    for port in ("count", "up", "down"):
+        a, b = getattr(whole, port), getattr(pieces, port)
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert a.shape == (90, 3, 5)
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("pipeline", [0, 4, 9])
+def test_counter_beyond_256_inputs_equals_reference(pipeline) -> None:
+    """N = 300 (past the 256 of arith.ParallelCounter), every pipeline depth range end."""
+    rng = np.random.default_rng([300, pipeline])
+    n, m = 300, 2
+    kw = {
+        "n_inputs": n,
+        "n_neurons": m,
+        "weight_width": 4,
+        "weights": random_weights(rng, m, n, 4),
+        "synapse": "and",
+        "input_mode": "spikes",
+        "aggregation": "counter",
+        "pipeline": pipeline,
+        "width": 12,
+        "seed": 77,
+    }
+    x = (rng.random((40, n)) < 0.6).astype(np.uint8)
+    out = S.synapses_run(S.check_synapse_params(**kw), x[:, None, :])
+    ref = RefSynapses(kw)
+    for t in range(40):
+        assert out.count[t, 0].tolist() == ref.step(x[t].tolist())["count"], t
+    assert np.abs(out.count[pipeline:]).max() > 10  # not a trivially zero run
+
+
+def test_pysim_counter_beyond_256_inputs() -> None:
+    rng = np.random.default_rng(9)
+    params = {
+        "n_inputs": 260,
+        "n_neurons": 1,
+        "weight_width": 3,
+        "width": 12,
+        "seed": 0x5A5,
+        "weights": random_weights(rng, 1, 260, 3),
+        "pipeline": 5,
+    }
+    assert pysim_against_twin(SPEC, params, seed=2, cycles=40) == ""
+
+
+def test_counter_register_levels_follow_the_arith_rule() -> None:
+    from sc_model import arith
+
+    for n in (1, 2, 3, 17, 256):
+        for p in range(S.counter_depth(n) + 1):
+            assert S.counter_register_levels(n, p) == arith.register_levels(n, p)
+    assert S.counter_depth(1024) == 10 and S.counter_depth(257) == 9
+    assert S.counter_register_levels(1024, 3) == (4, 7, 10)
