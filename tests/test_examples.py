@@ -137,3 +137,73 @@ def test_example_refuses_too_few_cycles(example, capsys) -> None:
     with pytest.raises(SystemExit):
         example.main(["--cycles", "1"])
     assert "--cycles must be >= 2, not 1" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# bench/bench_layer.py: the naive reference the benchmark's ratio is taken against
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    return _load("bench/bench_layer.py")
+
+
+def test_naive_loop_counts_a_full_lfsr_period(bench) -> None:
+    """Closed form (synapses contract): over one period of an 8-bit LFSR, an AND synapse
+    with weight_width = width = 8 and a spike every cycle is active exactly |w| - 1 times;
+    with no leak and an unreachable threshold the membrane is the signed sum of those."""
+    from sc_model.sc_layer import SCLayerConfig
+
+    weights = [[200, 37, -90], [1, 255, -255]]
+    config = SCLayerConfig(
+        n_inputs=3,
+        n_neurons=2,
+        weight_width=8,
+        weights=weights,
+        width=8,
+        seed=0x5A,
+        v_width=16,
+        thresholds=[32767, 32767],
+    )
+    period = 255
+    _, v = bench.naive_layer_run(config, [[1, 1, 1]] * (period + 1))
+    expected = [sum((abs(w) - 1) * (1 if w > 0 else -1) for w in row) for row in weights]
+    assert v[period] == expected
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_naive_loop_equals_model_over_all_modes(bench, seed) -> None:
+    # asserts spikes and membranes equal in every cycle (messages name the case and seed)
+    assert bench.check_naive_matches_model(seed=seed, n_cycles=200) >= 4 * 200 * 3
+
+
+def test_naive_loop_equals_model_on_the_bench_layer(bench) -> None:
+    from sc_model.sc_layer import SCLayer
+
+    rng = np.random.default_rng(5)
+    config = bench.bench_config(40, 24, rng)
+    spikes = (rng.random((150, 40)) < bench.INPUT_RATE).astype(np.uint8)
+    model = SCLayer(config).run(spikes)
+    ref_s, ref_v = bench.naive_layer_run(config, spikes.tolist())
+    assert 0 < model.spikes.sum() < model.spikes.size
+    assert np.array_equal(model.spikes, np.array(ref_s))
+    assert np.array_equal(model.v, np.array(ref_v))
+
+
+def test_naive_loop_refuses_what_it_does_not_model(bench) -> None:
+    from sc_model.sc_layer import SCLayerConfig
+
+    config = SCLayerConfig(n_inputs=4, n_neurons=2, thresholds=[3, 3], synapse="xnor")
+    with pytest.raises(ValueError, match="and/spikes/counter/fibonacci"):
+        bench.naive_layer_run(config, [[0, 0, 0, 0]])
+
+
+def test_bench_main_prints_rates_and_ratio(bench, capsys) -> None:
+    args = ["--quick", "--inputs", "24", "--neurons", "8", "--cycles", "64"]
+    assert bench.main(args) == 0
+    text = capsys.readouterr().out
+    assert "24 inputs x 8 neurons, 64 cycles" in text
+    assert "identical on the 16 timed cycles x 8 neurons" in text
+    assert "| naive Python loop | 16 cycles x 8 x 24 |" in text
+    assert "**ratio model / naive**" in text
