@@ -35,9 +35,22 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
     hi = (1 << params["value_width"]) - 1
     a = rng.integers(0, hi + 1, n, dtype=np.int64)
     b = rng.integers(0, hi + 1, n, dtype=np.int64)
-    a[rng.random(n) < 0.1] = hi  # the extremes of the encoding
-    b[rng.random(n) < 0.1] = 0
-    return {"start": (rng.random(n) < 0.05).astype(np.int64), "a": a, "b": b}
+    # The extremes of the encoding: each operand at 0 or at its maximum, and
+    # both at the maximum (the only way the product can reach L and the
+    # counter its top value).
+    a[rng.random(n) < 0.1] = hi
+    b[rng.random(n) < 0.1] = hi
+    b[rng.random(n) < 0.05] = 0
+    a[rng.random(n) < 0.05] = 0
+    both = rng.random(n) < 0.1
+    a[both] = hi
+    b[both] = hi
+    start = rng.random(n) < 0.05
+    # Bursts with start held high: products then run back to back, so a start
+    # arrives in the very first idle cycle after done (the LFSR must reload).
+    for lo in rng.integers(0, n, 4):
+        start[lo : lo + int(rng.integers(50, 400))] = True
+    return {"start": start.astype(np.int64), "a": a, "b": b}
 
 
 SPEC = BlockSpec(
