@@ -11,9 +11,8 @@ Cases (one run measures them all and prints one table):
     and computes the feedback bit by bit from the taps. One "bit" is one LFSR
     step: the random number behind one stream bit.
 (b) SNG comparator: ``r < v`` over those 64 x 65536 LFSR states for 64
-    values (``sc_model.sng.comparator_bits`` when that module is there, a
-    plain NumPy comparison otherwise) against a per-bit Python loop.
-(b2) SNG end to end (only when ``sc_model.sng.lfsr_sng_streams`` exists):
+    values, ``sc_model.sng.comparator_bits``, against a per-bit Python loop.
+(b2) SNG end to end, ``sc_model.sng.lfsr_sng_streams``:
     8 comparator banks x 8 streams (64 streams) x 65536 cycles, LFSR + bit
     selection (default rotations) + compare, against a Python loop doing the
     same per cycle and stream.
@@ -44,13 +43,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sc_model import sng as _sng  # noqa: E402
 from sc_model.lfsr import MAXIMAL_TAPS, lfsr_sequence  # noqa: E402
 from sc_model.streams import and_words, popcount, unpack_bits  # noqa: E402
-
-try:  # the SNG module may not exist in every checkout
-    from sc_model import sng as _sng
-except ImportError:  # pragma: no cover - depends on the tree
-    _sng = None
 
 WIDTH = 16
 N_LFSR = 64
@@ -163,17 +158,10 @@ def case_compare(
     rng: np.random.Generator, states: np.ndarray, slice_steps: int, repeats: int
 ) -> Row:
     values = rng.integers(0, 1 << WIDTH, N_LFSR)
-    if _sng is not None and hasattr(_sng, "comparator_bits"):
-        name = "(b) SNG r < v, sng.comparator_bits"
+    name = "(b) SNG r < v, sng.comparator_bits"
 
-        def fast_fn() -> np.ndarray:
-            return _sng.comparator_bits(values, states)
-    else:
-        name = "(b) SNG r < v, numpy compare"
-        v64 = values.astype(np.uint64)
-
-        def fast_fn() -> np.ndarray:
-            return (states < v64).astype(np.uint8)
+    def fast_fn() -> np.ndarray:
+        return _sng.comparator_bits(values, states)
 
     bits = fast_fn()  # (N_STEPS, N_LFSR)
     state_rows = states[:slice_steps].T.tolist()
@@ -184,9 +172,7 @@ def case_compare(
     return Row(name, N_LFSR * N_STEPS, fast, N_LFSR * slice_steps, loop)
 
 
-def case_sng_end_to_end(rng: np.random.Generator, slice_steps: int, repeats: int) -> Row | None:
-    if _sng is None or not hasattr(_sng, "lfsr_sng_streams"):
-        return None
+def case_sng_end_to_end(rng: np.random.Generator, slice_steps: int, repeats: int) -> Row:
     taps = MAXIMAL_TAPS[WIDTH]
     seeds = rng.integers(1, 1 << WIDTH, BANKS).tolist()
     values = rng.integers(0, 1 << WIDTH, (BANKS, PER_BANK))
@@ -276,9 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(row_a)
     rows.append(case_compare(rng, states, slice_steps, repeats))
     del states
-    row_b2 = case_sng_end_to_end(rng, slice_steps, repeats)
-    if row_b2 is not None:
-        rows.append(row_b2)
+    rows.append(case_sng_end_to_end(rng, slice_steps, repeats))
     rows.append(case_and_popcount(rng, slice_pairs, repeats))
 
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
