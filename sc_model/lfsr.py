@@ -182,6 +182,60 @@ def _apply(rows: tuple[int, ...], states: np.ndarray) -> np.ndarray:
     return out
 
 
+@cache
+def recurrence_lags(width: int, taps: tuple[int, ...], form: str) -> tuple[int, ...]:
+    """Lags ``c`` (ascending) with ``s[n] = XOR_c s[n - c]`` for every state
+    sequence of this LFSR: the exponents ``w - e`` of the characteristic
+    polynomial ``sum_e a_e x**e`` of the transition matrix, ``e < w``.
+
+    For the Fibonacci form they are the taps. The characteristic polynomial
+    is computed for both forms with the Berlekamp-Massey algorithm on the
+    low bit of a ``2 w``-state sequence from seed 1 under the exact
+    transition; for a maximal LFSR that sequence's minimal polynomial is the
+    characteristic polynomial.
+    """
+    rows = transition_rows(width, taps, form)
+    state = np.array([1], dtype=np.uint64)
+    bits = []
+    for _ in range(2 * width):
+        bits.append(int(state[0]) & 1)
+        state = _apply(rows, state)
+    # Berlekamp-Massey over GF(2): connection polynomial c (c[0] = 1).
+    c, b = [1] + [0] * (2 * width), [1] + [0] * (2 * width)
+    length, m = 0, 1
+    for n, bit in enumerate(bits):
+        d = bit
+        for i in range(1, length + 1):
+            d ^= c[i] & bits[n - i]
+        if d == 0:
+            m += 1
+        elif 2 * length <= n:
+            t = c[:]
+            for i in range(len(b) - m):
+                c[i + m] ^= b[i]
+            length, b, m = n + 1 - length, t, 1
+        else:
+            for i in range(len(b) - m):
+                c[i + m] ^= b[i]
+            m += 1
+    return tuple(i for i in range(1, length + 1) if c[i])
+
+
+def _recurrence_holds(states: np.ndarray, lags: tuple[int, ...]) -> bool:
+    """Whether ``states[n] == XOR_c states[n - c]`` for every ``n >= max(c)``.
+
+    Checking it at ``n = max(c)`` for every column is enough: the relation is
+    ``P(A) s[0] = 0`` for a polynomial ``P``, and ``P(A)`` commutes with ``A``.
+    """
+    if not lags or states.shape[0] <= lags[-1]:
+        return False
+    top = lags[-1]
+    rhs = np.zeros_like(states[top:])
+    for lag in lags:
+        rhs ^= states[top - lag : states.shape[0] - lag]
+    return bool(np.array_equal(rhs, states[top:]))
+
+
 def _prime_factors(n: int) -> list[int]:
     factors, p = [], 2
     while p * p <= n:
@@ -253,9 +307,17 @@ def lfsr_sequence(
         This is the ``state`` output of the hardware LFSR during cycle ``t``
         when ``en`` is held high and ``load`` low from reset.
 
-    Method: no loop over time steps. Rows ``[k, 2k)`` are ``A**k`` applied to
-    rows ``[0, k)``, where ``A`` is the GF(2) transition matrix, so the
-    sequence is built by doubling in ``log2(n_steps)`` whole-array passes.
+    Method: no loop over time steps. Every bit of the state obeys the
+    linear recurrence of the transition matrix ``A``'s characteristic
+    polynomial ``x**w + sum_c x**(w - c)`` (Cayley-Hamilton), so whole
+    states do: ``s[n] = XOR_c s[n - c]``. Squaring over GF(2) gives
+    ``p(x)**(2**k) = p(x**(2**k))``, so also ``s[n] = XOR_c s[n - c 2**k]``
+    for ``n >= w 2**k``: once ``K`` states are known, the next
+    ``2**k min(c)`` (with ``w 2**k <= K``) are XORs of earlier slices, and the
+    known prefix grows geometrically. The first ``2 w`` states come from
+    matrix doubling (rows ``[k, 2k)`` are ``A**k`` applied to rows
+    ``[0, k)``), which is also the whole method when the recurrence does not
+    hold (it always holds; the check guards the derivation).
     """
     width = check_width(width)
     taps = check_taps(width, taps)
@@ -271,12 +333,30 @@ def lfsr_sequence(
     out = np.empty((n_steps, seed_arr.size), dtype=np.uint64)
     if n_steps:
         out[0] = seed_arr.astype(np.uint64)
+    prefix = min(n_steps, 2 * width)
     filled, jump = 1, rows
-    while filled < n_steps:
-        k = min(filled, n_steps - filled)
+    while filled < prefix:
+        k = min(filled, prefix - filled)
         out[filled : filled + k] = _apply(jump, out[:k])
         filled += k
         jump = _compose(jump, jump)
+    lags = recurrence_lags(width, taps, form)
+    if filled < n_steps and not _recurrence_holds(out[:filled], lags):  # pragma: no cover
+        while filled < n_steps:
+            k = min(filled, n_steps - filled)
+            out[filled : filled + k] = _apply(jump, out[:k])
+            filled += k
+            jump = _compose(jump, jump)
+    scale = 1
+    while filled < n_steps:
+        while width * scale * 2 <= filled:
+            scale *= 2
+        stop = min(n_steps, filled + scale * lags[0])
+        block = out[filled:stop]  # a view: the sources all lie before ``filled``
+        block[...] = out[filled - scale * lags[0] : stop - scale * lags[0]]
+        for lag in lags[1:]:
+            block ^= out[filled - scale * lag : stop - scale * lag]
+        filled = stop
     return out[:, 0] if scalar else out
 
 
