@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sc_model.lfsr import (
@@ -78,6 +78,24 @@ def test_vectorised_sequence_equals_cycle_stepping(width, seeds, n, form) -> Non
     bank = LFSR(width, seeds, form=form)
     stepped = np.array([bank.step() for _ in range(n)]).reshape(n, len(seeds))
     np.testing.assert_array_equal(lfsr_sequence(width, seeds, n, form=form), stepped)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    width=st.integers(3, 32),
+    other_taps=st.sets(st.integers(1, 31), max_size=5),
+    seed=st.integers(1, 2**32 - 1),
+    n=st.integers(0, 3000),
+    form=st.sampled_from(FORMS),
+)
+def test_sequence_with_any_taps_equals_cycle_stepping(width, other_taps, seed, n, form) -> None:
+    """Also non-maximal and single-tap registers, and runs long enough for the
+    recurrence generator to double its stride many times."""
+    taps = (width, *sorted(t for t in other_taps if t < width))
+    seed = seed % ((1 << width) - 1) + 1
+    bank = LFSR(width, [seed], taps=taps, form=form)
+    stepped = np.array([bank.step() for _ in range(n)], dtype=np.uint64).reshape(n)
+    np.testing.assert_array_equal(lfsr_sequence(width, seed, n, taps=taps, form=form), stepped)
 
 
 def test_next_state_broadcasts_over_any_shape() -> None:
