@@ -1,0 +1,316 @@
+"""Back-propagation through time (BPTT) and truncated BPTT on a float-mode :class:`Network`.
+
+Forward model (float mode of :mod:`.network`, spike function of a surrogate)
+    For every step ``t`` and population (in network order), with
+    ``I[t] = sum over incoming projections of W @ pre`` (``pre`` = input
+    ``x[t]``, the source's ``s[t]`` for a feed-forward projection, its
+    ``s[t-1]`` for a recurrent/feedback one)::
+
+        subtract: m[t] = beta * m[t-1] + I[t] - theta * s[t-1]
+        zero:     m[t] = beta * m[t-1] * (1 - s[t-1]) + I[t]
+        s[t] = f(m[t] - theta)
+
+    ``f`` is ``surrogate.forward``: the Heaviside step for
+    :class:`~.surrogate.FastSigmoid` (then this is exactly
+    :meth:`Network.run`), ``sigmoid(k x)`` for :class:`~.surrogate.SmoothSigmoid`.
+Backward pass (exact reverse-mode differentiation of the above, with ``f'``
+replaced by ``surrogate.grad``)
+    With ``gs[t] = dL/ds[t]`` (loss, plus downstream ``W^T dI`` of the same
+    step, plus recurrent ``W^T dI[t+1]``, plus the reset path) and
+    ``gm[t+1]`` the adjoint of the next membrane::
+
+        subtract: gs[t] += -theta * gm[t+1];       gm[t] = gs[t] f'(m[t]-theta) + beta gm[t+1]
+        zero:     gs[t] += -beta m[t] gm[t+1];     gm[t] = gs[t] f'(...) + beta (1 - s[t]) gm[t+1]
+        dL/dW = sum over t, batch of gm_target[t] (outer) pre[t]
+
+    Every layer, the membrane leak, the reset and the recurrent weights are
+    differentiated through; nothing is detached. The loop runs over time
+    (and populations) only; each step is a few matrix products over
+    ``(batch, n)`` arrays, and ``dL/dW`` is one matrix product over all steps.
+    Gradients are taken on the dense ``W`` and gathered at the synapses
+    (``Projection.dense_to_data``), so absent synapses stay absent.
+Memory
+    :class:`BPTTLearner` keeps ``m`` and ``s`` of every step: ``O(T batch N)``.
+    :class:`TBPTTLearner` splits the sequence into windows of ``k`` steps;
+    the state (``m``, ``s`` of every population) is carried from one window
+    to the next but no gradient flows across the boundary, the loss of each
+    window (on its slice of the targets) is back-propagated and the weights
+    are updated after each window: ``O(k batch N)`` memory whatever ``T``.
+    With ``k >= T`` it is exactly :class:`BPTTLearner`.
+Shapes
+    ``inputs``: ``(T, n_in)`` or ``(T, batch, n_in)``; ``targets``:
+    ``(T, n_out)`` or ``(T, batch, n_out)`` (or class labels ``(batch,)`` for
+    cross-entropy). Every train step starts from the reset state.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validate import check_int
+from .losses import get_loss
+from .network import INPUT, Network, as_time_batch, float_membrane
+from .optim import get_optimizer
+from .surrogate import FastSigmoid, Surrogate
+
+
+class State(NamedTuple):
+    """Membrane ``v`` and spikes ``s`` (``(batch, n)`` per population) between steps."""
+
+    v: dict[str, np.ndarray]
+    s: dict[str, np.ndarray]
+
+
+class Trace(NamedTuple):
+    """A forward pass: inputs, weights, ``m``/``s`` ``(T, batch, n)`` per population, states."""
+
+    x: np.ndarray
+    weights: list[np.ndarray]
+    m: dict[str, np.ndarray]
+    s: dict[str, np.ndarray]
+    initial: State
+    final: State
+
+
+def check_float_network(network: object) -> Network:
+    """The network, if it is a float-mode :class:`Network` with populations and projections."""
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a Network, not {type(network).__name__}")
+    if network.mode != "float":
+        raise ValueError(
+            f"network must be in float mode to train by gradient, not {network.mode!r}"
+        )
+    if not network.populations or not network.projections:
+        raise ValueError("network must have at least one population and one projection")
+    return network
+
+
+def _incoming(net: Network) -> dict[str, list[tuple[int, str, bool]]]:
+    return {
+        name: [
+            (j, p.source, net.delayed(p)) for j, p in enumerate(net.projections) if p.target == name
+        ]
+        for name in net.populations
+    }
+
+
+def zero_state(net: Network, batch: int) -> State:
+    """The reset state: ``v = 0``, ``s = 0`` for every population."""
+    return State(
+        {k: np.zeros((batch, p.n)) for k, p in net.populations.items()},
+        {k: np.zeros((batch, p.n)) for k, p in net.populations.items()},
+    )
+
+
+def forward(
+    net: Network, x: np.ndarray, surrogate: Surrogate, state: State | None = None
+) -> Trace:
+    """Run ``x`` (``(T, batch, n_in)`` float64) from ``state`` (default reset); keep the trace."""
+    t_steps, batch, _ = x.shape
+    weights = [p.to_dense() for p in net.projections]
+    inc = _incoming(net)
+    state = zero_state(net, batch) if state is None else state
+    v_prev, s_prev = dict(state.v), dict(state.s)
+    m: dict[str, np.ndarray] = {}
+    s: dict[str, np.ndarray] = {}
+    drive: dict[str, np.ndarray] = {}
+    for name, pop in net.populations.items():
+        m[name] = np.empty((t_steps, batch, pop.n))
+        s[name] = np.empty((t_steps, batch, pop.n))
+        cur = np.zeros((t_steps, batch, pop.n))
+        for j, src, _ in inc[name]:
+            if src == INPUT:  # known for every step: one product for the whole sequence
+                cur += x @ weights[j].T
+        drive[name] = cur
+    pops = list(net.populations.items())
+    for t in range(t_steps):  # sequential: each step depends on the last
+        for name, pop in pops:
+            cur = drive[name][t]
+            for j, src, delayed in inc[name]:
+                if src != INPUT:
+                    cur = cur + (s_prev[src] if delayed else s[src][t]) @ weights[j].T
+            mt = float_membrane(v_prev[name], s_prev[name], cur, pop.beta, pop.threshold, pop.reset)
+            m[name][t] = mt
+            s[name][t] = surrogate.forward(mt - pop.threshold)
+            v_prev[name], s_prev[name] = m[name][t], s[name][t]
+    return Trace(x, weights, m, s, State(dict(state.v), dict(state.s)), State(v_prev, s_prev))
+
+
+def backward(
+    net: Network, tr: Trace, grad_out: np.ndarray, surrogate: Surrogate
+) -> list[np.ndarray]:
+    """``dL/d data`` of every projection from ``grad_out = dL/ds`` of the output population."""
+    t_steps, batch, _ = tr.x.shape
+    inc = _incoming(net)
+    names = list(net.populations)
+    gs = {k: np.zeros_like(tr.s[k]) for k in names}
+    gs[net.output] += grad_out
+    dI = {k: np.empty_like(tr.m[k]) for k in names}
+    gm_next = {k: np.zeros_like(tr.s[k][0]) for k in names}
+    pops = [(k, net.populations[k]) for k in reversed(names)]
+    for t in range(t_steps - 1, -1, -1):
+        for name, pop in pops:
+            mt, st, gn = tr.m[name][t], tr.s[name][t], gm_next[name]
+            if pop.reset == "subtract":
+                g_s = gs[name][t] - pop.threshold * gn
+                carry = pop.beta * gn
+            else:
+                g_s = gs[name][t] - pop.beta * mt * gn
+                carry = pop.beta * (1.0 - st) * gn
+            gm = g_s * surrogate.grad(mt - pop.threshold) + carry
+            dI[name][t] = gm
+            gm_next[name] = gm
+            for j, src, delayed in inc[name]:
+                if src == INPUT:
+                    continue
+                if not delayed:
+                    gs[src][t] += gm @ tr.weights[j]
+                elif t > 0:
+                    gs[src][t - 1] += gm @ tr.weights[j]
+    grads = []
+    rows = t_steps * batch
+    for p in net.projections:
+        if p.source == INPUT:
+            pre = tr.x
+        elif net.delayed(p):
+            pre = np.concatenate([tr.initial.s[p.source][None], tr.s[p.source][:-1]])
+        else:
+            pre = tr.s[p.source]
+        g = dI[p.target].reshape(rows, -1).T @ pre.reshape(rows, -1)
+        grads.append(p.dense_to_data(g))
+    return grads
+
+
+class BPTTLearner:
+    """Full BPTT with a surrogate gradient (module docstring).
+
+    Parameters
+    ----------
+    network : Network in float mode; its projections' ``data`` are trained in place.
+    loss_fn : ``"mse"``, ``"count"``, ``"ce"`` (:mod:`.losses`) or a callable
+        ``(spikes[T, batch, n_out], targets) -> (loss, dloss/dspikes)``.
+    lr : float > 0, learning rate.
+    optimizer : ``"adam"`` (default), ``"sgd"`` or an :class:`~.optim.Optimizer`.
+    surrogate : default ``FastSigmoid(10)``; ``SmoothSigmoid`` trains the smooth model.
+    clip : optional maximum global gradient norm (> 0).
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        loss_fn: object = "mse",
+        lr: float = 1e-3,
+        optimizer: object = "adam",
+        surrogate: Surrogate | None = None,
+        clip: float | None = None,
+    ) -> None:
+        self.network = check_float_network(network)
+        self.loss_fn = get_loss(loss_fn)
+        self.optimizer = get_optimizer(optimizer, lr)
+        self.surrogate = FastSigmoid() if surrogate is None else surrogate
+        if not isinstance(self.surrogate, Surrogate):
+            raise TypeError(f"surrogate must be a Surrogate, not {surrogate!r}")
+        if clip is not None and not float(clip) > 0:
+            raise ValueError(f"clip must be > 0 or None, not {clip!r}")
+        self.clip = None if clip is None else float(clip)
+
+    # -- shapes -----------------------------------------------------------
+
+    def _prepare(self, inputs: object, targets: object) -> tuple[np.ndarray, object]:
+        x, _ = as_time_batch("inputs", inputs, self.network.n_in)
+        t_steps, batch, _ = x.shape
+        n_out = self.network.populations[self.network.output].n
+        tg = np.asarray(targets)
+        if np.issubdtype(tg.dtype, np.integer) and tg.ndim <= 1:  # class labels
+            if tg.shape not in ((), (1,), (batch,)):
+                raise ValueError(
+                    f"targets as class labels must have shape (batch,) = ({batch},), "
+                    f"not {tg.shape}"
+                )
+            return x, tg
+        if tg.ndim == 2:
+            tg = tg[:, None, :]
+        if tg.ndim != 3 or tg.shape[0] != t_steps or tg.shape[2] != n_out or tg.shape[1] not in (
+            1,
+            batch,
+        ):
+            raise ValueError(
+                f"targets must have shape (T, n_out) = ({t_steps}, {n_out}) or "
+                f"(T, batch, n_out) = ({t_steps}, {batch}, {n_out}), not {np.shape(targets)}"
+            )
+        return x, tg.astype(np.float64, copy=False)
+
+    # -- gradient and update ---------------------------------------------------
+
+    def _window(
+        self, x: np.ndarray, targets: object, state: State | None
+    ) -> tuple[float, list[np.ndarray], Trace]:
+        tr = forward(self.network, x, self.surrogate, state)
+        loss, g = self.loss_fn(tr.s[self.network.output], targets)
+        return float(loss), backward(self.network, tr, g, self.surrogate), tr
+
+    def gradients(self, inputs: object, targets: object) -> tuple[float, list[np.ndarray]]:
+        """Loss and ``dloss/d data`` per projection (no update), from the reset state."""
+        x, tg = self._prepare(inputs, targets)
+        loss, grads, _ = self._window(x, tg, None)
+        return loss, grads
+
+    def _apply(self, grads: list[np.ndarray]) -> None:
+        if self.clip is not None:
+            norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
+            if norm > self.clip:
+                grads = [g * (self.clip / norm) for g in grads]
+        self.optimizer.step(self.network.parameters(), grads)
+
+    def train_step(self, inputs: object, targets: object) -> float:
+        """One gradient step on a sequence (batch); returns the loss before the update."""
+        loss, grads = self.gradients(inputs, targets)
+        self._apply(grads)
+        return loss
+
+    def predict(self, inputs: object) -> np.ndarray:
+        """Output spikes ``(T, [batch,] n_out)`` of the forward model (from reset)."""
+        x, had_batch = as_time_batch("inputs", inputs, self.network.n_in)
+        out = forward(self.network, x, self.surrogate).s[self.network.output]
+        return out if had_batch else out[:, 0]
+
+
+class TBPTTLearner(BPTTLearner):
+    """Truncated BPTT: windows of ``k`` steps, state carried, update per window (module docstring).
+
+    Parameters as :class:`BPTTLearner`, plus ``k`` (int >= 1), the window length.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        loss_fn: object = "mse",
+        lr: float = 1e-3,
+        k: int = 50,
+        optimizer: object = "adam",
+        surrogate: Surrogate | None = None,
+        clip: float | None = None,
+    ) -> None:
+        super().__init__(network, loss_fn, lr, optimizer, surrogate, clip)
+        self.k = check_int("k", k, 1)
+
+    def train_step(self, inputs: object, targets: object) -> float:
+        """Windows of ``k`` steps in order; returns the step-weighted mean of the window losses.
+
+        Each window's loss is taken before that window's update.
+        """
+        x, tg = self._prepare(inputs, targets)
+        t_steps = x.shape[0]
+        state: State | None = None
+        total = 0.0
+        for t0 in range(0, t_steps, self.k):
+            t1 = min(t0 + self.k, t_steps)
+            tw = tg if isinstance(tg, np.ndarray) and tg.ndim <= 1 else tg[t0:t1]  # type: ignore[index]
+            loss, grads, tr = self._window(x[t0:t1], tw, state)
+            self._apply(grads)
+            state = tr.final
+            del tr, grads
+            total += loss * (t1 - t0)
+        return total / t_steps

@@ -1,0 +1,116 @@
+"""Losses on output spikes, each returning the loss and its gradient.
+
+Every loss is called as ``loss(spikes, targets) -> (value, grad)`` with
+``spikes`` of shape ``(T, batch, n_out)`` (float; 0/1 spikes, or sigmoid
+values in the smooth model) and ``grad = d value / d spikes`` of the same
+shape. ``targets`` is ``(T, batch, n_out)`` or ``(T, n_out)`` (broadcast over
+the batch); :class:`CrossEntropy` also takes integer class labels of shape
+``(batch,)``.
+
+* :class:`MSE`: ``mean over (t, b, i) of (s[t,b,i] - y[t,b,i])**2``: match a
+  spike pattern in time.
+* :class:`SpikeCount`: with counts ``c[b,i] = sum_t s[t,b,i]`` and target
+  counts ``n[b,i] = sum_t y[t,b,i]``: ``mean over (b, i) of (c - n)**2``.
+* :class:`CrossEntropy`: logits ``z[b] = scale * c[b]`` (spike counts),
+  class ``y[b]`` (labels, or ``argmax_i sum_t targets[t,b,i]``):
+  ``mean over b of (logsumexp(z[b]) - z[b, y[b]])``.
+
+:func:`get_loss` maps ``"mse"``, ``"count"`` and ``"ce"`` (or a callable)
+to a loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .network import check_positive
+
+LossFn = Callable[[np.ndarray, object], tuple[float, np.ndarray]]
+
+
+def _time_targets(spikes: np.ndarray, targets: object) -> np.ndarray:
+    y = np.asarray(targets, dtype=np.float64)
+    t_steps, batch, n = spikes.shape
+    if y.ndim == 2:
+        y = y[:, None, :]
+    if y.ndim != 3 or y.shape[0] != t_steps or y.shape[2] != n or y.shape[1] not in (1, batch):
+        raise ValueError(
+            f"targets must have shape (T, n_out) = ({t_steps}, {n}) or (T, batch, n_out) = "
+            f"({t_steps}, {batch}, {n}), not {np.shape(targets)}"
+        )
+    return y
+
+
+class MSE:
+    """Mean squared error between spikes and a target pattern (module docstring)."""
+
+    name = "mse"
+
+    def __call__(self, spikes: np.ndarray, targets: object) -> tuple[float, np.ndarray]:
+        d = spikes - _time_targets(spikes, targets)
+        return float(np.mean(d**2)), 2.0 * d / d.size
+
+
+class SpikeCount:
+    """Squared error of the spike counts over the window (module docstring)."""
+
+    name = "count"
+
+    def __call__(self, spikes: np.ndarray, targets: object) -> tuple[float, np.ndarray]:
+        y = _time_targets(spikes, targets)
+        d = spikes.sum(axis=0) - y.sum(axis=0)
+        g = np.broadcast_to(2.0 * d / d.size, spikes.shape)
+        return float(np.mean(d**2)), np.array(g)
+
+
+class CrossEntropy:
+    """Softmax cross-entropy of ``scale`` x spike counts (module docstring)."""
+
+    name = "ce"
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = float(check_positive("scale", scale))
+
+    def labels(self, spikes: np.ndarray, targets: object) -> np.ndarray:
+        """Class of every sample, shape ``(batch,)``."""
+        t = np.asarray(targets)
+        batch, n = spikes.shape[1:]
+        if np.issubdtype(t.dtype, np.integer) and t.ndim <= 1:
+            lab = np.broadcast_to(t, (batch,)) if t.ndim == 0 or t.shape == (1,) else t
+            if lab.shape != (batch,) or lab.min() < 0 or lab.max() >= n:
+                raise ValueError(
+                    f"targets as labels must have shape (batch,) = ({batch},) with values in "
+                    f"[0, {n - 1}], not shape {t.shape}"
+                )
+            return lab.astype(np.int64)
+        y = _time_targets(spikes, targets)
+        return np.broadcast_to(y.sum(axis=0).argmax(axis=-1), (batch,))
+
+    def __call__(self, spikes: np.ndarray, targets: object) -> tuple[float, np.ndarray]:
+        lab = self.labels(spikes, targets)
+        z = self.scale * spikes.sum(axis=0)
+        z = z - z.max(axis=-1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=-1, keepdims=True)
+        batch = z.shape[0]
+        value = float(-np.mean(np.log(p[np.arange(batch), lab])))
+        gz = p.copy()
+        gz[np.arange(batch), lab] -= 1.0
+        g = np.broadcast_to(self.scale * gz / batch, spikes.shape)
+        return value, np.array(g)
+
+
+LOSSES: dict[str, type] = {"mse": MSE, "count": SpikeCount, "ce": CrossEntropy}
+
+
+def get_loss(loss: object) -> LossFn:
+    """A loss from its name (``"mse"``, ``"count"``, ``"ce"``) or a callable as is."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"loss_fn must be one of {sorted(LOSSES)} or a callable; not {loss!r}")
+        return LOSSES[loss]()
+    if not callable(loss):
+        raise TypeError(f"loss_fn must be a loss name or a callable, not {loss!r}")
+    return loss  # type: ignore[return-value]
