@@ -179,26 +179,35 @@ def check_naive_matches_model(seed: int = 2026, n_cycles: int = 300) -> int:
         {"leak_mode": "none", "pipeline": 0},
         {"leak_mode": "shift", "leak_shift": 2, "pipeline": 1, "refractory": 3},
         {"leak_mode": "constant", "leak_const": 2, "reset_mode": "subtract", "pipeline": 3},
-        {"leak_mode": "shift", "v_width": 8, "v_reset": -5, "refractory": 1},  # saturates
+        {"leak_mode": "shift", "v_width": 8, "v_reset": -5, "refractory": 1},
+        {"leak_mode": "none", "v_width": 7, "v_reset": -5, "pipeline": 2},  # saturates
     ]
     for case in cases:
         n, m = int(rng.integers(5, 33)), int(rng.integers(3, 17))
         v_reset, wb = case.get("v_reset", 0), int(rng.integers(3, 9))
         hi = (1 << wb) - 1
+        weights = rng.integers(-hi // 3, hi + 1, (m, n))
+        thresholds = v_reset + rng.integers(1, n, m)
+        saturating = case.get("v_width") == 7
+        if saturating:  # strong drive both ways: the membrane clamps at both ends
+            weights = np.where(np.arange(m)[:, None] % 2 == 0, hi, -hi).repeat(n, axis=1)
+            thresholds = np.full(m, 63)  # V_MAX: fires only by reaching or clamping at the top
         config = SCLayerConfig(
             n_inputs=n,
             n_neurons=m,
             weight_width=wb,
-            weights=rng.integers(-hi // 3, hi + 1, (m, n)).tolist(),
+            weights=weights.tolist(),
             width=int(rng.integers(9, 17)),
             seed=int(rng.integers(1, 256)),
-            thresholds=(v_reset + rng.integers(1, n, m)).tolist(),
+            thresholds=thresholds.tolist(),
             **({"v_width": 12} | case),
         )
         spikes = (rng.random((n_cycles, n)) < rng.uniform(0.2, 0.9, n)).astype(np.uint8)
         model = SCLayer(config).run(spikes)
         ref_s, ref_v = naive_layer_run(config, spikes.tolist())
         assert model.spikes.any(), f"case {case} (seed {seed}) never fires: not a useful check"
+        if saturating:
+            assert model.v.min() == -64, f"case {case} (seed {seed}) never clamps at the bottom"
         assert np.array_equal(model.spikes, np.array(ref_s)), f"spikes differ: {case}, seed {seed}"
         assert np.array_equal(model.v, np.array(ref_v)), f"membranes differ: {case}, seed {seed}"
         compared += model.spikes.size
@@ -274,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"naive loop == model: spikes and membranes identical on the {naive_cycles} timed cycles "
-        f"x {m} neurons, and on {compared} (cycle, neuron) pairs of 4 small layers over all modes"
+        f"x {m} neurons, and on {compared} (cycle, neuron) pairs of 5 small layers over all modes"
     )
     print(
         f"model: best of {repeats} full runs, {model_s:.3f} s (synapses_run {syn_s:.3f} s, "
