@@ -36,10 +36,22 @@ reset="subtract"|"zero", **lif_params)``
 
 Learning rules
 --------------
-:mod:`.bptt`: ``BPTTLearner`` and ``TBPTTLearner`` (surrogate gradients,
-:mod:`.surrogate`, losses :mod:`.losses`, optimisers :mod:`.optim`).
+:mod:`.bptt`: ``BPTTLearner(network, loss_fn="mse", lr=1e-3, optimizer="adam",
+surrogate=None, clip=None)`` with ``train_step(inputs, targets) -> loss``,
+``gradients(inputs, targets) -> (loss, [d loss / d data per projection])`` and
+``predict(inputs)``; ``TBPTTLearner(..., k=50, ...)`` (windows of ``k`` steps).
+Also the reusable pieces ``forward(net, x, surrogate, state) -> Trace`` and
+``backward(net, trace, dL/ds_out, surrogate) -> grads``. Surrogates
+(:mod:`.surrogate`): ``FastSigmoid(slope)`` (Heaviside forward),
+``SmoothSigmoid(slope)``. Losses (:mod:`.losses`): ``MSE``, ``SpikeCount``,
+``CrossEntropy(scale)``, or a callable ``(spikes[T, batch, n_out], targets) ->
+(loss, dloss/dspikes)``. Optimisers (:mod:`.optim`): ``SGD(lr, momentum)``,
+``Adam(lr, b1, b2, eps)``, ``opt.step(params, grads)`` in place.
+See docs/learning.md for the maths, the tests and measured numbers.
 """
 
+from .bptt import BPTTLearner, TBPTTLearner
+from .losses import MSE, CrossEntropy, SpikeCount
 from .network import (
     DENSE_THRESHOLD,
     INPUT,
@@ -49,13 +61,24 @@ from .network import (
     Projection,
     feedforward,
 )
+from .optim import SGD, Adam
+from .surrogate import FastSigmoid, SmoothSigmoid
 
 __all__ = [
     "DENSE_THRESHOLD",
     "INPUT",
+    "MSE",
+    "SGD",
+    "Adam",
+    "BPTTLearner",
+    "CrossEntropy",
+    "FastSigmoid",
     "Network",
     "NetworkRecord",
     "Population",
     "Projection",
+    "SmoothSigmoid",
+    "SpikeCount",
+    "TBPTTLearner",
     "feedforward",
 ]

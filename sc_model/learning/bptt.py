@@ -104,71 +104,113 @@ def zero_state(net: Network, batch: int) -> State:
     )
 
 
+SCHEDULES = ("auto", "step", "layer")
+
+
+def _groups(net: Network, schedule: str) -> tuple[list[list[str]], bool]:
+    """Populations processed together, and whether whole populations go one at a time.
+
+    ``"layer"`` (possible when the only delayed projections are self-recurrent):
+    each population is run over the whole sequence before the next, so every
+    feed-forward current is one product over all steps. ``"step"``: all
+    populations advance together step by step (needed for feedback projections).
+    Both compute the same maths; ``"auto"`` takes ``"layer"`` when possible.
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}; not {schedule!r}")
+    names = list(net.populations)
+    can = all(p.source == p.target for p in net.projections if net.delayed(p))
+    if schedule == "layer" and not can:
+        raise ValueError("schedule='layer' needs a network without feedback projections")
+    layer = can and schedule != "step"
+    return ([[k] for k in names] if layer else [names]), layer
+
+
 def forward(
-    net: Network, x: np.ndarray, surrogate: Surrogate, state: State | None = None
+    net: Network,
+    x: np.ndarray,
+    surrogate: Surrogate,
+    state: State | None = None,
+    schedule: str = "auto",
 ) -> Trace:
     """Run ``x`` (``(T, batch, n_in)`` float64) from ``state`` (default reset); keep the trace."""
     t_steps, batch, _ = x.shape
     weights = [p.to_dense() for p in net.projections]
     inc = _incoming(net)
+    groups, layer = _groups(net, schedule)
     state = zero_state(net, batch) if state is None else state
     v_prev, s_prev = dict(state.v), dict(state.s)
     m: dict[str, np.ndarray] = {}
     s: dict[str, np.ndarray] = {}
-    drive: dict[str, np.ndarray] = {}
-    for name, pop in net.populations.items():
-        m[name] = np.empty((t_steps, batch, pop.n))
-        s[name] = np.empty((t_steps, batch, pop.n))
-        cur = np.zeros((t_steps, batch, pop.n))
-        for j, src, _ in inc[name]:
-            if src == INPUT:  # known for every step: one product for the whole sequence
-                cur += x @ weights[j].T
-        drive[name] = cur
-    pops = list(net.populations.items())
-    for t in range(t_steps):  # sequential: each step depends on the last
-        for name, pop in pops:
-            cur = drive[name][t]
+    for group in groups:
+        drive: dict[str, np.ndarray] = {}
+        for name in group:
+            pop = net.populations[name]
+            m[name] = np.empty((t_steps, batch, pop.n))
+            s[name] = np.empty((t_steps, batch, pop.n))
+            cur = np.zeros((t_steps, batch, pop.n))
             for j, src, delayed in inc[name]:
-                if src != INPUT:
-                    cur = cur + (s_prev[src] if delayed else s[src][t]) @ weights[j].T
-            mt = float_membrane(v_prev[name], s_prev[name], cur, pop.beta, pop.threshold, pop.reset)
-            m[name][t] = mt
-            s[name][t] = surrogate.forward(mt - pop.threshold)
-            v_prev[name], s_prev[name] = m[name][t], s[name][t]
+                if src == INPUT or (layer and not delayed):  # whole sequence known: one product
+                    cur += (x if src == INPUT else s[src]) @ weights[j].T
+            drive[name] = cur
+        for t in range(t_steps):  # sequential: each step depends on the last
+            for name in group:
+                pop = net.populations[name]
+                cur = drive[name][t]
+                for j, src, delayed in inc[name]:
+                    if src != INPUT and (delayed or not layer):
+                        cur = cur + (s_prev[src] if delayed else s[src][t]) @ weights[j].T
+                mt = float_membrane(
+                    v_prev[name], s_prev[name], cur, pop.beta, pop.threshold, pop.reset
+                )
+                m[name][t] = mt
+                s[name][t] = surrogate.forward(mt - pop.threshold)
+                v_prev[name], s_prev[name] = m[name][t], s[name][t]
     return Trace(x, weights, m, s, State(dict(state.v), dict(state.s)), State(v_prev, s_prev))
 
 
 def backward(
-    net: Network, tr: Trace, grad_out: np.ndarray, surrogate: Surrogate
+    net: Network,
+    tr: Trace,
+    grad_out: np.ndarray,
+    surrogate: Surrogate,
+    schedule: str = "auto",
 ) -> list[np.ndarray]:
     """``dL/d data`` of every projection from ``grad_out = dL/ds`` of the output population."""
     t_steps, batch, _ = tr.x.shape
     inc = _incoming(net)
+    groups, layer = _groups(net, schedule)
     names = list(net.populations)
     gs = {k: np.zeros_like(tr.s[k]) for k in names}
     gs[net.output] += grad_out
     dI = {k: np.empty_like(tr.m[k]) for k in names}
-    gm_next = {k: np.zeros_like(tr.s[k][0]) for k in names}
-    pops = [(k, net.populations[k]) for k in reversed(names)]
-    for t in range(t_steps - 1, -1, -1):
-        for name, pop in pops:
-            mt, st, gn = tr.m[name][t], tr.s[name][t], gm_next[name]
-            if pop.reset == "subtract":
-                g_s = gs[name][t] - pop.threshold * gn
-                carry = pop.beta * gn
-            else:
-                g_s = gs[name][t] - pop.beta * mt * gn
-                carry = pop.beta * (1.0 - st) * gn
-            gm = g_s * surrogate.grad(mt - pop.threshold) + carry
-            dI[name][t] = gm
-            gm_next[name] = gm
-            for j, src, delayed in inc[name]:
-                if src == INPUT:
-                    continue
-                if not delayed:
-                    gs[src][t] += gm @ tr.weights[j]
-                elif t > 0:
-                    gs[src][t - 1] += gm @ tr.weights[j]
+    for group in reversed(groups):
+        gm_next = {k: np.zeros_like(tr.s[k][0]) for k in group}
+        pops = [(k, net.populations[k]) for k in reversed(group)]
+        for t in range(t_steps - 1, -1, -1):
+            for name, pop in pops:
+                mt, st, gn = tr.m[name][t], tr.s[name][t], gm_next[name]
+                if pop.reset == "subtract":
+                    g_s = gs[name][t] - pop.threshold * gn
+                    carry = pop.beta * gn
+                else:
+                    g_s = gs[name][t] - pop.beta * mt * gn
+                    carry = pop.beta * (1.0 - st) * gn
+                gm = g_s * surrogate.grad(mt - pop.threshold) + carry
+                dI[name][t] = gm
+                gm_next[name] = gm
+                for j, src, delayed in inc[name]:
+                    if src == INPUT or (layer and not delayed):
+                        continue
+                    if not delayed:
+                        gs[src][t] += gm @ tr.weights[j]
+                    elif t > 0:
+                        gs[src][t - 1] += gm @ tr.weights[j]
+        if layer:  # feed-forward sources: one product over all steps
+            for name in group:
+                for j, src, delayed in inc[name]:
+                    if src != INPUT and not delayed:
+                        gs[src] += dI[name] @ tr.weights[j]
     grads = []
     rows = t_steps * batch
     for p in net.projections:

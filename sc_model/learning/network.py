@@ -122,7 +122,8 @@ def as_time_batch(name: str, x: object, n: int, integer: bool = False) -> tuple[
         if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
             raise TypeError(f"{name} must hold numbers, not dtype {arr.dtype}")
         arr = arr.astype(np.float64, copy=False)
-        if not np.isfinite(arr).all():
+        # min and max propagate NaN and show inf without a temporary of the inputs' size
+        if arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
             raise ValueError(f"{name} must be finite (found NaN or inf)")
     if arr.ndim not in (2, 3) or arr.shape[-1] != n or arr.shape[0] < 1:
         raise ValueError(
