@@ -291,3 +291,15 @@ def test_bad_generations_and_fitness_values_are_refused() -> None:
     bad = SNNGeneticEvolver(sphere_factory, lambda g: float("nan"), 10, 0.1, 0.1, rng=0)
     with pytest.raises(ValueError, match="fitness returned nan for genome 0"):
         bad.evolve(1)
+
+
+def test_docs_example_runs() -> None:
+    """The '## SNNGeneticEvolver' example of docs/learning_federated_evolution_stp.md runs."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "learning_federated_evolution_stp.md"
+    section = doc.read_text().split("## SNNGeneticEvolver\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], f"{doc}:SNNGeneticEvolver", "exec"), {"__name__": "doc_example"})

@@ -340,3 +340,15 @@ def test_bad_arguments_are_refused_by_name() -> None:
         majority_vote(np.zeros((2, 1), np.uint8), n_bits=9)
     with pytest.raises(ValueError, match="same shape"):
         majority_vote([np.zeros(3, np.uint8), np.zeros(4, np.uint8)])
+
+
+def test_docs_example_runs() -> None:
+    """The '## FederatedAggregator' example of docs/learning_federated_evolution_stp.md runs."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "learning_federated_evolution_stp.md"
+    section = doc.read_text().split("## FederatedAggregator\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], f"{doc}:FederatedAggregator", "exec"), {"__name__": "doc_example"})

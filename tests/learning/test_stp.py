@@ -241,3 +241,15 @@ def test_bad_spikes_and_train_arguments_are_refused() -> None:
         regular_train(-1, 1.0, 1.0, 1.0, 0.5)
     with pytest.raises(TypeError, match="tau_d must be a positive number"):
         ShortTermPlasticity(True, 1.0, 0.5)
+
+
+def test_docs_example_runs() -> None:
+    """The '## ShortTermPlasticity' example of docs/learning_federated_evolution_stp.md runs."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "learning_federated_evolution_stp.md"
+    section = doc.read_text().split("## ShortTermPlasticity\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], f"{doc}:ShortTermPlasticity", "exec"), {"__name__": "doc_example"})
