@@ -136,9 +136,13 @@ class ShortTermPlasticity:
         Returns the efficacy ``u+ x-`` of each synapse (float64, ``shape``; 0
         where no spike arrived).
         """
-        s = np.broadcast_to(check_bits("spikes", spikes), self.shape).astype(bool)
-        if s.shape != self.shape:  # pragma: no cover - broadcast_to guarantees it
-            raise ValueError(f"spikes must broadcast to {self.shape}")
+        bits = check_bits("spikes", spikes)
+        try:
+            s = np.broadcast_to(bits, self.shape).astype(bool)
+        except ValueError:
+            raise ValueError(
+                f"spikes of shape {bits.shape} do not broadcast to the synapses' {self.shape}"
+            ) from None
         u_plus = np.where(s, self.u + self._u_se * (1.0 - self.u), self.u)
         eff = np.where(s, u_plus * self.x, 0.0)
         x_plus = self.x - eff

@@ -233,7 +233,7 @@ def test_bad_spikes_and_train_arguments_are_refused() -> None:
         stp.step(np.array([0, 2, 1]))
     with pytest.raises(TypeError, match="spikes must hold bits"):
         stp.step(np.array([0.0, 1.0, 1.0]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"spikes of shape \(4,\) do not broadcast to .*\(3,\)"):
         stp.step(np.ones(4, dtype=np.uint8))
     with pytest.raises(ValueError, match="isi must be > 0"):
         steady_state(0.0, 1.0, 1.0, 0.5)
