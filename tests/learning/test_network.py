@@ -160,6 +160,29 @@ def test_integer_network_saturates_currents_and_matches_lif() -> None:
     np.testing.assert_array_equal(rec.voltages["a"], ref.v[1:])
 
 
+def test_two_layer_integer_network_equals_lif_layer_by_layer() -> None:
+    """Layer 2 sees layer 1's spikes of the same step (the register after that step's edge)."""
+    p1 = {"v_width": 8, "threshold": 6, "in_width": 5, "leak_mode": "shift", "leak_shift": 2}
+    p2 = {"v_width": 10, "threshold": 5, "in_width": 6, "refractory": 2}
+    rng = np.random.default_rng(17)
+    w1 = rng.integers(-2, 4, (9, 6))
+    w2 = rng.integers(-2, 4, (4, 9))
+    net = Network(6, "int")
+    net.add_population("a", 9, **p1)
+    net.add_population("b", 4, **p2)
+    net.connect(INPUT, "a", w1)
+    net.connect("a", "b", w2)
+    x = rng.integers(0, 2, (150, 3, 6))
+    rec = net.run(x)
+    c1 = np.clip(np.einsum("tbj,ij->tbi", x, w1), -16, 15)
+    s1 = lif_run(np.concatenate([c1, c1[:1]]), **p1).spike[1:].astype(np.int64)
+    c2 = np.clip(np.einsum("tbj,ij->tbi", s1, w2), -32, 31)
+    s2 = lif_run(np.concatenate([c2, c2[:1]]), **p2).spike[1:]
+    assert s1.sum() > 20 and s2.sum() > 10
+    np.testing.assert_array_equal(rec.spikes["a"], s1)
+    np.testing.assert_array_equal(rec.spikes["b"], s2)
+
+
 # ---------------------------------------------------------------------------
 # Projection
 # ---------------------------------------------------------------------------
