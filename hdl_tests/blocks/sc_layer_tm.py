@@ -1,0 +1,154 @@
+"""Co-simulation spec of the time-multiplexed SC layer core (:mod:`sc_model.sc_layer_tm`).
+
+Small random sizes (N 1 .. 12, M 1 .. 5, any lane count, so a tick is at most
+``5 * 12 + 7 = 67`` cycles and 2000 cycles cover 29 ticks or more), both
+synapse types, every leak and reset mode, short refractory periods and
+thresholds within reach of the count, as :mod:`hdl_tests.blocks.sc_layer`
+draws them. Stimulus: busy spike inputs, ``en`` low in ~10 % of the cycles,
+whole-word weight writes in ~2 % (addresses sometimes past the memory).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdl_tests.blocks.arith import _edge_or_uniform
+from hdl_tests.spec import BlockSpec, Params
+from sc_hw.sc_layer_tm import SCLayerTM as HwLayerTM
+from sc_model import lif
+from sc_model.sc_layer_tm import (
+    SCLayerTMConfig,
+    SCLayerTMCycle,
+    encode_weight_word,
+    sc_layer_tm_params,
+)
+
+MAX_COSIM_INPUTS = 12
+MAX_COSIM_NEURONS = 5
+
+
+class SCLayerTMTwin:
+    def __init__(self, params: Params) -> None:
+        self.config = SCLayerTMConfig(**params)
+        self.model = SCLayerTMCycle(self.config)
+
+    def reset(self) -> None:
+        self.model.reset()
+
+    def step(self, inputs: dict[str, int]) -> dict[str, int]:
+        c = self.config
+        spikes = np.array([(inputs["spikes"] >> j) & 1 for j in range(c.n_inputs)], np.uint8)
+        out = self.model.step(
+            spikes, inputs["en"], inputs["w_en"], inputs["w_addr"], inputs["w_data"]
+        )
+        return {
+            "out_valid": out.out_valid,
+            "out_neuron": out.out_neuron,
+            "out_spike": out.out_spike,
+            "out_v": out.out_v & ((1 << c.v_width) - 1),
+            "tick_done": out.tick_done,
+            "in_ready": out.in_ready,
+        }
+
+
+def random_tm_params(rng: np.random.Generator) -> Params:
+    """One random, valid (and mostly firing) parameter set."""
+    n = _edge_or_uniform(rng, 1, MAX_COSIM_INPUTS, 0.2)
+    nm = _edge_or_uniform(rng, 1, MAX_COSIM_NEURONS, 0.2)
+    lanes = _edge_or_uniform(rng, 1, n, 0.3)
+    synapse = str(rng.choice(["and", "xnor"]))
+    width = int(rng.integers(8, 21))
+    wb = _edge_or_uniform(rng, 1, min(8, width - 1), 0.2)
+    top = (1 << wb) - 1
+    w = rng.integers(-top, top + 1, (nm, n))
+    w = np.where(rng.random(w.shape) < 0.7, np.abs(w), w)  # mostly excitatory
+    lo = max(4, n.bit_length() + 1)
+    v_width = _edge_or_uniform(rng, lo, 16, 0.25)
+    v_min, v_max = lif.v_range(v_width)
+    leak_mode = str(rng.choice(lif.LEAK_MODES))
+    reset_mode = str(rng.choice(lif.RESET_MODES))
+    v_reset = 0 if rng.random() < 0.7 else max(v_min, -int(rng.integers(1, 9)))
+    thresholds = []
+    for _ in range(nm):
+        t = v_reset + _edge_or_uniform(rng, 1, max(2, n), 0.2)
+        if reset_mode == "subtract":
+            t = max(t, 1)
+        thresholds.append(min(t, v_max))
+    params: Params = {
+        "n_inputs": n,
+        "n_neurons": nm,
+        "lanes": lanes,
+        "thresholds": thresholds,
+        "weight_width": wb,
+        "weights": w.tolist(),
+        "synapse": synapse,
+        "width": width,
+        "seed": int(rng.integers(1, 1 << width)),
+        "form": str(rng.choice(["fibonacci", "galois"])),
+        "v_width": v_width,
+        "leak_mode": leak_mode,
+        "reset_mode": reset_mode,
+        "v_reset": v_reset,
+    }
+    if rng.random() < 0.3:
+        params["lane_rotations"] = rng.integers(0, width, lanes).tolist()
+    if leak_mode == "shift" and rng.random() < 0.7:
+        params["leak_shift"] = _edge_or_uniform(rng, 1, v_width - 1, 0.2)
+    if leak_mode == "constant" and rng.random() < 0.7:
+        params["leak_const"] = int(rng.integers(0, 3))
+    if rng.random() < 0.5:
+        params["refractory"] = int(rng.integers(1, 4))
+    return sc_layer_tm_params(SCLayerTMConfig(**params))
+
+
+def tm_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    c = SCLayerTMConfig(**params)
+    density = rng.uniform(0.3, 0.9)
+    bits = rng.random((n, c.n_inputs)) < density
+    spikes = (bits.astype(np.int64) << np.arange(c.n_inputs, dtype=np.int64)).sum(axis=1)
+    top = (1 << c.weight_width) - 1
+    w_en = (rng.random(n) < 0.02).astype(np.int64)
+    w_addr = rng.integers(0, 1 << c.addr_width, n, dtype=np.int64)
+    w_data = np.zeros(n, dtype=object)
+    for t in np.flatnonzero(w_en):
+        lanes = rng.integers(0, top + 1, c.lanes) * np.where(rng.random(c.lanes) < 0.25, -1, 1)
+        word = encode_weight_word(lanes, c.weight_width)
+        if rng.random() < 0.05:  # a negative zero in lane 0
+            word |= 1 << c.weight_width
+            word &= ~top
+        w_data[t] = word
+    return {
+        "spikes": spikes,
+        "en": (rng.random(n) < 0.9).astype(np.int64),
+        "w_en": w_en,
+        "w_addr": w_addr,
+        "w_data": w_data,
+    }
+
+
+SPEC = BlockSpec(
+    name="sc_layer_tm",
+    build=lambda p: HwLayerTM(**p),
+    twin=SCLayerTMTwin,
+    random_params=random_tm_params,
+    stimulus=tm_stimulus,
+    default_params={
+        "n_inputs": 16,
+        "n_neurons": 4,
+        "lanes": 4,
+        "weight_width": 8,
+        # neuron 2 strongly excitatory with its threshold at V_MAX (fires by reaching the
+        # top, sometimes clamped), neuron 3 strongly inhibitory (clamps at V_MIN)
+        "weights": [[(53 * (k + 1) * (j + 5)) % 300 - 44 for j in range(16)] for k in range(2)]
+        + [[255 - 7 * j for j in range(16)], [-255 + 5 * j for j in range(16)]],
+        "width": 16,
+        "seed": 0xACE1,
+        "v_width": 7,
+        "thresholds": [12, 20, 63, 30],
+        "leak_mode": "shift",
+        "leak_shift": 4,
+        "refractory": 2,
+    },
+    description="Time-multiplexed SC layer: P synapse lanes over weight/state/threshold "
+    "memories, one LIF update per neuron per tick, streamed (neuron, spike, v) outputs",
+)

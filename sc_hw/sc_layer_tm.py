@@ -1,0 +1,315 @@
+"""Amaranth twin of :mod:`sc_model.sc_layer_tm` (contract and timing: see there)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from sc_model.sc_layer_tm import SCLayerTMConfig
+from sc_model.sng import rotation_indices
+
+from .arith import ParallelCounter
+from .lfsr import LFSR
+
+
+class SCLayerTM(wiring.Component):
+    """Time-multiplexed SC layer: a P-lane datapath over weight, state and threshold
+    memories (block ``sc_layer_tm``).
+
+    Parameters
+    ----------
+    **params
+        The fields of :class:`sc_model.sc_layer_tm.SCLayerTMConfig`, validated
+        there at construction; :func:`sc_model.sc_layer_tm.sc_layer_tm_params`
+        of a model configuration gives exactly this dict, and
+        :meth:`from_export` builds the core from exported files.
+
+    Attributes
+    ----------
+    spikes : In(N)
+        Input bits, latched in the tick's first cycle (``in_ready`` high).
+    en : In(1)
+        Global enable: low, no register or state word changes (weight writes aside).
+    w_en : In(1), w_addr : In(max(1, (M C - 1).bit_length())), w_data : In(P (wb + 1))
+        Word write port of the weight memory (sign-magnitude lanes).
+    out_valid, out_neuron, out_spike, out_v : Out
+        One neuron's update per pulse of ``out_valid`` (registers).
+    tick_done : Out(1)
+        High with the last neuron's update (the tick's last cycle).
+    in_ready : Out(1)
+        High in the tick's first cycle (tick counter 0).
+
+    Pipeline (enabled edges E1 .. E7 after the cycle ``k`` that reads word
+    ``k``): E1 the weight memory's read register, E2 a copy of the word
+    (so the RAM output and its multiplexers have a cycle of their own), E3
+    the lanes' excitatory/inhibitory bits, E4 the chunk's signed popcount
+    (:class:`sc_hw.arith.ParallelCounter`), E5 the accumulated count and the
+    state/threshold memory reads, E6 the leak and ``count - threshold``,
+    E7 the LIF decision, the state write and the output registers. Memories
+    are :class:`amaranth.lib.memory.Memory` with synchronous read ports, so
+    Yosys maps them to EBR (iCE40) or DP16KD (ECP5).
+    """
+
+    def __init__(self, **params: Any) -> None:
+        self.config = c = SCLayerTMConfig(**params)
+        super().__init__(
+            {
+                "spikes": In(c.n_inputs),
+                "en": In(1),
+                "w_en": In(1),
+                "w_addr": In(c.addr_width),
+                "w_data": In(c.word_width),
+                "out_valid": Out(1),
+                "out_neuron": Out(c.neuron_width),
+                "out_spike": Out(1),
+                "out_v": Out(c.v_width),
+                "tick_done": Out(1),
+                "in_ready": Out(1, init=1),
+            }
+        )
+
+    @classmethod
+    def from_export(cls, directory: str | Path) -> SCLayerTM:
+        """Build the core from the files of :func:`sc_model.export.export_sc_layer_tm`."""
+        from sc_model.export import load_sc_layer_tm
+
+        return cls(**load_sc_layer_tm(directory))
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.config
+        n, nm, lanes, chunks = c.n_inputs, c.n_neurons, c.lanes, c.chunks
+        wb, vw, rcw = c.weight_width, c.v_width, c.refractory_width
+        assert isinstance(lanes, int)
+        words, tick = c.words, c.tick_cycles
+        en = self.en
+        lif = c.parallel_config().neuron_params
+        v_min, v_max = lif.v_min, lif.v_max
+        vmask = (1 << vw) - 1
+
+        # --- memories ------------------------------------------------------
+        m.submodules.weight_mem = wmem = Memory(
+            shape=unsigned(c.word_width), depth=words, init=c.weight_words()
+        )
+        w_rd = wmem.read_port()
+        w_wr = wmem.write_port()
+        m.d.comb += [
+            w_wr.addr.eq(self.w_addr),
+            w_wr.data.eq(self.w_data),
+        ]
+        if words < 1 << c.addr_width:
+            m.d.comb += w_wr.en.eq(self.w_en & (self.w_addr < words))
+        else:
+            m.d.comb += w_wr.en.eq(self.w_en)
+        state_w = vw + rcw
+        m.submodules.state_mem = smem = Memory(
+            shape=unsigned(state_w), depth=nm, init=[c.v_reset & vmask] * nm
+        )
+        s_rd = smem.read_port()
+        s_wr = smem.write_port()
+        m.submodules.threshold_mem = tmem = Memory(
+            shape=unsigned(vw), depth=nm, init=[t & vmask for t in c.thresholds]
+        )
+        t_rd = tmem.read_port()
+
+        # --- tick sequencer ------------------------------------------------
+        nw = c.neuron_width
+        k = Signal(range(tick), name="tick_k")
+        ch = Signal(max(1, (chunks - 1).bit_length()), name="chunk")
+        neuron = Signal(nw, name="neuron")
+        reading = Signal(init=1, name="reading")  # k < M C
+        fresh = Signal(init=1, name="fresh")  # first tick after reset: state from v_reset
+        tick_end = k == tick - 1
+        m.d.comb += self.in_ready.eq(k == 0)
+        with m.If(en):
+            m.d.sync += k.eq(Mux(tick_end, 0, k + 1))
+            with m.If(tick_end):
+                m.d.sync += [reading.eq(1), fresh.eq(0)]
+            with m.Elif(k == words - 1):
+                m.d.sync += reading.eq(0)
+            with m.If(reading):
+                with m.If(ch == chunks - 1):
+                    m.d.sync += [ch.eq(0), neuron.eq(Mux(neuron == nm - 1, 0, neuron + 1))]
+                with m.Else():
+                    m.d.sync += ch.eq(ch + 1)
+        m.d.comb += [w_rd.addr.eq(k), w_rd.en.eq(en)]
+
+        m.submodules.lfsr = lfsr = LFSR(c.width, c.seed, c.taps, c.form)
+        m.d.comb += [lfsr.en.eq(en & tick_end), lfsr.load.eq(0), lfsr.load_value.eq(0)]
+
+        # --- pipeline control: (valid, neuron, first chunk, last chunk) per stage
+        def stage(name: str):
+            return (
+                Signal(name=f"{name}_valid"),
+                Signal(nw, name=f"{name}_neuron", reset_less=True),
+                Signal(name=f"{name}_first", reset_less=True),
+                Signal(name=f"{name}_last", reset_less=True),
+            )
+
+        st1, st2, st3, st4 = stage("st1"), stage("st2"), stage("st3"), stage("st4")
+        with m.If(en):
+            m.d.sync += [
+                a.eq(b)
+                for a, b in zip(st1, (reading, neuron, ch == 0, ch == chunks - 1), strict=True)
+            ]
+            m.d.sync += [a.eq(b) for a, b in zip(st2, st1, strict=True)]
+            m.d.sync += [a.eq(b) for a, b in zip(st3, st2, strict=True)]
+            m.d.sync += [a.eq(b) for a, b in zip(st4, st3, strict=True)]
+
+        # E2: the word, registered once more after the RAM's own read register
+        word2 = Signal(c.word_width, name="word2", reset_less=True)
+        with m.If(en):
+            m.d.sync += word2.eq(w_rd.data)
+
+        # Input chunks: a circular shift register, loaded at k = 0, rotated by P
+        # after each chunk is used, so its low P bits are always the chunk of stage 2.
+        xs = Signal(chunks * lanes, name="x_chunks", reset_less=True)
+        with m.If(en):
+            with m.If(k == 0):
+                m.d.sync += xs.eq(self.spikes)
+            with m.Elif(st2[0]):
+                m.d.sync += xs.eq(Cat(xs[lanes:], xs[:lanes]))
+
+        # E3: lane bits
+        e3 = Signal(lanes, name="exc3", reset_less=True)
+        i3 = Signal(lanes, name="inh3", reset_less=True)
+        rw = c.random_width
+        tail = n - (chunks - 1) * lanes  # lanes in use in the last chunk
+        e_now, i_now = Signal(lanes, name="exc_now"), Signal(lanes, name="inh_now")
+        for lane, rot in enumerate(c.lane_rotations):
+            r = Cat(*(lfsr.state[i] for i in rotation_indices(c.width, rw, rot)))
+            field = word2[lane * (wb + 1) : (lane + 1) * (wb + 1)]
+            mag, neg = field[:wb], field[wb]
+            x = xs[lane]
+            used = Const(1) if lane < tail else ~st2[3]
+            if c.synapse == "and":
+                active = x & (r < mag)
+                m.d.comb += [
+                    e_now[lane].eq(active & ~neg & used),
+                    i_now[lane].eq(active & neg & used),
+                ]
+            else:  # r' < w + 2**wb for sign-magnitude w (as sc_hw.synapses)
+                r_lo, r_hi = r[:wb], r[wb]
+                below = Mux(neg, ~r_lo, r_lo) < mag
+                s = Mux(neg, ~r_hi & ~below, ~r_hi | below)
+                b = ~(x ^ s)
+                m.d.comb += [e_now[lane].eq(b & used), i_now[lane].eq(~b & used)]
+        with m.If(en):
+            m.d.sync += [e3.eq(e_now), i3.eq(i_now)]
+
+        # E4: signed popcount of the chunk
+        m.submodules.exc_count = exc = ParallelCounter(lanes, 0)
+        m.submodules.inh_count = inh = ParallelCounter(lanes, 0)
+        partial = Signal(signed(lanes.bit_length() + 1), name="partial4", reset_less=True)
+        m.d.comb += [exc.inputs.eq(e3), inh.inputs.eq(i3)]
+        with m.If(en):
+            m.d.sync += partial.eq(exc.count - inh.count)
+
+        # E5: accumulate over the chunks; after the last one, read state and threshold
+        cw = c.count_width
+        acc = Signal(signed(cw), name="acc", reset_less=True)
+        acc_new = Signal(signed(cw), name="acc_new")
+        count5 = Signal(signed(cw), name="count5", reset_less=True)
+        valid5 = Signal(name="valid5")
+        neuron5 = Signal(nw, name="neuron5", reset_less=True)
+        m.d.comb += acc_new.eq(Mux(st4[2], 0, acc) + partial)
+        with m.If(en):
+            m.d.sync += [
+                acc.eq(acc_new),
+                count5.eq(acc_new),
+                valid5.eq(st4[0] & st4[3]),
+                neuron5.eq(st4[1]),
+            ]
+        m.d.comb += [s_rd.addr.eq(st4[1]), s_rd.en.eq(en), t_rd.addr.eq(st4[1]), t_rd.en.eq(en)]
+
+        # E6: leak of the stored membrane, count - threshold, V_MAX - threshold
+        v_now = Signal(signed(vw), name="v_now")
+        rc_now = Signal(max(1, rcw), name="rc_now")
+        thr = Signal(signed(vw), name="threshold")
+        m.d.comb += thr.eq(t_rd.data)
+        with m.If(fresh):
+            m.d.comb += [v_now.eq(c.v_reset), rc_now.eq(0)]
+        with m.Else():
+            m.d.comb += v_now.eq(s_rd.data[:vw])
+            if rcw:
+                m.d.comb += rc_now.eq(s_rd.data[vw:])
+        leaked_now = Signal(signed(vw), name="leaked_now")
+        if c.leak_mode == "none":
+            m.d.comb += leaked_now.eq(v_now)
+        elif c.leak_mode == "shift":
+            m.d.comb += leaked_now.eq(v_now - (v_now >> int(lif.leak_shift)))
+        else:  # as sc_hw.lif: step toward 0 unless it crosses it
+            lc = int(lif.leak_const)
+            step = Mux(v_now[vw - 1], Const(lc, vw), Const(-lc % (1 << vw), vw))
+            s = Signal(vw, name="leak_sum")
+            m.d.comb += s.eq(v_now.as_unsigned() + step)
+            m.d.comb += leaked_now.eq(Mux(s[vw - 1] == v_now[vw - 1], s, 0))
+        leaked6 = Signal(signed(vw), name="leaked6", reset_less=True)
+        v6 = Signal(signed(vw), name="v6", reset_less=True)
+        rc6 = Signal(max(1, rcw), name="rc6", reset_less=True)
+        count6 = Signal(signed(cw), name="count6", reset_less=True)
+        xmt6 = Signal(signed(vw + 1), name="x_minus_threshold6", reset_less=True)
+        vmt6 = Signal(signed(vw + 1), name="vmax_minus_threshold6", reset_less=True)
+        valid6 = Signal(name="valid6")
+        neuron6 = Signal(nw, name="neuron6", reset_less=True)
+        with m.If(en):
+            m.d.sync += [
+                leaked6.eq(leaked_now),
+                v6.eq(v_now),
+                rc6.eq(rc_now),
+                count6.eq(count5),
+                xmt6.eq(count5 - thr),
+                vmt6.eq(v_max - thr),
+                valid6.eq(valid5),
+                neuron6.eq(neuron5),
+            ]
+
+        # E7: the LIF decision (sc_hw.lif's diff form), state write, outputs
+        total = Signal(signed(vw + 1), name="total")
+        diff = Signal(signed(vw + 2), name="diff")
+        v1 = Signal(signed(vw), name="v1")
+        m.d.comb += [total.eq(leaked6 + count6), diff.eq(leaked6 + xmt6)]
+        with m.If(total[vw] == total[vw - 1]):
+            m.d.comb += v1.eq(total)
+        with m.Elif(total[vw]):
+            m.d.comb += v1.eq(v_min)
+        with m.Else():
+            m.d.comb += v1.eq(v_max)
+        high = ~total[vw] & total[vw - 1]
+        v_sub = Mux(high, vmt6, diff)
+        fire = Signal(name="fire")
+        v_new = Signal(signed(vw), name="v_new")
+        rc_new = Signal(max(1, rcw), name="rc_new")
+        refractory = rc6 != 0 if rcw else Const(0)
+        m.d.comb += fire.eq(~diff[vw + 1] & ~refractory)
+        with m.If(refractory):
+            m.d.comb += [v_new.eq(v6), rc_new.eq(rc6 - 1)]
+        with m.Elif(fire):
+            m.d.comb += [
+                v_new.eq(c.v_reset if c.reset_mode == "value" else v_sub),
+                rc_new.eq(c.refractory),
+            ]
+        with m.Else():
+            m.d.comb += [v_new.eq(v1), rc_new.eq(0)]
+        m.d.comb += [
+            s_wr.addr.eq(neuron6),
+            s_wr.data.eq(Cat(v_new, rc_new[:rcw]) if rcw else v_new),
+            s_wr.en.eq(en & valid6),
+        ]
+        with m.If(en):
+            m.d.sync += [
+                self.out_valid.eq(valid6),
+                self.tick_done.eq(valid6 & (neuron6 == nm - 1)),
+            ]
+            with m.If(valid6):
+                m.d.sync += [
+                    self.out_neuron.eq(neuron6),
+                    self.out_spike.eq(fire),
+                    self.out_v.eq(v_new),
+                ]
+        return m
