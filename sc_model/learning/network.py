@@ -153,7 +153,8 @@ class Population:
         Independent copies (samples) run side by side; :meth:`reset_all` may change it.
     tau, dt : float > 0 (float mode), scalar or per neuron ``(n,)``
         Membrane time constant and step, same unit; ``beta = exp(-dt/tau)``.
-    threshold : float > 0 (float mode) or int (integer mode, as in :mod:`sc_model.lif`)
+    threshold : float > 0 (float mode, default 1.0; scalar or per neuron) or int
+        (integer mode, as in :mod:`sc_model.lif`, default ``2**(v_width - 2)``)
     reset : ``"subtract"`` or ``"zero"`` (float mode)
     lif : keyword arguments of :func:`sc_model.lif.check_lif_params` (integer mode:
         ``v_width`` (default 16), ``in_width``, ``leak_mode``, ``leak_shift``,
@@ -601,12 +602,17 @@ class Network:
                 f"x (shape {xa.shape}) must broadcast to (batch, n_in) = ({batch}, {self.n_in})"
             ) from None
         now: dict[str, np.ndarray] = {INPUT: xa}
+        pos = {name: i for i, name in enumerate(self.populations)}
+        pos[INPUT] = -1
         for name, pop in self.populations.items():
             cur = np.zeros(pop.shape, dtype=np.int64 if self.integer else np.float64)
-            for proj in self.incoming(name):
-                pre = self.populations[proj.source].spikes if self.delayed(proj) else now[
-                    proj.source
-                ]
+            for proj in self.projections:
+                if proj.target != name:
+                    continue
+                if pos[proj.source] >= pos[name]:  # recurrent or feedback: previous step
+                    pre = self.populations[proj.source].spikes
+                else:
+                    pre = now[proj.source]
                 cur = cur + proj.propagate(pre)
             if pop.in_range is not None:
                 cur = np.clip(cur, *pop.in_range)
