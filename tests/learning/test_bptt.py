@@ -212,6 +212,29 @@ def test_optimisers_closed_forms() -> None:
     np.testing.assert_allclose(w, [1.0, 2.0], atol=1e-12)
 
 
+def test_gradient_clipping_bounds_the_update_norm() -> None:
+    rng = np.random.default_rng(9)
+    net = mixed_network(rng, "subtract")
+    x, y = rng.random((15, 2, 4)), rng.random((15, 2, 3))
+    _, g = BPTTLearner(net, "mse", surrogate=SmoothSigmoid()).gradients(x, y)
+    norm = float(np.sqrt(sum(float(np.sum(gj**2)) for gj in g)))
+    before = [p.copy() for p in net.parameters()]
+    clip = norm / 4
+    learner = BPTTLearner(net, "mse", 0.5, "sgd", SmoothSigmoid(), clip=clip)
+    learner.train_step(x, y)
+    for b, a, gj in zip(before, net.parameters(), g, strict=True):  # same direction, 1/4 length
+        np.testing.assert_allclose(b - a, 0.5 * gj / 4, rtol=1e-12, atol=1e-16)
+
+
+def test_optimiser_state_restarts_when_connectivity_changes() -> None:
+    p = np.zeros(3)
+    opt = Adam(0.1)
+    opt.step([p], [np.ones(3)])
+    q = np.zeros(5)  # the projection was rewired: 5 synapses now
+    opt.step([q], [np.full(5, -2.0)])
+    np.testing.assert_allclose(q, 0.1, rtol=1e-6)  # a first Adam step again: lr * sign(g)
+
+
 def test_training_keeps_absent_synapses_absent() -> None:
     rng = np.random.default_rng(4)
     net = Network(10)
