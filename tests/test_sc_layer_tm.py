@@ -482,3 +482,85 @@ def test_hw_long_pysim_run() -> None:
     p.pop("lane_rotations", None)
     p["v_width"] = max(p["v_width"], 7)
     assert pysim_against_twin(SPEC, p, 77, 600) == ""
+
+
+# --------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------
+
+
+def test_export_files_by_hand(tmp_path) -> None:
+    from sc_model.export import export_sc_layer_tm
+
+    c = SCLayerTMConfig(
+        n_inputs=3,
+        n_neurons=2,
+        lanes=2,
+        weight_width=2,
+        weights=[[1, -2, 3], [0, -3, -1]],
+        thresholds=[5, 1],
+        v_width=4,
+        v_reset=-2,
+        refractory=2,
+    )
+    out = export_sc_layer_tm(c, tmp_path)
+    # words (3-bit lanes, lane 0 low): [1, -2] -> 110_001, [3, pad] -> 000_011,
+    # [0, -3] -> 111_000, [-1, pad] -> 000_101
+    assert (tmp_path / "weights.hex").read_text() == "31\n03\n38\n05\n"
+    assert (tmp_path / "thresholds.hex").read_text() == "5\n1\n"  # 4-bit two's complement
+    assert (tmp_path / "state_init.hex").read_text() == "0e\n0e\n"  # v_reset -2, rc 0 above
+    params = json.loads((tmp_path / "params.json").read_text())
+    assert params == out["params"]
+    assert "weights" not in params and "thresholds" not in params
+    assert params["memories"]["weights"] == {"file": "weights.hex", "depth": 4, "width": 6}
+    assert params["memories"]["state_init"]["width"] == 4 + 2
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_export_load_round_trip(seed: int, tmp_path) -> None:
+    from sc_hw.sc_layer_tm import SCLayerTM as Hw
+    from sc_model.export import export_sc_layer_tm, load_sc_layer_tm
+
+    c = random_config(np.random.default_rng([seed, 35]))
+    export_sc_layer_tm(c, tmp_path)
+    assert SCLayerTMConfig(**load_sc_layer_tm(tmp_path)) == c, f"seed={seed}"
+    hw = Hw.from_export(tmp_path)
+    hw._MustUse__silence = True
+    assert hw.config == c
+
+
+def test_load_sees_an_edited_file(tmp_path) -> None:
+    from sc_model.export import export_sc_layer_tm, load_sc_layer_tm
+
+    c = SCLayerTMConfig(n_inputs=4, n_neurons=2, lanes=4, thresholds=[3, 4], weight_width=3)
+    export_sc_layer_tm(c, tmp_path)
+    (tmp_path / "thresholds.hex").write_text("0003\n0007\n")
+    assert load_sc_layer_tm(tmp_path)["thresholds"] == [3, 7]
+    (tmp_path / "weights.hex").write_text("0000\n")
+    with pytest.raises(ValueError, match="must hold depth=2 words, one per line, not 1"):
+        load_sc_layer_tm(tmp_path)
+    (tmp_path / "weights.hex").write_text("10000\n0\n")
+    with pytest.raises(ValueError, match="does not fit width=16 bits"):
+        load_sc_layer_tm(tmp_path)
+    (tmp_path / "weights.hex").write_text("zz\n0\n")
+    with pytest.raises(ValueError, match="line 1 must be a hex number"):
+        load_sc_layer_tm(tmp_path)
+
+
+def test_parallel_export_round_trip(tmp_path) -> None:
+    from sc_model.export import export_sc_layer, load_sc_layer, load_sc_layer_tm
+    from sc_model.sc_layer import SCLayerConfig
+
+    c = SCLayerConfig(
+        n_inputs=5,
+        n_neurons=2,
+        thresholds=[3, 4],
+        weights=[[1, 2, 3, 4, 5], [-1] * 5],
+        leak_mode="shift",
+    )
+    export_sc_layer(c, tmp_path)
+    assert SCLayerConfig(**load_sc_layer(tmp_path)) == c
+    with pytest.raises(ValueError, match="must describe block 'sc_layer_tm', not 'sc_layer'"):
+        load_sc_layer_tm(tmp_path)
+    with pytest.raises(TypeError, match="config must be an SCLayerConfig"):
+        export_sc_layer(SCLayerTMConfig(n_inputs=2, n_neurons=1, thresholds=[1]), tmp_path)
