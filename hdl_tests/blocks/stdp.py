@@ -1,0 +1,181 @@
+"""Co-simulation spec of the STDP unit (:mod:`sc_model.stdp`).
+
+Random sizes (N 1 .. 8, M 1 .. 4 for speed), both pairings, both decays,
+both roundings (the combination cycles with the parameter-set index, so any
+8 consecutive sets cover all), prescaler periods 0 .. 3, narrow weight ranges
+and large amplitudes often enough that both clamps are hit; stimulus with
+sparse spikes per lane (rarely a lane silent or always on), ``en`` low ~10 % of
+cycles and weight writes (out-of-range addresses and values included).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdl_tests.blocks.arith import _edge_or_uniform, _n_with_edges
+from hdl_tests.spec import BlockSpec, Params
+from sc_hw.stdp import STDP as HwSTDP
+from sc_model import arith
+from sc_model import stdp as model
+from sc_model.lfsr import MAXIMAL_TAPS
+
+MAX_COSIM_PRE = 8
+MAX_COSIM_POST = 4
+
+
+def state_ports(p: model.STDPParams, state: model.STDPState) -> dict[str, int]:
+    """The output ports from register values."""
+    return {
+        "weights": model.pack_fields(state.weights, p.weight_width),
+        "pre_trace": model.pack_fields(state.pre_trace, p.trace_width),
+        "post_trace": model.pack_fields(state.post_trace, p.trace_width),
+    }
+
+
+class STDPTwin:
+    def __init__(self, params: Params) -> None:
+        self.model = model.STDP(**params)
+        self.p = self.model.params
+
+    def reset(self) -> None:
+        self.model.reset()
+
+    def step(self, inputs: dict[str, int]) -> dict[str, int]:
+        p = self.p
+        out = self.model.step(
+            arith.unpack_bits(inputs["pre"], p.n_pre),
+            arith.unpack_bits(inputs["post"], p.n_post),
+            inputs["en"],
+            inputs["w_en"],
+            inputs["w_addr"],
+            inputs["w_data"],
+        )
+        return state_ports(p, out)
+
+
+def _combination(rng: np.random.Generator) -> int:
+    """Index of (pairing, decay, rounding): the set number mod 8 under the harness's seeding."""
+    entropy = getattr(rng.bit_generator.seed_seq, "entropy", None)
+    if isinstance(entropy, list | tuple) and entropy and isinstance(entropy[0], int):
+        return entropy[0] % 8
+    return int(rng.integers(8))
+
+
+def _increment(rng: np.random.Generator, tb: int) -> int:
+    """A trace increment: the maximum 15 %, 0 (a trace that never moves) 3 %, else uniform."""
+    u = rng.random()
+    if u < 0.15:
+        return (1 << tb) - 1
+    if u < 0.18:
+        return 0
+    return int(rng.integers(1, 1 << tb))
+
+
+def random_stdp_params(rng: np.random.Generator) -> Params:
+    """One valid random parameter set of the STDP front end (also used by ``rstdp``)."""
+    combo = _combination(rng)
+    n = _n_with_edges(rng, 1, MAX_COSIM_PRE)
+    m = _n_with_edges(rng, 1, MAX_COSIM_POST)
+    wb = _edge_or_uniform(rng, 2, 12, 0.15)
+    lo, hi = -(1 << (wb - 1)), (1 << (wb - 1)) - 1
+    w_min = int(rng.integers(lo, hi + 1)) if rng.random() < 0.6 else lo
+    w_max = int(rng.integers(w_min, hi + 1)) if rng.random() < 0.6 else hi
+    tb = _edge_or_uniform(rng, 1, 12, 0.15)
+    params: Params = {
+        "n_pre": n,
+        "n_post": m,
+        "weight_width": wb,
+        "w_min": w_min,
+        "w_max": w_max,
+        "weights": rng.integers(w_min, w_max + 1, (m, n)).tolist(),
+        "trace_width": tb,
+        "pre_increment": _increment(rng, tb),
+        "post_increment": _increment(rng, tb),
+        "pairing": model.PAIRINGS[combo % 2],
+        "decay": model.DECAYS[combo // 2 % 2],
+        "decay_period_log2": _edge_or_uniform(rng, 0, 3, 0.3),
+        "a_plus": int(rng.integers(0, 1 << int(rng.integers(1, 10)))),
+        "a_minus": int(rng.integers(0, 1 << int(rng.integers(1, 10)))),
+        "rounding": model.ROUNDINGS[combo // 4],
+    }
+    if params["decay"] == "shift":
+        params["decay_shift"] = _edge_or_uniform(rng, 1, tb, 0.2)
+    else:
+        q = _edge_or_uniform(rng, 1, 10, 0.2)
+        params["decay_mult_shift"] = q
+        params["decay_mult"] = _edge_or_uniform(rng, 0, (1 << q) - 1, 0.2)
+    width = _edge_or_uniform(rng, 3, 24, 0.2)
+    if params["rounding"] == "stochastic":
+        params["update_shift"] = _edge_or_uniform(rng, 1, min(width, 12), 0.2)
+        params["width"] = width
+        params["seed"] = int(rng.integers(1, 1 << width))
+        params["form"] = str(rng.choice(["fibonacci", "galois"]))
+        if rng.random() < 0.2:
+            params["taps"] = list(MAXIMAL_TAPS[width])
+        if rng.random() < 0.4:
+            params["rotations"] = rng.integers(0, width, m * n).tolist()
+    else:
+        params["update_shift"] = _edge_or_uniform(rng, 0, 12, 0.2)
+    return params
+
+
+def spike_bits(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.ndarray:
+    """Sparse spikes: per lane a rate in [0.03, 0.3], 2 % of lanes silent, 2 % always on.
+
+    Silent lanes are kept rare: a synapse whose pre or post lane is silent
+    never learns, which would hide every fault of its update logic.
+    """
+    rate = rng.uniform(0.03, 0.3, n_lanes)
+    u = rng.random(n_lanes)
+    rate[u < 0.02] = 0.0
+    rate[u > 0.98] = 1.0
+    return (rng.random((n_cycles, n_lanes)) < rate).astype(np.uint8)
+
+
+def stdp_stimulus(
+    p: model.STDPParams, rng: np.random.Generator, n_cycles: int
+) -> dict[str, np.ndarray]:
+    """Random values of the shared input ports (spikes, en, write port)."""
+    wb = p.weight_width
+    stim = {
+        "pre": np.array([arith.pack_bits(r) for r in spike_bits(rng, n_cycles, p.n_pre)]),
+        "post": np.array([arith.pack_bits(r) for r in spike_bits(rng, n_cycles, p.n_post)]),
+        "en": (rng.random(n_cycles) < 0.9).astype(np.int64),
+        "w_en": (rng.random(n_cycles) < 0.03).astype(np.int64),
+        "w_addr": rng.integers(0, 1 << p.addr_width, n_cycles, dtype=np.int64),
+    }
+    value = rng.integers(-(1 << (wb - 1)), 1 << (wb - 1), n_cycles, dtype=np.int64)
+    u = rng.random(n_cycles)
+    value[u < 0.1] = p.w_min
+    value[u > 0.9] = p.w_max
+    stim["w_data"] = value & ((1 << wb) - 1)
+    return stim
+
+
+def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    return stdp_stimulus(model.check_stdp_params(**params), rng, n)
+
+
+SPEC = BlockSpec(
+    name="stdp",
+    build=lambda p: HwSTDP(**p),
+    twin=STDPTwin,
+    random_params=random_stdp_params,
+    stimulus=_stimulus,
+    default_params={
+        "n_pre": 8,
+        "n_post": 4,
+        "weight_width": 10,
+        "w_min": -512,
+        "w_max": 511,
+        "trace_width": 8,
+        "a_plus": 5,
+        "a_minus": 6,
+        "update_shift": 6,
+        "rounding": "stochastic",
+        "width": 16,
+        "seed": 0xACE1,
+    },
+    description="pair-based STDP (traces with shift/multiplicative decay, all-to-all or "
+    "nearest pairing, saturating weights, stochastic rounding by LFSR) with a weight write port",
+)
