@@ -119,24 +119,40 @@ class SCLayerTM(wiring.Component):
 
         # --- tick sequencer ------------------------------------------------
         nw = c.neuron_width
+        # Every decision is a flag register computed a cycle ahead (compare with
+        # the value one below the end), so no comparator drives an enable.
         k = Signal(range(tick), name="tick_k")
+        k_zero = Signal(init=1, name="tick_k_zero")  # k == 0
+        tick_end = Signal(name="tick_end")  # k == T - 1 (T >= 8)
         ch = Signal(max(1, (chunks - 1).bit_length()), name="chunk")
+        ch_first = Signal(init=1, name="chunk_first")  # ch == 0
+        ch_last = Signal(init=int(chunks == 1), name="chunk_last")  # ch == C - 1
         neuron = Signal(nw, name="neuron")
+        n_last = Signal(init=int(nm == 1), name="neuron_last")  # neuron == M - 1
         reading = Signal(init=1, name="reading")  # k < M C
         fresh = Signal(init=1, name="fresh")  # first tick after reset: state from v_reset
-        tick_end = k == tick - 1
-        m.d.comb += self.in_ready.eq(k == 0)
+        m.d.comb += self.in_ready.eq(k_zero)
         with m.If(en):
-            m.d.sync += k.eq(Mux(tick_end, 0, k + 1))
+            m.d.sync += [
+                k.eq(Mux(tick_end, 0, k + 1)),
+                k_zero.eq(tick_end),
+                tick_end.eq(~tick_end & (k == tick - 2)),
+            ]
             with m.If(tick_end):
                 m.d.sync += [reading.eq(1), fresh.eq(0)]
-            with m.Elif(k == words - 1):
-                m.d.sync += reading.eq(0)
             with m.If(reading):
-                with m.If(ch == chunks - 1):
-                    m.d.sync += [ch.eq(0), neuron.eq(Mux(neuron == nm - 1, 0, neuron + 1))]
+                with m.If(ch_last):
+                    m.d.sync += [ch.eq(0), ch_first.eq(1), ch_last.eq(int(chunks == 1))]
+                    with m.If(n_last):
+                        m.d.sync += [neuron.eq(0), n_last.eq(int(nm == 1)), reading.eq(0)]
+                    with m.Else():
+                        m.d.sync += [neuron.eq(neuron + 1), n_last.eq(neuron == max(nm - 2, 0))]
                 with m.Else():
-                    m.d.sync += ch.eq(ch + 1)
+                    m.d.sync += [
+                        ch.eq(ch + 1),
+                        ch_first.eq(0),
+                        ch_last.eq(ch == max(chunks - 2, 0)),
+                    ]
         m.d.comb += [w_rd.addr.eq(k), w_rd.en.eq(en)]
 
         m.submodules.lfsr = lfsr = LFSR(c.width, c.seed, c.taps, c.form)
@@ -154,8 +170,7 @@ class SCLayerTM(wiring.Component):
         st1, st2, st3, st4 = stage("st1"), stage("st2"), stage("st3"), stage("st4")
         with m.If(en):
             m.d.sync += [
-                a.eq(b)
-                for a, b in zip(st1, (reading, neuron, ch == 0, ch == chunks - 1), strict=True)
+                a.eq(b) for a, b in zip(st1, (reading, neuron, ch_first, ch_last), strict=True)
             ]
             m.d.sync += [a.eq(b) for a, b in zip(st2, st1, strict=True)]
             m.d.sync += [a.eq(b) for a, b in zip(st3, st2, strict=True)]
@@ -170,7 +185,7 @@ class SCLayerTM(wiring.Component):
         # after each chunk is used, so its low P bits are always the chunk of stage 2.
         xs = Signal(chunks * lanes, name="x_chunks", reset_less=True)
         with m.If(en):
-            with m.If(k == 0):
+            with m.If(k_zero):
                 m.d.sync += xs.eq(self.spikes)
             with m.Elif(st2[0]):
                 m.d.sync += xs.eq(Cat(xs[lanes:], xs[:lanes]))
