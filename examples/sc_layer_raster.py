@@ -135,12 +135,11 @@ def run_rtl(
     two's-complement fields) of every cycle.
     """
     config = SCLayerConfig(**params)
-    n_cycles, n = spikes.shape
+    n_cycles = spikes.shape[0]
     m, vw = config.n_neurons, config.v_width
     if verilog_text is None:
         verilog_text = generate_verilog(BLOCK, params)
-    weights = np.left_shift(np.uint64(1), np.arange(n, dtype=np.uint64))
-    packed = (spikes.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+    packed = [sum(1 << int(j) for j in np.flatnonzero(row)) for row in spikes]  # any N
     zeros = np.zeros(n_cycles, dtype=np.int64)
     inputs = {"spikes": packed, "en": zeros + 1, "w_en": zeros, "w_addr": zeros, "w_data": zeros}
     rec, seconds = run_capture(
