@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -15,6 +15,8 @@ from sc_model.sng import rotation_indices
 
 from .arith import ParallelCounter
 from .lfsr import LFSR
+
+BANK_WORDS = 2048  # weight words per RAM bank (structure only, no effect on behaviour)
 
 
 class SCLayerTM(wiring.Component):
@@ -93,19 +95,29 @@ class SCLayerTM(wiring.Component):
         vmask = (1 << vw) - 1
 
         # --- memories ------------------------------------------------------
-        m.submodules.weight_mem = wmem = Memory(
-            shape=unsigned(c.word_width), depth=words, init=c.weight_words()
-        )
-        w_rd = wmem.read_port()
-        w_wr = wmem.write_port()
-        m.d.comb += [
-            w_wr.addr.eq(self.w_addr),
-            w_wr.data.eq(self.w_data),
-        ]
-        if words < 1 << c.addr_width:
-            m.d.comb += w_wr.en.eq(self.w_en & (self.w_addr < words))
-        else:
-            m.d.comb += w_wr.en.eq(self.w_en)
+        # The weight memory is split into banks of BANK_WORDS words, each with its
+        # own read register and a register right after it (E2), so no multiplexer
+        # sits between a RAM output and a flip-flop; the bank is chosen in E3.
+        init = c.weight_words()
+        n_banks = -(-words // BANK_WORDS)
+        low = (min(words, BANK_WORDS) - 1).bit_length()  # BANK_WORDS: a power of two
+        in_range = self.w_addr < words if words < 1 << c.addr_width else Const(1)
+        w_rds = []
+        for b in range(n_banks):
+            depth = min(BANK_WORDS, words - b * BANK_WORDS)
+            m.submodules[f"weight_mem_{b}"] = wmem = Memory(
+                shape=unsigned(c.word_width),
+                depth=depth,
+                init=init[b * BANK_WORDS : b * BANK_WORDS + depth],
+            )
+            w_rd, w_wr = wmem.read_port(), wmem.write_port()
+            w_rds.append(w_rd)
+            hit = in_range if n_banks == 1 else in_range & (self.w_addr[low:] == b)
+            m.d.comb += [
+                w_wr.addr.eq(self.w_addr[:low]),
+                w_wr.data.eq(self.w_data),
+                w_wr.en.eq(self.w_en & hit),
+            ]
         state_w = vw + rcw
         m.submodules.state_mem = smem = Memory(
             shape=unsigned(state_w), depth=nm, init=[c.v_reset & vmask] * nm
@@ -153,7 +165,8 @@ class SCLayerTM(wiring.Component):
                         ch_first.eq(0),
                         ch_last.eq(ch == max(chunks - 2, 0)),
                     ]
-        m.d.comb += [w_rd.addr.eq(k), w_rd.en.eq(en)]
+        for w_rd in w_rds:
+            m.d.comb += [w_rd.addr.eq(k[:low]), w_rd.en.eq(en)]
 
         m.submodules.lfsr = lfsr = LFSR(c.width, c.seed, c.taps, c.form)
         m.d.comb += [lfsr.en.eq(en & tick_end), lfsr.load.eq(0), lfsr.load_value.eq(0)]
@@ -176,10 +189,19 @@ class SCLayerTM(wiring.Component):
             m.d.sync += [a.eq(b) for a, b in zip(st3, st2, strict=True)]
             m.d.sync += [a.eq(b) for a, b in zip(st4, st3, strict=True)]
 
-        # E2: the word, registered once more after the RAM's own read register
-        word2 = Signal(c.word_width, name="word2", reset_less=True)
+        # E2: each bank's word registered right after the RAM; E3 picks the bank
+        words2 = [Signal(c.word_width, name=f"word2_{b}", reset_less=True) for b in range(n_banks)]
         with m.If(en):
-            m.d.sync += word2.eq(w_rd.data)
+            m.d.sync += [r.eq(w_rd.data) for r, w_rd in zip(words2, w_rds, strict=True)]
+        word2 = Signal(c.word_width, name="word2")
+        if n_banks == 1:
+            m.d.comb += word2.eq(words2[0])
+        else:
+            bank1 = Signal(range(n_banks), name="bank1", reset_less=True)
+            bank2 = Signal(range(n_banks), name="bank2", reset_less=True)
+            with m.If(en):
+                m.d.sync += [bank1.eq(k[low:]), bank2.eq(bank1)]
+            m.d.comb += word2.eq(Array(words2)[bank2])
 
         # Input chunks: a circular shift register, loaded at k = 0, rotated by P
         # after each chunk is used, so its low P bits are always the chunk of stage 2.

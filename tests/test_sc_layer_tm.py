@@ -564,3 +564,27 @@ def test_parallel_export_round_trip(tmp_path) -> None:
         load_sc_layer_tm(tmp_path)
     with pytest.raises(TypeError, match="config must be an SCLayerConfig"):
         export_sc_layer(SCLayerTMConfig(n_inputs=2, n_neurons=1, thresholds=[1]), tmp_path)
+
+
+@pytest.mark.parametrize("bank_words", [1, 2, 4, 8])
+def test_hw_banked_weight_memory(bank_words: int, monkeypatch) -> None:
+    """Weight memories deeper than a bank (2048 words on a device) split into banks:
+    the same behaviour with tiny banks, including writes to every bank."""
+    import sc_hw.sc_layer_tm as hw_module
+    from hdl_tests.blocks.sc_layer_tm import SPEC
+    from hdl_tests.pysim import pysim_against_twin
+
+    monkeypatch.setattr(hw_module, "BANK_WORDS", bank_words)
+    rng = np.random.default_rng(bank_words)
+    c = SCLayerTMConfig(
+        n_inputs=10,
+        n_neurons=4,
+        lanes=2,
+        thresholds=[2, 3, 4, 5],
+        weight_width=3,
+        weights=rng.integers(-3, 8, (4, 10)).tolist(),
+        v_width=6,
+        leak_mode="constant",
+    )
+    assert c.words == 20
+    assert pysim_against_twin(SPEC, sc_layer_tm_params(c), bank_words, 500) == ""
