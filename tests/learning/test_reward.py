@@ -245,6 +245,49 @@ def test_two_choice_task_learned(seed: int) -> None:
     assert first < last, f"seed={seed}: no improvement ({first:.2f} -> {last:.2f})"
 
 
+def two_choice_int(seed: int, trials: int = 200) -> list[bool]:
+    """The same task on the integer network with the hardware R-STDP unit (rewards +-32)."""
+    rng = np.random.default_rng(seed)
+    net = Network(20, mode="int")
+    net.add_population("out", 2, v_width=12, threshold=100, leak_mode="shift", leak_shift=3)
+    net.connect("input", "out", rng.integers(10, 40, (2, 20)))
+    net.connect("out", "out", np.array([[0, -300], [-300, 0]]))
+    learner = RewardModulatedLearner(
+        net,
+        tau_reward=10.0,
+        projections=[0],
+        rstdp_params=dict(
+            weight_width=8,
+            a_plus=4,
+            a_minus=2,
+            update_shift=3,
+            elig_width=14,
+            elig_decay_shift=4,
+            reward_width=8,
+            reward_shift=10,
+        ),
+    )
+    correct = []
+    for _ in range(trials):
+        c = int(rng.integers(0, 2))
+        p = np.full((30, 20), 0.02)
+        p[:, c * 8 : (c + 1) * 8] = 0.25
+        p[:, 16:] = 0.3
+        s = learner.run((rng.random(p.shape) < p).astype(np.int64))["out"].sum(0)
+        choice = int(np.argmax(s)) if s[0] != s[1] else int(rng.integers(0, 2))
+        correct.append(choice == c)
+        learner.step(np.int64(32 if choice == c else -32))
+    return correct
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_two_choice_task_learned_in_integer_mode(seed: int) -> None:
+    correct = two_choice_int(seed)
+    first, last = np.mean(correct[:20]), np.mean(correct[-50:])
+    assert last >= 0.9, f"seed={seed}: last 50 trials {last:.2f} correct (first 20: {first:.2f})"
+    assert first < last, f"seed={seed}: no improvement ({first:.2f} -> {last:.2f})"
+
+
 # ---------------------------------------------------------------------------
 # Errors and the docs example
 # ---------------------------------------------------------------------------
