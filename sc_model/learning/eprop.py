@@ -251,9 +251,7 @@ class EPropLearner:
             )
         return x, np.broadcast_to(y, (t_steps, batch, n_out))
 
-    def _run(
-        self, x: np.ndarray, y: np.ndarray, apply: bool
-    ) -> tuple[float, list[np.ndarray], np.ndarray]:
+    def _run(self, x: np.ndarray, y: np.ndarray, apply: bool) -> tuple[float, list[np.ndarray]]:
         net = self.network
         t_steps, batch, _ = x.shape
         n_out = net.populations[self.out].n
@@ -270,7 +268,6 @@ class EPropLearner:
         grads = [np.zeros((p.n_target, p.n_source)) for p in projs]
         pending = 0
         sq_err = 0.0
-        out_spikes = np.empty((t_steps, batch, n_out))
         for t in range(t_steps):
             prev = {k: pop.spikes for k, pop in net.populations.items()}
             now = self._step(x[t], prev)
@@ -282,7 +279,6 @@ class EPropLearner:
                 k: self.surrogate.grad(pop.v - pop.threshold) for k, pop in net.populations.items()
             }
             d = now[self.out] - y[t]
-            out_spikes[t] = now[self.out]
             sq_err += float(np.sum(d * d))
             delta = norm * d * psi[self.out]
             signal = {
@@ -303,7 +299,7 @@ class EPropLearner:
         data_grads = [p.dense_to_data(g) for p, g in zip(projs, grads, strict=True)]
         if apply and pending:
             self._apply(grads)
-        return sq_err / (t_steps * batch * n_out), data_grads, out_spikes
+        return sq_err / (t_steps * batch * n_out), data_grads
 
     def _step(self, x: np.ndarray, prev: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """One step of every population with ``surrogate.forward`` as the spike function.
@@ -333,7 +329,7 @@ class EPropLearner:
         ``inputs`` ``(T, [batch,] n_in)``, ``targets`` ``(T, [batch,] n_out)`` target spikes.
         """
         x, y = self._prepare(inputs, targets)
-        loss, grads, _ = self._run(x, y, apply=False)
+        loss, grads = self._run(x, y, apply=False)
         return loss, grads
 
     def train_step(self, inputs: object, targets: object) -> float:

@@ -217,6 +217,20 @@ def test_train_step_applies_the_accumulated_gradient() -> None:
         np.testing.assert_allclose(d, b - 0.5 * g, rtol=1e-12, atol=1e-15)
 
 
+def test_update_every() -> None:
+    rng = np.random.default_rng(5)
+    x, y = rng.random((10, 2, 5)), (rng.random((10, 2, 3)) < 0.3).astype(float)
+    finals = {}
+    for every in (None, 10, 1):
+        net = small_net(4, recurrent=True)
+        EPropLearner(net, optimizer=SGD(0.5), update_every=every).train_step(x, y)
+        finals[every] = np.concatenate(net.parameters())
+    np.testing.assert_array_equal(finals[None], finals[10])  # every T steps = once at the end
+    assert not np.allclose(finals[None], finals[1])  # online updates change later steps
+    with pytest.raises(ValueError, match="update_every"):
+        EPropLearner(small_net(0), update_every=0)
+
+
 def test_predict_equals_network_run() -> None:
     net = small_net(9, recurrent=True)
     x = np.random.default_rng(1).random((15, 3, 5))
