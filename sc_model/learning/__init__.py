@@ -48,9 +48,26 @@ Also the reusable pieces ``forward(net, x, surrogate, state) -> Trace`` and
 (loss, dloss/dspikes)``. Optimisers (:mod:`.optim`): ``SGD(lr, momentum)``,
 ``Adam(lr, b1, b2, eps)``, ``opt.step(params, grads)`` in place.
 See docs/learning.md for the maths, the tests and measured numbers.
+
+Online and local rules (docs/learning_paradigms.md): :mod:`.eprop`
+(``EligibilityTrace``, ``EPropLearner``, Bellec et al. 2020), :mod:`.reward`
+(``RewardModulatedLearner``: R-STDP on actual spikes; integer mode is the
+hardware R-STDP unit of :mod:`sc_model.rstdp`), :mod:`.homeostatic`
+(``HomeostaticPlasticity``, synaptic scaling), :mod:`.structural`
+(``StructuralPlasticity``: pruning and growth that change the CSR pattern).
+Short-term plasticity, federated aggregation and neuroevolution
+(docs/learning_federated_evolution_stp.md): :mod:`.stp`
+(``ShortTermPlasticity``, Tsodyks-Markram, exact for any ``dt``),
+:mod:`.federated` (``majority_vote``, ``FederatedAggregator`` with
+pairwise-masked secure aggregation and dropout recovery), :mod:`.evolution`
+(``SNNGeneticEvolver``).
 """
 
 from .bptt import BPTTLearner, TBPTTLearner
+from .eprop import EligibilityTrace, EPropLearner
+from .evolution import SNNGeneticEvolver, assign_parameters, flatten_parameters
+from .federated import FederatedAggregator, SecureAggClient, majority_vote
+from .homeostatic import HomeostaticPlasticity, firing_rates
 from .losses import MSE, CrossEntropy, SpikeCount
 from .network import (
     DENSE_THRESHOLD,
@@ -62,23 +79,41 @@ from .network import (
     feedforward,
 )
 from .optim import SGD, Adam
+from .reward import RewardModulatedLearner
+from .stp import ShortTermPlasticity
+from .structural import Rewiring, StructuralPlasticity, activity
 from .surrogate import FastSigmoid, SmoothSigmoid
 
 __all__ = [
-    "DENSE_THRESHOLD",
-    "INPUT",
-    "MSE",
-    "SGD",
     "Adam",
     "BPTTLearner",
     "CrossEntropy",
+    "DENSE_THRESHOLD",
+    "EPropLearner",
+    "EligibilityTrace",
     "FastSigmoid",
+    "FederatedAggregator",
+    "HomeostaticPlasticity",
+    "INPUT",
+    "MSE",
     "Network",
     "NetworkRecord",
     "Population",
     "Projection",
+    "RewardModulatedLearner",
+    "Rewiring",
+    "SGD",
+    "SNNGeneticEvolver",
+    "SecureAggClient",
+    "ShortTermPlasticity",
     "SmoothSigmoid",
     "SpikeCount",
+    "StructuralPlasticity",
     "TBPTTLearner",
+    "activity",
+    "assign_parameters",
     "feedforward",
+    "firing_rates",
+    "flatten_parameters",
+    "majority_vote",
 ]
