@@ -37,7 +37,9 @@ class SCLayer(wiring.Component):
         Neuron ``m``'s membrane register, two's complement, bits
         ``[m v_width, (m + 1) v_width)``.
 
-    Latency ``1 + pipeline`` cycles (enabled ones).
+    Latency ``1 + pipeline`` cycles (enabled ones), ``2 + pipeline`` with
+    ``input_register`` (each neuron registers its input; the configuration
+    that closes timing, see the model contract and ``docs/synthesis.md``).
     """
 
     def __init__(self, **params: object) -> None:

@@ -73,7 +73,9 @@ class Synapses(wiring.Component):
         Step enable of every evolving register (LFSRs, pipeline, tie toggles).
     w_en : In(1), w_addr : In(max(1, (M N - 1).bit_length())), w_data : In(weight_width + 1)
         Weight write port: synapse ``(m, j)`` at address ``m N + j`` takes
-        the two's-complement ``w_data`` at the edge (``-2**wb`` saturates).
+        the two's-complement ``w_data`` at the edge (``-2**wb`` saturates);
+        one edge later with ``write_register=True`` (a register stage in
+        front of the decoded write's fan-out).
     count : Out(M * (N.bit_length() + 1))
         ``"counter"``: per neuron, ``exc - inh`` two's complement, latency ``pipeline``.
     up, down : Out(M)
@@ -107,6 +109,7 @@ class Synapses(wiring.Component):
         input_rotations: Sequence[int] | None = None,
         mux_seed: int | None = None,
         mux_sel_bits: int | None = None,
+        write_register: bool = False,
     ) -> None:
         self.params = p = model.check_synapse_params(
             n_inputs=n_inputs,
@@ -128,6 +131,7 @@ class Synapses(wiring.Component):
             input_rotations=input_rotations,
             mux_seed=mux_seed,
             mux_sel_bits=mux_sel_bits,
+            write_register=write_register,
         )
         ports: dict[str, object] = {}
         if p.input_mode == "spikes":
@@ -173,10 +177,19 @@ class Synapses(wiring.Component):
         x = self._input_bits(m)
 
         # Write port: decode w_data into sign and magnitude (-2**wb saturates).
-        w_neg = self.w_data[wb]
         w_low = self.w_data[:wb]
-        w_mag = Signal(wb, name="w_mag_new")
-        m.d.comb += w_mag.eq(Mux(w_neg, Mux(w_low == 0, (1 << wb) - 1, (-w_low)[:wb]), w_low))
+        w_mag_in = Mux(self.w_data[wb], Mux(w_low == 0, (1 << wb) - 1, (-w_low)[:wb]), w_low)
+        w_en, w_addr = Signal(name="w_en_now"), Signal(p.addr_width, name="w_addr_now")
+        w_neg, w_mag = Signal(name="w_neg_new"), Signal(wb, name="w_mag_new")
+        # write_register: the decoded write is captured (not gated by en) and lands
+        # at the next edge; only w_en needs a reset.
+        domain = m.d.sync if p.write_register else m.d.comb
+        domain += [
+            w_en.eq(self.w_en),
+            w_addr.eq(self.w_addr),
+            w_neg.eq(self.w_data[wb]),
+            w_mag.eq(w_mag_in),
+        ]
 
         if p.aggregation == "mux" and n > 1:
             m.submodules.mux_select = mux = MuxAdd(
@@ -188,7 +201,7 @@ class Synapses(wiring.Component):
             mags = [Signal(wb, init=abs(w), name=f"w_mag_{mi}_{j}") for j, w in enumerate(row)]
             negs = [Signal(init=int(w < 0), name=f"w_neg_{mi}_{j}") for j, w in enumerate(row)]
             for j in range(n):
-                with m.If(self.w_en & (self.w_addr == mi * n + j)):
+                with m.If(w_en & (w_addr == mi * n + j)):
                     m.d.sync += [mags[j].eq(w_mag), negs[j].eq(w_neg)]
 
             s = Signal(n, name=f"s_{mi}")  # weight stream bits of neuron mi

@@ -69,14 +69,30 @@ Enable
     register holds (``v``, ``spike``, ``refractory_count``), as if the clock
     had not ticked: a disabled cycle neither integrates, leaks, counts down
     the refractory period nor changes the ``spike`` output.
+Input register (``input_register``, default False)
+    With ``input_register=True`` the input passes through a register
+    ``x_reg`` (reset 0) first: at every rising edge ending an enabled cycle
+    ``x_reg <= x`` (whatever the refractory state), and the cycle
+    integrates ``x_reg`` in place of ``x`` in everything above (``L(v) +
+    x_reg``, the firing test, the refractory rule that ignores it). So the
+    input of the ``k``-th enabled cycle is integrated in the ``(k + 1)``-th,
+    and the first enabled cycle after reset integrates 0. The recurrence
+    ``v -> v'`` still takes one enabled cycle; only the input arrives one
+    enabled cycle later. This is for timing: the hardware then keeps the
+    input's own arithmetic (``x - threshold`` and, per leak mode, ``x + 1``
+    or ``x +- c``) in registers, so the loop through ``v`` is one carry chain
+    and a few LUT levels instead of two or three chains in series (see
+    :class:`sc_hw.lif.LIFNeuron` and ``docs/synthesis.md``).
 Outputs and latency
     ``v`` (signed ``W`` bits), ``spike`` (1 bit) and ``refractory_count`` are
-    registers, no combinational path from any input. Latency 1 cycle: the
-    decision taken from the inputs of cycle ``t`` (if enabled) is visible in
-    cycle ``t + 1``, ``spike`` together with the updated ``v``. ``spike``
+    registers, no combinational path from any input. Latency 1 cycle (2 with
+    ``input_register``): the decision taken from the inputs of cycle ``t``
+    (if enabled) is visible in cycle ``t + 1`` (with ``input_register``: in
+    the cycle after the next enabled cycle after ``t``, i.e. ``t + 2`` when
+    ``en`` stays high), ``spike`` together with the updated ``v``. ``spike``
     keeps its value through disabled cycles, so it always reports the most
     recent enabled cycle. Synchronous reset: ``v <= v_reset``,
-    ``spike <= 0``, ``refractory_count <= 0``.
+    ``spike <= 0``, ``refractory_count <= 0``, ``x_reg <= 0``.
 Saturation visibility
     The register can sit at ``V_MIN`` (negative drive saturates there). It
     can never hold ``V_MAX``: ``v1 = V_MAX`` fires (``threshold <= V_MAX``),
@@ -127,6 +143,13 @@ def v_range(v_width: int) -> tuple[int, int]:
     """``(V_MIN, V_MAX)`` of a signed ``v_width``-bit membrane."""
     v_width = check_int("v_width", v_width, MIN_V_WIDTH, MAX_V_WIDTH)
     return -(1 << (v_width - 1)), (1 << (v_width - 1)) - 1
+
+
+def check_flag(name: str, value: object) -> bool:
+    """A bool parameter: ``True`` or ``False`` (NumPy bools too), nothing else."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, not {value!r} ({type(value).__name__})")
+    return bool(value)
 
 
 def _must_be_unset(name: str, value: object, when: str) -> None:
@@ -183,6 +206,7 @@ class LIFParams:
     reset_mode: str
     v_reset: Number
     refractory: Number
+    input_register: bool = False
 
     @property
     def v_min(self) -> int:
@@ -220,6 +244,7 @@ class LIFParams:
             "reset_mode": self.reset_mode,
             "v_reset": self.v_reset,
             "refractory": self.refractory,
+            "input_register": self.input_register,
         }
 
 
@@ -235,6 +260,7 @@ def check_lif_params(
     v_reset: object = 0,
     refractory: object = 0,
     per_neuron: bool = False,
+    input_register: object = False,
 ) -> LIFParams:
     """Validate every parameter (module docstring); fill in the defaults.
 
@@ -313,6 +339,7 @@ def check_lif_params(
             f"v_reset={int(below[1][idx])}"
         )
     refractory = _check_number("refractory", refractory, 0, MAX_REFRACTORY, per_neuron)
+    input_register = check_flag("input_register", input_register)
     return LIFParams(
         v_width=w,
         threshold=threshold,
@@ -324,6 +351,7 @@ def check_lif_params(
         reset_mode=reset_mode,
         v_reset=v_reset,
         refractory=refractory,
+        input_register=input_register,
     )
 
 
@@ -360,7 +388,10 @@ def _check_inputs(name: str, x: object, p: LIFParams) -> np.ndarray:
 def _edge(
     v: np.ndarray, spike: np.ndarray, rc: np.ndarray, x: np.ndarray, en: np.ndarray, p: LIFParams
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The registers after one rising edge: ``(v, spike, refractory_count)``."""
+    """The registers after one rising edge: ``(v, spike, refractory_count)``.
+
+    ``x`` is what the cycle integrates (the input, or ``x_reg`` with ``input_register``).
+    """
     active = rc > 0
     v1 = integrate(v, x, p)
     fire = ~active & (v1 >= p.threshold)
@@ -408,6 +439,7 @@ def lif_trace(
     v_reset: object = 0,
     refractory: object = 0,
     en: object = None,
+    input_register: object = False,
 ) -> LIFTrace:
     """Like :func:`lif_run`, also returning ``refractory_count`` during each cycle."""
     p = check_lif_params(
@@ -422,6 +454,7 @@ def lif_trace(
         v_reset,
         refractory,
         per_neuron=True,
+        input_register=input_register,
     )
     x = _check_inputs("inputs", inputs, p)
     if x.ndim < 1:
@@ -463,6 +496,7 @@ def lif_run(
     v_reset: object = 0,
     refractory: object = 0,
     en: object = None,
+    input_register: object = False,
 ) -> LIFOutputs:
     """``spike`` and ``v`` of a population of neurons over ``n_steps`` cycles from reset.
 
@@ -481,6 +515,8 @@ def lif_run(
     en : bits, optional
         Shape ``(n_steps,)`` (one enable for all) or broadcasting to the
         inputs' shape; default all high.
+    input_register : bool
+        Integrate each input one enabled cycle later (module docstring).
 
     Returns
     -------
@@ -488,7 +524,8 @@ def lif_run(
         ``spike`` (``uint8``) and ``v`` (``int64``), shape of ``inputs``.
         Row ``t`` is the outputs *during* cycle ``t`` (registers), so row 0
         is the reset state and the response to ``inputs[t]`` is row ``t + 1``
-        (latency 1). The only loop is over time.
+        (latency 1; ``t + 2`` with ``input_register`` and ``en`` high). The
+        only loop is over time.
     """
     trace = lif_trace(
         inputs,
@@ -503,6 +540,7 @@ def lif_run(
         v_reset,
         refractory,
         en,
+        input_register,
     )
     return LIFOutputs(trace.spike, trace.v)
 
@@ -518,8 +556,10 @@ class LIFPopulation:
 
     Parameters are those of :func:`check_lif_params` (``per_neuron=True``):
     per-neuron arrays broadcast to ``(batch, n_neurons)``. State arrays
-    ``v`` (``int64``), ``spike`` (``uint8``) and ``refractory_count``
-    (``int64``), each of shape ``(batch, n_neurons)``, are the registers.
+    ``v`` (``int64``), ``spike`` (``uint8``), ``refractory_count``
+    (``int64``) and ``x_reg`` (``int64``, the input register; stays 0
+    without ``input_register``), each of shape ``(batch, n_neurons)``, are
+    the registers.
     ``step`` returns the outputs *during* the current cycle, then applies the
     rising edge.
     """
@@ -538,6 +578,7 @@ class LIFPopulation:
         v_reset: object = 0,
         refractory: object = 0,
         batch: int = 1,
+        input_register: object = False,
     ) -> None:
         n_neurons = check_int("n_neurons", n_neurons, 1)
         batch = check_int("batch", batch, 1)
@@ -553,6 +594,7 @@ class LIFPopulation:
             v_reset,
             refractory,
             per_neuron=True,
+            input_register=input_register,
         )
         self._init((batch, n_neurons), p)
 
@@ -579,15 +621,19 @@ class LIFPopulation:
         self.reset()
 
     def reset(self) -> None:
-        """Synchronous reset: ``v = v_reset``, ``spike = 0``, ``refractory_count = 0``."""
+        """Synchronous reset: ``v = v_reset``, ``spike``, ``refractory_count`` and ``x_reg`` 0."""
         self.v = np.broadcast_to(np.asarray(self.params.v_reset, np.int64), self.shape).copy()
         self.spike = np.zeros(self.shape, dtype=np.uint8)
         self.refractory_count = np.zeros(self.shape, dtype=np.int64)
+        self.x_reg = np.zeros(self.shape, dtype=np.int64)
 
     def _advance(self, x: np.ndarray, en: np.ndarray) -> None:
+        used = self.x_reg if self.params.input_register else x
         self.v, self.spike, self.refractory_count = _edge(
-            self.v, self.spike, self.refractory_count, x, en, self.params
+            self.v, self.spike, self.refractory_count, used, en, self.params
         )
+        if self.params.input_register:
+            self.x_reg = np.where(en != 0, x, self.x_reg)
 
     def step(self, input_counts: object, en: object = 1) -> LIFOutputs:
         """Advance one cycle; return ``spike`` and ``v`` seen before the edge.

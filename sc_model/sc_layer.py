@@ -14,10 +14,12 @@ Composition
     ``n_inputs`` N, ``n_neurons`` M, ``weight_width``, ``weights``,
     ``synapse``, ``input_mode``, ``aggregation``, ``pipeline``, ``tie``,
     ``width``, ``seed``, ``taps``, ``form``, ``rotations``, ``value_width``,
-    ``input_seed``, ``input_rotations``, ``mux_seed``, ``mux_sel_bits``) and
+    ``input_seed``, ``input_rotations``, ``mux_seed``, ``mux_sel_bits``,
+    ``write_register``) and
     M LIF neurons (:mod:`sc_model.lif`) sharing ``v_width`` (default 16),
     ``leak_mode``, ``leak_shift``, ``leak_const``, ``reset_mode``,
-    ``v_reset`` and ``refractory``, with ``thresholds`` a list of M ints
+    ``v_reset``, ``refractory`` and ``input_register`` (default False), with
+    ``thresholds`` a list of M ints
     (neuron ``m`` fires when its ``v1 >= thresholds[m]``; each in the range
     :mod:`sc_model.lif` allows). Neuron ``m`` is driven by synapse output ``m``:
     ``aggregation="counter"`` uses the neurons' ``"count"`` input mode with
@@ -40,8 +42,19 @@ Latency
     ``1 + pipeline`` cycles from reset with ``en`` high: the synapse output
     of cycle ``t`` (the count of cycle ``t - pipeline`` for the counter) is
     integrated at the edge ending cycle ``t`` and seen in ``v_out`` and
-    ``spikes_out`` during cycle ``t + 1``. With ``en`` toggling, the latency
-    counts enabled cycles.
+    ``spikes_out`` during cycle ``t + 1``. With ``input_register=True`` every
+    neuron registers its input first (:mod:`sc_model.lif`): the synapse
+    output of cycle ``t`` is integrated one enabled cycle later, and the
+    latency is ``2 + pipeline``. With ``en`` toggling, the latency counts
+    enabled cycles.
+Timing
+    The path from the synapses' last counter stage through the subtraction
+    ``exc - inh`` into the neuron's leak, add, clamp and threshold test is the
+    critical one unless it is cut: with ``aggregation="counter"``,
+    ``pipeline = ceil(log2 N)`` (every tree level registered) and
+    ``input_register=True``, and ``write_register=True`` (the weight write
+    port's decoder and fan-out) the core closes timing at 48 MHz on iCE40UP5K and
+    100 MHz on ECP5-25F for the sizes listed in ``docs/synthesis.md``.
 Reset
     The synapse block's reset (LFSRs to their seeds, pipeline and toggles 0,
     weights back to ``weights``) and the neurons' (``v = v_reset``, spike 0,
@@ -81,6 +94,7 @@ SYNAPSE_FIELDS = (
     "input_rotations",
     "mux_seed",
     "mux_sel_bits",
+    "write_register",
 )
 NEURON_FIELDS = (
     "v_width",
@@ -91,6 +105,7 @@ NEURON_FIELDS = (
     "reset_mode",
     "v_reset",
     "refractory",
+    "input_register",
 )
 
 
@@ -136,6 +151,7 @@ class SCLayerConfig:
     input_rotations: Sequence[int] | None = None
     mux_seed: int | None = None
     mux_sel_bits: int | None = None
+    write_register: bool = False
     v_width: int = 16
     leak_mode: str = "none"
     leak_shift: int | None = None
@@ -143,6 +159,7 @@ class SCLayerConfig:
     reset_mode: str = "value"
     v_reset: int = 0
     refractory: int = 0
+    input_register: bool = False
 
     def __post_init__(self) -> None:
         syn = check_synapse_params(**{f: getattr(self, f) for f in SYNAPSE_FIELDS})
@@ -164,6 +181,7 @@ class SCLayerConfig:
             "reset_mode": self.reset_mode,
             "v_reset": self.v_reset,
             "refractory": self.refractory,
+            "input_register": self.input_register,
         }
         v_max = v_range(v_width)[1]
         base = check_lif_params(threshold=v_max, **neuron)  # all but the thresholds
@@ -175,6 +193,8 @@ class SCLayerConfig:
         put = object.__setattr__  # frozen: store the canonical (hashable) forms
         put(self, "weights", syn.weights)
         put(self, "thresholds", thresholds)
+        put(self, "input_register", lif.input_register)
+        put(self, "write_register", syn.write_register)
         for name in ("taps", "rotations", "input_rotations"):
             if getattr(self, name) is not None:
                 put(self, name, tuple(int(v) for v in getattr(self, name)))
@@ -265,7 +285,8 @@ class SCLayer:
             ``spikes`` (``uint8``) and ``v`` (``int64``), ``(n_steps, *batch, M)``:
             row ``t`` is ``spikes_out`` / ``v_out`` *during* cycle ``t`` (row 0
             the reset state); the inputs of row ``t`` show from row
-            ``t + 1 + pipeline`` on. Vectorised over the batch, the neurons
+            ``t + 1 + pipeline`` on (``t + 2 + pipeline`` with
+            ``input_register``). Vectorised over the batch, the neurons
             and the synapses; the only loop is the neurons' over time.
         """
         c = self.config

@@ -31,7 +31,14 @@ Weight write port
     takes ``w_data``; it is visible from the next cycle on. ``w_addr >= M N``
     writes nothing. ``w_data = -2**wb`` (the one two's-complement value out of
     range) is written as ``-(2**wb - 1)`` (saturated). Writes act whatever
-    ``en`` is (a paused layer can be reloaded).
+    ``en`` is (a paused layer can be reloaded). With ``write_register=True``
+    (default False) the port is registered first: ``w_en``, ``w_addr`` and
+    the decoded ``w_data`` of cycle ``t`` are captured at the edge ending
+    cycle ``t`` (whatever ``en``; ``rst`` clears the captured ``w_en``) and
+    written at the edge ending cycle ``t + 1``, so a write shows from cycle
+    ``t + 2`` on. This cuts the path from the port through the decoder and
+    the ``M N``-way fan-out to the weight registers (timing, see
+    ``docs/synthesis.md``).
 Weight random numbers
     ONE LFSR with the contract of :mod:`sc_model.lfsr` (``width`` 3 .. 32,
     ``seed``, ``taps``, ``form``), stepped on every rising edge with ``en``
@@ -281,6 +288,7 @@ class SynapseParams:
     input_rotations: tuple[int, ...]
     mux_seed: int
     mux_sel_bits: int
+    write_register: bool = False
 
     @property
     def random_width(self) -> int:
@@ -323,8 +331,14 @@ def check_synapse_params(
     input_rotations: Sequence[int] | None = None,
     mux_seed: int | None = None,
     mux_sel_bits: int | None = None,
+    write_register: bool = False,
 ) -> SynapseParams:
     """Validate every parameter of the block (module docstring); fill in the defaults."""
+    if not isinstance(write_register, bool | np.bool_):
+        raise TypeError(
+            f"write_register must be True or False, not {write_register!r} "
+            f"({type(write_register).__name__})"
+        )
     n = check_int("n_inputs", n_inputs, 1, MAX_INPUTS)
     m = check_int("n_neurons", n_neurons, 1, MAX_NEURONS)
     wb = check_int("weight_width", weight_width, 1, MAX_WEIGHT_WIDTH)
@@ -420,6 +434,7 @@ def check_synapse_params(
         input_rotations=in_rots,
         mux_seed=mux_seed,
         mux_sel_bits=mux_sel_bits,
+        write_register=bool(write_register),
     )
 
 
@@ -630,6 +645,7 @@ class Synapses:
         self.weights = p.weight_array.copy()
         self._line = [np.zeros(p.n_neurons, np.int64) for _ in range(p.pipeline)]
         self._toggle = np.zeros((2, p.n_neurons), np.int64)  # up, down
+        self._pending: tuple[int, int] | None = None  # write_register: (address, weight)
 
     def _input_bits(self, inputs: object, state_in: int) -> np.ndarray:
         p = self.params
@@ -694,8 +710,11 @@ class Synapses:
                 else 0
             )
             out = SynapseOutputs(None, e[:, sel].copy(), i[:, sel].copy())
-        if w_en and w_addr < p.n_inputs * p.n_neurons:
-            self.weights[w_addr // p.n_inputs, w_addr % p.n_inputs] = new_weight
+        write = (w_addr, new_weight) if w_en else None
+        if p.write_register:
+            write, self._pending = self._pending, write
+        if write is not None and write[0] < p.n_inputs * p.n_neurons:
+            self.weights[write[0] // p.n_inputs, write[0] % p.n_inputs] = write[1]
         return out
 
 

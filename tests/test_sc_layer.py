@@ -82,8 +82,9 @@ def _simulate_hw(params: dict, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(spikes), np.array(v)
 
 
+@pytest.mark.parametrize("registers", [False, True])
 @pytest.mark.parametrize("aggregation", ["counter", "majority", "mux"])
-def test_hardware_built_from_exported_params_equals_model_run(aggregation) -> None:
+def test_hardware_built_from_exported_params_equals_model_run(aggregation, registers) -> None:
     rng = np.random.default_rng(4)
     weights = rng.integers(-40, 256, (3, 6))
     extra = {"pipeline": 2} if aggregation == "counter" else {}
@@ -100,6 +101,8 @@ def test_hardware_built_from_exported_params_equals_model_run(aggregation) -> No
         leak_mode="shift",
         leak_shift=3,
         refractory=1,
+        input_register=registers,
+        write_register=registers,
         **extra,
     )
     params = sc_layer_params(config)
@@ -263,6 +266,22 @@ def test_latency_is_one_plus_pipeline() -> None:
         assert v[first] == sum(1 for rj in r if rj != 255)
 
 
+def test_input_register_adds_one_cycle_of_latency() -> None:
+    """2 + pipeline with input_register: the same membrane trace, one cycle later."""
+    t0 = 20
+    for pipeline in (0, 3):
+        kw = {"thresholds": [200, 200], "pipeline": pipeline, "leak_mode": "none"}
+        plain = _layer(np.full((2, 8), 255), leak_shift=None, **kw)
+        registered = _layer(np.full((2, 8), 255), leak_shift=None, input_register=True, **kw)
+        x = np.zeros((60, 1, 8), dtype=np.uint8)
+        x[t0:] = 1
+        a = SCLayer(plain).run(x).v[:, 0]
+        b = SCLayer(registered).run(x).v[:, 0]
+        assert int(np.flatnonzero(b[:, 0])[0]) == t0 + pipeline + 2
+        np.testing.assert_array_equal(b[1:], a[:-1])
+        assert b[0].tolist() == [0, 0]
+
+
 def test_enable_low_freezes_the_layer_and_resumes_seamlessly() -> None:
     config = _layer(np.full((2, 6), 200), thresholds=[10, 20], pipeline=2, refractory=3)
     rng = np.random.default_rng(6)
@@ -301,6 +320,26 @@ def test_weight_write_takes_effect_from_the_next_cycle() -> None:
     vs = [int(twin.step(ones).v[0]) for _ in range(4)]
     assert vs[0] > 0 and vs[-1] > vs[0]
     twin.reset()
+    assert twin.synapses.weights.tolist() == [[0, 0, 0, 0]]
+
+
+def test_registered_weight_write_lands_one_edge_later_and_reset_drops_it() -> None:
+    config = _layer(
+        np.zeros((1, 4), dtype=int),
+        thresholds=[100],
+        leak_mode="none",
+        leak_shift=None,
+        write_register=True,
+    )
+    twin = SCLayerCycle(config)
+    ones = np.ones(4, dtype=np.uint8)
+    twin.step(ones, w_addr=2, w_data=200, w_en=1)
+    assert twin.synapses.weights.tolist() == [[0, 0, 0, 0]]  # captured, not yet written
+    twin.step(ones, en=0)  # lands at this edge, whatever en
+    assert twin.synapses.weights.tolist() == [[0, 0, 200, 0]]
+    twin.step(ones, w_addr=1, w_data=511, w_en=1)  # -1
+    twin.reset()  # the captured write is dropped
+    twin.step(ones)
     assert twin.synapses.weights.tolist() == [[0, 0, 0, 0]]
 
 

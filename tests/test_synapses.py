@@ -71,6 +71,7 @@ class RefSynapses:
         )
         self.sel_bits = kw.get("mux_sel_bits") or w
         self.w0 = [list(row) for row in kw["weights"]]
+        self.write_register = kw.get("write_register", False)
         self.reset()
 
     def reset(self) -> None:
@@ -78,6 +79,7 @@ class RefSynapses:
         self.w = [list(row) for row in self.w0]
         self.line = [[0] * self.m for _ in range(self.pipeline)]
         self.toggle = [[0, 0] for _ in range(self.m)]
+        self.pending = None
 
     def step(self, inputs, en=1, w_addr=0, w_data=0, w_en=0):
         n, wb, w = self.n, self.wb, self.width
@@ -137,9 +139,13 @@ class RefSynapses:
             self.state = ref_next(self.state, w, self.taps, self.form)
             self.in_state = ref_next(self.in_state, w, self.taps, self.form)
             self.mux_state = ref_next(self.mux_state, w, self.taps, self.form)
-        if w_en and w_addr < n * self.m:
-            value = w_data - 2 ** (wb + 1) if w_data >= 2**wb else w_data
-            self.w[w_addr // n][w_addr % n] = max(value, -(2**wb - 1))
+        write = (w_addr, w_data) if w_en else None
+        if self.write_register:  # the port of this cycle is written at the next edge
+            write, self.pending = self.pending, write
+        if write is not None and write[0] < n * self.m:
+            addr, data = write
+            value = data - 2 ** (wb + 1) if data >= 2**wb else data
+            self.w[addr // n][addr % n] = max(value, -(2**wb - 1))
         return out
 
 
@@ -173,6 +179,7 @@ def draw_params(rng: np.random.Generator, synapse: str, mode: str, agg: str) -> 
         kw["value_width"] = int(rng.integers(1, width + 1))
         if rng.random() < 0.5:
             kw["input_seed"] = int(rng.integers(1, 2**width))
+    kw["write_register"] = bool(rng.random() < 0.5)
     return kw
 
 
@@ -484,6 +491,7 @@ BAD = [
     ),
     ({"seed": 0}, ValueError, r"seed must be non-zero"),
     ({"width": 33}, ValueError, r"width must be in \[3, 32\], not 33"),
+    ({"write_register": 1}, TypeError, r"write_register must be True or False, not 1 \(int\)"),
 ]
 
 

@@ -131,6 +131,8 @@ def random_lif_params(rng: np.random.Generator) -> Params:
         params["refractory"] = 1
     else:
         params["refractory"] = int(rng.integers(2, 20))
+    if rng.random() < 0.5:
+        params["input_register"] = True
     return params
 
 
@@ -199,13 +201,24 @@ def _aim(
     pop = model.LIFPopulation.from_params((1,), p)
     t_max = int(p.threshold)
     targets = np.array([t_max - 1, t_max, p.v_max, p.v_max + 1, p.v_min, p.v_min - 1])
+
+    def aimed(default: int) -> int:
+        need = targets - int(model.leak(pop.v, p)[0])
+        ok = need[(need >= p.in_min) & (need <= p.in_max)]
+        return int(rng.choice(ok)) if ok.size else default
+
     for t in range(x.size):
-        if aim[t] and en[t] and pop.refractory_count[0] == 0:
-            need = targets - int(model.leak(pop.v, p)[0])
-            ok = need[(need >= p.in_min) & (need <= p.in_max)]
-            if ok.size:
-                x[t] = int(rng.choice(ok))
+        if not p.input_register:
+            if aim[t] and en[t] and pop.refractory_count[0] == 0:
+                x[t] = aimed(int(x[t]))
+            pop.step(int(x[t]), int(en[t]))
+            continue
+        # With the input register x[t] is integrated at the next enabled cycle, from
+        # the state this edge leaves (which does not depend on x[t]): step, then aim.
         pop.step(int(x[t]), int(en[t]))
+        if aim[t] and en[t] and pop.refractory_count[0] == 0:
+            x[t] = aimed(int(x[t]))
+            pop.x_reg[0] = x[t]
 
 
 SPEC = BlockSpec(

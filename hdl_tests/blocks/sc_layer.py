@@ -6,9 +6,12 @@ neurons fire; neuron parameters over every leak and reset mode, ``v_width``
 from its smallest allowed value up (small widths saturate), ``v_reset``
 mostly 0, sometimes negative or at the bottom of the range, thresholds a few
 counts above ``v_reset`` (sometimes at the top of the range: fires only by
-saturating), refractory periods 0, short or long. Stimulus: busy inputs,
-``en`` low ~10 % of the cycles, weight writes (mostly excitatory) during the
-run. ``tests/test_sc_layer.py`` checks that these sets do fire.
+saturating), refractory periods 0, short or long; half the sets register the neuron
+inputs (``input_register``), some the write port (``write_register``).
+Stimulus: busy inputs, ``en`` low ~10 % of the cycles, weight writes during
+the run (sparse ones, mostly excitatory, sweeping every address, and three
+reload bursts with 10, 50 and 90 % inhibitory weights).
+``tests/test_sc_layer.py`` checks that these sets do fire.
 """
 
 from __future__ import annotations
@@ -111,12 +114,14 @@ def random_layer_params(rng: np.random.Generator) -> Params:
         params["refractory"] = int(rng.integers(1, 6))
     elif u < 0.5:
         params["refractory"] = int(rng.integers(6, lif.MAX_REFRACTORY + 1))
+    if rng.random() < 0.5:
+        params["input_register"] = True
     return sc_layer_params(SCLayerConfig(**params))  # validated, canonical
 
 
 def layer_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     c = SCLayerConfig(**params)
-    return synapse_stimulus(c.synapse_params, rng, n, p_write=0.02, p_negative=0.25, busy=True)
+    return synapse_stimulus(c.synapse_params, rng, n, p_write=0.04, p_negative=0.25, busy=True)
 
 
 SPEC = BlockSpec(
@@ -134,11 +139,13 @@ SPEC = BlockSpec(
         "pipeline": 4,
         "width": 16,
         "seed": 0xACE1,
-        "v_width": 12,
+        "v_width": 8,
         "thresholds": [12, 20, 28, 36],
         "leak_mode": "shift",
         "leak_shift": 4,
         "refractory": 2,
+        "input_register": True,
+        "write_register": True,
     },
     description="SC layer core: N x M synapses (shared LFSR, AND/XNOR, counter/majority/MUX) "
     "feeding M LIF neurons; registered spikes and membranes",

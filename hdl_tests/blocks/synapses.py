@@ -3,15 +3,17 @@
 Random sizes (N 1 .. 16, M 1 .. 6 for speed), every synapse, input and
 aggregation mode, random weights with 0 and +-max over-represented, explicit
 rotations/seeds/taps some of the time; stimulus with biased input bits,
-values including 0 and the maximum, ``en`` low ~10 % of cycles and weight
-writes (including out-of-range addresses and ``w_data = -2**wb``) during the run.
+values including 0 and the maximum, few silent inputs, ``en`` low ~10 % of
+cycles and weight writes during the run: sparse ones sweeping every address in
+shuffled rounds (some out of range), reload bursts over all weights, values at
+the extremes (0, 1, max - 1, max, ``w_data = -2**wb``) over-represented.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.blocks.arith import _edge_or_uniform, _n_with_edges, biased_bits
+from hdl_tests.blocks.arith import _edge_or_uniform, _n_with_edges
 from hdl_tests.spec import BlockSpec, Params
 from sc_hw.synapses import Synapses as HwSynapses
 from sc_model import arith
@@ -138,6 +140,8 @@ def random_synapse_params(rng: np.random.Generator, max_n: int, max_m: int) -> P
             params["input_seed"] = int(rng.integers(1, 1 << width))
         if rng.random() < 0.3:
             params["input_rotations"] = rng.integers(0, width, n).tolist()
+    if rng.random() < 0.4:
+        params["write_register"] = True
     return params
 
 
@@ -145,40 +149,100 @@ def _packed(rows: list[int], n_bits: int) -> np.ndarray:
     return np.array(rows, dtype=np.int64 if n_bits <= 62 else object)
 
 
+def _weight_values(
+    rng: np.random.Generator, n: int, wb: int, p_negative: float | np.ndarray
+) -> np.ndarray:
+    """``n`` written weights (as signed ints): magnitudes at the extremes over-represented
+    (max 25 %, max - 1 5 %, 1 5 %, 0 10 %), negative with ``p_negative``, and 5 %
+    ``-2**wb`` (out of range: written as ``-(2**wb - 1)``)."""
+    top = (1 << wb) - 1
+    mag = rng.integers(0, top + 1, n, dtype=np.int64)
+    u = rng.random(n)
+    mag[u < 0.25] = top
+    mag[(u >= 0.25) & (u < 0.3)] = max(top - 1, 0)
+    mag[(u >= 0.3) & (u < 0.35)] = 1
+    mag[(u >= 0.35) & (u < 0.45)] = 0
+    value = np.where(rng.random(n) < p_negative, -mag, mag)
+    value[u >= 0.95] = -(1 << wb)
+    return value
+
+
+def weight_writes(
+    p: model.SynapseParams,
+    rng: np.random.Generator,
+    n_cycles: int,
+    p_write: float,
+    p_negative: float,
+    bursts: int,
+) -> dict[str, np.ndarray]:
+    """``w_en``, ``w_addr``, ``w_data`` of a run: sparse writes and reload bursts.
+
+    Sparse writes (``p_write`` of the cycles) walk the in-range addresses in
+    shuffled rounds, so every weight is rewritten about equally often (85 %),
+    or hit any address, out-of-range ones included (15 %). ``bursts`` times
+    per run a reload writes every weight, one per cycle in random order, with
+    its own share of negative weights (10, 50 and 90 % in random order, so
+    three bursts give a run phases of excitation, balance and inhibition);
+    consecutive writes to the same weight happen too (a burst right after a
+    sparse write).
+    """
+    n_syn = p.n_inputs * p.n_neurons
+    w_en = (rng.random(n_cycles) < p_write).astype(np.int64)
+    n_sparse = int(w_en.sum())
+    rounds = -(-max(n_sparse, 1) // n_syn)
+    sweep = np.concatenate([rng.permutation(n_syn) for _ in range(rounds)])[:n_sparse]
+    anywhere = rng.integers(0, 1 << p.addr_width, n_sparse, dtype=np.int64)
+    addr = np.zeros(n_cycles, dtype=np.int64)
+    addr[w_en == 1] = np.where(rng.random(n_sparse) < 0.85, sweep, anywhere)
+    addr[w_en == 0] = rng.integers(0, 1 << p.addr_width, n_cycles - n_sparse)  # ignored
+    neg = np.full(n_cycles, p_negative)
+    shares = np.resize(rng.permutation([0.1, 0.5, 0.9]), bursts)
+    starts = np.sort(rng.integers(0, n_cycles - n_syn, bursts)) if n_syn < n_cycles // 4 else []
+    for start, share in zip(starts, shares, strict=False):
+        span = slice(int(start), int(start) + n_syn)
+        w_en[span] = 1
+        addr[span] = rng.permutation(n_syn)
+        neg[span] = share
+    value = _weight_values(rng, n_cycles, p.weight_width, neg)
+    return {
+        "w_en": w_en,
+        "w_addr": addr,
+        "w_data": value & ((1 << (p.weight_width + 1)) - 1),
+    }
+
+
 def synapse_stimulus(
     p: model.SynapseParams,
     rng: np.random.Generator,
     n_cycles: int,
     p_en: float = 0.9,
-    p_write: float = 0.03,
+    p_write: float = 0.06,
     p_negative: float = 0.5,
     busy: bool = False,
+    bursts: int = 3,
 ) -> dict[str, np.ndarray]:
     """Random values of the synapse input ports (also used by ``sc_layer``).
 
-    Inputs: biased bits per input (``busy``: probabilities of a one mostly
-    high, so that a layer's neurons fire), or values held per input with
-    0 and the maximum over-represented, redrawn 5 % of the cycles. Weight
-    writes in ``p_write`` of the cycles, to any address (out-of-range ones
-    included), magnitudes with 0 and the maximum over-represented, negative
-    with probability ``p_negative``, and 5 % ``w_data = -2**wb`` (saturates).
+    Inputs: bits per input with their own probability of a one, in
+    ``[0.2, 1]`` (``busy``: ``[0.3, 1]``, so that a layer's neurons fire),
+    25 % of the inputs always 1 and only 2 % silent (a silent input hides
+    its synapses for the whole run); or values held per input with 0 and the
+    maximum over-represented, redrawn 5 % of the cycles. Weight writes:
+    :func:`weight_writes`.
     """
-    n, wb = p.n_inputs, p.weight_width
+    n = p.n_inputs
     stim: dict[str, np.ndarray] = {}
     if p.input_mode == "spikes":
-        if busy:
-            prob = rng.uniform(0.3, 1.0, n)
-            prob[rng.random(n) < 0.25] = 1.0
-            prob[rng.random(n) < 0.1] = 0.0
-            bits = (rng.random((n_cycles, n)) < prob).astype(np.uint8)
-        else:
-            bits = biased_bits(rng, n_cycles, n)
+        prob = rng.uniform(0.3 if busy else 0.2, 1.0, n)
+        prob[rng.random(n) < 0.25] = 1.0
+        prob[rng.random(n) < 0.02] = 0.0
+        bits = (rng.random((n_cycles, n)) < prob).astype(np.uint8)
         stim["spikes"] = _packed([arith.pack_bits(row) for row in bits], n)
     else:
         hi = (1 << p.value_width) - 1
         level = rng.integers(hi // 2 if busy else 0, hi + 1, n)  # per input, mostly held
         level[rng.random(n) < 0.2] = hi
-        level[rng.random(n) < (0.05 if busy else 0.15)] = 0
+        level[rng.random(n) < (0.02 if busy else 0.05)] = 0
         vals = np.broadcast_to(level, (n_cycles, n)).copy()
         redraw = rng.random((n_cycles, n)) < 0.05
         vals[redraw] = rng.integers(0, hi + 1, int(redraw.sum()))
@@ -186,16 +250,7 @@ def synapse_stimulus(
             [pack_fields(row, p.value_width) for row in vals], n * p.value_width
         )
     stim["en"] = (rng.random(n_cycles) < p_en).astype(np.int64)
-    stim["w_en"] = (rng.random(n_cycles) < p_write).astype(np.int64)
-    stim["w_addr"] = rng.integers(0, 1 << p.addr_width, n_cycles, dtype=np.int64)
-    top = (1 << wb) - 1
-    mag = rng.integers(0, top + 1, n_cycles, dtype=np.int64)
-    edge = rng.random(n_cycles)
-    mag[edge < 0.2] = top
-    mag[(edge >= 0.2) & (edge < 0.3)] = 0
-    value = np.where(rng.random(n_cycles) < p_negative, -mag, mag)
-    value[edge >= 0.95] = -(1 << wb)  # out of range: written as -(2**wb - 1)
-    stim["w_data"] = value & ((1 << (wb + 1)) - 1)
+    stim.update(weight_writes(p, rng, n_cycles, p_write, p_negative, bursts))
     return stim
 
 
