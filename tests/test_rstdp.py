@@ -337,3 +337,24 @@ def test_amaranth_simulation_matches_the_model(seed: int) -> None:
 
 def test_default_params_simulate() -> None:
     assert pysim_against_twin(SPEC, SPEC.default_params, 1, 300) == ""
+
+
+# ---------------------------------------------------------------------------
+# Behaviour demo (examples/rstdp_choice.py), shortened
+# ---------------------------------------------------------------------------
+
+
+def test_choice_demo_learns_the_task_from_reward_alone() -> None:
+    from test_stdp import load_example
+
+    demo = load_example("rstdp_choice")
+    seed = 1
+    rng = np.random.default_rng(seed)
+    w0 = rng.integers(140, 160, (demo.N_OUT, demo.N_INPUTS))
+    before, _ = demo.run_trials(w0, 100, rng, learn=False)
+    _, w1 = demo.run_trials(w0, 250, rng, learn=True)
+    after, _ = demo.run_trials(w1, 100, rng, learn=False)
+    assert before.mean() < 0.7, (seed, before.mean())  # chance level (binomial, n = 100)
+    assert after.mean() >= 0.9, (seed, after.mean())
+    half = demo.N_INPUTS // 2  # each neuron now prefers the inputs of its own stimulus
+    assert w1[0, :half].mean() > w1[0, half:].mean() and w1[1, half:].mean() > w1[1, :half].mean()

@@ -513,3 +513,37 @@ def test_amaranth_simulation_matches_the_model(seed: int) -> None:
 
 def test_default_params_simulate() -> None:
     assert pysim_against_twin(SPEC, SPEC.default_params, 1, 300) == ""
+
+
+# ---------------------------------------------------------------------------
+# Behaviour demo (examples/stdp_pattern.py), shortened
+# ---------------------------------------------------------------------------
+
+
+def load_example(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pattern_demo_learns_to_tell_the_pattern_from_noise() -> None:
+    demo = load_example("stdp_pattern")
+    seed = 2
+    rng = np.random.default_rng(seed)
+    pattern = demo.make_pattern(rng)
+    w0 = rng.integers(100, 200, demo.N_INPUTS)
+    test = demo.make_stimulus(rng, pattern, 100)
+    before = demo.selectivity(demo.run(w0, test, learn=False)[0], test)
+    train = demo.make_stimulus(rng, pattern, 25000 // demo.SLOT)
+    _, w1 = demo.run(w0, train, learn=True)
+    after = demo.selectivity(demo.run(w1, test, learn=False)[0], test)
+    # before: fires in (nearly) every slot, pattern or not; after: in pattern slots only
+    assert before["false_alarm"] > 0.8 and before["selectivity"] < 0.2, (seed, before)
+    assert after["hit"] > 0.9 and after["false_alarm"] < 0.15, (seed, after)
+    assert w1.min() >= 0 and w1.max() <= 255
