@@ -46,13 +46,14 @@ class SCLayerTM(wiring.Component):
     in_ready : Out(1)
         High in the tick's first cycle (tick counter 0).
 
-    Pipeline (enabled edges E1 .. E7 after the cycle ``k`` that reads word
-    ``k``): E1 the weight memory's read register, E2 a copy of the word
-    (so the RAM output and its multiplexers have a cycle of their own), E3
-    the lanes' excitatory/inhibitory bits, E4 the chunk's signed popcount
-    (:class:`sc_hw.arith.ParallelCounter`), E5 the accumulated count and the
-    state/threshold memory reads, E6 the leak and ``count - threshold``,
-    E7 the LIF decision, the state write and the output registers. Memories
+    Pipeline (enabled edges E1 .. E8 after the cycle ``k`` that reads word
+    ``k``): E1 the weight memory's read register, E2 a register right
+    after each RAM bank (no logic between a RAM output and a flip-flop, which
+    the placer can put beside the RAM), E3 the word of the addressed bank,
+    E4 the lanes' excitatory/inhibitory bits, E5 the chunk's signed popcount
+    (:class:`sc_hw.arith.ParallelCounter`), E6 the accumulated count and the
+    state/threshold memory reads, E7 the leak and ``count - threshold``,
+    E8 the LIF decision, the state write and the output registers. Memories
     are :class:`amaranth.lib.memory.Memory` with synchronous read ports, so
     Yosys maps them to EBR (iCE40) or DP16KD (ECP5).
     """
@@ -97,7 +98,7 @@ class SCLayerTM(wiring.Component):
         # --- memories ------------------------------------------------------
         # The weight memory is split into banks of BANK_WORDS words, each with its
         # own read register and a register right after it (E2), so no multiplexer
-        # sits between a RAM output and a flip-flop; the bank is chosen in E3.
+        # sits between a RAM output and a flip-flop; the bank is chosen at E3.
         init = c.weight_words()
         n_banks = -(-words // BANK_WORDS)
         low = (min(words, BANK_WORDS) - 1).bit_length()  # BANK_WORDS: a power of two
@@ -180,7 +181,7 @@ class SCLayerTM(wiring.Component):
                 Signal(name=f"{name}_last", reset_less=True),
             )
 
-        st1, st2, st3, st4 = stage("st1"), stage("st2"), stage("st3"), stage("st4")
+        st1, st2, st3, st4, st5 = (stage(f"st{i}") for i in range(1, 6))
         with m.If(en):
             m.d.sync += [
                 a.eq(b) for a, b in zip(st1, (reading, neuron, ch_first, ch_last), strict=True)
@@ -188,20 +189,20 @@ class SCLayerTM(wiring.Component):
             m.d.sync += [a.eq(b) for a, b in zip(st2, st1, strict=True)]
             m.d.sync += [a.eq(b) for a, b in zip(st3, st2, strict=True)]
             m.d.sync += [a.eq(b) for a, b in zip(st4, st3, strict=True)]
+            m.d.sync += [a.eq(b) for a, b in zip(st5, st4, strict=True)]
 
-        # E2: each bank's word registered right after the RAM; E3 picks the bank
+        # E2: each bank's word registered right after the RAM; E3: the addressed bank's
         words2 = [Signal(c.word_width, name=f"word2_{b}", reset_less=True) for b in range(n_banks)]
+        word3 = Signal(c.word_width, name="word3", reset_less=True)
         with m.If(en):
             m.d.sync += [r.eq(w_rd.data) for r, w_rd in zip(words2, w_rds, strict=True)]
-        word2 = Signal(c.word_width, name="word2")
-        if n_banks == 1:
-            m.d.comb += word2.eq(words2[0])
-        else:
+            if n_banks == 1:
+                m.d.sync += word3.eq(words2[0])
+        if n_banks > 1:
             bank1 = Signal(range(n_banks), name="bank1", reset_less=True)
             bank2 = Signal(range(n_banks), name="bank2", reset_less=True)
             with m.If(en):
-                m.d.sync += [bank1.eq(k[low:]), bank2.eq(bank1)]
-            m.d.comb += word2.eq(Array(words2)[bank2])
+                m.d.sync += [bank1.eq(k[low:]), bank2.eq(bank1), word3.eq(Array(words2)[bank2])]
 
         # Input chunks: a circular shift register, loaded at k = 0, rotated by P
         # after each chunk is used, so its low P bits are always the chunk of stage 2.
@@ -209,10 +210,10 @@ class SCLayerTM(wiring.Component):
         with m.If(en):
             with m.If(k_zero):
                 m.d.sync += xs.eq(self.spikes)
-            with m.Elif(st2[0]):
+            with m.Elif(st3[0]):
                 m.d.sync += xs.eq(Cat(xs[lanes:], xs[:lanes]))
 
-        # E3: lane bits
+        # E4: lane bits
         e3 = Signal(lanes, name="exc3", reset_less=True)
         i3 = Signal(lanes, name="inh3", reset_less=True)
         rw = c.random_width
@@ -220,10 +221,10 @@ class SCLayerTM(wiring.Component):
         e_now, i_now = Signal(lanes, name="exc_now"), Signal(lanes, name="inh_now")
         for lane, rot in enumerate(c.lane_rotations):
             r = Cat(*(lfsr.state[i] for i in rotation_indices(c.width, rw, rot)))
-            field = word2[lane * (wb + 1) : (lane + 1) * (wb + 1)]
+            field = word3[lane * (wb + 1) : (lane + 1) * (wb + 1)]
             mag, neg = field[:wb], field[wb]
             x = xs[lane]
-            used = Const(1) if lane < tail else ~st2[3]
+            used = Const(1) if lane < tail else ~st3[3]
             if c.synapse == "and":
                 active = x & (r < mag)
                 m.d.comb += [
@@ -239,7 +240,7 @@ class SCLayerTM(wiring.Component):
         with m.If(en):
             m.d.sync += [e3.eq(e_now), i3.eq(i_now)]
 
-        # E4: signed popcount of the chunk
+        # E5: signed popcount of the chunk
         m.submodules.exc_count = exc = ParallelCounter(lanes, 0)
         m.submodules.inh_count = inh = ParallelCounter(lanes, 0)
         partial = Signal(signed(lanes.bit_length() + 1), name="partial4", reset_less=True)
@@ -247,24 +248,24 @@ class SCLayerTM(wiring.Component):
         with m.If(en):
             m.d.sync += partial.eq(exc.count - inh.count)
 
-        # E5: accumulate over the chunks; after the last one, read state and threshold
+        # E6: accumulate over the chunks; after the last one, read state and threshold
         cw = c.count_width
         acc = Signal(signed(cw), name="acc", reset_less=True)
         acc_new = Signal(signed(cw), name="acc_new")
         count5 = Signal(signed(cw), name="count5", reset_less=True)
         valid5 = Signal(name="valid5")
         neuron5 = Signal(nw, name="neuron5", reset_less=True)
-        m.d.comb += acc_new.eq(Mux(st4[2], 0, acc) + partial)
+        m.d.comb += acc_new.eq(Mux(st5[2], 0, acc) + partial)
         with m.If(en):
             m.d.sync += [
                 acc.eq(acc_new),
                 count5.eq(acc_new),
-                valid5.eq(st4[0] & st4[3]),
-                neuron5.eq(st4[1]),
+                valid5.eq(st5[0] & st5[3]),
+                neuron5.eq(st5[1]),
             ]
-        m.d.comb += [s_rd.addr.eq(st4[1]), s_rd.en.eq(en), t_rd.addr.eq(st4[1]), t_rd.en.eq(en)]
+        m.d.comb += [s_rd.addr.eq(st5[1]), s_rd.en.eq(en), t_rd.addr.eq(st5[1]), t_rd.en.eq(en)]
 
-        # E6: leak of the stored membrane, count - threshold, V_MAX - threshold
+        # E7: leak of the stored membrane, count - threshold, V_MAX - threshold
         v_now = Signal(signed(vw), name="v_now")
         rc_now = Signal(max(1, rcw), name="rc_now")
         thr = Signal(signed(vw), name="threshold")
@@ -306,7 +307,7 @@ class SCLayerTM(wiring.Component):
                 neuron6.eq(neuron5),
             ]
 
-        # E7: the LIF decision (sc_hw.lif's diff form), state write, outputs
+        # E8: the LIF decision (sc_hw.lif's diff form), state write, outputs
         total = Signal(signed(vw + 1), name="total")
         diff = Signal(signed(vw + 2), name="diff")
         v1 = Signal(signed(vw), name="v1")

@@ -58,12 +58,12 @@ Neurons
     the *state memory* (depth M), its threshold in the *threshold memory*
     (depth M, a ROM of ``v_width``-bit two's-complement words).
 Tick schedule (cycles counted while ``en`` is high)
-    A tick lasts ``T = M C + LATENCY`` cycles, ``LATENCY = 7``; a tick
+    A tick lasts ``T = M C + LATENCY`` cycles, ``LATENCY = 8``; a tick
     counter ``k`` runs ``0 .. T - 1`` and ticks follow back to back.
     * ``k = 0``: ``in_ready`` is high; the ``spikes`` input (N bits) is
       latched at the edge ending this cycle and used for the whole tick.
     * ``k = m C + c`` (``k < M C``): word ``m C + c`` is read.
-    * Neuron ``m``'s update is presented in cycle ``k = (m + 1) C + 6``:
+    * Neuron ``m``'s update is presented in cycle ``k = (m + 1) C + 7``:
       ``out_valid`` high, ``out_neuron = m``, ``out_spike`` its firing
       decision of this tick and ``out_v`` its membrane after the update
       (two's complement, ``v_width`` bits). ``tick_done`` is high together
@@ -116,7 +116,7 @@ from .synapses import polarity_bits, select_randoms, weight_stream_bits
 
 MAX_LANES = 64
 DEFAULT_LANES = 8
-LATENCY = 7  # cycles from the read of a neuron's last chunk to its output
+LATENCY = 8  # cycles from the read of a neuron's last chunk to its output
 
 
 def _check_lane_rotations(value: object, lanes: int, width: int) -> tuple[int, ...]:
@@ -248,7 +248,7 @@ class SCLayerTMConfig:
         return self.words + LATENCY
 
     def output_cycle(self, neuron: int) -> int:
-        """Tick counter value ``(m + 1) C + 6`` when neuron ``m``'s update is presented."""
+        """Tick counter value ``(m + 1) C + 7`` when neuron ``m``'s update is presented."""
         neuron = check_int("neuron", neuron, 0, self.n_neurons - 1)
         return (neuron + 1) * self.chunks + LATENCY - 1
 

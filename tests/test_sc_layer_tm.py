@@ -201,10 +201,10 @@ def test_cycle_twin_streams_the_ticks_at_the_contract_cycles(seed: int) -> None:
     spikes, vs, events = stream(c, x)
     ref_s, ref_v = reference(c, x)
     assert np.array_equal(spikes, ref_s) and np.array_equal(vs, ref_v), f"seed={seed}"
-    # every update shows in cycle (m + 1) C + 6 of its tick, ticks are T cycles long
-    big_t = c.n_neurons * c.chunks + 7
+    # every update shows in cycle (m + 1) C + 7 of its tick, ticks are T cycles long
+    big_t = c.n_neurons * c.chunks + 8
     for cycle, _, m in events:
-        assert cycle % big_t == (m + 1) * c.chunks + 6, f"seed={seed}"
+        assert cycle % big_t == (m + 1) * c.chunks + 7, f"seed={seed}"
     assert len(events) == 6 * c.n_neurons
 
 
@@ -343,7 +343,7 @@ def test_sizes_up_to_1024_by_1024() -> None:
         weights=np.full((1024, 1024), 3).tolist(),
         v_width=16,
     )
-    assert (c.chunks, c.words, c.word_width, c.tick_cycles) == (16, 16384, 320, 16384 + 7)
+    assert (c.chunks, c.words, c.word_width, c.tick_cycles) == (16, 16384, 320, 16384 + 8)
     x = np.ones((3, 1024), np.uint8)
     out = SCLayerTM(c).run(x)
     assert out.spikes.shape == (3, 1024)

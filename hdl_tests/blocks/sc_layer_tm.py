@@ -1,7 +1,7 @@
 """Co-simulation spec of the time-multiplexed SC layer core (:mod:`sc_model.sc_layer_tm`).
 
 Small random sizes (N 1 .. 12, M 1 .. 5, any lane count, so a tick is at most
-``5 * 12 + 7 = 67`` cycles and 2000 cycles cover 29 ticks or more), both
+``5 * 12 + 8 = 68`` cycles and 2000 cycles cover 29 ticks or more), both
 synapse types, every leak and reset mode, short refractory periods and
 thresholds within reach of the count, as :mod:`hdl_tests.blocks.sc_layer`
 draws them. Stimulus: busy spike inputs, ``en`` low in ~10 % of the cycles,
