@@ -1,0 +1,79 @@
+"""The digits end-to-end example (examples/digits_end_to_end.py), quick version.
+
+Trains the 64 -> 10 LIF layer on scikit-learn's 8x8 digits with BPTT,
+quantises it, evaluates 200 test digits in the bit-exact SC model and
+exports the core. Thresholds (chance is 0.10): float and quantised test
+accuracy >= 0.80, SC model >= 0.75, the quantised network within 0.05 of the
+float one and the SC model within 0.10 of the float network on the same
+digits; no weight saturated; the exported params.json rebuilds the same
+core config; both PNGs are valid images; the numbers are the ones printed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+from sc_model.export import load_sc_layer
+from sc_model.sc_layer import SCLayerConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height of a PNG, after checking its signature and every chunk's CRC."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG signature"
+    pos, chunks = 8, []
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        assert zlib.crc32(kind + body) == crc, f"bad CRC in chunk {kind!r}"
+        chunks.append(kind)
+        pos += 12 + length
+    assert chunks[0] == b"IHDR" and chunks[-1] == b"IEND" and b"IDAT" in chunks, chunks
+    return struct.unpack(">II", data[16:24])
+
+
+def _load_example():
+    name = "digits_end_to_end"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "digits_end_to_end.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_run_accuracies_export_and_plots(tmp_path: Path) -> None:
+    example = _load_example()
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        status = example.main(["--quick", "--out", str(tmp_path), "--seed", "0"])
+    assert status == 0
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    info = json.dumps({k: m[k] for k in ("float_acc", "quantized_acc", "sc_acc", "seed")})
+    assert m["n_test"] == 540 and m["n_test_sc"] == 200, info
+    assert m["float_acc"] >= 0.80, info
+    assert m["quantized_acc"] >= 0.80, info
+    assert m["sc_acc"] >= 0.75, info
+    assert abs(m["quantized_acc"] - m["float_acc"]) <= 0.05, info
+    assert m["sc_acc"] >= m["float_acc_on_sc_digits"] - 0.10, info
+    assert m["n_saturated_weights"] == 0 and not m["quantization_warnings"], info
+    assert m["learning_curve"]["loss"][-1] < m["learning_curve"]["loss"][0], info
+    assert f"SC model {m['sc_acc']:.4f} on 200 digits" in buf.getvalue()
+    params = load_sc_layer(tmp_path)
+    config = SCLayerConfig(**params)
+    assert (config.n_inputs, config.n_neurons, config.input_mode) == (64, 10, "values")
+    for png in ("learning_curve.png", "spike_raster.png"):
+        width, height = png_size(tmp_path / png)
+        assert width > 300 and height > 200, (png, width, height)
