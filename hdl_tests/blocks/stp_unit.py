@@ -1,0 +1,77 @@
+"""Co-simulation spec of the Tsodyks-Markram STP unit (:mod:`sc_model.stp_unit`).
+
+Random sizes (N 1 .. 8), fraction widths 2 .. 16, ``u_base``/``u_rest``
+at 0, ONE or uniform, both time-constant shifts 1 .. 10 with edges; spikes
+per channel at a random rate (some channels silent, some always on, some in
+bursts) so both the recovered and the exhausted ends of ``x`` and ``u`` are
+reached. Every output (``release``, ``x``, ``u``) is compared every cycle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdl_tests.blocks.arith import _edge_or_uniform, _n_with_edges
+from hdl_tests.spec import BlockSpec, Params
+from sc_hw.stp_unit import STPUnit as HwSTPUnit
+from sc_model import arith
+from sc_model import stp_unit as model
+from sc_model.stp_unit import pack_fields
+
+MAX_COSIM_CHANNELS = 8
+
+
+class STPTwin:
+    def __init__(self, params: Params) -> None:
+        self.model = model.STPUnit(**params)
+        self.p = self.model.params
+
+    def reset(self) -> None:
+        self.model.reset()
+
+    def step(self, inputs: dict[str, int]) -> dict[str, int]:
+        p = self.p
+        out = self.model.step(arith.unpack_bits(inputs["spikes"], p.n_channels))
+        vw = p.value_width
+        return {
+            "release": pack_fields(out.release, vw),
+            "x": pack_fields(out.x, vw),
+            "u": pack_fields(out.u, vw),
+        }
+
+
+def _random_params(rng: np.random.Generator) -> Params:
+    f = _edge_or_uniform(rng, model.MIN_FRAC_BITS, model.MAX_FRAC_BITS, 0.15)
+    one = 1 << f
+    return {
+        "n_channels": _n_with_edges(rng, 1, MAX_COSIM_CHANNELS),
+        "frac_bits": f,
+        "u_base": _edge_or_uniform(rng, 0, one, 0.1),
+        "u_rest": _edge_or_uniform(rng, 0, one, 0.15),
+        "tau_d_shift": _edge_or_uniform(rng, 1, 10, 0.15),
+        "tau_f_shift": _edge_or_uniform(rng, 1, 10, 0.15),
+    }
+
+
+def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    n_ch = params["n_channels"]
+    rate = rng.uniform(0.0, 0.5, n_ch)
+    u = rng.random(n_ch)
+    rate[u < 0.1] = 0.0
+    rate[u > 0.9] = 1.0
+    bits = rng.random((n, n_ch)) < rate
+    burst = (np.arange(n) // 100) % 3 == 0  # silences of 100 cycles let x and u recover
+    bits &= burst[:, None] | (rng.random(n_ch) < 0.5)
+    return {"spikes": np.array([arith.pack_bits(r) for r in bits.astype(np.uint8)])}
+
+
+SPEC = BlockSpec(
+    name="stp_unit",
+    build=lambda p: HwSTPUnit(**p),
+    twin=STPTwin,
+    random_params=_random_params,
+    stimulus=_stimulus,
+    default_params={"n_channels": 4, "frac_bits": 12, "tau_d_shift": 5, "tau_f_shift": 3},
+    description="Tsodyks-Markram short-term plasticity (x, u in Q1.F, one u*x multiplier per "
+    "channel, shift decays), efficacy per spike",
+)

@@ -1,0 +1,121 @@
+"""Amaranth twin of :mod:`sc_model.eprop_unit` (contract and timing: see there)."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Const, Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from sc_model import eprop_unit as model
+
+from .stp_unit import decay_deficit, wire
+
+
+class EpropUnit(wiring.Component):
+    """e-prop eligibility traces and weight-change accumulators (block ``eprop_unit``).
+
+    Parameters
+    ----------
+    Those of :func:`sc_model.eprop_unit.check_eprop_params`, validated here:
+    ``n_pre`` (N, 1 .. 32), ``n_post`` (M, 1 .. 16), ``trace_frac_bits`` (f),
+    ``alpha_shift`` (k_a), ``psi_width`` (p), ``kappa_shift`` (k_e),
+    ``learning_width`` (lw), ``eta_shift`` (s), ``dw_width`` (dww).
+
+    Attributes
+    ----------
+    pre : In(N)
+        Pre-synaptic spikes of the cycle.
+    psi : In(M p)
+        Pseudo-derivatives (Q0.p) of the cycle, neuron ``m`` in bits ``[m p, (m + 1) p)``.
+    learning : In(M lw)
+        Learning signals, two's complement; used when ``l_valid``.
+    l_valid, dw_clear : In(1)
+        Strobe of the learning signal; clear of every ``dW`` (priority).
+    z_bar : Out(N zb), e_bar : Out(M N eb), dw : Out(M N dww)
+        The registers (``dw`` two's complement).
+
+    Cost: per synapse a ``p x zb`` and an ``lw x eb`` multiplier, an
+    add/shift/subtract decay, a subtract with clamp; per input one decay.
+    """
+
+    def __init__(self, n_pre: int, n_post: int, **kwargs: int) -> None:
+        self.params = p = model.check_eprop_params(n_pre, n_post, **kwargs)
+        n, mm = p.n_pre, p.n_post
+        super().__init__(
+            {
+                "pre": In(n),
+                "psi": In(mm * p.psi_width),
+                "learning": In(mm * p.learning_width),
+                "l_valid": In(1),
+                "dw_clear": In(1),
+                "z_bar": Out(n * p.z_width),
+                "e_bar": Out(mm * n * p.e_width),
+                "dw": Out(mm * n * p.dw_width),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        p = self.params
+        n, zb, eb, pw, lw, dww = (
+            p.n_pre,
+            p.z_width,
+            p.e_width,
+            p.psi_width,
+            p.learning_width,
+            p.dw_width,
+        )
+        z_max = 1 << (p.trace_frac_bits + p.alpha_shift)  # contract: z_bar never exceeds it
+        e_max = (((1 << pw) - 1) * z_max) << p.kappa_shift  # nor e_bar this
+        zs = []
+        for j in range(n):
+            z = Signal(zb, name=f"z_bar_{j}")
+            z_dec = decay_deficit(m, z, p.alpha_shift, f"zd_{j}", z_max)
+            bumped = wire(m, z_dec + (1 << p.trace_frac_bits), zb, f"z_bumped_{j}")
+            m.d.sync += z.eq(Mux(self.pre[j], bumped, z_dec))
+            m.d.comb += self.z_bar[j * zb : (j + 1) * zb].eq(z)
+            zs.append(z)
+
+        for mi in range(p.n_post):
+            psi = self.psi[mi * pw : (mi + 1) * pw]
+            lsig = self.learning[mi * lw : (mi + 1) * lw].as_signed()
+            for j in range(n):
+                k = mi * n + j
+                tag = f"{mi}_{j}"
+                eb_reg = Signal(eb, name=f"e_bar_{tag}")
+                if p.kappa_shift:
+                    # psi widened to eb - zb bits so that the product is eb bits wide by
+                    # itself (psi z_bar < 2**(p + zb - 1) <= 2**eb) and the sum below has
+                    # operands of one width
+                    psi_ext = wire(m, psi, eb - zb, f"psi_{tag}")
+                    e = wire(m, psi_ext * zs[j], eb, f"e_{tag}")
+                    e_dec = decay_deficit(m, eb_reg, p.kappa_shift, f"ed_{tag}", e_max)
+                    m.d.sync += eb_reg.eq(wire(m, e_dec + e, eb, f"e_next_{tag}"))
+                else:  # kappa = 0: e_bar is the previous cycle's e
+                    m.d.sync += eb_reg.eq(psi * zs[j])
+                m.d.comb += self.e_bar[k * eb : (k + 1) * eb].eq(eb_reg)
+
+                dw = Signal(signed(dww), name=f"dw_{tag}")
+                e_s = Signal(signed(eb + 1), name=f"e_bar_s_{tag}")
+                prod = Signal(signed(lw + eb + 1), name=f"l_e_{tag}")
+                m.d.comb += [e_s.eq(eb_reg), prod.eq(lsig * e_s)]
+                # floor(prod / 2**s): the slice above bit s read as signed (for s beyond
+                # the top bit, the sign bit alone: -1 or 0)
+                delta = prod[min(p.eta_shift, len(prod) - 1) :].as_signed()
+                wd = max(dww, len(delta)) + 1
+                diff = Signal(signed(wd), name=f"dw_diff_{tag}")
+                m.d.comb += diff.eq(dw - delta)
+                # saturate: diff fits dww bits when its bits dww - 1 .. wd - 1 are all equal
+                top = diff.as_unsigned()[dww - 1 :]
+                fits = (top == 0) | (top == (1 << len(top)) - 1)
+                clamped = Mux(
+                    fits,
+                    diff[:dww],
+                    Mux(diff[wd - 1], Const(p.dw_min, signed(dww)), Const(p.dw_max, signed(dww))),
+                )
+                with m.If(self.dw_clear):
+                    m.d.sync += dw.eq(0)
+                with m.Elif(self.l_valid):
+                    m.d.sync += dw.eq(clamped)
+                m.d.comb += self.dw[k * dww : (k + 1) * dww].eq(dw)
+        return m

@@ -1,0 +1,121 @@
+"""Amaranth twin of :mod:`sc_model.homeostasis_unit` (contract and timing: see there)."""
+
+from __future__ import annotations
+
+from amaranth.hdl import Const, Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from sc_model import homeostasis_unit as model
+
+from .stp_unit import wire
+
+
+class HomeostasisUnit(wiring.Component):
+    """Firing-rate EMA and homeostatic threshold for M neurons (block ``homeostasis_unit``).
+
+    Parameters
+    ----------
+    Those of :func:`sc_model.homeostasis_unit.check_homeostasis_params`,
+    validated here: ``n_neurons`` (M, 1 .. 64), ``rate_frac_bits`` (f),
+    ``rate_shift`` (k), ``target`` (Q1.f), ``threshold_width`` (tw),
+    ``threshold_min``, ``threshold_max``, ``threshold_init``,
+    ``update_period_log2`` (P), ``update`` (``"sign"``/``"proportional"``),
+    ``eta``, ``eta_shift``.
+
+    Attributes
+    ----------
+    spikes : In(M)
+        The neurons' spike bits of the cycle.
+    rate : Out(M (f + 1))
+        Rate estimates (Q1.f spikes per cycle); registers.
+    threshold : Out(M tw)
+        Adaptive thresholds; registers.
+    phase : Out(max(1, P))
+        The update-period counter (0 for ``P = 0``).
+
+    Cost per neuron: two adders for the rate (spike and no-spike branch, a
+    mux), the threshold step (constant add/subtract with clamp for
+    ``"sign"``, a subtract, a shift and an add with clamp for
+    ``"proportional"``); no multiplier.
+    """
+
+    def __init__(self, n_neurons: int, **kwargs: object) -> None:
+        self.params = p = model.check_homeostasis_params(n_neurons, **kwargs)  # type: ignore[arg-type]
+        super().__init__(
+            {
+                "spikes": In(p.n_neurons),
+                "rate": Out(p.n_neurons * p.rate_width),
+                "threshold": Out(p.n_neurons * p.threshold_width),
+                "phase": Out(p.phase_width),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        p = self.params
+        f, k, rw, tw = p.rate_frac_bits, p.rate_shift, p.rate_width, p.threshold_width
+        one = 1 << f
+
+        P = p.update_period_log2
+        if P:
+            phase = Signal(P, name="phase_reg")
+            m.d.sync += phase.eq(phase + 1)
+            m.d.comb += self.phase.eq(phase)
+            tick = phase == (1 << P) - 1
+        else:
+            m.d.comb += self.phase.eq(0)
+            tick = Const(1, 1)
+
+        w = max(tw, rw) + 1  # signed width holding theta, r and r - target
+        for i in range(p.n_neurons):
+            r = Signal(rw, name=f"rate_{i}")
+            theta = Signal(tw, init=p.threshold_init, name=f"theta_{i}")
+            # rate: r + floor((s 2**f - r) / 2**k), split on the spike bit
+            up = wire(m, wire(m, one - r, rw, f"room_{i}") >> k, rw, f"up_{i}")
+            down = wire(m, (r + ((1 << k) - 1)) >> k, rw, f"down_{i}")  # ceil(r / 2**k)
+            r_spike = wire(m, r + up, rw, f"r_spike_{i}")
+            r_quiet = wire(m, r - down, rw, f"r_quiet_{i}")
+            m.d.sync += r.eq(Mux(self.spikes[i], r_spike, r_quiet))
+
+            if p.update == "sign":
+                # theta + eta clamped at the top, theta - eta clamped at the bottom
+                raised = wire(m, theta + p.eta, tw + 1, f"raised_{i}")
+                up_sat = wire(
+                    m, Mux(raised > p.threshold_max, p.threshold_max, raised), tw, f"up_{i}"
+                )
+                lowered = wire(m, theta - p.eta, tw, f"lowered_{i}")  # used when theta >= min + eta
+                dn_sat = wire(
+                    m,
+                    Mux(theta < p.threshold_min + p.eta, p.threshold_min, lowered),
+                    tw,
+                    f"dn_{i}",
+                )
+                moved = wire(
+                    m, Mux(r > p.target, up_sat, Mux(r < p.target, dn_sat, theta)), tw, f"mv_{i}"
+                )
+            else:
+                rs = Signal(signed(w), name=f"rate_s_{i}")
+                ts = Signal(signed(w), name=f"theta_s_{i}")
+                err = Signal(signed(w), name=f"err_{i}")
+                delta = Signal(signed(w), name=f"delta_{i}")
+                total = Signal(signed(w + 1), name=f"theta_sum_{i}")
+                m.d.comb += [
+                    rs.eq(r),
+                    ts.eq(theta),
+                    err.eq(rs - Const(p.target, signed(w))),
+                    delta.eq(err >> p.eta_shift),  # arithmetic: floor
+                    total.eq(ts + delta),
+                ]
+                moved = Mux(
+                    total < p.threshold_min,
+                    p.threshold_min,
+                    Mux(total > p.threshold_max, p.threshold_max, total),
+                )
+            with m.If(tick):
+                m.d.sync += theta.eq(moved)
+            m.d.comb += [
+                self.rate[i * rw : (i + 1) * rw].eq(r),
+                self.threshold[i * tw : (i + 1) * tw].eq(theta),
+            ]
+        return m

@@ -1,0 +1,327 @@
+"""Short-term plasticity (Tsodyks-Markram) unit in fixed point (block ``stp_unit``).
+
+Every pre-synaptic channel ``j`` carries the two variables of the
+Tsodyks-Markram model (Tsodyks & Markram 1997, PNAS 94:719; with
+facilitation: Tsodyks, Pawelzik & Markram 1998, Neural Comput. 10:821):
+the fraction of available resources ``x`` (recovers toward 1 with ``tau_d``)
+and the utilisation ``u`` (decays toward its resting value with ``tau_f``).
+A spike facilitates ``u`` and releases the fraction ``u x`` of the
+resources; the release is the channel's *efficacy*, the factor that scales
+the synaptic weight of that spike.
+
+Contract (shared with :class:`sc_hw.stp_unit.STPUnit`)
+------------------------------------------------------
+Sizes and formats
+    ``n_channels = N`` (1 .. 64) channels; ``frac_bits = F`` (2 .. 16).
+    ``x``, ``u`` and the release are unsigned **Q1.F** numbers in
+    ``F + 1``-bit registers/ports: integer ``v`` means ``v / 2**F``, ``ONE =
+    2**F`` is 1.0. ``x`` and ``u`` always lie in ``[0, ONE]``, the release in
+    ``[0, x]`` (no saturation is ever needed; proofs in the formulas below).
+Parameters (all Q1.F integers unless said otherwise)
+    ``u_base = U`` in ``[0, ONE]`` (default ``round(0.2 ONE)``), the
+    utilisation increment; ``u_rest`` in ``[0, ONE]`` (default ``U``), the
+    value ``u`` relaxes to and its reset value (``u_rest = U`` is the
+    depressing synapse of Tsodyks-Markram 1997 with ``U`` used from the
+    first spike on when ``u_rest = 0``, the 1998 facilitating form);
+    ``tau_d_shift = k_d`` and ``tau_f_shift = k_f`` in ``1 .. 16``: per-cycle
+    factors ``a_d = 1 - 2**-k_d`` and ``a_f = 1 - 2**-k_f``, i.e. time
+    constants ``tau = -1 / ln(1 - 2**-k)`` cycles (``~ 2**k - 1/2``).
+One cycle (all arithmetic exact on integers, then the stated rounding)
+    With the registers ``x``, ``u`` and the spike bit ``s_j`` of the cycle:
+
+    * ``u_p = u + floor(U (ONE - u) / ONE)`` if ``s_j`` else ``u``
+      (facilitation ``u+ = u + U (1 - u)``, **floor**; ``u_p <= ONE``
+      because ``U (ONE - u) / ONE <= ONE - u``);
+    * ``release = floor(u_p x / ONE)`` if ``s_j`` else 0 (**floor**;
+      ``release <= x``);
+    * ``x_s = x - release``;
+    * decay, applied in every cycle (spike or not) to the *deficit* of ``x``
+      and the *excess* of ``u``: ``D_k(d) = d - ceil(d / 2**k) =
+      floor(d (1 - 2**-k))`` (**floor**, so a deficit reaches exactly 0)::
+
+          x' = ONE - D_kd(ONE - x_s)
+          u' = u_rest + D_kf(u_p - u_rest)
+
+      (``u_p >= u >= u_rest`` always, since ``u`` starts at ``u_rest``, a
+      spike never lowers it and the decay stops at ``u_rest``).
+Reset
+    ``x = ONE``, ``u = u_rest`` for every channel (synchronous reset).
+Ports and timing
+    Input ``spikes`` (N bits, channel ``j`` is bit ``j``). Outputs:
+    ``release`` (``N (F + 1)`` bits, channel ``j`` in bits
+    ``[j (F + 1), (j + 1) (F + 1))``) is **combinational**: the efficacy of
+    the spike *in the same cycle* (0 without a spike); ``x`` and ``u``
+    (same packing) are the registers, showing during cycle ``t`` the result
+    of the spikes of cycles ``0 .. t - 1``.
+Hardware cost per channel
+    ``U (ONE - u)`` is a product by a constant (Yosys keeps the partial
+    products of the set bits of ``U`` only: LUT adders on iCE40; the ECP5 flow
+    may place it in a ``MULT18X18D``); ``u_p x`` is the one runtime multiplier
+    (``(F + 1) x (F + 1)`` bits, a DSP block where available); the decays are
+    an add of ``2**k - 1``, a shift and a subtract each. No divider.
+
+Closed form (regular train, real arithmetic)
+    Spikes every ``Delta`` cycles; ``A_d = a_d**Delta``, ``A_f = a_f**Delta``.
+    The decays are exact exponentials (``D`` without rounding multiplies by
+    ``a`` per cycle, ``a**t = exp(-t / tau)``), so the real-valued recursion
+    between spike ``n`` (values just before it: ``x_n``, ``u_n``) and
+    ``n + 1`` is that of Tsodyks-Markram::
+
+        u+_n = u_n + U (1 - u_n),  r_n = u+_n x_n
+        u_{n+1} = u_rest + (u+_n - u_rest) A_f
+        x_{n+1} = 1 - (1 - x_n + r_n) A_d
+
+    with the steady state (fixed point)
+    ``u+* = (U + (1 - U) u_rest (1 - A_f)) / (1 - (1 - U) A_f)``,
+    ``x* = (1 - A_d) / (1 - (1 - u+*) A_d)``, ``r* = u+* x*``
+    (for ``u_rest = 0`` the formulas of Tsodyks et al. 1998; for ``A_f = 0``
+    or ``U = u+*`` the depression-only ``R* = (1 - e^{-Delta/tau}) / (1 -
+    (1 - U) e^{-Delta/tau})`` of Tsodyks & Markram 1997).
+Fixed-point error (LSB = ``2**-F``; derived in :func:`error_bounds`)
+    Per interval, from the same fixed-point state: ``u`` is low by
+    ``[0, L_u)``, ``L_u = A_f + (1 - A_f) 2**k_f``; ``x`` is high by
+    ``[0, L_x)``, ``L_x = 2 A_d + (1 - A_d) 2**k_d``; the release is low by
+    ``[0, 2)``. Over a whole train from reset these add up through the
+    contracting recursion to at most ``E_u = L_u / (1 - (1 - U) A_f)`` on
+    ``u``, ``E_x = (L_x + A_d (1 + (1 - U) E_u)) / (1 - (1 - U + 2**-F)
+    A_d)`` on ``x`` and ``max(E_x, 2 + (1 - U) E_u)`` on the release.
+
+Array conventions: time is axis 0; ``spikes`` ``(n_cycles, *batch, N)``;
+outputs have the same shape. Batch elements are independent runs from reset.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import check_bits, check_int
+
+MAX_CHANNELS = 64
+MIN_FRAC_BITS = 2
+MAX_FRAC_BITS = 16
+MAX_TAU_SHIFT = 16
+
+
+@dataclass(frozen=True)
+class STPParams:
+    """Validated parameters of the ``stp_unit`` block (defaults filled in)."""
+
+    n_channels: int
+    frac_bits: int
+    u_base: int
+    u_rest: int
+    tau_d_shift: int
+    tau_f_shift: int
+
+    @property
+    def one(self) -> int:
+        """``ONE = 2**F`` (1.0 in Q1.F)."""
+        return 1 << self.frac_bits
+
+    @property
+    def value_width(self) -> int:
+        """Bits of ``x``, ``u`` and ``release``: ``F + 1``."""
+        return self.frac_bits + 1
+
+
+def check_stp_params(
+    n_channels: int,
+    frac_bits: int = 12,
+    u_base: int | None = None,
+    u_rest: int | None = None,
+    tau_d_shift: int = 5,
+    tau_f_shift: int = 3,
+) -> STPParams:
+    """Validate every parameter (module docstring) and fill in the defaults."""
+    n = check_int("n_channels", n_channels, 1, MAX_CHANNELS)
+    f = check_int("frac_bits", frac_bits, MIN_FRAC_BITS, MAX_FRAC_BITS)
+    one = 1 << f
+    u_b = round(0.2 * one) if u_base is None else check_int("u_base", u_base, 0, one)
+    u_r = u_b if u_rest is None else check_int("u_rest", u_rest, 0, one)
+    k_d = check_int("tau_d_shift", tau_d_shift, 1, MAX_TAU_SHIFT)
+    k_f = check_int("tau_f_shift", tau_f_shift, 1, MAX_TAU_SHIFT)
+    return STPParams(n, f, u_b, u_r, k_d, k_f)
+
+
+def tau_cycles(shift: int) -> float:
+    """Time constant ``-1 / ln(1 - 2**-k)`` (cycles) of a per-cycle factor ``1 - 2**-k``."""
+    return -1.0 / math.log1p(-(2.0 ** -check_int("shift", shift, 1, MAX_TAU_SHIFT)))
+
+
+def pack_fields(values: object, field_width: int) -> int:
+    """Pack non-negative ints into one port value: element ``k`` in bits ``[k fw, (k + 1) fw)``."""
+    v = np.asarray(values, dtype=np.int64).ravel()
+    mask = (1 << field_width) - 1
+    return sum((int(x) & mask) << (k * field_width) for k, x in enumerate(v))
+
+
+def unpack_fields(value: int, n_fields: int, field_width: int) -> np.ndarray:
+    """Inverse of :func:`pack_fields` (unsigned fields), ``int64`` ``(n_fields,)``."""
+    mask = (1 << field_width) - 1
+    return np.array([(value >> (k * field_width)) & mask for k in range(n_fields)], np.int64)
+
+
+# --------------------------------------------------------------------------
+# Combinational pieces (vectorised over any shape)
+# --------------------------------------------------------------------------
+
+
+def decay_deficit(d: object, k: int) -> np.ndarray:
+    """``D_k(d) = d - ceil(d / 2**k) = floor(d (1 - 2**-k))`` for ``d >= 0`` (``int64``)."""
+    d = np.asarray(d, dtype=np.int64)
+    return d - ((d + (1 << k) - 1) >> k)
+
+
+def spike_cycle(
+    x: object, u: object, spikes: object, p: STPParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(release, x', u')`` of one cycle from registers ``x``, ``u`` and spike bits."""
+    x = np.asarray(x, dtype=np.int64)
+    u = np.asarray(u, dtype=np.int64)
+    s = np.asarray(spikes) != 0
+    u_p = np.where(s, u + ((p.u_base * (p.one - u)) >> p.frac_bits), u)
+    release = np.where(s, (u_p * x) >> p.frac_bits, 0)
+    x_s = x - release
+    x_new = p.one - decay_deficit(p.one - x_s, p.tau_d_shift)
+    u_new = p.u_rest + decay_deficit(u_p - p.u_rest, p.tau_f_shift)
+    return release.astype(np.int64), x_new, u_new
+
+
+class STPOutputs(NamedTuple):
+    """``release`` (combinational), ``x`` and ``u`` (registers), all ``int64`` Q1.F."""
+
+    release: np.ndarray
+    x: np.ndarray
+    u: np.ndarray
+
+
+def stp_run(p: STPParams, spikes: object) -> STPOutputs:
+    """Every output during every cycle of a run from reset.
+
+    ``spikes``: bits of shape ``(n_cycles, *batch, N)``. Returns
+    :class:`STPOutputs` of that shape: entry ``t`` is what the block outputs
+    during cycle ``t`` (``release`` of the spikes of cycle ``t``; ``x``, ``u``
+    before its edge). The loop runs over time only.
+    """
+    s = check_bits("spikes", spikes)
+    if s.ndim < 2 or s.shape[-1] != p.n_channels:
+        raise ValueError(
+            f"spikes must have shape (n_cycles, *batch, n_channels={p.n_channels}), not {s.shape}"
+        )
+    shape = s.shape[1:]
+    x = np.full(shape, p.one, np.int64)
+    u = np.full(shape, p.u_rest, np.int64)
+    out = STPOutputs(*(np.empty(s.shape, np.int64) for _ in range(3)))
+    for t in range(s.shape[0]):
+        out.x[t], out.u[t] = x, u
+        out.release[t], x, u = spike_cycle(x, u, s[t], p)
+    return out
+
+
+class STPUnit:
+    """Cycle model of the block (twin of :class:`sc_hw.stp_unit.STPUnit`).
+
+    State ``x`` and ``u`` of shape ``(*batch, N)``; ``step`` returns the
+    outputs during the current cycle, then applies the rising edge.
+    """
+
+    def __init__(self, n_channels: int, batch: tuple[int, ...] = (), **kwargs: int) -> None:
+        self.params = check_stp_params(n_channels, **kwargs)
+        self.shape = tuple(batch) + (self.params.n_channels,)
+        self.reset()
+
+    def reset(self) -> None:
+        """Synchronous reset: ``x = ONE``, ``u = u_rest``."""
+        self.x = np.full(self.shape, self.params.one, np.int64)
+        self.u = np.full(self.shape, self.params.u_rest, np.int64)
+
+    def step(self, spikes: object) -> STPOutputs:
+        """One cycle with spike bits broadcasting to ``(*batch, N)``."""
+        s = np.broadcast_to(check_bits("spikes", spikes), self.shape)
+        x, u = self.x, self.u
+        release, self.x, self.u = spike_cycle(x, u, s, self.params)
+        return STPOutputs(release, x, u)
+
+
+# --------------------------------------------------------------------------
+# Real-valued Tsodyks-Markram reference and the fixed-point error bounds
+# --------------------------------------------------------------------------
+
+
+def tm_recursion(
+    x: object, u: object, delta: int, p: STPParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Real-valued Tsodyks-Markram map over one interval (module docstring).
+
+    From the values just before a spike (``x``, ``u`` as fractions of 1)
+    return ``(release, x_next, u_next)``: the release of that spike and the
+    values just before the next spike ``delta`` cycles later.
+    """
+    x = np.asarray(x, dtype=float)
+    u = np.asarray(u, dtype=float)
+    big_u, u_rest = p.u_base / p.one, p.u_rest / p.one
+    a_d = (1.0 - 2.0**-p.tau_d_shift) ** delta
+    a_f = (1.0 - 2.0**-p.tau_f_shift) ** delta
+    u_plus = u + big_u * (1.0 - u)
+    r = u_plus * x
+    return r, 1.0 - (1.0 - x + r) * a_d, u_rest + (u_plus - u_rest) * a_f
+
+
+def tm_steady_state(delta: int, p: STPParams) -> tuple[float, float, float]:
+    """``(r*, x*, u+*)``: release, ``x`` and facilitated ``u`` per spike at steady state."""
+    big_u, u_rest = p.u_base / p.one, p.u_rest / p.one
+    a_d = (1.0 - 2.0**-p.tau_d_shift) ** delta
+    a_f = (1.0 - 2.0**-p.tau_f_shift) ** delta
+    u_plus = (big_u + (1.0 - big_u) * u_rest * (1.0 - a_f)) / (1.0 - (1.0 - big_u) * a_f)
+    x = (1.0 - a_d) / (1.0 - (1.0 - u_plus) * a_d)
+    return u_plus * x, x, u_plus
+
+
+class ErrorBounds(NamedTuple):
+    """Fixed-point error bounds in LSB (``2**-F``), see :func:`error_bounds`."""
+
+    local_u: float
+    local_x: float
+    local_release: float
+    global_u: float
+    global_x: float
+    global_release: float
+
+
+def error_bounds(delta: int, p: STPParams) -> ErrorBounds:
+    """Bounds (LSB) of fixed point minus real Tsodyks-Markram for a regular train.
+
+    *Local* (one interval from the same fixed-point state): ``u_p`` is low by
+    ``[0, 1)`` (one floor); the release ``floor(u_p x)`` is low by ``[0, 2)``
+    (the floor plus the low ``u_p`` times ``x <= 1``), so ``x_s`` is high by
+    ``[0, 2)``; each of the ``Delta`` decays ``d -> floor(a d)`` adds
+    ``[0, 1)`` to an error that the next decays shrink by ``a``:
+    ``e_Delta < a**Delta e_0 + (1 - a**Delta) / (1 - a)``. Hence ``u`` low by
+    ``< L_u = A_f + (1 - A_f) 2**k_f`` and ``x`` high by
+    ``< L_x = 2 A_d + (1 - A_d) 2**k_d``.
+
+    *Global* (the whole train from reset against the real recursion from the
+    same reset): the real ``u`` map is increasing with slope ``(1 - U) A_f <
+    1``, so ``u`` stays low by ``< E_u = L_u / (1 - (1 - U) A_f)``; ``u+`` is
+    then low by ``< 1 + (1 - U) E_u``. The ``x`` map is increasing in ``x``
+    (slope ``<= (1 - U) A_d``) and decreasing in ``u+`` (slope ``<= A_d``),
+    so ``x`` stays high by ``< E_x = (L_x + A_d (1 + (1 - U) E_u)) / (1 - (1
+    - U + 2**-F) A_d)`` (the fixed ``u+`` can sit one LSB below ``U``). As
+    ``u+ x`` is off by ``[-(1 + (1 - U) E_u), E_x]`` and the floor takes
+    ``[0, 1)``, the release differs by less than
+    ``max(E_x, 2 + (1 - U) E_u)`` either way.
+    """
+    big_u = p.u_base / p.one
+    a_d = (1.0 - 2.0**-p.tau_d_shift) ** delta
+    a_f = (1.0 - 2.0**-p.tau_f_shift) ** delta
+    local_u = a_f + (1.0 - a_f) * 2.0**p.tau_f_shift
+    local_x = 2.0 * a_d + (1.0 - a_d) * 2.0**p.tau_d_shift
+    global_u = local_u / (1.0 - (1.0 - big_u) * a_f)
+    u_plus_err = 1.0 + (1.0 - big_u) * global_u
+    slope_x = (1.0 - big_u + 2.0**-p.frac_bits) * a_d  # the fixed u+ may be 1 LSB below U
+    global_x = (local_x + a_d * u_plus_err) / (1.0 - slope_x)
+    return ErrorBounds(local_u, local_x, 2.0, global_u, global_x, max(global_x, u_plus_err + 1.0))
