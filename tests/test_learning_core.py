@@ -1,0 +1,343 @@
+"""Tests of the learning layer core model (:mod:`sc_model.learning_core`).
+
+Expected weights come from an independent per-synapse pure-Python reference
+of the STDP rule (scalar loops over ticks, the contract's formulas), from
+closed forms of a single pairing, or from properties (bounds, plasticity off
+equals the plain TM layer, unbiased rounding). Failing randomised tests print
+their seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sc_model.learning_core import (
+    LearningCore,
+    LearningCoreConfig,
+    LearningCoreCycle,
+    learning_core_params,
+)
+from sc_model.sc_layer_tm import SCLayerTM, SCLayerTMCycle, decode_weight_word
+from sc_model.sng import select_bits
+
+
+def _random_config(rng: np.random.Generator, **over: object) -> LearningCoreConfig:
+    n = int(rng.integers(1, 11))
+    m = int(rng.integers(1, 5))
+    wb = int(rng.integers(2, 7))
+    top = (1 << wb) - 1
+    w_min = -int(rng.integers(0, top + 1))
+    w_max = int(rng.integers(0, top + 1))
+    tb = int(rng.integers(2, 9))
+    rounding = str(rng.choice(["floor", "stochastic"]))
+    params: dict[str, object] = dict(
+        n_inputs=n,
+        n_neurons=m,
+        lanes=int(rng.integers(1, n + 1)),
+        weight_width=wb,
+        weights=rng.integers(w_min, w_max + 1, (m, n)).tolist(),
+        thresholds=rng.integers(1, n + 2, m).tolist(),
+        synapse=str(rng.choice(["and", "xnor"])),
+        width=int(rng.integers(8, 17)),
+        trace_width=tb,
+        pre_increment=int(rng.integers(0, 1 << tb)),
+        post_increment=int(rng.integers(0, 1 << tb)),
+        decay_shift=int(rng.integers(1, tb + 1)),
+        a_plus=int(rng.integers(0, 50)),
+        a_minus=int(rng.integers(0, 50)),
+        update_shift=int(rng.integers(1, 8)),
+        rounding=rounding,
+        w_min=w_min,
+        w_max=w_max,
+    )
+    params.update(over)
+    return LearningCoreConfig(**params)  # type: ignore[arg-type]
+
+
+def _reference_weights(c: LearningCoreConfig, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """Weights read by the layer in every tick, from scalar loops over the contract.
+
+    Independent of the module: its own traces, rounding LFSR indexing (stepped
+    through :func:`sc_model.lfsr.lfsr_sequence` only for the states) and
+    bit selection via :func:`sc_model.sng.select_bits` per lane.
+    """
+    from sc_model.lfsr import lfsr_sequence
+
+    n_ticks = pre.shape[0]
+    n, m, p, ch = c.n_inputs, c.n_neurons, c.lanes, c.chunks
+    t_cyc = m * ch + 8
+    states = lfsr_sequence(c.width, c.stdp_seed, n_ticks * t_cyc + 1, c.taps, c.form)
+    xmax = (1 << c.trace_width) - 1
+    w = [[int(v) for v in row] for row in c.weights]
+    xt, yt = [0] * n, [0] * m
+    hist = []
+    pending = None
+    for t in range(n_ticks):
+        hist.append([row[:] for row in w])
+        if pending is not None:
+            px, py, ppre, ppost = pending
+            for mi in range(m):
+                for j in range(n):
+                    word, lane = mi * ch + j // p, j % p
+                    r = 0
+                    if c.rounding == "stochastic":
+                        st = states[t * t_cyc + word + 1]
+                        r = int(
+                            select_bits(
+                                np.array([st]),
+                                c.width,
+                                c.update_shift,
+                                rotation=c.lane_rotations[lane],
+                            )[0]
+                        )
+                    s = c.update_shift
+
+                    def rnd(v: int, r: int = r, s: int = s) -> int:
+                        up = c.rounding == "stochastic" and r < v % (1 << s)
+                        return (v >> s) + int(up)
+
+                    dw = (rnd(c.a_plus * px[j]) if ppost[mi] else 0) - (
+                        rnd(c.a_minus * py[mi]) if ppre[j] else 0
+                    )
+                    w[mi][j] = min(max(w[mi][j] + dw, c.w_min), c.w_max)
+        pending = (xt[:], yt[:], pre[t].tolist(), post[t].tolist())
+        q = c.decay_shift
+        xt = [
+            min(v - (v >> q) + c.pre_increment, xmax) if s else v - (v >> q)
+            for v, s in zip(xt, pre[t], strict=True)
+        ]
+        yt = [
+            min(v - (v >> q) + c.post_increment, xmax) if s else v - (v >> q)
+            for v, s in zip(yt, post[t], strict=True)
+        ]
+    return np.array(hist, dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_weights_follow_the_per_synapse_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    c = _random_config(rng)
+    x = (rng.random((25, c.n_inputs)) < rng.uniform(0.2, 0.8)).astype(np.uint8)
+    run = LearningCore(c).run(x)
+    ref = _reference_weights(c, x, run.spikes)
+    assert np.array_equal(run.weights, ref), f"seed {seed}: {learning_core_params(c)}"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_cycle_twin_equals_tick_model(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    c = _random_config(rng)
+    ticks = 10
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    run = LearningCore(c).run(x)
+    cyc = LearningCoreCycle(c)
+    for t in range(ticks):
+        assert np.array_equal(cyc.weights[:, : c.n_inputs], run.weights[t]), f"seed {seed} t {t}"
+        seen = 0
+        k = 0
+        while k < c.tick_cycles:
+            en = int(rng.random() < 0.85)
+            o = cyc.step(x[t], en)
+            if en and o.out_valid:
+                assert (o.out_spike, o.out_v) == (
+                    run.spikes[t, o.out_neuron],
+                    run.v[t, o.out_neuron],
+                ), f"seed {seed} tick {t}"
+                seen += 1
+            if en and k == 0 and t > 0:
+                assert np.array_equal(o.pre_trace, run.pre_trace[t - 1]), f"seed {seed}"
+                assert np.array_equal(o.post_trace, run.post_trace[t - 1]), f"seed {seed}"
+            k += en
+        assert seen == c.n_neurons
+
+
+def test_update_writes_every_word_two_cycles_after_its_read() -> None:
+    c = LearningCoreConfig(n_inputs=5, n_neurons=3, lanes=2, thresholds=[2, 2, 2])
+    cyc = LearningCoreCycle(c)
+    x = np.ones(5, np.uint8)
+    for _ in range(2):
+        addrs = []
+        for k in range(c.tick_cycles):
+            o = cyc.step(x)
+            if o.upd_en:
+                addrs.append((k, o.upd_addr))
+        assert addrs == [(a + 2, a) for a in range(c.words)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_plasticity_off_equals_the_tm_layer_cycle_for_cycle(seed: int) -> None:
+    rng = np.random.default_rng(200 + seed)
+    c = _random_config(rng, a_plus=0, a_minus=0)
+    layer = SCLayerTMCycle(c.layer_config())
+    core = LearningCoreCycle(c)
+    for cycle in range(6 * c.tick_cycles):
+        x = (rng.random(c.n_inputs) < 0.6).astype(np.uint8)
+        en = int(rng.random() < 0.9)
+        if rng.random() < 0.01:
+            layer.reset()
+            core.reset()
+        a, b = layer.step(x, en), core.step(x, en)
+        assert tuple(a) == tuple(b)[:6], f"seed {seed} cycle {cycle}"
+    ticks = (rng.random((20, c.n_inputs)) < 0.5).astype(np.uint8)
+    ref = SCLayerTM(c.layer_config()).run(ticks)
+    run = LearningCore(c).run(ticks)
+    assert np.array_equal(ref.spikes, run.spikes) and np.array_equal(ref.v, run.v)
+    assert (run.weights == np.asarray(c.weights)).all()
+
+
+def test_pre_before_post_pairing_closed_form() -> None:
+    """One pre spike (input 0, tick 2) and the post spikes driven by input 2.
+
+    With a_minus = 0 and floor rounding, synapse (m, 0) gains
+    sum over m's post ticks t > 2 of (a_plus D^(t-3)(a_x)) >> s; input 1 never
+    spikes so (m, 1) never changes; a neuron that never fires keeps its weights.
+    """
+    a_x, q, a_plus, s = 200, 2, 3, 3
+    c = LearningCoreConfig(
+        n_inputs=3,
+        n_neurons=2,
+        lanes=2,
+        weight_width=8,
+        weights=[[0, 0, 255], [0, 0, 255]],
+        thresholds=[1, 32000],
+        trace_width=8,
+        pre_increment=a_x,
+        decay_shift=q,
+        a_plus=a_plus,
+        a_minus=0,
+        update_shift=s,
+    )
+    n_ticks = 14
+    x = np.zeros((n_ticks, 3), np.uint8)
+    x[2, 0] = 1
+    x[:, 2] = 1  # the driver; its pre spikes only depress (a_minus = 0: nothing)
+    run = LearningCore(c).run(x)
+    assert run.spikes[:, 1].sum() == 0
+    assert run.spikes[3:, 0].sum() >= 3  # the scenario pairs several times
+    decayed = [a_x]
+    for _ in range(n_ticks):
+        decayed.append(decayed[-1] - (decayed[-1] >> q))
+    for t in range(n_ticks):
+        # the update of tick u's spikes is visible from tick u + 2
+        expected = sum((a_plus * decayed[u - 3]) >> s for u in range(3, t - 1) if run.spikes[u, 0])
+        expected = min(expected, 255)  # potentiation only: one clamp at w_max
+        assert run.weights[t, 0, 0] == expected, t
+        assert run.weights[t, 0, 1] == 0 and run.weights[t, 1, 1] == 0
+        assert run.weights[t, 1, 0] == 0
+    # the driver (pre every tick) pairs with every earlier post spike too: potentiated only
+    assert (np.diff(run.weights[:, 0, 2]) >= 0).all()
+
+
+def test_post_before_pre_depresses_by_the_closed_form() -> None:
+    a_y, q, a_minus, s = 160, 1, 9, 2
+    c = LearningCoreConfig(
+        n_inputs=2,
+        n_neurons=1,
+        lanes=1,
+        weight_width=8,
+        weights=[[100, 255]],
+        thresholds=[1],
+        refractory=0,
+        trace_width=8,
+        post_increment=a_y,
+        decay_shift=q,
+        a_plus=0,
+        a_minus=a_minus,
+        update_shift=s,
+    )
+    n_ticks = 12
+    x = np.zeros((n_ticks, 2), np.uint8)
+    x[:, 1] = 1  # drives the neuron
+    x[6, 0] = 1  # probe pre spike at tick 6
+    run = LearningCore(c).run(x)
+    post = run.spikes[:, 0]
+    y = 0
+    for t in range(6):  # post trace before tick 6's spikes
+        y = y - (y >> q)
+        if post[t]:
+            y = min(y + a_y, 255)
+    assert run.weights[7, 0, 0] == 100  # not yet visible
+    assert run.weights[8, 0, 0] == max(100 - ((a_minus * y) >> s), -255)
+    assert y > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_weights_never_leave_the_bounds(seed: int) -> None:
+    rng = np.random.default_rng(300 + seed)
+    c = _random_config(
+        rng,
+        a_plus=int(rng.integers(500, 5000)),
+        a_minus=int(rng.integers(500, 5000)),
+        update_shift=1,
+    )
+    x = (rng.random((40, c.n_inputs)) < 0.5).astype(np.uint8)
+    run = LearningCore(c).run(x)
+    assert run.weights.min() >= c.w_min and run.weights.max() <= c.w_max, f"seed {seed}"
+    assert run.pre_trace.max() <= (1 << c.trace_width) - 1
+
+
+def test_stochastic_rounding_is_unbiased_over_seeds() -> None:
+    """pre at tick 0, post at tick 1: the weight gains R(a_plus a_x) in tick 3, mean 2.5."""
+    a_plus, a_x, s = 5, 128, 8  # 640 / 256 = 2.5
+    deltas = []
+    for stdp_seed in range(1, 2001):
+        c = LearningCoreConfig(
+            n_inputs=2,
+            n_neurons=1,
+            lanes=2,
+            weight_width=6,
+            weights=[[10, 63]],
+            thresholds=[1],
+            trace_width=8,
+            pre_increment=a_x,
+            a_plus=a_plus,
+            a_minus=0,
+            update_shift=s,
+            rounding="stochastic",
+            stdp_seed=stdp_seed,
+            seed=0xACE1,
+        )
+        x = np.array([[1, 0], [0, 1], [0, 0], [0, 0]], np.uint8)
+        run = LearningCore(c).run(x)
+        assert run.spikes[1, 0] == 1 and run.spikes[0, 0] == 0
+        deltas.append(run.weights[3, 0, 0] - 10)
+    d = np.array(deltas)
+    assert set(d.tolist()) == {2, 3}
+    assert abs(d.mean() - 2.5) < 4 * 0.5 / np.sqrt(d.size)
+
+
+def test_cycle_twin_writes_are_the_layers_weights() -> None:
+    rng = np.random.default_rng(7)
+    c = _random_config(rng, a_plus=30, a_minus=20)
+    cyc = LearningCoreCycle(c)
+    shadow = np.array(cyc.weights)
+    for _ in range(5 * c.tick_cycles):
+        o = cyc.step((rng.random(c.n_inputs) < 0.5).astype(np.uint8), int(rng.random() < 0.9))
+        if o.upd_en:
+            mm, cc = divmod(o.upd_addr, c.chunks)
+            shadow[mm, cc * c.lanes : (cc + 1) * c.lanes] = decode_weight_word(
+                o.upd_data, c.lanes, c.weight_width
+            )
+        assert np.array_equal(shadow, cyc.weights)
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"trace_width": 0}, "trace_width must be in [1, 16], not 0"),
+        ({"a_plus": -1}, "a_plus must be in [0, 65535], not -1"),
+        ({"w_min": 3}, "w_min must be in [-255, 0], not 3"),
+        ({"w_max": 300}, "w_max must be in [0, 255], not 300"),
+        ({"weights": [[5, 0]], "w_max": 4}, "weights[0][0] = 5 is outside [w_min, w_max]"),
+        ({"rounding": "up"}, "rounding"),
+        ({"rounding": "stochastic", "update_shift": 0}, "update_shift must be in [1, 16], not 0"),
+        ({"decay_shift": 9}, "decay_shift must be in [1, 8], not 9"),
+        ({"stdp_seed": 0}, "stdp_seed"),
+    ],
+)
+def test_errors_name_parameter_value_and_range(over: dict, message: str) -> None:
+    params = dict(n_inputs=2, n_neurons=1, thresholds=[1]) | over
+    with pytest.raises((ValueError, TypeError)) as err:
+        LearningCoreConfig(**params)
+    assert message in str(err.value)
