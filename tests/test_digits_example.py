@@ -5,18 +5,18 @@ quantises it, evaluates 200 test digits in the bit-exact SC model and
 exports the core. Thresholds (chance is 0.10): float and quantised test
 accuracy >= 0.80, SC model >= 0.75, the quantised network within 0.05 of the
 float one and the SC model within 0.10 of the float network on the same
-digits; no weight saturated; the exported params.json rebuilds the same
+digits; no weight saturated; the exported params.json rebuilds a 64 x 10
 core config; both PNGs are valid images; the numbers are the ones printed.
+The run is the code block of the docs page's example section, executed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
+import re
 import struct
-import sys
 import zlib
 from pathlib import Path
 
@@ -42,24 +42,25 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def _load_example():
-    name = "digits_end_to_end"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "digits_end_to_end.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+DOC = ROOT / "docs" / "learning_meta_ewc_hardware.md"
+TITLE = "Digits end to end (`examples/digits_end_to_end.py`)"
 
 
-def test_quick_run_accuracies_export_and_plots(tmp_path: Path) -> None:
-    example = _load_example()
+def _doc_block() -> str:
+    section = DOC.read_text().split(f"## {TITLE}\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+def test_quick_run_accuracies_export_and_plots(tmp_path: Path, monkeypatch) -> None:
+    """Runs the docs page's block (the quick example, seed 0) and checks what it wrote."""
+    monkeypatch.chdir(ROOT)
     buf = io.StringIO()
+    scope = {"__name__": "doc_example", "out_dir": str(tmp_path)}
     with contextlib.redirect_stdout(buf):
-        status = example.main(["--quick", "--out", str(tmp_path), "--seed", "0"])
-    assert status == 0
+        exec(compile(_doc_block(), f"{DOC}:digits", "exec"), scope)
+    assert scope["status"] == 0
     m = json.loads((tmp_path / "metrics.json").read_text())
     info = json.dumps({k: m[k] for k in ("float_acc", "quantized_acc", "sc_acc", "seed")})
     assert m["n_test"] == 540 and m["n_test_sc"] == 200, info
@@ -71,6 +72,7 @@ def test_quick_run_accuracies_export_and_plots(tmp_path: Path) -> None:
     assert m["n_saturated_weights"] == 0 and not m["quantization_warnings"], info
     assert m["learning_curve"]["loss"][-1] < m["learning_curve"]["loss"][0], info
     assert f"SC model {m['sc_acc']:.4f} on 200 digits" in buf.getvalue()
+    assert m["seed"] == 0 and scope["metrics"] == m
     params = load_sc_layer(tmp_path)
     config = SCLayerConfig(**params)
     assert (config.n_inputs, config.n_neurons, config.input_mode) == (64, 10, "values")

@@ -166,3 +166,15 @@ def test_errors_name_the_argument() -> None:
         EWCLearner(net, 1.0).fisher(x, np.zeros((4, 2, 2)))
     with pytest.raises(ValueError, match="step_size must be > 0"):
         ewc.apply_ewc_penalty(-1.0)
+
+
+def test_docs_ewclearner_example_runs() -> None:
+    """The '## EWCLearner' block of docs/learning_meta_ewc_hardware.md runs."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "learning_meta_ewc_hardware.md"
+    section = doc.read_text().split("## EWCLearner\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], f"{doc}:EWCLearner", "exec"), {"__name__": "doc_example"})

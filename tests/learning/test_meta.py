@@ -221,3 +221,27 @@ def test_errors_name_the_argument() -> None:
         MetaLearner(net, 0.0, 0.1)
     with pytest.raises(TypeError, match="tasks must be a list"):
         ml.outer_step(None)
+
+
+def test_docs_metalearner_example_runs() -> None:
+    """The '## MetaLearner' block of docs/learning_meta_ewc_hardware.md runs."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "learning_meta_ewc_hardware.md"
+    section = doc.read_text().split("## MetaLearner\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], f"{doc}:MetaLearner", "exec"), {"__name__": "doc_example"})
+
+
+def test_docs_reptile_example_runs() -> None:
+    """The '## Reptile' block of docs/learning_meta_ewc_hardware.md runs."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "learning_meta_ewc_hardware.md"
+    section = doc.read_text().split("## Reptile\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], f"{doc}:Reptile", "exec"), {"__name__": "doc_example"})

@@ -163,3 +163,15 @@ def test_errors_name_the_argument() -> None:
     with pytest.raises(TypeError, match="report must be a QuantReport"):
         dequantize_network(quantize_layer(layer(w))[0], None)  # type: ignore[arg-type]
     assert QuantReport.__doc__
+
+
+def test_docs_quantize_layer_example_runs() -> None:
+    """The '## quantize_layer' block of docs/learning_meta_ewc_hardware.md runs."""
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "learning_meta_ewc_hardware.md"
+    section = doc.read_text().split("## quantize_layer\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1
+    exec(compile(blocks[0], f"{doc}:quantize_layer", "exec"), {"__name__": "doc_example"})
