@@ -20,7 +20,26 @@ one sample of the batch (and a short prefix of the sequence under
 all weights is added once (it does not grow with the batch). Before any
 timing the loop and the vectorised path must give the same gradient on that
 slice (relative error < 1e-9).
-Each time is the best of several repeats (``time.perf_counter``).
+
+(b) R-STDP network step (:class:`sc_model.learning.reward.RewardModulatedLearner`,
+    float mode): 128 inputs -> 128 LIF -> 128 LIF, both projections plastic,
+    batch 32. One network step advances the network one step and updates the
+    traces and eligibility of every synapse; a reward (one per sample) comes
+    once per trial of T = 100 steps, and its time is amortised over the trial.
+    The reported time is (trial of 100 steps + its reward step) / 100.
+(b2) The same in integer mode (hardware R-STDP unit semantics, 12-bit LIF),
+    batch 1 (the integer learner's limit) at 64 inputs -> 32 -> 32 LIF, the
+    largest projections the units take (``n_pre <= 64``, ``n_post <= 32``).
+
+The R-STDP loops step one sample through the LIF layers, traces, eligibility
+and reward on Python lists. Before timing they must reproduce the learner on
+a slice (float: every spike equal, weights, eligibility, traces, membranes and
+baseline within 1e-12; integer: all identical). The float loop is timed on one
+sample and scaled to the batch; its reward step runs on the whole batch.
+(:func:`check_rstdp_float` and :func:`check_rstdp_int` are those checks;
+``tests/learning/test_bench_learning.py`` runs them at small sizes.)
+Each time is the best of several repeats (``time.perf_counter``); ``--case``
+runs a subset.
 
 Both paths run on one core: BLAS threads are limited to 1 (set before NumPy
 is imported, unless the environment sets them), because the loop is
