@@ -51,8 +51,9 @@ class SCLayerTM(wiring.Component):
     after each RAM bank (no logic between a RAM output and a flip-flop, which
     the placer can put beside the RAM), E3 the word of the addressed bank,
     E4 the lanes' excitatory/inhibitory bits, E5 the chunk's signed popcount
-    (:class:`sc_hw.arith.ParallelCounter`), E6 the accumulated count and the
-    state/threshold memory reads, E7 the leak and ``count - threshold``,
+    (:class:`sc_hw.arith.ParallelCounter`), E6 the accumulated count and
+    the state/threshold memory words (read a cycle ahead, registered as read),
+    E7 the leak and ``count - threshold``,
     E8 the LIF decision, the state write and the output registers. Memories
     are :class:`amaranth.lib.memory.Memory` with synchronous read ports, so
     Yosys maps them to EBR (iCE40) or DP16KD (ECP5).
@@ -263,19 +264,26 @@ class SCLayerTM(wiring.Component):
                 valid5.eq(st5[0] & st5[3]),
                 neuron5.eq(st5[1]),
             ]
-        m.d.comb += [s_rd.addr.eq(st5[1]), s_rd.en.eq(en), t_rd.addr.eq(st5[1]), t_rd.en.eq(en)]
+        # State and threshold of the neuron in the accumulator stage, read a cycle
+        # ahead (its neuron index one stage earlier) into the RAMs' read registers,
+        # then registered as they are, so no logic follows a RAM output.
+        m.d.comb += [s_rd.addr.eq(st4[1]), s_rd.en.eq(en), t_rd.addr.eq(st4[1]), t_rd.en.eq(en)]
+        s_data = Signal(len(s_rd.data), name="state5", reset_less=True)
+        t_data = Signal(vw, name="threshold5", reset_less=True)
+        with m.If(en):
+            m.d.sync += [s_data.eq(s_rd.data), t_data.eq(t_rd.data)]
 
         # E7: leak of the stored membrane, count - threshold, V_MAX - threshold
         v_now = Signal(signed(vw), name="v_now")
         rc_now = Signal(max(1, rcw), name="rc_now")
         thr = Signal(signed(vw), name="threshold")
-        m.d.comb += thr.eq(t_rd.data)
+        m.d.comb += thr.eq(t_data)
         with m.If(fresh):
             m.d.comb += [v_now.eq(c.v_reset), rc_now.eq(0)]
         with m.Else():
-            m.d.comb += v_now.eq(s_rd.data[:vw])
+            m.d.comb += v_now.eq(s_data[:vw])
             if rcw:
-                m.d.comb += rc_now.eq(s_rd.data[vw:])
+                m.d.comb += rc_now.eq(s_data[vw:])
         leaked_now = Signal(signed(vw), name="leaked_now")
         if c.leak_mode == "none":
             m.d.comb += leaked_now.eq(v_now)
