@@ -290,7 +290,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "params_file": str(exported["files"]["params"]),
     }
 
-    n_show = 4
+    n_show = min(4, n_sc)
     show = np.arange(n_show)
     fl_spikes = net.run(held(p_te[show])).spikes["out"]
     plot_raster(out / "spike_raster.png", data["q_test"][show], y_te[show], fl_spikes,
@@ -299,13 +299,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.rtl:
         n_rtl = min(args.rtl, n_sc)
-        mismatches, rtl_s = 0, 0.0
+        mismatches, rtl_s, rtl_count = 0, 0.0, 0
         for i in range(n_rtl):
             vals = np.broadcast_to(data["q_test"][i], (T_STEPS * args.cycles_per_step, N_IN))
             rtl_spikes, sec = run_rtl(config, vals, out / "rtl" / f"digit{i}")
             mismatches += int(np.count_nonzero(rtl_spikes != sc.spikes[:, i]))
+            rtl_count += int(rtl_spikes.sum())
             rtl_s += sec
-        metrics.update(rtl_digits=n_rtl, rtl_spike_mismatches=mismatches, rtl_seconds=rtl_s)
+        metrics.update(rtl_digits=n_rtl, rtl_spike_mismatches=mismatches, rtl_spikes=rtl_count,
+                       rtl_seconds=rtl_s)
     metrics["total_seconds"] = time.perf_counter() - t_start
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     return metrics
@@ -341,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         f"exported {m['params_file']}; PNGs in {args.out}"
     )
     if "rtl_digits" in m:
-        print(f"RTL: {m['rtl_digits']} digits, {m['rtl_spike_mismatches']} spike mismatches "
+        print(f"RTL: {m['rtl_digits']} digits, {m['rtl_spikes']} output spikes, "
+              f"{m['rtl_spike_mismatches']} spike mismatches "
               f"({m['rtl_seconds']:.1f} s)")
         return 1 if m["rtl_spike_mismatches"] else 0
     return 0
