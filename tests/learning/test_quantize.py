@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sc_model.learning.network import INPUT, Network
 from sc_model.learning.quantize import (
@@ -70,6 +72,36 @@ def test_weight_scale_and_rounding_by_hand() -> None:
     assert quantize_weights(big, 8, s)[1] == int(np.sum(np.abs(np.rint(big * s)) > 255))
     with pytest.raises(ValueError, match=r"percentile must be in \(0, 100\]"):
         choose_weight_scale(big, 8, percentile=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    wb=st.integers(1, 16),
+    pct=st.floats(50.0, 100.0),
+    vw=st.integers(1, 16),
+)
+def test_rounding_error_bounds(seed: int, wb: int, pct: float, vw: int) -> None:
+    """Unsaturated weights within 1/(2s) of W, signs kept, range respected; values within
+    half an LSB of the rate below the clipped top."""
+    rng = np.random.default_rng(seed)
+    w = rng.normal(0, rng.uniform(0.01, 10), 200)
+    s = choose_weight_scale(w, wb, pct)
+    w_int, n_sat, err = quantize_weights(w, wb, s)
+    hi = (1 << wb) - 1
+    assert np.abs(w_int).max() <= hi
+    unsat = np.abs(w * s) <= hi
+    assert n_sat == int(np.sum(np.abs(np.rint(w * s)) > hi))
+    assert np.all(np.abs(w_int[unsat] / s - w[unsat]) <= 0.5 / s * (1 + 1e-12)), seed
+    assert err <= 0.5 / s * (1 + 1e-12)
+    assert np.all(np.sign(w_int) * np.sign(w) >= 0)  # never flips a sign
+    if pct == 100.0:
+        assert n_sat == 0
+    p = rng.uniform(0, 1, 200)
+    q = encode_values(p, vw)
+    below = p < 1 - 2.0 ** -(vw + 1)
+    assert np.all(np.abs(decode_values(q, vw)[below] - p[below]) <= 2.0 ** -(vw + 1) + 1e-15)
+    assert np.all(q[~below] == (1 << vw) - 1)
 
 
 def test_quantize_layer_parameters() -> None:
