@@ -16,7 +16,7 @@ from sc_model.sng import rotation_indices
 from .arith import ParallelCounter
 from .lfsr import LFSR
 
-BANK_WORDS = 2048  # weight words per RAM bank (structure only, no effect on behaviour)
+BANK_WORDS = 1024  # weight words per RAM bank (structure only, no effect on behaviour)
 
 
 class SCLayerTM(wiring.Component):

@@ -568,7 +568,7 @@ def test_parallel_export_round_trip(tmp_path) -> None:
 
 @pytest.mark.parametrize("bank_words", [1, 2, 4, 8])
 def test_hw_banked_weight_memory(bank_words: int, monkeypatch) -> None:
-    """Weight memories deeper than a bank (2048 words on a device) split into banks:
+    """Weight memories deeper than a bank (1024 words on a device) split into banks:
     the same behaviour with tiny banks, including writes to every bank."""
     import sc_hw.sc_layer_tm as hw_module
     from hdl_tests.blocks.sc_layer_tm import SPEC
