@@ -55,6 +55,9 @@ import numpy as np
 from .. import rstdp
 from .network import INPUT, Network, Projection, check_positive
 
+#: Float mode: pending network steps after which the eligibility is brought up to date.
+MAX_PENDING = 128
+
 
 class RewardModulatedLearner:
     """R-STDP on the plastic projections of ``network`` (module docstring).
@@ -178,7 +181,37 @@ class RewardModulatedLearner:
             return
         self.x: list[np.ndarray | None] = [None] * len(self.plastic)
         self.y: list[np.ndarray | None] = [None] * len(self.plastic)
-        self.e: list[np.ndarray | None] = [None] * len(self.plastic)
+        self._e: list[np.ndarray | None] = [None] * len(self.plastic)
+        # pairings not yet added to _e: per step (post, x before, y before, pre)
+        self._pending: list[list[tuple[np.ndarray, ...]]] = [[] for _ in self.plastic]
+
+    @property
+    def e(self) -> list[np.ndarray | None]:
+        """Float mode: eligibility ``(batch, n_target, n_source)`` per plastic projection."""
+        for k in range(len(self.plastic)):
+            self._flush(k)
+        return self._e
+
+    def _flush(self, k: int) -> None:
+        """Add the pending steps' pairings to ``_e[k]`` in one batched product.
+
+        Over ``n`` pending steps ``t = 0 .. n-1`` the recurrence of the module
+        docstring sums to ``e := de^n e + sum_t de^(n-1-t) (a_plus post[t] x[t-1]^T
+        - a_minus y[t-1] pre[t]^T)`` (per sample).
+        """
+        pending = self._pending[k]
+        if not pending:
+            return
+        n = len(pending)
+        c = (self.decay_e ** np.arange(n - 1, -1, -1.0))[:, None, None]
+        post, x, y, pre = (np.stack(a) for a in zip(*pending, strict=True))  # (n, batch, .)
+        e = self._e[k]
+        e *= self.decay_e**n
+        if self.a_plus:
+            e += np.matmul((self.a_plus * c * post).transpose(1, 2, 0), x.transpose(1, 0, 2))
+        if self.a_minus:
+            e -= np.matmul((self.a_minus * c * y).transpose(1, 2, 0), pre.transpose(1, 0, 2))
+        pending.clear()
 
     def _write(self, unit: rstdp.RSTDP, p: Projection) -> None:
         q = unit.params
@@ -211,20 +244,18 @@ class RewardModulatedLearner:
         return now
 
     def _pair(self, k: int, pre: np.ndarray, post: np.ndarray) -> None:
-        if self.e[k] is None or self.e[k].shape[0] != pre.shape[0]:
+        if self._e[k] is None or self._e[k].shape[0] != pre.shape[0]:
+            self._pending[k].clear()
             self.x[k] = np.zeros(pre.shape)
             self.y[k] = np.zeros(post.shape)
-            self.e[k] = np.zeros(post.shape + pre.shape[-1:])
-        x, y, e = self.x[k], self.y[k], self.e[k]
-        e *= self.decay_e
-        if self.a_plus:
-            e += self.a_plus * post[:, :, None] * x[:, None, :]
-        if self.a_minus:
-            e -= self.a_minus * y[:, :, None] * pre[:, None, :]
-        x *= self.decay_plus
-        x += pre
-        y *= self.decay_minus
-        y += post
+            self._e[k] = np.zeros(post.shape + pre.shape[-1:])
+        x, y = self.x[k], self.y[k]
+        # traces before this step's spikes; copies: the caller may reuse its input buffer
+        self._pending[k].append((post.copy(), x, y, pre.copy()))
+        self.x[k] = self.decay_plus * x + pre
+        self.y[k] = self.decay_minus * y + post
+        if len(self._pending[k]) >= MAX_PENDING:
+            self._flush(k)
 
     def _cycle(self, k: int, pre: object, post: object, reward: int, strobe: int) -> None:
         unit, p = self.units[k], self.plastic[k]
