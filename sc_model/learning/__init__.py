@@ -66,9 +66,11 @@ pairwise-masked secure aggregation and dropout recovery), :mod:`.evolution`
 from .bptt import BPTTLearner, TBPTTLearner
 from .eprop import EligibilityTrace, EPropLearner
 from .evolution import SNNGeneticEvolver, assign_parameters, flatten_parameters
+from .ewc import EWCLearner
 from .federated import FederatedAggregator, SecureAggClient, majority_vote
 from .homeostatic import HomeostaticPlasticity, firing_rates
 from .losses import MSE, CrossEntropy, SpikeCount
+from .meta import MetaLearner, Reptile
 from .network import (
     DENSE_THRESHOLD,
     INPUT,
@@ -79,6 +81,15 @@ from .network import (
     feedforward,
 )
 from .optim import SGD, Adam
+from .quantize import (
+    QuantizationWarning,
+    QuantReport,
+    decode_values,
+    dequantize_network,
+    encode_values,
+    quantize_layer,
+    sc_values,
+)
 from .reward import RewardModulatedLearner
 from .stp import ShortTermPlasticity
 from .structural import Rewiring, StructuralPlasticity, activity
@@ -90,16 +101,21 @@ __all__ = [
     "CrossEntropy",
     "DENSE_THRESHOLD",
     "EPropLearner",
+    "EWCLearner",
     "EligibilityTrace",
     "FastSigmoid",
     "FederatedAggregator",
     "HomeostaticPlasticity",
     "INPUT",
     "MSE",
+    "MetaLearner",
     "Network",
     "NetworkRecord",
     "Population",
     "Projection",
+    "QuantReport",
+    "QuantizationWarning",
+    "Reptile",
     "RewardModulatedLearner",
     "Rewiring",
     "SGD",
@@ -112,8 +128,13 @@ __all__ = [
     "TBPTTLearner",
     "activity",
     "assign_parameters",
+    "decode_values",
+    "dequantize_network",
+    "encode_values",
     "feedforward",
     "firing_rates",
     "flatten_parameters",
     "majority_vote",
+    "quantize_layer",
+    "sc_values",
 ]
