@@ -263,3 +263,42 @@ def test_bad_inputs_are_refused() -> None:
         eprop_run(p, pre, np.zeros((5, 3), np.int64), zeros)
     with pytest.raises(ValueError, match="n_pre=2"):
         eprop_run(p, np.zeros((5, 3), np.uint8), zeros, zeros)
+
+
+def test_a_readout_trained_with_the_units_dw_learns_its_target() -> None:
+    # The leaky readout of the gradient test, trained for 40 epochs: each epoch runs the
+    # unit over the same input with L^t = round(8 (y^t - ystar^t)), applies W -= dW / unit
+    # and clears dW. The squared error must fall to < 10 % of its start.
+    rng = np.random.default_rng(77)
+    n, n_cycles, f = 6, 300, 6
+    p = check_eprop_params(
+        n, 1, trace_frac_bits=f, alpha_shift=3, psi_width=1, kappa_shift=2,
+        learning_width=12, eta_shift=4, dw_width=24,
+    )  # fmt: skip
+    pre = (rng.random((n_cycles, n)) < 0.2).astype(np.uint8)
+    psi = np.ones((n_cycles, 1), np.int64)
+    traces = run(p, pre, psi).e_bar[:, 0, :] / 2.0**f
+    ystar = traces @ rng.uniform(-1, 1, n)  # a target the readout can represent
+    w = np.zeros(n)
+    unit = 8 * 2.0**f / 2**4
+    lr = 1.0 / float(np.linalg.eigvalsh(traces.T @ traces).max())  # stable step size
+    losses = []
+    for _ in range(40):
+        err = traces @ w - ystar
+        losses.append(0.5 * float((err**2).sum()))
+        learning = np.clip(np.round(err * 8), -2048, 2047).astype(np.int64)[:, None]
+        raw = run(p, pre, psi, learning, l_valid=1).dw[-1, 0, :]
+        assert np.abs(raw).max() < 2**23 - 1  # not saturated
+        dw = raw / unit  # = -gradient
+        w += lr * dw
+    assert losses[-1] < 0.1 * losses[0], losses[::8]
+    assert all(b <= a * 1.001 for a, b in zip(losses, losses[1:], strict=False)), losses
+
+
+def test_hardware_twin_refuses_bad_parameters_with_the_model_message() -> None:
+    from sc_hw.eprop_unit import EpropUnit as HwEprop
+
+    with pytest.raises(ValueError, match=r"n_post must be in \[1, 16\], not 0"):
+        HwEprop(2, 0)
+    with pytest.raises(ValueError, match=r"dw_width must be in \[2, 24\], not 1"):
+        HwEprop(2, 2, dw_width=1)

@@ -222,3 +222,12 @@ def test_bad_spikes_are_refused() -> None:
         homeostasis_run(p, np.zeros((4, 1, 2), np.uint8))
     with pytest.raises(ValueError, match="only 0 and 1"):
         homeostasis_run(p, np.full((4, 1, 3), 3))
+
+
+def test_hardware_twin_refuses_bad_parameters_with_the_model_message() -> None:
+    from sc_hw.homeostasis_unit import HomeostasisUnit as HwHomeostasis
+
+    with pytest.raises(ValueError, match=r"target must be in \[0, 1024\], not 2000"):
+        HwHomeostasis(2, rate_frac_bits=10, target=2000)
+    with pytest.raises(ValueError, match=r"eta applies to update='sign' only"):
+        HwHomeostasis(2, update="proportional", eta=3)

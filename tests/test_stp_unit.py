@@ -226,3 +226,12 @@ def test_bad_inputs_are_refused() -> None:
         stp_run(p, np.full((5, 1, 2), 2))
     with pytest.raises(TypeError, match="u_base must be an integer"):
         check_stp_params(2, u_base=0.5)
+
+
+def test_hardware_twin_refuses_bad_parameters_with_the_model_message() -> None:
+    from sc_hw.stp_unit import STPUnit as HwSTP
+
+    with pytest.raises(ValueError, match=r"tau_d_shift must be in \[1, 16\], not 0"):
+        HwSTP(2, tau_d_shift=0)
+    with pytest.raises(ValueError, match=r"u_base must be in \[0, 16\], not 17"):
+        HwSTP(2, frac_bits=4, u_base=17)
