@@ -94,26 +94,32 @@ class RSTDP(wiring.Component):
 
         wb, eb, n, ke = p.weight_width, r.elig_width, p.n_pre, r.elig_decay_shift
         written = Signal(signed(wb), name="w_written")
-        m.d.comb += written.eq(bank.write_value(self.w_data))
+        m.d.comb += written.eq(bank.write_value(m, self.w_data))
         for mi in range(p.n_post):
             for j in range(n):
                 k = mi * n + j
                 e = Signal(signed(eb), name=f"e_{mi}_{j}")
                 # E(e) = e - trunc(e / 2**ke): bias a negative e by 2**ke - 1 before >>
-                quot = Signal(signed(eb), name=f"e_q_{mi}_{j}")
-                m.d.comb += quot.eq((e + Mux(e[-1], (1 << ke) - 1, 0)) >> ke)
+                biased = Signal(signed(eb + 1), name=f"e_b_{mi}_{j}")
+                m.d.comb += biased.eq(e + Mux(e[-1], (1 << ke) - 1, 0))
+                quot = Signal(signed(eb + 1 - ke), name=f"e_q_{mi}_{j}")  # exact width
+                m.d.comb += quot.eq(biased[ke:].as_signed())
                 decayed = Signal(signed(eb), name=f"e_dec_{mi}_{j}")
                 m.d.comb += decayed.eq(Mux(e_tick, e - quot, e))
+                e_sum = decayed + pots[mi][j] - deps[mi][j]
+                e_next = clamp(m, e_sum, -r.elig_max, r.elig_max, eb, f"e_sum_{mi}_{j}")
                 with m.If(self.en):
-                    m.d.sync += e.eq(
-                        clamp(decayed + pots[mi][j] - deps[mi][j], -r.elig_max, r.elig_max, eb)
-                    )
+                    m.d.sync += e.eq(e_next)
+                # (reward * e) >> reward_shift: the product's high bits, no sign-extension copies
+                product = Signal(signed(rb + eb), name=f"re_{mi}_{j}")
+                m.d.comb += product.eq(reward_s * e)
                 dw = Signal(signed(max(1, rb + eb - r.reward_shift)), name=f"dw_{mi}_{j}")
-                m.d.comb += dw.eq((reward_s * e) >> r.reward_shift)
+                m.d.comb += dw.eq(product[min(r.reward_shift, rb + eb - 1) :])
+                w_next = clamp(m, w[mi][j] + dw, p.w_min, p.w_max, wb, f"w_sum_{mi}_{j}")
                 with m.If(self.w_en & (self.w_addr == k)):
                     m.d.sync += w[mi][j].eq(written)
                 with m.Elif(apply):
-                    m.d.sync += w[mi][j].eq(clamp(w[mi][j] + dw, p.w_min, p.w_max, wb))
+                    m.d.sync += w[mi][j].eq(w_next)
                 m.d.comb += [
                     self.weights[k * wb : (k + 1) * wb].eq(w[mi][j]),
                     self.eligibility[k * eb : (k + 1) * eb].eq(e),

@@ -59,14 +59,17 @@ def trailing_zeros(c: int) -> int:
     return (c & -c).bit_length() - 1 if c else 64
 
 
-def clamp(v: Value, lo: int, hi: int, width: int) -> Value:
+def clamp(m: Module, v: Value, lo: int, hi: int, width: int, name: str) -> Value:
     """``min(max(v, lo), hi)`` as exactly ``width`` signed bits (``[lo, hi]`` must fit).
 
-    The comparisons see the full ``v``; the result mux is ``width`` bits wide
-    (constants and ``v``'s low bits), so no bit of it is dropped later.
+    ``v`` is computed once, into a wire at its full width, and both
+    comparisons read it; the result mux is ``width`` bits wide (constants and
+    ``v``'s low bits), so no bit of it is dropped later.
     """
+    full = Signal(v.shape(), name=name)
+    m.d.comb += full.eq(v)
     lo_c, hi_c = Const(lo, signed(width)), Const(hi, signed(width))
-    return Mux(v < lo, lo_c, Mux(v > hi, hi_c, v[:width].as_signed()))
+    return Mux(full < lo, lo_c, Mux(full > hi, hi_c, full[:width].as_signed()))
 
 
 class TraceBank:
@@ -192,9 +195,10 @@ class TraceBank:
             for mi in range(p.n_post)
         ]
 
-    def write_value(self, w_data: Value) -> Value:
+    def write_value(self, m: Module, w_data: Value) -> Value:
         """``sat(w_data)`` as a signed value."""
-        return clamp(w_data.as_signed(), self.p.w_min, self.p.w_max, self.p.weight_width)
+        p = self.p
+        return clamp(m, w_data.as_signed(), p.w_min, p.w_max, p.weight_width, "w_data_s")
 
 
 def stdp_ports(p: model.STDPParams) -> dict[str, object]:
@@ -310,15 +314,15 @@ class STDP(wiring.Component):
         w = bank.weights(m)
         wb, n = p.weight_width, p.n_pre
         written = Signal(signed(wb), name="w_written")
-        m.d.comb += written.eq(bank.write_value(self.w_data))
+        m.d.comb += written.eq(bank.write_value(m, self.w_data))
         for mi in range(p.n_post):
             for j in range(n):
                 k = mi * n + j
+                total = w[mi][j] + pots[mi][j] - deps[mi][j]
+                learned = clamp(m, total, p.w_min, p.w_max, wb, f"w_sum_{mi}_{j}")
                 with m.If(self.w_en & (self.w_addr == k)):
                     m.d.sync += w[mi][j].eq(written)
                 with m.Elif(self.en):
-                    total = w[mi][j] + pots[mi][j] - deps[mi][j]
-                    learned = clamp(total, p.w_min, p.w_max, wb)
                     m.d.sync += w[mi][j].eq(learned)
                 m.d.comb += self.weights[k * wb : (k + 1) * wb].eq(w[mi][j])
         tb = p.trace_width

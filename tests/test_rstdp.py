@@ -335,6 +335,18 @@ def test_amaranth_simulation_matches_the_model(seed: int) -> None:
     assert pysim_against_twin(SPEC, params, seed, 300) == ""
 
 
+EDGES = [(2, 2, 3), (2, 2, 5), (3, 4, 0), (16, 24, 39), (16, 24, 40)]
+
+
+@pytest.mark.parametrize(("rb", "eb", "rs"), EDGES)
+def test_amaranth_simulation_matches_at_the_reward_shift_edges(rb: int, eb: int, rs: int) -> None:
+    # reward_shift at and beyond the product width (rb + eb): the change is 0 or -1
+    params = {"n_pre": 3, "n_post": 2, "weight_width": 4, "w_min": -8, "w_max": 7, "a_plus": 7,
+              "a_minus": 5, "update_shift": 0, "trace_width": 3, "reward_width": rb,
+              "elig_width": eb, "reward_shift": rs}  # fmt: skip
+    assert pysim_against_twin(SPEC, params, 5, 400) == ""
+
+
 def test_default_params_simulate() -> None:
     assert pysim_against_twin(SPEC, SPEC.default_params, 1, 300) == ""
 
