@@ -50,22 +50,23 @@ Weight update of tick ``t`` (applied by the pass that runs during tick ``t + 1``
     ``-R(a_minus D^(dt-1)(a_y))``.
 Rounding randoms
     A second LFSR (seed ``stdp_seed``) steps on every enabled edge from reset.
-    Word ``m C + c`` of a pass is computed in the enabled cycle after it is
-    read (``k = m C + c + 1``); lane ``l`` then draws ``r`` = the low ``s``
+    Word ``m C + c`` of a pass is rounded two enabled cycles after it is
+    read (``k = m C + c + 2``); lane ``l`` then draws ``r`` = the low ``s``
     bits of that cycle's state rotated left by ``lane_rotations[l]`` (as the
     layer's lanes draw theirs). With ``en`` always high that state is the
-    LFSR state after ``u T + m C + c + 1`` steps for the pass of tick ``u``.
+    LFSR state after ``u T + m C + c + 2`` steps for the pass of tick ``u``.
 Pass schedule and visibility
     Every tick ``u`` (counter ``k``) reads word ``k`` of the weight RAM in
-    cycle ``k < M C`` (a second read port, the layer reads the same word in
-    the same cycle), computes its new value in cycle ``k + 1`` from the
-    registers ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``, ``post[u-1]`` (all 0
+    cycle ``k < M C`` (the layer's own read: it reads that word in that
+    cycle), registers it in cycle ``k + 1`` (no logic after the RAM), rounds
+    ``P`` and ``Q`` in cycle ``k + 2`` and adds and clamps in ``k + 3``, from
+    the registers ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``, ``post[u-1]`` (all 0
     in tick 0 after reset: the tick-0 pass rewrites every word unchanged) and
-    writes it in cycle ``k + 2``: the outputs ``upd_en`` (1), ``upd_addr``
+    writes it in cycle ``k + 4``: the outputs ``upd_en`` (1), ``upd_addr``
     (the layer's ``w_addr`` width) and ``upd_data`` (a whole word in the
     layer's sign-magnitude format; a negative zero is rewritten as +0) are
     registers showing the write that the edge ending the cycle performs
-    (``upd_en`` high in cycles ``k = 2 .. M C + 1`` of every tick). Every
+    (``upd_en`` high in cycles ``k = 4 .. M C + 3`` of every tick). Every
     word is written after the layer has read it in that tick, so the update
     of tick ``t``'s spikes is visible to the layer from tick ``t + 2`` on.
     ``pre_trace`` (``N tb`` bits, input ``j`` in bits ``[j tb, (j+1) tb)``)
@@ -110,6 +111,8 @@ MAX_TRACE_WIDTH = 16
 MAX_AMPLITUDE = (1 << 16) - 1
 MAX_UPDATE_SHIFT = 24
 ROUNDINGS = ("floor", "stochastic")
+PASS_ROUND = 2  # cycles from a word's read to its rounding (the LFSR state used)
+PASS_LATENCY = 4  # cycles from a word's read to the cycle its write is shown on upd_*
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -282,8 +285,9 @@ class LearningCore:
         rotations = p.synapse_params.rotations
         layer_states = lfsr_sequence(c.width, c.seed, n_ticks, c.taps, c.form)
         t_cyc = c.tick_cycles
-        # pass of tick u computes word k in enabled cycle u T + k + 1
-        stdp_states = lfsr_sequence(c.width, c.stdp_seed, n_ticks * t_cyc + 1, c.taps, c.form)
+        # the pass of tick u rounds word k in enabled cycle u T + k + 2
+        n_states = n_ticks * t_cyc + PASS_ROUND
+        stdp_states = lfsr_sequence(c.width, c.stdp_seed, n_states, c.taps, c.form)
         neurons = LIFPopulation.from_params((m,), p.neuron_params)
         out_s = np.zeros((n_ticks, m), np.uint8)
         out_v = np.zeros((n_ticks, m), np.int64)
@@ -303,7 +307,7 @@ class LearningCore:
             out_s[t], out_v[t] = neurons.spike, neurons.v
             # the pass during tick t (after the layer read every word) applies tick t-1's update
             if pending is not None:
-                words = t * t_cyc + np.arange(m * ch) + 1
+                words = t * t_cyc + np.arange(m * ch) + PASS_ROUND
                 rr = lane_randoms(stdp_states[words], c).reshape(m, ch * lanes)[:, :n]
                 w = stdp_update(w, *pending, rr, c)
             pending = (xt, yt, x[t], out_s[t])
@@ -366,7 +370,10 @@ class LearningCoreCycle:
         self._post = np.zeros(c.n_neurons, np.uint8)
         self._xt = np.zeros(c.n_inputs, np.int64)
         self._yt = np.zeros(c.n_neurons, np.int64)
-        self._rd: tuple[int, np.ndarray] | None = None  # (address, decoded word) read
+        # pass pipeline: (address, decoded word) read / registered; computed write
+        self._rd: tuple[int, np.ndarray] | None = None
+        self._rd2: tuple[int, np.ndarray] | None = None
+        self._new: tuple[int, int] | None = None
         self._upd = (0, 0, 0)
 
     def step(self, spikes: object, en: int = 1) -> LearningCycleOutputs:
@@ -381,11 +388,16 @@ class LearningCoreCycle:
         state = int(self._lfsr.state)
         if en:
             lanes, ch, n = c.lanes, c.chunks, c.n_inputs
-            # stage B: the word read last cycle -> the write shown next cycle
-            if self._rd is None:
+            # stage D: the computed word -> the write shown next cycle
+            if self._new is None:
                 self._upd = (0, self._upd[1], self._upd[2])
             else:
-                addr, word = self._rd
+                self._upd = (1, *self._new)
+            # stage C: round and update the registered word (this cycle's LFSR state)
+            if self._rd2 is None:
+                self._new = None
+            else:
+                addr, word = self._rd2
                 mm, cc = divmod(addr, ch)
                 cols = np.arange(cc * lanes, (cc + 1) * lanes)  # type: ignore[operator]
                 real = cols < n
@@ -396,7 +408,9 @@ class LearningCoreCycle:
                 new = stdp_update(
                     word[None, :], xp, self._yt[mm : mm + 1], pre, self._post[mm : mm + 1], r, c
                 )[0]
-                self._upd = (1, addr, encode_weight_word(new, c.weight_width))
+                self._new = (addr, encode_weight_word(new, c.weight_width))
+            # stage B: the word read last cycle, registered
+            self._rd2 = self._rd
             # stage A: read word k (before this edge's write)
             if self.k < c.words:
                 mm, cc = divmod(self.k, ch)

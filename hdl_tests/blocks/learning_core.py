@@ -1,0 +1,119 @@
+"""Co-simulation spec of the learning layer core (:mod:`sc_model.learning_core`).
+
+Parameters: those of :mod:`hdl_tests.blocks.sc_layer_tm` (N 1 .. 12, M 1 .. 5,
+any lane count, every synapse, leak and reset mode) plus random plasticity:
+trace widths 1 .. 10, increments, decay shifts, amplitudes 0 .. 300 (often
+large enough to saturate), update shifts, floor or stochastic rounding and a
+random ``[w_min, w_max]`` around 0 (the initial weights clamped into it).
+Stimulus: busy spike inputs and ``en`` low in ~10 % of the cycles; every
+output, including every weight write (``upd_*``) and both traces, is compared
+every cycle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hdl_tests.blocks.arith import _edge_or_uniform
+from hdl_tests.blocks.sc_layer_tm import random_tm_params
+from hdl_tests.spec import BlockSpec, Params
+from sc_hw.learning_core import LearningCore as HwLearningCore
+from sc_model.learning_core import LearningCoreConfig, LearningCoreCycle, learning_core_params
+from sc_model.stdp import pack_fields
+
+
+class LearningCoreTwin:
+    def __init__(self, params: Params) -> None:
+        self.config = LearningCoreConfig(**params)
+        self.model = LearningCoreCycle(self.config)
+
+    def reset(self) -> None:
+        self.model.reset()
+
+    def step(self, inputs: dict[str, int]) -> dict[str, int]:
+        c = self.config
+        spikes = np.array([(inputs["spikes"] >> j) & 1 for j in range(c.n_inputs)], np.uint8)
+        out = self.model.step(spikes, inputs["en"])
+        return {
+            "out_valid": out.out_valid,
+            "out_neuron": out.out_neuron,
+            "out_spike": out.out_spike,
+            "out_v": out.out_v & ((1 << c.v_width) - 1),
+            "tick_done": out.tick_done,
+            "in_ready": out.in_ready,
+            "upd_en": out.upd_en,
+            "upd_addr": out.upd_addr,
+            "upd_data": out.upd_data,
+            "pre_trace": pack_fields(out.pre_trace, c.trace_width),
+            "post_trace": pack_fields(out.post_trace, c.trace_width),
+        }
+
+
+def random_learning_params(rng: np.random.Generator) -> Params:
+    """One random, valid parameter set (a random TM layer plus random plasticity)."""
+    params = random_tm_params(rng)
+    wb, width = params["weight_width"], params["width"]
+    top = (1 << wb) - 1
+    w_min = -_edge_or_uniform(rng, 0, top, 0.3)
+    w_max = _edge_or_uniform(rng, 0, top, 0.3)
+    params["weights"] = np.clip(np.array(params["weights"]), w_min, w_max).tolist()
+    tb = _edge_or_uniform(rng, 1, 10, 0.2)
+    rounding = str(rng.choice(["floor", "stochastic"]))
+    lo = 1 if rounding == "stochastic" else 0
+    params.update(
+        w_min=w_min,
+        w_max=w_max,
+        trace_width=tb,
+        pre_increment=int(rng.integers(0, 1 << tb)),
+        post_increment=int(rng.integers(0, 1 << tb)),
+        decay_shift=_edge_or_uniform(rng, 1, tb, 0.3),
+        a_plus=_edge_or_uniform(rng, 0, 300, 0.15),
+        a_minus=_edge_or_uniform(rng, 0, 300, 0.15),
+        update_shift=_edge_or_uniform(rng, lo, min(10, width), 0.2),
+        rounding=rounding,
+        stdp_seed=int(rng.integers(1, 1 << width)),
+    )
+    return learning_core_params(LearningCoreConfig(**params))
+
+
+def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    c = LearningCoreConfig(**params)
+    density = rng.uniform(0.2, 0.8)
+    bits = rng.random((n, c.n_inputs)) < density
+    spikes = (bits.astype(np.int64) << np.arange(c.n_inputs, dtype=np.int64)).sum(axis=1)
+    return {"spikes": spikes, "en": (rng.random(n) < 0.9).astype(np.int64)}
+
+
+SPEC = BlockSpec(
+    name="learning_core",
+    build=lambda p: HwLearningCore(**p),
+    twin=LearningCoreTwin,
+    random_params=random_learning_params,
+    stimulus=learning_stimulus,
+    default_params={
+        "n_inputs": 16,
+        "n_neurons": 4,
+        "lanes": 4,
+        "weight_width": 8,
+        # two mixed neurons, one mostly inhibitory (goes negative), one strongly
+        # excitatory with a high threshold; potentiation dominates (weights reach w_max)
+        "weights": [[(53 * (k + 1) * (j + 5)) % 300 - 60 for j in range(16)] for k in range(2)]
+        + [[-200 + 20 * j for j in range(16)], [255 - 5 * j for j in range(16)]],
+        "width": 16,
+        "seed": 0xACE1,
+        "v_width": 8,
+        "thresholds": [4, 8, 10, 90],
+        "leak_mode": "shift",
+        "leak_shift": 4,
+        "trace_width": 8,
+        "a_plus": 40,
+        "a_minus": 10,
+        "update_shift": 6,
+        "rounding": "stochastic",
+        "w_min": -200,
+        "w_max": 255,
+        "stdp_seed": 0x1D2B,
+    },
+    description="Learning layer core: the time-multiplexed SC layer with an STDP pass "
+    "rewriting its weight RAM word by word every tick (traces, stochastic rounding)",
+)

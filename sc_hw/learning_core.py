@@ -1,0 +1,308 @@
+"""Amaranth twin of :mod:`sc_model.learning_core` (contract and timing: see there)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from sc_model.learning_core import LearningCoreConfig
+from sc_model.sc_layer_tm import sc_layer_tm_params
+from sc_model.sng import rotation_indices
+
+from .lfsr import LFSR
+from .sc_layer_tm import BANK_WORDS, SCLayerTM
+
+# Small arithmetic helpers (the conventions of sc_hw.stdp, kept local so this
+# core does not follow that module's internal API).
+
+
+def wire(m: Module, value: Value, width: int, name: str) -> Signal:
+    """A named ``width``-bit wire driven by ``value`` (zero-extended or truncated)."""
+    sig = Signal(max(1, width), name=name)
+    m.d.comb += sig.eq(value)
+    return sig
+
+
+def nonneg(v: Value) -> Value:
+    """Unsigned ``v`` as a non-negative signed value (one zero bit on top)."""
+    return Cat(v, Const(0, 1)).as_signed()
+
+
+def const_mul(m: Module, x: Value, c: int, name: str) -> Value:
+    """``x * c`` for a constant ``c >= 0`` as shifted adds (``len(x) + c.bit_length()`` bits)."""
+    width = max(1, len(x) + c.bit_length())
+    if c == 0:
+        return Const(0, width)
+    xs = nonneg(x)
+    shifts = [i for i in range(c.bit_length()) if c >> i & 1]
+    total = xs << shifts[0]
+    for i in shifts[1:]:
+        total = total + (xs << i)
+    return wire(m, total.as_unsigned(), width, name)
+
+
+def trailing_zeros(c: int) -> int:
+    """Low zero bits of ``c`` (64 for 0: its products are all 0)."""
+    return (c & -c).bit_length() - 1 if c else 64
+
+
+def clamp(m: Module, v: Value, lo: int, hi: int, width: int, name: str) -> Value:
+    """``min(max(v, lo), hi)`` as exactly ``width`` signed bits (``[lo, hi]`` must fit)."""
+    full = Signal(v.shape(), name=name)
+    m.d.comb += full.eq(v)
+    lo_c, hi_c = Const(lo, signed(width)), Const(hi, signed(width))
+    return Mux(full < lo, lo_c, Mux(full > hi, hi_c, full[:width].as_signed()))
+
+
+def pick(options: list[Value], index: Value) -> Value:
+    """``options[index]`` as a balanced tree of 2:1 muxes on the index bits.
+
+    Continuous assignments, not a ``case`` process: Icarus leaves a process
+    whose inputs do not change after time 0 at X (an index out of range picks
+    the last option of its pair, never used here).
+    """
+    level = list(options)
+    bit = 0
+    while len(level) > 1:
+        level = [
+            Mux(index[bit], level[i + 1], level[i]) if i + 1 < len(level) else level[i]
+            for i in range(0, len(level), 2)
+        ]
+        bit += 1
+    return level[0]
+
+
+class LearningCore(wiring.Component):
+    """The time-multiplexed SC layer with an STDP pass over its weight RAM (``learning_core``).
+
+    Parameters
+    ----------
+    **params
+        The fields of :class:`sc_model.learning_core.LearningCoreConfig`,
+        validated there at construction
+        (:func:`sc_model.learning_core.learning_core_params` gives this dict).
+
+    Attributes
+    ----------
+    spikes : In(N), en : In(1)
+        As :class:`sc_hw.sc_layer_tm.SCLayerTM`.
+    out_valid, out_neuron, out_spike, out_v, tick_done, in_ready : Out
+        The layer's outputs, unchanged.
+    upd_en : Out(1), upd_addr : Out(addr_width), upd_data : Out(P (wb + 1))
+        The pass's weight write (registers), performed at the edge ending the
+        cycle they are shown in.
+    pre_trace : Out(N tb), post_trace : Out(M tb)
+        The trace registers used by the running pass.
+
+    Structure: the layer (:class:`sc_hw.sc_layer_tm.SCLayerTM`) is elaborated
+    here and its weight RAM banks' read ports are shared: the layer reads word
+    ``k`` in cycle ``k``, which is the word the pass needs, so the weights are
+    stored once and the RAM keeps one read and one write port (EBR / DP16KD).
+    The pass pipeline: E1 the RAM read register, E2 a register per bank (no
+    logic after a RAM output), E3 the rounded ``P``, ``Q`` per lane (trace
+    muxes by chunk and neuron, constant shift-and-add products, the LFSR
+    comparators), E4 ``sat(w + P - Q)`` in sign-magnitude on ``upd_*``,
+    which drive the layer's write port.
+    """
+
+    def __init__(self, **params: Any) -> None:
+        self.config = c = LearningCoreConfig(**params)
+        tb = c.trace_width
+        super().__init__(
+            {
+                "spikes": In(c.n_inputs),
+                "en": In(1),
+                "out_valid": Out(1),
+                "out_neuron": Out(c.neuron_width),
+                "out_spike": Out(1),
+                "out_v": Out(c.v_width),
+                "tick_done": Out(1),
+                "in_ready": Out(1, init=1),
+                "upd_en": Out(1),
+                "upd_addr": Out(c.addr_width),
+                "upd_data": Out(c.word_width),
+                "pre_trace": Out(c.n_inputs * tb),  # type: ignore[operator]
+                "post_trace": Out(c.n_neurons * tb),  # type: ignore[operator]
+            }
+        )
+
+    def _decay(self, m: Module, x: Value, name: str) -> Value:
+        """``x - (x >> q)`` in ``tb`` bits (as :class:`sc_hw.stdp.TraceBank`)."""
+        c = self.config
+        tb, q = c.trace_width, c.decay_shift
+        if q == tb:
+            return x
+        not_shifted = Cat(~x[q:], Const((1 << q) - 1, q))  # type: ignore[operator]
+        return wire(m, x + not_shifted + 1, tb, name)
+
+    def _trace_next(self, m: Module, x: Value, spike: Value, inc: int, name: str) -> Value:
+        c = self.config
+        tb = c.trace_width
+        d = self._decay(m, x, f"{name}_dec")
+        total = wire(m, d + inc, tb + 1, f"{name}_sum")
+        return Mux(spike, Mux(total[tb], Const(c.trace_max, tb), total[:tb]), d)
+
+    def _rounded(self, m: Module, prod: Value, r: Value | None, tz: int, name: str) -> Value:
+        s = self.config.update_shift
+        n = max(1, len(prod) - s)
+        floor = wire(m, prod[s:], n, f"{name}_floor")
+        if r is None or s <= tz:
+            return floor
+        up = wire(m, nonneg(r) < nonneg(prod[:s]), n, f"{name}_up")
+        return wire(m, floor + up, n + 1, f"{name}_r")
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.config
+        n, nm, lanes, chunks = c.n_inputs, c.n_neurons, c.lanes, c.chunks
+        assert isinstance(lanes, int)
+        wb, tb = c.weight_width, c.trace_width
+        words, tick = c.words, c.tick_cycles
+        en = self.en
+
+        # --- the layer, its weight RAM read ports shared with the pass ---------
+        layer = SCLayerTM(**sc_layer_tm_params(c.layer_config()))
+        lm = layer.elaborate(platform)
+        layer._MustUse__silence = True  # elaborated here, so that its RAMs can be shared
+        m.submodules.layer = lm
+        n_banks = -(-words // BANK_WORDS)
+        low = (min(words, BANK_WORDS) - 1).bit_length()
+        rds = [lm.submodules[f"weight_mem_{b}"].read_ports[0] for b in range(n_banks)]
+        m.d.comb += [
+            layer.spikes.eq(self.spikes),
+            layer.en.eq(en),
+            layer.w_en.eq(self.upd_en),
+            layer.w_addr.eq(self.upd_addr),
+            layer.w_data.eq(self.upd_data),
+            self.out_valid.eq(layer.out_valid),
+            self.out_neuron.eq(layer.out_neuron),
+            self.out_spike.eq(layer.out_spike),
+            self.out_v.eq(layer.out_v),
+            self.tick_done.eq(layer.tick_done),
+            self.in_ready.eq(layer.in_ready),
+        ]
+
+        # --- sequencer (a copy of the layer's tick counter) -------------------
+        k = Signal(range(tick), name="pk")
+        k_zero = Signal(init=1, name="pk_zero")
+        tick_end = Signal(name="pk_end")
+        reading = Signal(init=1, name="p_reading")
+        ch = Signal(range(max(2, chunks)), name="p_chunk")
+        ch_last = Signal(init=int(chunks == 1), name="p_chunk_last")
+        neuron = Signal(range(max(2, nm)), name="p_neuron")
+        with m.If(en):
+            m.d.sync += [
+                k.eq(Mux(tick_end, 0, k + 1)),
+                k_zero.eq(tick_end),
+                tick_end.eq(~tick_end & (k == tick - 2)),
+            ]
+            with m.If(tick_end):
+                m.d.sync += [reading.eq(1), ch.eq(0), ch_last.eq(int(chunks == 1)), neuron.eq(0)]
+            with m.Elif(reading):
+                with m.If(ch_last):
+                    m.d.sync += [ch.eq(0), ch_last.eq(int(chunks == 1)), neuron.eq(neuron + 1)]
+                    m.d.sync += reading.eq(neuron != nm - 1)
+                with m.Else():
+                    m.d.sync += [ch.eq(ch + 1), ch_last.eq(ch == max(chunks - 2, 0))]
+
+        # --- spikes of the previous tick, traces --------------------------------
+        x_in = Signal(n, name="x_in")
+        pre = Signal(n, name="pre_pass")
+        post_acc = Signal(nm, name="post_acc")
+        post = Signal(nm, name="post_pass")
+        acc_next = Signal(nm, name="post_acc_next")
+        for mi in range(nm):
+            hit = layer.out_valid & (layer.out_neuron == mi)
+            m.d.comb += acc_next[mi].eq(Mux(hit, layer.out_spike, post_acc[mi]))
+        xt = [Signal(tb, name=f"x_{j}") for j in range(n)]
+        yt = [Signal(tb, name=f"y_{i}") for i in range(nm)]
+        with m.If(en):
+            m.d.sync += post_acc.eq(acc_next)
+            with m.If(k_zero):
+                m.d.sync += x_in.eq(self.spikes)
+            with m.If(tick_end):
+                m.d.sync += [pre.eq(x_in), post.eq(acc_next)]
+                for j, x in enumerate(xt):
+                    nxt = self._trace_next(m, x, pre[j], c.pre_increment, f"x_{j}")  # type: ignore[arg-type]
+                    m.d.sync += x.eq(nxt)
+                for i, y in enumerate(yt):
+                    nxt = self._trace_next(m, y, post[i], c.post_increment, f"y_{i}")  # type: ignore[arg-type]
+                    m.d.sync += y.eq(nxt)
+        m.d.comb += [self.pre_trace.eq(Cat(*xt)), self.post_trace.eq(Cat(*yt))]
+
+        # --- pass pipeline -------------------------------------------------------
+        aw = c.addr_width
+        v1, v2, v3 = (Signal(name=f"pv{i}") for i in (1, 2, 3))
+        a1, a2, a3 = (Signal(aw, name=f"pa{i}", reset_less=True) for i in (1, 2, 3))
+        n1, n2 = (Signal.like(neuron, name=f"pn{i}", reset_less=True) for i in (1, 2))
+        c1, c2 = (Signal.like(ch, name=f"pc{i}", reset_less=True) for i in (1, 2))
+        ww = c.word_width
+        words2 = [Signal(ww, name=f"pword2_{b}", reset_less=True) for b in range(n_banks)]
+        with m.If(en):
+            m.d.sync += [v1.eq(reading), a1.eq(k), n1.eq(neuron), c1.eq(ch)]
+            m.d.sync += [v2.eq(v1), a2.eq(a1), n2.eq(n1), c2.eq(c1), v3.eq(v2), a3.eq(a2)]
+            m.d.sync += [r.eq(rd.data) for r, rd in zip(words2, rds, strict=True)]
+        if n_banks == 1:
+            word = words2[0]
+        else:
+            word = Signal(ww, name="pword")
+            m.d.comb += word.eq(pick(words2, a2[low:]))
+
+        # E3: rounded P and Q per lane
+        m.submodules.stdp_lfsr = lfsr = LFSR(c.width, c.stdp_seed, c.taps, c.form)
+        m.d.comb += [lfsr.en.eq(en), lfsr.load.eq(0), lfsr.load_value.eq(0)]
+        y_sel = Signal(tb, name="y_sel")
+        post_sel = Signal(name="post_sel")
+        m.d.comb += [y_sel.eq(pick(yt, n2)), post_sel.eq(pick(list(post), n2))]
+        prod_y = const_mul(m, y_sel, c.a_minus, "prod_y")
+        tz_p, tz_m = trailing_zeros(c.a_plus), trailing_zeros(c.a_minus)
+        w3, p3, q3 = [], [], []
+        for lane, rot in enumerate(c.lane_rotations):  # type: ignore[arg-type]
+            cols = [cc * lanes + lane for cc in range(chunks)]
+            x_opts = [xt[j] if j < n else Const(0, tb) for j in cols]
+            pre_opts = [pre[j] if j < n else Const(0, 1) for j in cols]
+            x_sel = Signal(tb, name=f"x_sel_{lane}")
+            pre_sel = Signal(name=f"pre_sel_{lane}")
+            m.d.comb += [x_sel.eq(pick(x_opts, c2)), pre_sel.eq(pick(pre_opts, c2))]
+            r = None
+            if c.rounding == "stochastic":
+                r = Cat(*(lfsr.state[i] for i in rotation_indices(c.width, c.update_shift, rot)))
+            prod_x = const_mul(m, x_sel, c.a_plus, f"prod_x_{lane}")
+            pot = self._rounded(m, prod_x, r, tz_p, f"pot_{lane}")
+            dep = self._rounded(m, prod_y, r, tz_m, f"dep_{lane}")
+            field = word[lane * (wb + 1) : (lane + 1) * (wb + 1)]
+            mag, neg = field[:wb], field[wb]
+            w_s = Signal(signed(wb + 1), name=f"w_lane_{lane}")
+            mag_x = wire(m, mag, wb + 1, f"mag_{lane}")
+            neg_x = wire(m, ~mag_x + 1, wb + 1, f"neg_mag_{lane}")  # two's complement
+            m.d.comb += w_s.eq(Mux(neg, neg_x, mag_x))
+            w_r = Signal(signed(wb + 1), name=f"w3_{lane}", reset_less=True)
+            p_r = Signal(len(pot), name=f"p3_{lane}", reset_less=True)
+            q_r = Signal(len(dep), name=f"q3_{lane}", reset_less=True)
+            with m.If(en):
+                m.d.sync += [
+                    w_r.eq(w_s),
+                    p_r.eq(Mux(post_sel, pot, 0)),
+                    q_r.eq(Mux(pre_sel, dep, 0)),
+                ]
+            w3.append(w_r)
+            p3.append(p_r)
+            q3.append(q_r)
+
+        # E4: sat(w + P - Q) in sign-magnitude on upd_*
+        fields_new = []
+        for lane in range(lanes):
+            total = w3[lane] + nonneg(p3[lane]) - nonneg(q3[lane])
+            v = Signal(signed(wb + 1), name=f"w_new_{lane}")
+            m.d.comb += v.eq(clamp(m, total, c.w_min, c.w_max, wb + 1, f"w_sum_{lane}"))  # type: ignore[arg-type]
+            mag = Signal(wb, name=f"mag_new_{lane}")
+            m.d.comb += mag.eq(Mux(v[wb], -v, v)[:wb])
+            fields_new.append(Cat(mag, v[wb]))
+        with m.If(en):
+            m.d.sync += self.upd_en.eq(v3)
+            with m.If(v3):
+                m.d.sync += [self.upd_addr.eq(a3), self.upd_data.eq(Cat(*fields_new))]
+        return m
