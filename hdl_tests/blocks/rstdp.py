@@ -99,7 +99,7 @@ SPEC = BlockSpec(
         "rounding": "stochastic",
         "width": 16,
         "seed": 0xACE1,
-        "elig_width": 12,
+        "elig_width": 9,  # narrow enough that the stimulus reaches both eligibility clamps
         "elig_decay_shift": 4,
         "reward_width": 8,
         "reward_shift": 8,
