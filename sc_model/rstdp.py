@@ -140,14 +140,18 @@ def decay_eligibility(e: object, p: RSTDPParams) -> np.ndarray:
     return e - np.sign(e) * (np.abs(e) >> p.elig_decay_shift)
 
 
-def eligibility_next(e: object, pot: object, dep: object, tick: object, p: RSTDPParams):
+def eligibility_next(
+    e: object, pot: object, dep: object, tick: object, p: RSTDPParams
+) -> np.ndarray:
     """``esat(E(e) + P - Q)`` (``E`` only where ``tick``) after an enabled cycle."""
     e = np.asarray(e, dtype=np.int64)
     d = np.where(np.asarray(tick) != 0, decay_eligibility(e, p), e)
     return np.clip(d + pot - dep, -p.elig_max, p.elig_max).astype(np.int64)
 
 
-def reward_update(w: object, e: object, reward: object, strobe: object, p: RSTDPParams):
+def reward_update(
+    w: object, e: object, reward: object, strobe: object, p: RSTDPParams
+) -> np.ndarray:
     """``sat(w + ((reward * e) >> reward_shift))`` where ``strobe``; ``w`` elsewhere.
 
     ``reward`` and ``strobe`` broadcast against the batch axes of ``w``/``e``
@@ -190,7 +194,9 @@ class RSTDPState(NamedTuple):
     eligibility: np.ndarray
 
 
-def _check_reward(p: RSTDPParams, reward: object, strobe: object, shape: tuple[int, ...]):
+def _check_reward(
+    p: RSTDPParams, reward: object, strobe: object, shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = p.reward_range
     r = check_int_array("reward", reward, lo, hi)
     s = check_bits("reward_strobe", strobe)

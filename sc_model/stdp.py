@@ -434,7 +434,9 @@ def decay_ticks(en: np.ndarray, period_log2: int) -> np.ndarray:
     return ((en != 0) & ((before & mask) == mask)).astype(np.uint8)
 
 
-def lfsr_states_run(en: np.ndarray, width: int, seed: int, taps: Sequence[int], form: str):
+def lfsr_states_run(
+    en: np.ndarray, width: int, seed: int, taps: Sequence[int], form: str
+) -> np.ndarray:
     """LFSR state during each cycle of a run from reset, stepping on enabled edges."""
     en = np.asarray(en, dtype=np.int64)
     before = np.cumsum(en) - en
