@@ -45,16 +45,30 @@ One cycle (all arithmetic exact on integers, then the stated rounding)
       (``u_p >= u >= u_rest`` always, since ``u`` starts at ``u_rest``, a
       spike never lowers it and the decay stops at ``u_rest``).
 Reset
-    ``x = ONE``, ``u = u_rest`` for every channel (synchronous reset).
+    ``x = ONE``, ``u = u_rest``, ``release = 0`` for every channel (synchronous reset).
 Ports and timing
-    Input ``spikes`` (N bits, channel ``j`` is bit ``j``). Outputs:
-    ``release`` (``N (F + 1)`` bits, channel ``j`` in bits
-    ``[j (F + 1), (j + 1) (F + 1))``) is **combinational**: the efficacy of
-    the spike *in the same cycle* (0 without a spike); ``x`` and ``u``
-    (same packing) are the registers, showing during cycle ``t`` the result
-    of the spikes of cycles ``0 .. t - 1``.
+    Input ``spikes`` (N bits, channel ``j`` is bit ``j``). Outputs, all
+    registers (no combinational path from ``spikes``): ``release`` (``N (F +
+    1)`` bits, channel ``j`` in bits ``[j (F + 1), (j + 1) (F + 1))``) shows
+    during cycle ``t + 1`` the efficacy of the spike of cycle ``t`` (0 if
+    channel ``j`` had no spike in cycle ``t``; 0 in cycle 0): a latency of
+    **one cycle** from spike to efficacy, so scale a spike's weight with the
+    spike delayed by one register. ``x`` and ``u`` (same packing) are the
+    state registers, showing during cycle ``t`` the result of the spikes of
+    cycles ``0 .. t - 1``. The recurrence itself keeps a one-cycle update:
+    a spike may arrive in every cycle on every channel (no minimum
+    inter-spike interval).
+Pipelining (hardware only; the arithmetic above is unchanged)
+    Besides ``x`` and ``u`` the hardware keeps per channel the deficit
+    ``ONE - x``, the excess ``u - u_rest`` and the facilitated excess
+    ``u_p - u_rest`` of a spike in the *next* cycle (``u + floor(U (ONE -
+    u) / ONE) - u_rest``, computed from ``u'`` before the edge), so the
+    runtime multiplier reads its operands straight from registers and the
+    product by the constant ``U`` sits in the ``u`` loop only, not in front of
+    the multiplier. The decay's rounding sums (``d + 2**k - 1``) are formed
+    from the registers in parallel with the multiplier.
 Hardware cost per channel
-    ``U (ONE - u)`` is a product by a constant (Yosys keeps the partial
+    ``U (ONE - u')`` is a product by a constant (Yosys keeps the partial
     products of the set bits of ``U`` only: LUT adders on iCE40; the ECP5 flow
     may place it in a ``MULT18X18D``); ``u_p x`` is the one runtime multiplier
     (``(F + 1) x (F + 1)`` bits, a DSP block where available); the decays are
@@ -192,7 +206,7 @@ def spike_cycle(
 
 
 class STPOutputs(NamedTuple):
-    """``release`` (combinational), ``x`` and ``u`` (registers), all ``int64`` Q1.F."""
+    """``release`` (of the previous cycle's spikes), ``x`` and ``u``: registers, ``int64`` Q1.F."""
 
     release: np.ndarray
     x: np.ndarray
@@ -204,8 +218,8 @@ def stp_run(p: STPParams, spikes: object) -> STPOutputs:
 
     ``spikes``: bits of shape ``(n_cycles, *batch, N)``. Returns
     :class:`STPOutputs` of that shape: entry ``t`` is what the block outputs
-    during cycle ``t`` (``release`` of the spikes of cycle ``t``; ``x``, ``u``
-    before its edge). The loop runs over time only.
+    during cycle ``t`` (``release`` of the spikes of cycle ``t - 1``, 0 in
+    cycle 0; ``x``, ``u`` before its edge). The loop runs over time only.
     """
     s = check_bits("spikes", spikes)
     if s.ndim < 2 or s.shape[-1] != p.n_channels:
@@ -215,18 +229,20 @@ def stp_run(p: STPParams, spikes: object) -> STPOutputs:
     shape = s.shape[1:]
     x = np.full(shape, p.one, np.int64)
     u = np.full(shape, p.u_rest, np.int64)
+    release = np.zeros(shape, np.int64)
     out = STPOutputs(*(np.empty(s.shape, np.int64) for _ in range(3)))
     for t in range(s.shape[0]):
-        out.x[t], out.u[t] = x, u
-        out.release[t], x, u = spike_cycle(x, u, s[t], p)
+        out.release[t], out.x[t], out.u[t] = release, x, u
+        release, x, u = spike_cycle(x, u, s[t], p)
     return out
 
 
 class STPUnit:
     """Cycle model of the block (twin of :class:`sc_hw.stp_unit.STPUnit`).
 
-    State ``x`` and ``u`` of shape ``(*batch, N)``; ``step`` returns the
-    outputs during the current cycle, then applies the rising edge.
+    State ``x``, ``u`` and the ``release`` register of shape ``(*batch, N)``;
+    ``step`` returns the outputs during the current cycle, then applies the
+    rising edge.
     """
 
     def __init__(self, n_channels: int, batch: tuple[int, ...] = (), **kwargs: int) -> None:
@@ -235,16 +251,17 @@ class STPUnit:
         self.reset()
 
     def reset(self) -> None:
-        """Synchronous reset: ``x = ONE``, ``u = u_rest``."""
+        """Synchronous reset: ``x = ONE``, ``u = u_rest``, ``release = 0``."""
+        self.release = np.zeros(self.shape, np.int64)
         self.x = np.full(self.shape, self.params.one, np.int64)
         self.u = np.full(self.shape, self.params.u_rest, np.int64)
 
     def step(self, spikes: object) -> STPOutputs:
         """One cycle with spike bits broadcasting to ``(*batch, N)``."""
         s = np.broadcast_to(check_bits("spikes", spikes), self.shape)
-        x, u = self.x, self.u
-        release, self.x, self.u = spike_cycle(x, u, s, self.params)
-        return STPOutputs(release, x, u)
+        out = STPOutputs(self.release, self.x, self.u)
+        self.release, self.x, self.u = spike_cycle(self.x, self.u, s, self.params)
+        return out
 
 
 # --------------------------------------------------------------------------

@@ -22,10 +22,14 @@ INTERVALS = (3, 10, 30, 100, 300)
 
 
 def regular_train(delta: int, n_spikes: int, offset: int = 2) -> np.ndarray:
-    """Bits ``(n_cycles, 1, 1)`` with a spike every ``delta`` cycles from ``offset``."""
-    n = offset + delta * n_spikes
+    """Bits ``(n_cycles, 1, 1)`` with a spike every ``delta`` cycles from ``offset``.
+
+    The train ends at least one cycle after its last spike, so the release
+    register of the last spike (one cycle of latency) is in the run.
+    """
+    n = offset + delta * n_spikes + 1
     bits = np.zeros((n, 1, 1), np.uint8)
-    bits[offset::delta] = 1
+    bits[offset : n - 1 : delta] = 1
     return bits
 
 
@@ -59,7 +63,8 @@ def spikes_of_train(kw: dict, delta: int, n_spikes: int):
     bits = regular_train(delta, n_spikes)
     out = stp_run(p, bits)
     idx = np.flatnonzero(bits[:, 0, 0])
-    return p, out.release[idx, 0, 0], out.x[idx, 0, 0], out.u[idx, 0, 0]
+    # the efficacy of the spike of cycle t is in the release register during t + 1
+    return p, out.release[idx + 1, 0, 0], out.x[idx, 0, 0], out.u[idx, 0, 0]
 
 
 # --------------------------------------------------------------------------
@@ -146,7 +151,8 @@ def test_single_spike_from_rest_and_exact_integer_recovery() -> None:
     out = stp_run(check_stp_params(1, **kw), bits)
     u_p = 100 + (300 * (one - 100)) // one  # u + floor(U (1 - u))
     release = (u_p * one) // one
-    assert out.release[1, 0, 0] == release and out.release[:, 0, 0].sum() == release
+    # registered: the efficacy of the spike of cycle 1 shows during cycle 2 (latency 1)
+    assert out.release[2, 0, 0] == release and out.release[:, 0, 0].sum() == release
     assert (out.x[:2, 0, 0] == one).all() and (out.u[:2, 0, 0] == 100).all()
     d, e = one - (one - release), u_p - 100  # deficit of x, excess of u after the spike
     for t in range(2, 40):
@@ -154,6 +160,27 @@ def test_single_spike_from_rest_and_exact_integer_recovery() -> None:
         e = e * 3 // 4  # floor(e (1 - 2**-2))
         assert out.x[t, 0, 0] == one - d and out.u[t, 0, 0] == 100 + e, t
     assert out.x[-1, 0, 0] == one and out.u[-1, 0, 0] == 100  # recovered exactly
+
+
+def test_a_spike_in_every_cycle_is_accepted_and_released_one_cycle_later() -> None:
+    # no minimum inter-spike interval: the contract written out in plain integers
+    f, big_u, u_rest, kd, kf = 9, 150, 40, 3, 4
+    one = 1 << f
+    bits = np.ones((60, 1, 1), np.uint8)
+    bits[:3] = 0
+    kw = dict(frac_bits=f, u_base=big_u, u_rest=u_rest, tau_d_shift=kd, tau_f_shift=kf)
+    out = stp_run(check_stp_params(1, **kw), bits)
+    x, u, prev_release = one, u_rest, 0
+    for t in range(60):
+        assert (out.release[t, 0, 0], out.x[t, 0, 0], out.u[t, 0, 0]) == (prev_release, x, u), t
+        spike = bits[t, 0, 0] == 1
+        u_p = u + big_u * (one - u) // one if spike else u
+        prev_release = u_p * x // one if spike else 0
+        d = one - (x - prev_release)
+        e = u_p - u_rest
+        x = one - (d - -(-d // (1 << kd)))
+        u = u_rest + (e - -(-e // (1 << kf)))
+    assert (out.release[4:, 0, 0] > 0).all()
 
 
 def test_silence_keeps_the_reset_state() -> None:
@@ -181,9 +208,10 @@ def test_invariants_and_cycle_model_equal_the_vectorised_run(
     bits = (rng.random((200, 2, 3)) < rng.uniform(0, 1, 3)).astype(np.uint8)
     p = check_stp_params(3, **kw)
     out = stp_run(p, bits)
-    assert (out.release >= 0).all() and (out.release <= out.x).all(), seed
+    # release in cycle t + 1 belongs to the spike of cycle t and the x of cycle t
+    assert (out.release >= 0).all() and (out.release[1:] <= out.x[:-1]).all(), seed
     assert (out.x <= one).all() and (out.u >= p.u_rest).all() and (out.u <= one).all(), seed
-    assert (out.release[bits == 0] == 0).all(), seed
+    assert (out.release[0] == 0).all() and (out.release[1:][bits[:-1] == 0] == 0).all(), seed
     unit = STPUnit(3, batch=(2,), **kw)
     for t in range(bits.shape[0]):
         step = unit.step(bits[t])

@@ -4,7 +4,8 @@ Random sizes (N 1 .. 8), fraction widths 2 .. 16, ``u_base``/``u_rest``
 at 0, ONE or uniform, both time-constant shifts 1 .. 10 with edges; spikes
 per channel at a random rate (some channels silent, some always on, some in
 bursts) so both the recovered and the exhausted ends of ``x`` and ``u`` are
-reached. Every output (``release``, ``x``, ``u``) is compared every cycle.
+reached. Every output (``release``, registered one cycle after its spike, ``x``,
+``u``) is compared every cycle.
 """
 
 from __future__ import annotations
@@ -73,5 +74,5 @@ SPEC = BlockSpec(
     stimulus=_stimulus,
     default_params={"n_channels": 4, "frac_bits": 12, "tau_d_shift": 5, "tau_f_shift": 3},
     description="Tsodyks-Markram short-term plasticity (x, u in Q1.F, one u*x multiplier per "
-    "channel, shift decays), efficacy per spike",
+    "channel on registered operands, shift decays), efficacy per spike one cycle later",
 )
