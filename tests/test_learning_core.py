@@ -341,3 +341,42 @@ def test_errors_name_parameter_value_and_range(over: dict, message: str) -> None
     with pytest.raises((ValueError, TypeError)) as err:
         LearningCoreConfig(**params)
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_learns_the_causal_order_of_a_sequence(seed: int) -> None:
+    """A (inputs 0-3) fires a tick before the drivers (12-19) make the neuron fire,
+    B (4-7) a tick after, C (8-11) at random with the same rate: STDP ranks the
+    weights A > C > B (pre-before-post potentiates, post-before-pre depresses)."""
+    n = 20
+    c = LearningCoreConfig(
+        n_inputs=n,
+        n_neurons=1,
+        lanes=4,
+        weights=[[64] * 12 + [255] * 8],
+        thresholds=[7],
+        leak_mode="shift",
+        leak_shift=1,
+        trace_width=8,
+        a_plus=10,
+        a_minus=10,
+        update_shift=5,
+        rounding="stochastic",
+        w_min=0,
+        w_max=255,
+        seed=0xACE1,
+        stdp_seed=1 + seed,
+    )
+    rng = np.random.default_rng(seed)
+    ticks = 600
+    x = np.zeros((ticks, n), np.uint8)
+    for t0 in range(0, ticks - 3, 6):
+        x[t0, 0:4] = 1
+        x[t0 + 1, 12:] = 1
+        x[t0 + 2, 4:8] = 1
+    x[:, 8:12] = rng.random((ticks, 4)) < 1 / 6
+    run = LearningCore(c).run(x)
+    w = run.weights[-1, 0]
+    a, b, r = w[0:4].mean(), w[4:8].mean(), w[8:12].mean()
+    assert a > r > b and a - b > 200, f"seed {seed}: A {w[0:4]} B {w[4:8]} C {w[8:12]}"
+    assert run.spikes[1::6, 0].mean() > 0.8, f"seed {seed}: the drivers stop driving"
