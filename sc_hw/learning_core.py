@@ -102,10 +102,10 @@ class LearningCore(wiring.Component):
     ``k`` in cycle ``k``, which is the word the pass needs, so the weights are
     stored once and the RAM keeps one read and one write port (EBR / DP16KD).
     The pass pipeline: E1 the RAM read register, E2 a register per bank (no
-    logic after a RAM output), E3 the rounded ``P``, ``Q`` per lane (trace
-    muxes by chunk and neuron, constant shift-and-add products, the LFSR
-    comparators), E4 ``sat(w + P - Q)`` in sign-magnitude on ``upd_*``,
-    which drive the layer's write port.
+    logic after a RAM output) and the word's traces and spike bits (muxes by
+    chunk and neuron), E3 the rounded ``P``, ``Q`` per lane (constant
+    shift-and-add products, the LFSR comparators), E4 ``sat(w + P - Q)`` in
+    sign-magnitude on ``upd_*``, which drive the layer's write port.
     """
 
     def __init__(self, **params: Any) -> None:
@@ -237,13 +237,13 @@ class LearningCore(wiring.Component):
         aw = c.addr_width
         v1, v2, v3 = (Signal(name=f"pv{i}") for i in (1, 2, 3))
         a1, a2, a3 = (Signal(aw, name=f"pa{i}", reset_less=True) for i in (1, 2, 3))
-        n1, n2 = (Signal.like(neuron, name=f"pn{i}", reset_less=True) for i in (1, 2))
-        c1, c2 = (Signal.like(ch, name=f"pc{i}", reset_less=True) for i in (1, 2))
+        n1 = Signal.like(neuron, name="pn1", reset_less=True)
+        c1 = Signal.like(ch, name="pc1", reset_less=True)
         ww = c.word_width
         words2 = [Signal(ww, name=f"pword2_{b}", reset_less=True) for b in range(n_banks)]
         with m.If(en):
             m.d.sync += [v1.eq(reading), a1.eq(k), n1.eq(neuron), c1.eq(ch)]
-            m.d.sync += [v2.eq(v1), a2.eq(a1), n2.eq(n1), c2.eq(c1), v3.eq(v2), a3.eq(a2)]
+            m.d.sync += [v2.eq(v1), a2.eq(a1), v3.eq(v2), a3.eq(a2)]
             m.d.sync += [r.eq(rd.data) for r, rd in zip(words2, rds, strict=True)]
         if n_banks == 1:
             word = words2[0]
@@ -254,9 +254,12 @@ class LearningCore(wiring.Component):
         # E3: rounded P and Q per lane
         m.submodules.stdp_lfsr = lfsr = LFSR(c.width, c.stdp_seed, c.taps, c.form)
         m.d.comb += [lfsr.en.eq(en), lfsr.load.eq(0), lfsr.load_value.eq(0)]
-        y_sel = Signal(tb, name="y_sel")
-        post_sel = Signal(name="post_sel")
-        m.d.comb += [y_sel.eq(pick(yt, n2)), post_sel.eq(pick(list(post), n2))]
+        # the word's traces and spike bits are selected in stage 2 (from n1, c1) and
+        # registered beside the word, so E3 starts from registers
+        y_sel = Signal(tb, name="y_sel", reset_less=True)
+        post_sel = Signal(name="post_sel", reset_less=True)
+        with m.If(en):
+            m.d.sync += [y_sel.eq(pick(yt, n1)), post_sel.eq(pick(list(post), n1))]
         prod_y = const_mul(m, y_sel, c.a_minus, "prod_y")
         tz_p, tz_m = trailing_zeros(c.a_plus), trailing_zeros(c.a_minus)
         w3, p3, q3 = [], [], []
@@ -264,9 +267,10 @@ class LearningCore(wiring.Component):
             cols = [cc * lanes + lane for cc in range(chunks)]
             x_opts = [xt[j] if j < n else Const(0, tb) for j in cols]
             pre_opts = [pre[j] if j < n else Const(0, 1) for j in cols]
-            x_sel = Signal(tb, name=f"x_sel_{lane}")
-            pre_sel = Signal(name=f"pre_sel_{lane}")
-            m.d.comb += [x_sel.eq(pick(x_opts, c2)), pre_sel.eq(pick(pre_opts, c2))]
+            x_sel = Signal(tb, name=f"x_sel_{lane}", reset_less=True)
+            pre_sel = Signal(name=f"pre_sel_{lane}", reset_less=True)
+            with m.If(en):
+                m.d.sync += [x_sel.eq(pick(x_opts, c1)), pre_sel.eq(pick(pre_opts, c1))]
             r = None
             if c.rounding == "stochastic":
                 r = Cat(*(lfsr.state[i] for i in rotation_indices(c.width, c.update_shift, rot)))
