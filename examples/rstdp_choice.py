@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sc_model.lif import LIFPopulation  # noqa: E402
-from sc_model.rstdp import RSTDP  # noqa: E402
+from sc_model.rstdp import RSTDP, RSTDPState  # noqa: E402
 
 N_INPUTS, N_OUT = 16, 2
 TRIAL, GAP = 30, 30  # cycles
@@ -84,9 +85,19 @@ def trial_inputs(rng: np.random.Generator, stimulus: int) -> np.ndarray:
 
 
 def run_trials(
-    weights: np.ndarray, n_trials: int, rng: np.random.Generator, learn: bool
+    weights: np.ndarray,
+    n_trials: int,
+    rng: np.random.Generator,
+    learn: bool,
+    record: dict[str, list] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``n_trials`` trials from ``weights``; returns (correct per trial, final weights)."""
+    """``n_trials`` trials from ``weights``; returns (correct per trial, final weights).
+
+    With ``learn`` and a dict ``record``, appends to its lists ``"pre"``,
+    ``"post"``, ``"reward"`` (signed), ``"reward_strobe"`` the R-STDP unit's
+    inputs of every cycle and to ``"states"`` its registers during every
+    cycle, plus one last entry after the final edge.
+    """
     unit = RSTDP(**{**RSTDP_PARAMS, "weights": weights.tolist()})
     neurons = LIFPopulation(N_OUT, **LIF_PARAMS)
     top = (1 << (LIF_PARAMS["in_width"] - 1)) - 1
@@ -113,9 +124,59 @@ def run_trials(
                 reward, strobe = int(np.clip(round(r - r_bar), -128, 127)), int(learn)
                 r_bar += BASELINE_RATE * (r - r_bar)
             if learn:
-                unit.step(bits[t], spikes, reward=reward, reward_strobe=strobe)
+                state = unit.step(bits[t], spikes, reward=reward, reward_strobe=strobe)
                 w = unit.weights
+                if record is not None:
+                    for key, value in (("pre", bits[t]), ("post", spikes), ("reward", reward),
+                                       ("reward_strobe", strobe), ("states", state)):  # fmt: skip
+                        record.setdefault(key, []).append(value)
+    if learn and record is not None:
+        last = (unit.weights, unit.pre_trace, unit.post_trace, unit.eligibility)
+        record.setdefault("states", []).append(RSTDPState(*(a.copy() for a in last)))
     return correct, w.copy()
+
+
+@dataclass
+class TrainingRecord:
+    """A training run of the demo as the R-STDP unit saw it (``n`` cycles, en high throughout).
+
+    ``params``: the unit's parameters (reset weights included); ``pre``
+    ``(n, N)`` and ``post`` ``(n, 2)`` ``uint8`` spike bits (``post`` are the
+    LIF neurons' outputs), ``reward`` ``(n,)`` signed and ``reward_strobe``
+    ``(n,)`` of every cycle; ``states``: the unit's registers during every
+    cycle plus after the last edge (``n + 1`` entries); ``final_weights``
+    ``(2, N)``: what :func:`run_trials` returned.
+    """
+
+    params: dict
+    pre: np.ndarray
+    post: np.ndarray
+    reward: np.ndarray
+    reward_strobe: np.ndarray
+    states: list[RSTDPState]
+    final_weights: np.ndarray
+
+
+def record_training(trials: int = 12, seed: int = 1, test_trials: int = 200) -> TrainingRecord:
+    """The training of ``main(["--trials", trials, "--seed", seed])``, recorded.
+
+    Draws from the seeded Generator exactly as :func:`main` does (initial
+    weights, the ``test_trials`` trials before training, then training).
+    """
+    rng = np.random.default_rng(seed)
+    w0 = rng.integers(140, 160, (N_OUT, N_INPUTS))
+    run_trials(w0, test_trials, rng, learn=False)
+    rec: dict[str, list] = {}
+    _, w1 = run_trials(w0, trials, rng, learn=True, record=rec)
+    return TrainingRecord(
+        params={**RSTDP_PARAMS, "weights": w0.tolist()},
+        pre=np.array(rec["pre"], np.uint8),
+        post=np.array(rec["post"], np.uint8),
+        reward=np.array(rec["reward"], np.int64),
+        reward_strobe=np.array(rec["reward_strobe"], np.int64),
+        states=rec["states"],
+        final_weights=w1,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

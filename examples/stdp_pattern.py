@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sc_model.lif import LIFPopulation  # noqa: E402
-from sc_model.stdp import STDP  # noqa: E402
+from sc_model.stdp import STDP, STDPState  # noqa: E402
 
 N_INPUTS = 64
 SLOT = 50  # cycles per slot
@@ -81,9 +81,18 @@ def make_stimulus(rng: np.random.Generator, pattern: np.ndarray, n_slots: int) -
 
 
 def run(
-    weights: np.ndarray, stim: Stimulus, learn: bool, stdp_seed: int = 0xACE1
+    weights: np.ndarray,
+    stim: Stimulus,
+    learn: bool,
+    stdp_seed: int = 0xACE1,
+    record: list[STDPState] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Neuron + STDP over ``stim``; returns (output spikes per cycle, final weights)."""
+    """Neuron + STDP over ``stim``; returns (output spikes per cycle, final weights).
+
+    With ``learn`` and a list ``record``, appends the STDP unit's registers
+    *during* every cycle (what ``step`` returns), then one last entry: the
+    registers after the final edge (``n_cycles + 1`` entries in all).
+    """
     params = {**STDP_PARAMS, "weights": weights.reshape(1, -1).tolist(), "seed": stdp_seed}
     stdp = STDP(**params)
     neuron = LIFPopulation(1, **LIF_PARAMS)
@@ -97,9 +106,15 @@ def run(
         spike = neuron.step(np.array([[x]])).spike[0, 0]
         out[t] = spike
         if learn:
-            w = stdp.step(pre, [spike]).weights
+            state = stdp.step(pre, [spike])
+            w = state.weights
+            if record is not None:
+                record.append(state)
     if learn:
         w = stdp.weights
+        if record is not None:
+            record.append(STDPState(stdp.weights.copy(), stdp.pre_trace.copy(),
+                                    stdp.post_trace.copy()))  # fmt: skip
     return out, w[0].copy()
 
 
@@ -109,6 +124,42 @@ def selectivity(out: np.ndarray, stim: Stimulus) -> dict[str, float]:
     hit = float(fired[stim.is_pattern].mean())
     fa = float(fired[~stim.is_pattern].mean())
     return {"hit": hit, "false_alarm": fa, "selectivity": hit - fa}
+
+
+@dataclass
+class TrainingRecord:
+    """A training run of the demo as the STDP unit saw it (``n`` cycles, en high throughout).
+
+    ``params``: the unit's parameters (reset weights included); ``pre``
+    ``(n, N)`` and ``post`` ``(n, 1)`` ``uint8`` spike bits of every cycle
+    (``post`` is the LIF neuron's output); ``states``: the unit's registers
+    during every cycle plus after the last edge (``n + 1`` entries);
+    ``final_weights`` ``(1, N)``: what :func:`run` returned.
+    """
+
+    params: dict
+    pre: np.ndarray
+    post: np.ndarray
+    states: list[STDPState]
+    final_weights: np.ndarray
+
+
+def record_training(cycles: int = 3000, seed: int = 1, test_cycles: int = 20000) -> TrainingRecord:
+    """The training run of ``main(["--cycles", cycles, "--seed", seed])``, recorded.
+
+    Draws from the seeded Generator exactly as :func:`main` does (pattern,
+    initial weights, test stimulus, then the training stimulus of
+    ``cycles // SLOT`` slots), so it is that run's training, not a look-alike.
+    """
+    rng = np.random.default_rng(seed)
+    pattern = make_pattern(rng)
+    w0 = rng.integers(100, 200, N_INPUTS)
+    make_stimulus(rng, pattern, test_cycles // SLOT)  # drawn by main before training
+    train = make_stimulus(rng, pattern, cycles // SLOT)
+    states: list[STDPState] = []
+    out, w1 = run(w0, train, learn=True, record=states)
+    params = {**STDP_PARAMS, "weights": w0.reshape(1, -1).tolist()}
+    return TrainingRecord(params, train.spikes.copy(), out[:, None].copy(), states, w1[None, :])
 
 
 def main(argv: list[str] | None = None) -> int:
