@@ -104,8 +104,8 @@ class LearningCore(wiring.Component):
     The pass pipeline: E1 the RAM read register, E2 a register per bank (no
     logic after a RAM output) and the word's traces and spike bits (muxes by
     chunk and neuron), E3 the rounded ``P``, ``Q`` per lane (constant
-    shift-and-add products, the LFSR comparators), E4 ``sat(w + P - Q)`` in
-    sign-magnitude on ``upd_*``, which drive the layer's write port.
+    shift-and-add products, the LFSR comparators), E4 ``w + P - Q``, E5 its
+    clamp in sign-magnitude on ``upd_*``, which drive the layer's write port.
     """
 
     def __init__(self, **params: Any) -> None:
@@ -296,17 +296,24 @@ class LearningCore(wiring.Component):
             p3.append(p_r)
             q3.append(q_r)
 
-        # E4: sat(w + P - Q) in sign-magnitude on upd_*
+        # E4: w + P - Q at full width; E5: sat() in sign-magnitude on upd_*
+        v4 = Signal(name="pv4")
+        a4 = Signal(aw, name="pa4", reset_less=True)
+        with m.If(en):
+            m.d.sync += [v4.eq(v3), a4.eq(a3)]
         fields_new = []
         for lane in range(lanes):
-            total = w3[lane] + nonneg(p3[lane]) - nonneg(q3[lane])
+            sum_now = w3[lane] + nonneg(p3[lane]) - nonneg(q3[lane])
+            total = Signal(sum_now.shape(), name=f"sum4_{lane}", reset_less=True)
+            with m.If(en):
+                m.d.sync += total.eq(sum_now)
             v = Signal(signed(wb + 1), name=f"w_new_{lane}")
             m.d.comb += v.eq(clamp(m, total, c.w_min, c.w_max, wb + 1, f"w_sum_{lane}"))  # type: ignore[arg-type]
             mag = Signal(wb, name=f"mag_new_{lane}")
             m.d.comb += mag.eq(Mux(v[wb], -v, v)[:wb])
             fields_new.append(Cat(mag, v[wb]))
         with m.If(en):
-            m.d.sync += self.upd_en.eq(v3)
-            with m.If(v3):
-                m.d.sync += [self.upd_addr.eq(a3), self.upd_data.eq(Cat(*fields_new))]
+            m.d.sync += self.upd_en.eq(v4)
+            with m.If(v4):
+                m.d.sync += [self.upd_addr.eq(a4), self.upd_data.eq(Cat(*fields_new))]
         return m

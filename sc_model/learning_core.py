@@ -59,14 +59,14 @@ Pass schedule and visibility
     Every tick ``u`` (counter ``k``) reads word ``k`` of the weight RAM in
     cycle ``k < M C`` (the layer's own read: it reads that word in that
     cycle), registers it in cycle ``k + 1`` (no logic after the RAM), rounds
-    ``P`` and ``Q`` in cycle ``k + 2`` and adds and clamps in ``k + 3``, from
-    the registers ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``, ``post[u-1]`` (all 0
+    ``P`` and ``Q`` in cycle ``k + 2``, adds in ``k + 3`` and clamps in
+    ``k + 4``, from the registers ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``, ``post[u-1]`` (all 0
     in tick 0 after reset: the tick-0 pass rewrites every word unchanged) and
-    writes it in cycle ``k + 4``: the outputs ``upd_en`` (1), ``upd_addr``
+    writes it in cycle ``k + 5``: the outputs ``upd_en`` (1), ``upd_addr``
     (the layer's ``w_addr`` width) and ``upd_data`` (a whole word in the
     layer's sign-magnitude format; a negative zero is rewritten as +0) are
     registers showing the write that the edge ending the cycle performs
-    (``upd_en`` high in cycles ``k = 4 .. M C + 3`` of every tick). Every
+    (``upd_en`` high in cycles ``k = 5 .. M C + 4`` of every tick). Every
     word is written after the layer has read it in that tick, so the update
     of tick ``t``'s spikes is visible to the layer from tick ``t + 2`` on.
     ``pre_trace`` (``N tb`` bits, input ``j`` in bits ``[j tb, (j+1) tb)``)
@@ -112,7 +112,7 @@ MAX_AMPLITUDE = (1 << 16) - 1
 MAX_UPDATE_SHIFT = 24
 ROUNDINGS = ("floor", "stochastic")
 PASS_ROUND = 2  # cycles from a word's read to its rounding (the LFSR state used)
-PASS_LATENCY = 4  # cycles from a word's read to the cycle its write is shown on upd_*
+PASS_LATENCY = 5  # cycles from a word's read to the cycle its write is shown on upd_*
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -374,6 +374,7 @@ class LearningCoreCycle:
         self._rd: tuple[int, np.ndarray] | None = None
         self._rd2: tuple[int, np.ndarray] | None = None
         self._new: tuple[int, int] | None = None
+        self._new2: tuple[int, int] | None = None
         self._upd = (0, 0, 0)
 
     def step(self, spikes: object, en: int = 1) -> LearningCycleOutputs:
@@ -388,11 +389,13 @@ class LearningCoreCycle:
         state = int(self._lfsr.state)
         if en:
             lanes, ch, n = c.lanes, c.chunks, c.n_inputs
-            # stage D: the computed word -> the write shown next cycle
-            if self._new is None:
+            # stage E: the computed word -> the write shown next cycle
+            if self._new2 is None:
                 self._upd = (0, self._upd[1], self._upd[2])
             else:
-                self._upd = (1, *self._new)
+                self._upd = (1, *self._new2)
+            # stage D: the sum's register (the clamp happens in E; no effect on values)
+            self._new2 = self._new
             # stage C: round and update the registered word (this cycle's LFSR state)
             if self._rd2 is None:
                 self._new = None

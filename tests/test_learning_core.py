@@ -152,7 +152,7 @@ def test_cycle_twin_equals_tick_model(seed: int) -> None:
         assert seen == c.n_neurons
 
 
-def test_update_writes_every_word_four_cycles_after_its_read() -> None:
+def test_update_writes_every_word_five_cycles_after_its_read() -> None:
     c = LearningCoreConfig(n_inputs=5, n_neurons=3, lanes=2, thresholds=[2, 2, 2])
     cyc = LearningCoreCycle(c)
     x = np.ones(5, np.uint8)
@@ -162,7 +162,7 @@ def test_update_writes_every_word_four_cycles_after_its_read() -> None:
             o = cyc.step(x)
             if o.upd_en:
                 addrs.append((k, o.upd_addr))
-        assert addrs == [(a + 4, a) for a in range(c.words)]
+        assert addrs == [(a + 5, a) for a in range(c.words)]
 
 
 @pytest.mark.parametrize("seed", range(6))
