@@ -323,7 +323,8 @@ class RSTDP(stdp.STDP):
                 self.delay_line.appendleft((reward_strobe, reward))
             else:
                 strobe_d, reward_d = reward_strobe, reward
-            self.weights = reward_update(self.weights, self.eligibility, reward_d, strobe_d, r)
+            if strobe_d:
+                self.weights = reward_update(self.weights, self.eligibility, reward_d, 1, r)
             pot, dep = stdp.pair_updates(self.pre_trace, self.post_trace, pre_b, post_b, rnd, p)
             self.eligibility = eligibility_next(self.eligibility, pot, dep, e_tick, r)
             self.pre_trace = stdp.trace_next(self.pre_trace, pre_b, tick, p.pre_increment, p)

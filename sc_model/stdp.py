@@ -539,6 +539,7 @@ class STDP:
         self.pre_trace = np.zeros(p.n_pre, np.int64)
         self.post_trace = np.zeros(p.n_post, np.int64)
         self.prescaler = 0
+        self._zero_randoms = np.zeros((p.n_post, p.n_pre), np.int64)
 
     def _tick_and_randoms(self, en: int) -> tuple[int, np.ndarray]:
         p = self.params
@@ -546,6 +547,8 @@ class STDP:
         tick = int(en and self.prescaler == mask)
         if en:
             self.prescaler = (self.prescaler + 1) & mask
+        if p.rounding == "floor":  # no LFSR in the contract; r is unused
+            return tick, self._zero_randoms
         state = int(self._lfsr.step(en))
         return tick, synapse_randoms(np.uint64(state), p)
 
