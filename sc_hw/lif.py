@@ -82,6 +82,10 @@ class LIFNeuron(wiring.Component):
     the comparator; constant leak 170 at 30-31 MHz against 137 at 22-24 MHz;
     shift leak 118 at 37-39 MHz with the comparator against 136 at 38-40 MHz
     with ``diff``, so shift keeps the smaller comparator.
+    With ``input_register`` (same sizes, seeds 1 and 2, including refractory 2):
+    no leak 113 cells at 60-62 MHz, shift leak 166 at 54-55 MHz, constant leak
+    213 at 46-47 MHz (ECP5-25F: 209-216, 176-182, 134-137 MHz); see
+    ``docs/synthesis.md``.
     """
 
     def __init__(

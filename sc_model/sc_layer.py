@@ -53,8 +53,11 @@ Timing
     critical one unless it is cut: with ``aggregation="counter"``,
     ``pipeline = ceil(log2 N)`` (every tree level registered) and
     ``input_register=True``, and ``write_register=True`` (the weight write
-    port's decoder and fan-out) the core closes timing at 48 MHz on iCE40UP5K and
-    100 MHz on ECP5-25F for the sizes listed in ``docs/synthesis.md``.
+    port's decoder and fan-out) the core closes timing at 48 MHz on iCE40UP5K up
+    to 16 x 4 synapses (24 x 4 and 12 x 8 with one of two placer seeds) and at
+    100 MHz on ECP5-25F at every size measured (up to 32 x 8, 153 MHz); see
+    ``docs/synthesis.md``. Larger ``N``/``M`` (up to 1024 each) are valid
+    model and generator parameters, not device fits.
 Reset
     The synapse block's reset (LFSRs to their seeds, pipeline and toggles 0,
     weights back to ``weights``) and the neurons' (``v = v_reset``, spike 0,
