@@ -103,8 +103,8 @@ class LearningCore(wiring.Component):
     stored once and the RAM keeps one read and one write port (EBR / DP16KD).
     The pass pipeline: E1 the RAM read register, E2 a register per bank (no
     logic after a RAM output) and the word's traces and spike bits (muxes by
-    chunk and neuron), E3 the rounded ``P``, ``Q`` per lane (constant
-    shift-and-add products, the LFSR comparators), E4 ``w + P - Q``, E5 its
+    chunk and neuron), E3 the constant shift-and-add products, E4 the rounded
+    ``P``, ``Q`` per lane (the LFSR comparators), E5 ``w + P - Q``, E6 its
     clamp in sign-magnitude on ``upd_*``, which drive the layer's write port.
     """
 
@@ -251,7 +251,7 @@ class LearningCore(wiring.Component):
             word = Signal(ww, name="pword")
             m.d.comb += word.eq(pick(words2, a2[low:]))
 
-        # E3: rounded P and Q per lane
+        # the rounding LFSR (steps on every enabled edge)
         m.submodules.stdp_lfsr = lfsr = LFSR(c.width, c.stdp_seed, c.taps, c.form)
         m.d.comb += [lfsr.en.eq(en), lfsr.load.eq(0), lfsr.load_value.eq(0)]
         # the word's traces and spike bits are selected in stage 2 (from n1, c1) and
@@ -260,9 +260,17 @@ class LearningCore(wiring.Component):
         post_sel = Signal(name="post_sel", reset_less=True)
         with m.If(en):
             m.d.sync += [y_sel.eq(pick(yt, n1)), post_sel.eq(pick(list(post), n1))]
-        prod_y = const_mul(m, y_sel, c.a_minus, "prod_y")
+        # E3: the products a_plus x (per lane) and a_minus y (shared), the signed weights
+        py3 = Signal(tb + c.a_minus.bit_length(), name="py3", reset_less=True)
+        post3 = Signal(name="post3", reset_less=True)
+        with m.If(en):
+            m.d.sync += [py3.eq(const_mul(m, y_sel, c.a_minus, "prod_y")), post3.eq(post_sel)]
         tz_p, tz_m = trailing_zeros(c.a_plus), trailing_zeros(c.a_minus)
-        w3, p3, q3 = [], [], []
+        v4, v5 = Signal(name="pv4"), Signal(name="pv5")
+        a4, a5 = (Signal(aw, name=f"pa{i}", reset_less=True) for i in (4, 5))
+        with m.If(en):
+            m.d.sync += [v4.eq(v3), a4.eq(a3), v5.eq(v4), a5.eq(a4)]
+        fields_new = []
         for lane, rot in enumerate(c.lane_rotations):  # type: ignore[arg-type]
             cols = [cc * lanes + lane for cc in range(chunks)]
             x_opts = [xt[j] if j < n else Const(0, tb) for j in cols]
@@ -271,49 +279,48 @@ class LearningCore(wiring.Component):
             pre_sel = Signal(name=f"pre_sel_{lane}", reset_less=True)
             with m.If(en):
                 m.d.sync += [x_sel.eq(pick(x_opts, c1)), pre_sel.eq(pick(pre_opts, c1))]
-            r = None
-            if c.rounding == "stochastic":
-                r = Cat(*(lfsr.state[i] for i in rotation_indices(c.width, c.update_shift, rot)))
-            prod_x = const_mul(m, x_sel, c.a_plus, f"prod_x_{lane}")
-            pot = self._rounded(m, prod_x, r, tz_p, f"pot_{lane}")
-            dep = self._rounded(m, prod_y, r, tz_m, f"dep_{lane}")
             field = word[lane * (wb + 1) : (lane + 1) * (wb + 1)]
             mag, neg = field[:wb], field[wb]
             w_s = Signal(signed(wb + 1), name=f"w_lane_{lane}")
             mag_x = wire(m, mag, wb + 1, f"mag_{lane}")
             neg_x = wire(m, ~mag_x + 1, wb + 1, f"neg_mag_{lane}")  # two's complement
             m.d.comb += w_s.eq(Mux(neg, neg_x, mag_x))
-            w_r = Signal(signed(wb + 1), name=f"w3_{lane}", reset_less=True)
-            p_r = Signal(len(pot), name=f"p3_{lane}", reset_less=True)
-            q_r = Signal(len(dep), name=f"q3_{lane}", reset_less=True)
+            px3 = Signal(tb + c.a_plus.bit_length(), name=f"px3_{lane}", reset_less=True)
+            pre3 = Signal(name=f"pre3_{lane}", reset_less=True)
+            w3 = Signal(signed(wb + 1), name=f"w3_{lane}", reset_less=True)
             with m.If(en):
                 m.d.sync += [
-                    w_r.eq(w_s),
-                    p_r.eq(Mux(post_sel, pot, 0)),
-                    q_r.eq(Mux(pre_sel, dep, 0)),
+                    px3.eq(const_mul(m, x_sel, c.a_plus, f"prod_x_{lane}")),
+                    pre3.eq(pre_sel),
+                    w3.eq(w_s),
                 ]
-            w3.append(w_r)
-            p3.append(p_r)
-            q3.append(q_r)
-
-        # E4: w + P - Q at full width; E5: sat() in sign-magnitude on upd_*
-        v4 = Signal(name="pv4")
-        a4 = Signal(aw, name="pa4", reset_less=True)
-        with m.If(en):
-            m.d.sync += [v4.eq(v3), a4.eq(a3)]
-        fields_new = []
-        for lane in range(lanes):
-            sum_now = w3[lane] + nonneg(p3[lane]) - nonneg(q3[lane])
-            total = Signal(sum_now.shape(), name=f"sum4_{lane}", reset_less=True)
+            # E4: rounded P and Q (this cycle's LFSR state)
+            r = None
+            if c.rounding == "stochastic":
+                r = Cat(*(lfsr.state[i] for i in rotation_indices(c.width, c.update_shift, rot)))
+            pot = self._rounded(m, px3, r, tz_p, f"pot_{lane}")
+            dep = self._rounded(m, py3, r, tz_m, f"dep_{lane}")
+            w4 = Signal(signed(wb + 1), name=f"w4_{lane}", reset_less=True)
+            p4 = Signal(len(pot), name=f"p4_{lane}", reset_less=True)
+            q4 = Signal(len(dep), name=f"q4_{lane}", reset_less=True)
+            with m.If(en):
+                m.d.sync += [
+                    w4.eq(w3),
+                    p4.eq(Mux(post3, pot, 0)),
+                    q4.eq(Mux(pre3, dep, 0)),
+                ]
+            # E5: w + P - Q at full width; E6: sat() in sign-magnitude on upd_*
+            sum_now = w4 + nonneg(p4) - nonneg(q4)
+            total = Signal(sum_now.shape(), name=f"sum5_{lane}", reset_less=True)
             with m.If(en):
                 m.d.sync += total.eq(sum_now)
             v = Signal(signed(wb + 1), name=f"w_new_{lane}")
             m.d.comb += v.eq(clamp(m, total, c.w_min, c.w_max, wb + 1, f"w_sum_{lane}"))  # type: ignore[arg-type]
-            mag = Signal(wb, name=f"mag_new_{lane}")
-            m.d.comb += mag.eq(Mux(v[wb], -v, v)[:wb])
-            fields_new.append(Cat(mag, v[wb]))
+            mag_new = Signal(wb, name=f"mag_new_{lane}")
+            m.d.comb += mag_new.eq(Mux(v[wb], -v, v)[:wb])
+            fields_new.append(Cat(mag_new, v[wb]))
         with m.If(en):
-            m.d.sync += self.upd_en.eq(v4)
-            with m.If(v4):
-                m.d.sync += [self.upd_addr.eq(a4), self.upd_data.eq(Cat(*fields_new))]
+            m.d.sync += self.upd_en.eq(v5)
+            with m.If(v5):
+                m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(Cat(*fields_new))]
         return m

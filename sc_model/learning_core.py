@@ -50,23 +50,24 @@ Weight update of tick ``t`` (applied by the pass that runs during tick ``t + 1``
     ``-R(a_minus D^(dt-1)(a_y))``.
 Rounding randoms
     A second LFSR (seed ``stdp_seed``) steps on every enabled edge from reset.
-    Word ``m C + c`` of a pass is rounded two enabled cycles after it is
-    read (``k = m C + c + 2``); lane ``l`` then draws ``r`` = the low ``s``
+    Word ``m C + c`` of a pass is rounded three enabled cycles after it is
+    read (``k = m C + c + 3``); lane ``l`` then draws ``r`` = the low ``s``
     bits of that cycle's state rotated left by ``lane_rotations[l]`` (as the
     layer's lanes draw theirs). With ``en`` always high that state is the
-    LFSR state after ``u T + m C + c + 2`` steps for the pass of tick ``u``.
+    LFSR state after ``u T + m C + c + 3`` steps for the pass of tick ``u``.
 Pass schedule and visibility
     Every tick ``u`` (counter ``k``) reads word ``k`` of the weight RAM in
     cycle ``k < M C`` (the layer's own read: it reads that word in that
-    cycle), registers it in cycle ``k + 1`` (no logic after the RAM), rounds
-    ``P`` and ``Q`` in cycle ``k + 2``, adds in ``k + 3`` and clamps in
-    ``k + 4``, from the registers ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``, ``post[u-1]`` (all 0
-    in tick 0 after reset: the tick-0 pass rewrites every word unchanged) and
-    writes it in cycle ``k + 5``: the outputs ``upd_en`` (1), ``upd_addr``
+    cycle), registers it in cycle ``k + 1`` (no logic after the RAM) with
+    its traces, forms the products ``a_plus x``, ``a_minus y`` in ``k + 2``,
+    rounds ``P`` and ``Q`` in ``k + 3``, adds in ``k + 4`` and clamps in
+    ``k + 5``, from the registers ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``,
+    ``post[u-1]`` (all 0 in tick 0 after reset: the tick-0 pass rewrites
+    every word unchanged) and writes it in cycle ``k + 6``: the outputs ``upd_en`` (1), ``upd_addr``
     (the layer's ``w_addr`` width) and ``upd_data`` (a whole word in the
     layer's sign-magnitude format; a negative zero is rewritten as +0) are
     registers showing the write that the edge ending the cycle performs
-    (``upd_en`` high in cycles ``k = 5 .. M C + 4`` of every tick). Every
+    (``upd_en`` high in cycles ``k = 6 .. M C + 5`` of every tick). Every
     word is written after the layer has read it in that tick, so the update
     of tick ``t``'s spikes is visible to the layer from tick ``t + 2`` on.
     ``pre_trace`` (``N tb`` bits, input ``j`` in bits ``[j tb, (j+1) tb)``)
@@ -111,8 +112,8 @@ MAX_TRACE_WIDTH = 16
 MAX_AMPLITUDE = (1 << 16) - 1
 MAX_UPDATE_SHIFT = 24
 ROUNDINGS = ("floor", "stochastic")
-PASS_ROUND = 2  # cycles from a word's read to its rounding (the LFSR state used)
-PASS_LATENCY = 5  # cycles from a word's read to the cycle its write is shown on upd_*
+PASS_ROUND = 3  # cycles from a word's read to its rounding (the LFSR state used)
+PASS_LATENCY = 6  # cycles from a word's read to the cycle its write is shown on upd_*
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -285,7 +286,7 @@ class LearningCore:
         rotations = p.synapse_params.rotations
         layer_states = lfsr_sequence(c.width, c.seed, n_ticks, c.taps, c.form)
         t_cyc = c.tick_cycles
-        # the pass of tick u rounds word k in enabled cycle u T + k + 2
+        # the pass of tick u rounds word k in enabled cycle u T + k + PASS_ROUND
         n_states = n_ticks * t_cyc + PASS_ROUND
         stdp_states = lfsr_sequence(c.width, c.stdp_seed, n_states, c.taps, c.form)
         neurons = LIFPopulation.from_params((m,), p.neuron_params)
@@ -373,6 +374,7 @@ class LearningCoreCycle:
         # pass pipeline: (address, decoded word) read / registered; computed write
         self._rd: tuple[int, np.ndarray] | None = None
         self._rd2: tuple[int, np.ndarray] | None = None
+        self._rd3: tuple[int, np.ndarray] | None = None
         self._new: tuple[int, int] | None = None
         self._new2: tuple[int, int] | None = None
         self._upd = (0, 0, 0)
@@ -396,11 +398,11 @@ class LearningCoreCycle:
                 self._upd = (1, *self._new2)
             # stage D: the sum's register (the clamp happens in E; no effect on values)
             self._new2 = self._new
-            # stage C: round and update the registered word (this cycle's LFSR state)
-            if self._rd2 is None:
+            # rounding stage: round and update the registered word (this cycle's LFSR state)
+            if self._rd3 is None:
                 self._new = None
             else:
-                addr, word = self._rd2
+                addr, word = self._rd3
                 mm, cc = divmod(addr, ch)
                 cols = np.arange(cc * lanes, (cc + 1) * lanes)  # type: ignore[operator]
                 real = cols < n
@@ -413,6 +415,7 @@ class LearningCoreCycle:
                 )[0]
                 self._new = (addr, encode_weight_word(new, c.weight_width))
             # stage B: the word read last cycle, registered
+            self._rd3 = self._rd2  # the products' register (no effect on values)
             self._rd2 = self._rd
             # stage A: read word k (before this edge's write)
             if self.k < c.words:

@@ -67,7 +67,7 @@ def _reference_weights(c: LearningCoreConfig, pre: np.ndarray, post: np.ndarray)
     n_ticks = pre.shape[0]
     n, m, p, ch = c.n_inputs, c.n_neurons, c.lanes, c.chunks
     t_cyc = m * ch + 8
-    states = lfsr_sequence(c.width, c.stdp_seed, n_ticks * t_cyc + 2, c.taps, c.form)
+    states = lfsr_sequence(c.width, c.stdp_seed, n_ticks * t_cyc + 3, c.taps, c.form)
     xmax = (1 << c.trace_width) - 1
     w = [[int(v) for v in row] for row in c.weights]
     xt, yt = [0] * n, [0] * m
@@ -82,7 +82,7 @@ def _reference_weights(c: LearningCoreConfig, pre: np.ndarray, post: np.ndarray)
                     word, lane = mi * ch + j // p, j % p
                     r = 0
                     if c.rounding == "stochastic":
-                        st = states[t * t_cyc + word + 2]
+                        st = states[t * t_cyc + word + 3]
                         r = int(
                             select_bits(
                                 np.array([st]),
@@ -152,7 +152,7 @@ def test_cycle_twin_equals_tick_model(seed: int) -> None:
         assert seen == c.n_neurons
 
 
-def test_update_writes_every_word_five_cycles_after_its_read() -> None:
+def test_update_writes_every_word_six_cycles_after_its_read() -> None:
     c = LearningCoreConfig(n_inputs=5, n_neurons=3, lanes=2, thresholds=[2, 2, 2])
     cyc = LearningCoreCycle(c)
     x = np.ones(5, np.uint8)
@@ -162,7 +162,7 @@ def test_update_writes_every_word_five_cycles_after_its_read() -> None:
             o = cyc.step(x)
             if o.upd_en:
                 addrs.append((k, o.upd_addr))
-        assert addrs == [(a + 5, a) for a in range(c.words)]
+        assert addrs == [(a + 6, a) for a in range(c.words)]
 
 
 @pytest.mark.parametrize("seed", range(6))
