@@ -34,6 +34,12 @@ class EpropUnit(wiring.Component):
     z_bar : Out(N zb), e_bar : Out(M N eb), dw : Out(M N dww)
         The registers (``dw`` two's complement).
 
+    Pipelining: ``Delta = floor(L e_bar / 2**s)`` is registered (the strobe
+    and the clear travel beside it) and the saturating subtract into ``dW``
+    happens one edge later, so the ``L x e_bar`` multiplier and the clamp are
+    in different cycles; ``dw`` shows a strobe two cycles after it
+    (``sc_model.eprop_unit.DW_LATENCY``, model contract).
+
     Cost: per synapse a ``p x zb`` and an ``lw x eb`` multiplier, an
     add/shift/subtract decay, a subtract with clamp; per input one decay.
     """
@@ -76,6 +82,9 @@ class EpropUnit(wiring.Component):
             m.d.comb += self.z_bar[j * zb : (j + 1) * zb].eq(z)
             zs.append(z)
 
+        # the dW pipeline: strobe and clear go one register behind, beside each Delta
+        valid_q, clear_q = Signal(name="l_valid_q"), Signal(name="dw_clear_q")
+        m.d.sync += [valid_q.eq(self.l_valid), clear_q.eq(self.dw_clear)]
         for mi in range(p.n_post):
             psi = self.psi[mi * pw : (mi + 1) * pw]
             lsig = self.learning[mi * lw : (mi + 1) * lw].as_signed()
@@ -96,12 +105,16 @@ class EpropUnit(wiring.Component):
                 m.d.comb += self.e_bar[k * eb : (k + 1) * eb].eq(eb_reg)
 
                 dw = Signal(signed(dww), name=f"dw_{tag}")
+                # stage 1: Delta = floor(L e_bar / 2**s), registered: the slice of the
+                # product above bit s read as signed (for s beyond the top bit, the sign
+                # bit alone: -1 or 0)
                 e_s = Signal(signed(eb + 1), name=f"e_bar_s_{tag}")
                 prod = Signal(signed(lw + eb + 1), name=f"l_e_{tag}")
                 m.d.comb += [e_s.eq(eb_reg), prod.eq(lsig * e_s)]
-                # floor(prod / 2**s): the slice above bit s read as signed (for s beyond
-                # the top bit, the sign bit alone: -1 or 0)
-                delta = prod[min(p.eta_shift, len(prod) - 1) :].as_signed()
+                delta_c = prod[min(p.eta_shift, len(prod) - 1) :].as_signed()
+                delta = Signal(signed(len(delta_c)), name=f"dw_delta_{tag}", reset_less=True)
+                m.d.sync += delta.eq(delta_c)
+                # stage 2: saturating subtract
                 wd = max(dww, len(delta)) + 1
                 diff = Signal(signed(wd), name=f"dw_diff_{tag}")
                 m.d.comb += diff.eq(dw - delta)
@@ -110,12 +123,12 @@ class EpropUnit(wiring.Component):
                 fits = (top == 0) | (top == (1 << len(top)) - 1)
                 clamped = Mux(
                     fits,
-                    diff[:dww],
+                    diff[:dww].as_signed(),
                     Mux(diff[wd - 1], Const(p.dw_min, signed(dww)), Const(p.dw_max, signed(dww))),
                 )
-                with m.If(self.dw_clear):
+                with m.If(clear_q):
                     m.d.sync += dw.eq(0)
-                with m.Elif(self.l_valid):
+                with m.Elif(valid_q):
                     m.d.sync += dw.eq(clamped)
                 m.d.comb += self.dw[k * dww : (k + 1) * dww].eq(dw)
         return m

@@ -36,21 +36,28 @@ Filtered eligibility ``e_bar_mj``
 Learning signal and weight change
     ``learning`` input: M signed two's-complement fields of ``lw =
     learning_width`` (2 .. 12) bits; ``l_valid`` (1 bit) strobes it. In a
-    cycle with ``l_valid`` high, from the *register* ``e_bar`` of the cycle:
-    ``Delta_mj = floor(L_m e_bar_mj / 2**s)`` (arithmetic shift, **floor**
-    toward minus infinity; ``s = eta_shift``, 0 .. 48) and
+    cycle ``c`` with ``l_valid`` high, from the *register* ``e_bar`` of that
+    cycle: ``Delta_mj = floor(L_m e_bar_mj / 2**s)`` (arithmetic shift,
+    **floor** toward minus infinity; ``s = eta_shift``, 0 .. 48), held in a
+    pipeline register; at the *next* edge (end of cycle ``c + 1``)
     ``dW_mj' = sat(dW_mj - Delta_mj)`` with ``sat`` the clamp into the
     ``dw_width = dww`` (2 .. 24) bit two's-complement range (computed
-    exactly, clamped once, never wrapped). ``dw_clear`` (1 bit) sets every
-    ``dW`` to 0 at the edge, with priority over the strobe. Reset 0.
+    exactly, clamped once, never wrapped). ``dw_clear`` (1 bit) in cycle
+    ``c`` sets every ``dW`` to 0 at the end of cycle ``c + 1``, with priority
+    over a strobe of the same cycle ``c`` (both go through the same one-stage
+    pipeline, so their order is kept). Reset 0 (pipeline empty).
 Ports and timing
     Inputs ``pre`` (N bits), ``psi`` (``M p`` bits, neuron ``m`` in bits
     ``[m p, (m + 1) p)``), ``learning`` (``M lw`` bits), ``l_valid``,
     ``dw_clear``. Outputs, all registers (no combinational path):
     ``z_bar`` (``N zb`` bits), ``e_bar`` (``M N eb`` bits, synapse ``k`` in
     bits ``[k eb, (k + 1) eb)``), ``dw`` (``M N dww`` bits, two's
-    complement). During cycle ``t`` they reflect the inputs of cycles
-    ``0 .. t - 1``.
+    complement). During cycle ``t``, ``z_bar`` and ``e_bar`` reflect the
+    inputs of cycles ``0 .. t - 1``; ``dw`` reflects the strobes and clears
+    of cycles ``0 .. t - 2`` (latency **two** cycles from strobe to ``dw``,
+    ``DW_LATENCY``: the product ``L e_bar`` is registered before the
+    saturating subtract).
+    A strobe may come in every cycle.
 Relation to the e-prop formulas (real values, time step = one cycle)
     With spikes ``z^t`` presented in cycle ``t`` and ``psi^t`` in cycle ``t``:
     ``z_bar`` shown in cycle ``t + 1`` is ``z_bar^t = sum_{s <= t}
@@ -59,7 +66,8 @@ Relation to the e-prop formulas (real values, time step = one cycle)
     ``e_bar`` shown in cycle ``t + 1`` is ``e_bar^t = kappa e_bar^(t - 1) +
     e^t``. Presenting ``L^t`` in cycle ``t + 1`` (when the register holds
     ``e_bar^t``) accumulates ``dW = -eta sum_t L^t e_bar^t`` with ``eta =
-    2**-s`` (in units of ``L`` times ``e_bar``'s LSB).
+    2**-s`` (in units of ``L`` times ``e_bar``'s LSB), visible in ``dw`` from
+    cycle ``t + 3`` on.
 Rounding error (derived in :func:`trace_bounds`)
     ``z_bar`` is exact (equal to the geometric sum ``2**f sum alpha^n``) as
     long as every spike it holds is at most ``floor(f / k_a)`` cycles old
@@ -101,6 +109,7 @@ MAX_LEARNING_WIDTH = 12
 MAX_ETA_SHIFT = 48
 MIN_DW_WIDTH = 2
 MAX_DW_WIDTH = 24
+DW_LATENCY = 2  # cycles from a strobe (or clear) to its effect on the dw output
 
 
 @dataclass(frozen=True)
@@ -184,17 +193,39 @@ def eligibility(psi: object, z_bar: object) -> np.ndarray:
     return psi[..., :, None] * z_bar[..., None, :]
 
 
-def weight_step(
-    dw: object, e_bar: object, learning: object, valid: object, clear: object, p: EpropParams
-) -> np.ndarray:
-    """``dW'`` of one cycle: clear, or on a strobe ``sat(dW - floor(L e_bar / 2**s))``."""
-    dw = np.asarray(dw, dtype=np.int64)
+def weight_delta(learning: object, e_bar: object, p: EpropParams) -> np.ndarray:
+    """``Delta = floor(L e_bar / 2**s)``: ``(..., M)``, ``(..., M, N)`` -> ``(..., M, N)``."""
     lm = np.asarray(learning, dtype=np.int64)[..., :, None]
-    delta = (lm * np.asarray(e_bar, dtype=np.int64)) >> p.eta_shift
-    moved = np.clip(dw - delta, p.dw_min, p.dw_max)
+    return (lm * np.asarray(e_bar, dtype=np.int64)) >> p.eta_shift
+
+
+def weight_step(
+    dw: object, delta: object, valid: object, clear: object, p: EpropParams
+) -> np.ndarray:
+    """``dW'`` at one edge: clear, or on a (pipelined) strobe ``sat(dW - Delta)``."""
+    dw = np.asarray(dw, dtype=np.int64)
+    moved = np.clip(dw - np.asarray(delta, dtype=np.int64), p.dw_min, p.dw_max)
     valid = np.asarray(valid)[..., None, None] != 0
     clear = np.asarray(clear)[..., None, None] != 0
     return np.where(clear, 0, np.where(valid, moved, dw))
+
+
+class _Pending(NamedTuple):
+    """The ``dW`` pipeline register: ``delta`` ``(..., M, N)``, ``valid``/``clear`` ``(...)``."""
+
+    delta: np.ndarray
+    valid: np.ndarray
+    clear: np.ndarray
+
+
+def _no_pending(batch: tuple[int, ...], p: EpropParams) -> tuple[_Pending, ...]:
+    """The empty ``dW`` pipeline: ``DW_LATENCY - 1`` stages, oldest first."""
+    empty = _Pending(
+        np.zeros(batch + (p.n_post, p.n_pre), np.int64),
+        np.zeros(batch, bool),
+        np.zeros(batch, bool),
+    )
+    return (empty,) * (DW_LATENCY - 1)
 
 
 class EpropOutputs(NamedTuple):
@@ -207,20 +238,29 @@ class EpropOutputs(NamedTuple):
 
 def _edge(
     state: EpropOutputs,
+    pending: tuple[_Pending, ...],
     pre: np.ndarray,
     psi: np.ndarray,
     learning: np.ndarray,
     valid: object,
     clear: object,
     p: EpropParams,
-) -> EpropOutputs:
+) -> tuple[EpropOutputs, tuple[_Pending, ...]]:
     z_bar, e_bar, dw = state
     e = eligibility(psi, z_bar)
-    return EpropOutputs(
+    oldest = pending[0]
+    new = EpropOutputs(
         decay(z_bar, p.alpha_shift) + (pre.astype(np.int64) << p.trace_frac_bits),
         decay(e_bar, p.kappa_shift) + e,
-        weight_step(dw, e_bar, learning, valid, clear, p),
+        weight_step(dw, oldest.delta, oldest.valid, oldest.clear, p),
     )
+    shape = np.shape(oldest.valid)
+    nxt = _Pending(
+        weight_delta(learning, e_bar, p),
+        np.broadcast_to(np.asarray(valid) != 0, shape).copy(),
+        np.broadcast_to(np.asarray(clear) != 0, shape).copy(),
+    )
+    return new, pending[1:] + (nxt,)
 
 
 def _check_inputs(
@@ -276,10 +316,11 @@ def eprop_run(
         np.zeros(batch + (p.n_post, p.n_pre), np.int64),
         np.zeros(batch + (p.n_post, p.n_pre), np.int64),
     )
+    pending = _no_pending(batch, p)
     out = EpropOutputs(*(np.empty((n,) + a.shape, np.int64) for a in state))
     for t in range(n):
         out.z_bar[t], out.e_bar[t], out.dw[t] = state
-        state = _edge(state, pre_b[t], psi_a[t], l_a[t], valid[t], clear[t], p)
+        state, pending = _edge(state, pending, pre_b[t], psi_a[t], l_a[t], valid[t], clear[t], p)
     return out
 
 
@@ -287,7 +328,9 @@ class EpropUnit:
     """Cycle model (twin of :class:`sc_hw.eprop_unit.EpropUnit`), batch shape ``batch``.
 
     ``step`` returns the registers during the current cycle, then applies the
-    rising edge.
+    rising edge. ``pending`` is the ``dW`` pipeline (per stage a strobe's
+    ``Delta``, its ``l_valid`` and ``dw_clear``; oldest first), applied to
+    ``dW`` ``DW_LATENCY - 1`` edges after the strobe's own.
     """
 
     def __init__(self, n_pre: int, n_post: int, batch: tuple[int, ...] = (), **kwargs: int) -> None:
@@ -296,8 +339,9 @@ class EpropUnit:
         self.reset()
 
     def reset(self) -> None:
-        """Synchronous reset: every trace and every ``dW`` 0."""
+        """Synchronous reset: every trace and every ``dW`` 0, the ``dW`` pipeline empty."""
         p, b = self.params, self.batch
+        self.pending = _no_pending(b, p)
         self.state = EpropOutputs(
             np.zeros(b + (p.n_pre,), np.int64),
             np.zeros(b + (p.n_post, p.n_pre), np.int64),
@@ -321,7 +365,7 @@ class EpropUnit:
         valid = np.broadcast_to(check_bits("l_valid", l_valid), b)
         clear = np.broadcast_to(check_bits("dw_clear", dw_clear), b)
         out = self.state
-        self.state = _edge(out, pre_b, psi_a, l_a, valid, clear, p)
+        self.state, self.pending = _edge(out, self.pending, pre_b, psi_a, l_a, valid, clear, p)
         return out
 
 

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sc_model.eprop_unit import EpropUnit, check_eprop_params, eprop_run, trace_bounds
+from sc_model.eprop_unit import (
+    DW_LATENCY,
+    EpropUnit,
+    check_eprop_params,
+    eprop_run,
+    trace_bounds,
+)
 
 
 def run(p, pre, psi, learning=None, l_valid=0, dw_clear=0):
@@ -15,6 +21,14 @@ def run(p, pre, psi, learning=None, l_valid=0, dw_clear=0):
     if learning is None:
         learning = np.zeros((n, p.n_post), np.int64)
     return eprop_run(p, pre, psi, learning, l_valid, dw_clear)
+
+
+def flushed(a: np.ndarray) -> np.ndarray:
+    """``a`` with ``DW_LATENCY - 1`` cycles of zeros appended: ``dw`` shows a strobe
+    ``DW_LATENCY`` cycles later (contract), so the last ``dw`` of the longer run holds every
+    strobe but the last one (the e_bar of the last cycle belongs to an L after the run),
+    exactly what a zero-latency accumulator would show in the last cycle."""
+    return np.concatenate([a, np.zeros_like(a[: DW_LATENCY - 1])])
 
 
 # --------------------------------------------------------------------------
@@ -145,8 +159,12 @@ def test_dw_accumulates_minus_floor_of_l_times_e_bar_and_saturates_and_clears() 
     out = eprop_run(p, pre, psi, learning, valid, clear)
     dw = np.zeros((2, 2), np.int64)
     lo, hi = -(2**15), 2**15 - 1
-    for t in range(n):
-        assert np.array_equal(out.dw[t], dw), t
+    assert DW_LATENCY == 2  # the contract's figure
+    assert not out.dw[:DW_LATENCY].any()
+    lat = DW_LATENCY - 1
+    for t in range(n - lat):
+        # during cycle t + DW_LATENCY - 1, dw holds the strobes and clears of cycles < t
+        assert np.array_equal(out.dw[t + lat], dw), t
         if clear[t]:
             dw = np.zeros((2, 2), np.int64)
         elif valid[t]:
@@ -197,7 +215,7 @@ def test_dw_is_minus_eta_times_the_finite_difference_gradient_of_a_leaky_readout
     err = traces @ w0 - ystar  # L of the e_bar shown in cycle t, i.e. L^(t-1)
     learning = np.round(err * 8).astype(np.int64)  # L in units of 1/8
     assert np.abs(learning).max() <= 2047  # fits learning_width = 12 without clipping
-    out = run(p, pre, psi, learning[:, None], l_valid=1)
+    out = run(p, *(flushed(a) for a in (pre, psi, learning[:, None])), l_valid=1)
     unit = 8 * 2.0**f / 2**4  # dW LSBs per gradient unit: L in 1/8, e_bar in 2**-f, eta 2**-4
     dw = out.dw[-1, 0, :] / unit
     assert np.abs(out.dw[-1]).max() < 2**23 - 1  # no saturation in this test
@@ -287,7 +305,7 @@ def test_a_readout_trained_with_the_units_dw_learns_its_target() -> None:
         err = traces @ w - ystar
         losses.append(0.5 * float((err**2).sum()))
         learning = np.clip(np.round(err * 8), -2048, 2047).astype(np.int64)[:, None]
-        raw = run(p, pre, psi, learning, l_valid=1).dw[-1, 0, :]
+        raw = run(p, *(flushed(a) for a in (pre, psi, learning)), l_valid=1).dw[-1, 0, :]
         assert np.abs(raw).max() < 2**23 - 1  # not saturated
         dw = raw / unit  # = -gradient
         w += lr * dw
