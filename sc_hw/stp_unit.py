@@ -54,11 +54,14 @@ class STPUnit(wiring.Component):
     x, u : Out(N (F + 1))
         The resource and utilisation registers (Q1.F).
 
-    Pipelining (see the model's contract): the registers ``ONE - x``, ``u -
-    u_rest`` and the facilitated excess for a spike in the next cycle are
-    kept beside ``x`` and ``u``, so the loop of ``x`` is: multiplier on
-    registers -> spike mux -> add to the deficit -> decay subtract; the
-    product by the constant ``U`` is in the loop of ``u`` only.
+    Pipelining (see the model's contract): beside ``x`` and ``u`` the
+    registers hold the deficit ``ONE - x``, the facilitated ``u`` for a spike
+    in the next cycle, and the deficit and the excesses ``u - u_rest``,
+    ``u_f - u_rest`` plus their decay's rounding addend ``2**k - 1`` (so each
+    decay's ceil is a shift). Loop of ``x``: multiplier on
+    registers -> spike mux -> add -> shift -> subtract. Loop of ``u``: spike
+    mux -> subtract -> product by the constant ``ONE - U`` -> constant add
+    (``u + floor(U (ONE - u) / ONE) = U + floor((ONE - U) u / ONE)``).
 
     Cost per channel: one ``(F + 1) x (F + 1)`` runtime multiplier
     (``u+ x``), one product by the constant ``u_base`` (partial products of
@@ -92,64 +95,73 @@ class STPUnit(wiring.Component):
         p = self.params
         vw, f, one = p.value_width, p.frac_bits, p.one
         kd, kf = p.tau_d_shift, p.tau_f_shift
+        rd, rf = (1 << kd) - 1, (1 << kf) - 1  # the decays' rounding addends
         # With u_base = 0 or u_rest = ONE a spike never moves u off u_rest: u is the
         # constant u_rest (no facilitation logic); if that is 0, nothing is released
         # and x stays ONE. Only the live logic is built.
         u_const = p.u_base == 0 or p.u_rest == one
         if u_const and p.u_rest == 0:
             use_clock_and_reset(m)  # no register at all; the block keeps its clock ports
-        span = one - p.u_rest  # the excess u - u_rest lies in [0, span]
-        # floor(U (ONE - u) / ONE) with u = u_rest + e: floor((U span - U e) / ONE)
-        u_span = p.u_base * span
+        span = one - p.u_rest  # the excess e = u - u_rest lies in [0, span]
+        # facilitated u: u + floor(U (ONE - u) / ONE) = U + floor((ONE - U) u / ONE):
+        # one product by the constant ONE - U, then a constant add (no subtract before)
+        v_u = one - p.u_base
+        # widths of the excess / deficit plus its rounding addend; every operand of a
+        # subtraction is a wire of one common width (at least F + 1)
+        ew = max(vw, (span + rf).bit_length())
+        xw = max(vw, (one + rd).bit_length())
         for j in range(p.n_channels):
             sl = slice(j * vw, (j + 1) * vw)
             s = self.spikes[j]
             if u_const and p.u_rest == 0:
                 m.d.comb += [self.release[sl].eq(0), self.x[sl].eq(one), self.u[sl].eq(0)]
                 continue
-            x = Signal(vw, init=one, name=f"x_{j}")
-            dx = Signal(vw, name=f"dx_{j}")  # ONE - x
-            rel_q = Signal(vw, name=f"release_q_{j}")
             if u_const:
                 u = u_f = Const(p.u_rest, vw)
             else:
                 u = Signal(vw, init=p.u_rest, name=f"u_{j}")
-                # facilitated u for a spike in this cycle, registered: u + floor(U (ONE - u) / ONE)
-                u_f = Signal(vw, init=p.u_rest + (u_span >> f), name=f"u_f_{j}")
-                eu = Signal(vw, name=f"eu_{j}")  # u - u_rest
-                ef = Signal(vw, init=u_span >> f, name=f"ef_{j}")  # u_f - u_rest
-                # decay of the excess, D(e) = e - ceil(e / 2**kf), for both candidates; the
-                # rounding sums come straight from the registers
-                ceils = []
-                for cand, tag in ((eu, "eu"), (ef, "ef")):
-                    rw = (span + (1 << kf) - 1).bit_length()
-                    rnd = wire(m, cand + ((1 << kf) - 1), rw, f"{tag}_round_{j}")
-                    ceils.append(wire(m, rnd >> kf, vw, f"{tag}_ceil_{j}"))
-                e_p = wire(m, Mux(s, ef, eu), vw, f"e_p_{j}")
-                c_p = wire(m, Mux(s, ceils[1], ceils[0]), vw, f"e_ceil_{j}")
-                eu_n = wire(m, e_p - c_p, vw, f"eu_next_{j}")
-                # U (span - e'): a product by a constant (partial products of U's set bits)
-                room = wire(m, span - eu_n, vw, f"room_{j}")
-                scaled = wire(m, room * Const(p.u_base, vw), 2 * vw, f"uinc_{j}")
-                inc = wire(m, scaled[f : f + vw], vw, f"inc_{j}")
-                ef_n = wire(m, eu_n + inc, vw, f"ef_next_{j}")
+                # u_f: the facilitated u for a spike in this cycle, kept in a register;
+                # eu_r, ef_r: the excesses u - u_rest, u_f - u_rest plus 2**kf - 1 (the
+                # decay's rounding sums, so that its ceil is a plain shift)
+                f0 = p.u_base + ((v_u * p.u_rest) >> f)
+                u_f = Signal(vw, init=f0, name=f"u_f_{j}")
+                eu_r = Signal(ew, init=rf, name=f"eu_r_{j}")
+                ef_r = Signal(ew, init=f0 - p.u_rest + rf, name=f"ef_r_{j}")
+                u_p = wire(m, Mux(s, u_f, u), ew, f"u_p_{j}")
+                e_pr = wire(m, Mux(s, ef_r, eu_r), ew, f"e_pr_{j}")
+                c_p = wire(m, e_pr >> kf, ew, f"e_ceil_{j}")
+                # u' = u_rest + D(u_p - u_rest) = u_p - ceil((u_p - u_rest) / 2**kf)
+                u_n = wire(m, u_p - c_p, vw, f"u_next_{j}")
+                pw = (v_u * one).bit_length() + 1
+                prod_u = wire(m, u_n * Const(v_u, vw), pw, f"uprod_{j}")
+                inc = wire(m, prod_u[f:], ew, f"uinc_{j}")  # floor(V u' / ONE)
+                # ef_r' = u_f' - u_rest + 2**kf - 1 >= 0: the constant taken modulo 2**ew
+                # (it may be negative), the sum truncated to ew bits
+                c_ef = (p.u_base - p.u_rest + rf) % (1 << ew)
                 m.d.sync += [
-                    eu.eq(eu_n),
-                    ef.eq(ef_n),
-                    u.eq(eu_n + p.u_rest),
-                    u_f.eq(ef_n + p.u_rest),
+                    u.eq(u_n),
+                    eu_r.eq(e_pr - c_p),
+                    u_f.eq(wire(m, inc + p.u_base, vw, f"u_f_next_{j}")),
+                    ef_r.eq(wire(m, inc + c_ef, ew, f"ef_r_next_{j}")),
                 ]
-            # release = floor(u_f x / ONE) if spike: multiplier operands are registers
+            # release = floor(u_f x / ONE) if spike: the multiplier's operands are registers
+            x = Signal(vw, init=one, name=f"x_{j}")
+            dx = Signal(vw, name=f"dx_{j}")  # deficit ONE - x
+            dx_r = Signal(xw, init=rd, name=f"dx_r_{j}")  # deficit + 2**kd - 1
+            rel_q = Signal(vw, name=f"release_q_{j}")
             prod = wire(m, u_f * x, 2 * vw, f"prod_{j}")
             prod_hi = wire(m, prod[f : f + vw], vw, f"prod_hi_{j}")
             rel = wire(m, Mux(s, prod_hi, 0), vw, f"release_{j}")
-            # deficit after the release, d = dx + rel <= ONE, and its decay
-            # D(d) = d - ceil(d / 2**kd), with dx + 2**kd - 1 formed beside the multiplier
-            rw = (one + (1 << kd) - 1).bit_length()
-            dx_rnd = wire(m, dx + ((1 << kd) - 1), rw, f"dx_round_{j}")
-            d = wire(m, dx + rel, vw, f"x_def_{j}")
-            d_ceil = wire(m, wire(m, dx_rnd + rel, rw, f"xd_round_{j}") >> kd, vw, f"xd_ceil_{j}")
-            dx_n = wire(m, d - d_ceil, vw, f"dx_next_{j}")
-            m.d.sync += [dx.eq(dx_n), x.eq(one - dx_n), rel_q.eq(rel)]
+            # deficit after the release d = dx + rel <= ONE; decay D(d) = d - ceil(d / 2**kd)
+            d = wire(m, dx + rel, xw, f"x_def_{j}")
+            d_r = wire(m, dx_r + rel, xw, f"x_def_r_{j}")
+            c = wire(m, d_r >> kd, xw, f"xd_ceil_{j}")
+            x_s = wire(m, x - rel, xw, f"x_s_{j}")
+            m.d.sync += [
+                dx.eq(d - c),
+                dx_r.eq(d_r - c),
+                x.eq(x_s + c),  # ONE - D(d) = x_s + ceil(d / 2**kd)
+                rel_q.eq(rel),
+            ]
             m.d.comb += [self.release[sl].eq(rel_q), self.x[sl].eq(x), self.u[sl].eq(u)]
         return m

@@ -60,19 +60,24 @@ Ports and timing
     inter-spike interval).
 Pipelining (hardware only; the arithmetic above is unchanged)
     Besides ``x`` and ``u`` the hardware keeps per channel the deficit
-    ``ONE - x``, the excess ``u - u_rest`` and the facilitated excess
-    ``u_p - u_rest`` of a spike in the *next* cycle (``u + floor(U (ONE -
-    u) / ONE) - u_rest``, computed from ``u'`` before the edge), so the
-    runtime multiplier reads its operands straight from registers and the
-    product by the constant ``U`` sits in the ``u`` loop only, not in front of
-    the multiplier. The decay's rounding sums (``d + 2**k - 1``) are formed
-    from the registers in parallel with the multiplier.
+    ``ONE - x``, the facilitated ``u_f`` of a spike in the *next* cycle
+    (``u + floor(U (ONE - u) / ONE) = U + floor((ONE - U) u / ONE)``,
+    computed from ``u'`` before the edge), and the deficit and the excesses
+    ``u - u_rest``, ``u_f - u_rest`` plus ``2**k - 1`` (so each decay's ceil
+    is a shift). The runtime multiplier therefore reads its operands straight
+    from registers, and the product by the constant ``ONE - U`` sits in the
+    loop of ``u`` only: the loop of ``x`` is multiplier -> spike mux -> add
+    -> subtract, that of ``u`` spike mux -> subtract -> constant product ->
+    constant add. Both loops stay one cycle long, so no minimum inter-spike
+    interval.
 Hardware cost per channel
-    ``U (ONE - u')`` is a product by a constant (Yosys keeps the partial
-    products of the set bits of ``U`` only: LUT adders on iCE40; the ECP5 flow
-    may place it in a ``MULT18X18D``); ``u_p x`` is the one runtime multiplier
-    (``(F + 1) x (F + 1)`` bits, a DSP block where available); the decays are
-    an add of ``2**k - 1``, a shift and a subtract each. No divider.
+    ``(ONE - U) u'`` is a product by a constant (Yosys keeps the partial
+    products of its set bits only: LUT adders on iCE40; the ECP5 flow places
+    it in a ``MULT18X18D``); ``u_p x`` is the one runtime multiplier (``(F +
+    1) x (F + 1)`` bits, a DSP block where available); the decays are an add,
+    a shift and a subtract each. No divider. Registers: ``5 (F + 1)`` bits
+    (``release``, ``x``, ``u``, ``u_f``, ``ONE - x``) plus three rounding
+    sums.
 
 Closed form (regular train, real arithmetic)
     Spikes every ``Delta`` cycles; ``A_d = a_d**Delta``, ``A_f = a_f**Delta``.
