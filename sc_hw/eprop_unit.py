@@ -34,11 +34,13 @@ class EpropUnit(wiring.Component):
     z_bar : Out(N zb), e_bar : Out(M N eb), dw : Out(M N dww)
         The registers (``dw`` two's complement).
 
-    Pipelining: ``Delta = floor(L e_bar / 2**s)`` is registered (the strobe
-    and the clear travel beside it) and the saturating subtract into ``dW``
-    happens one edge later, so the ``L x e_bar`` multiplier and the clamp are
-    in different cycles; ``dw`` shows a strobe two cycles after it
-    (``sc_model.eprop_unit.DW_LATENCY``, model contract).
+    Pipelining: ``e = psi z_bar`` is registered before ``e_bar`` adds it
+    (``e_bar`` two cycles behind its inputs); ``Delta = floor(L e_bar /
+    2**s)`` is registered (the strobe and the clear travel beside it) and the
+    saturating subtract into ``dW`` happens one edge later, so the ``L x
+    e_bar`` multiplier and the clamp are in different cycles; ``dw`` shows a
+    strobe two cycles after it (``sc_model.eprop_unit.DW_LATENCY``, model
+    contract).
 
     Cost: per synapse a ``p x zb`` and an ``lw x eb`` multiplier, an
     add/shift/subtract decay, a subtract with clamp; per input one decay.
@@ -92,16 +94,19 @@ class EpropUnit(wiring.Component):
                 k = mi * n + j
                 tag = f"{mi}_{j}"
                 eb_reg = Signal(eb, name=f"e_bar_{tag}")
+                # e = psi z_bar into a pipeline register (psi widened to eb - zb bits so
+                # that the product is eb bits wide by itself: psi z_bar < 2**(p + zb - 1)
+                # <= 2**eb, and the sum below has operands of one width)
+                e_q = Signal(eb, name=f"e_{tag}")
+                if p.kappa_shift:  # eb - zb = p + k_e - 1 >= p
+                    m.d.sync += e_q.eq(wire(m, psi, eb - zb, f"psi_{tag}") * zs[j])
+                else:  # the product fits eb bits (psi z_bar < 2**(p + f + k_a))
+                    m.d.sync += e_q.eq(psi * zs[j])
                 if p.kappa_shift:
-                    # psi widened to eb - zb bits so that the product is eb bits wide by
-                    # itself (psi z_bar < 2**(p + zb - 1) <= 2**eb) and the sum below has
-                    # operands of one width
-                    psi_ext = wire(m, psi, eb - zb, f"psi_{tag}")
-                    e = wire(m, psi_ext * zs[j], eb, f"e_{tag}")
                     e_dec = decay_deficit(m, eb_reg, p.kappa_shift, f"ed_{tag}", e_max)
-                    m.d.sync += eb_reg.eq(wire(m, e_dec + e, eb, f"e_next_{tag}"))
-                else:  # kappa = 0: e_bar is the previous cycle's e
-                    m.d.sync += eb_reg.eq(psi * zs[j])
+                    m.d.sync += eb_reg.eq(wire(m, e_dec + e_q, eb, f"e_next_{tag}"))
+                else:  # kappa = 0: e_bar is the registered e of the previous cycle
+                    m.d.sync += eb_reg.eq(e_q)
                 m.d.comb += self.e_bar[k * eb : (k + 1) * eb].eq(eb_reg)
 
                 dw = Signal(signed(dww), name=f"dw_{tag}")

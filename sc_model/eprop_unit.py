@@ -25,13 +25,15 @@ Pre-synaptic trace ``z_bar_j``
 Pseudo-derivative ``psi_m``
     Input, unsigned **Q0.p**, ``p = psi_width`` (1 .. 8) bits: ``psi / 2**p``.
 Eligibility ``e_mj = psi_m z_bar_j``
-    The exact product (``p + zb`` bits, Q(k_a + 1).(f + p)), combinational,
-    from the ``psi`` input of the cycle and the ``z_bar`` *register*.
+    The exact product (``p + zb`` bits, Q(k_a + 1).(f + p)) of the ``psi``
+    input of the cycle and the ``z_bar`` *register*, held in a pipeline
+    register (``e_q``, reset 0) for one cycle before ``e_bar`` adds it.
 Filtered eligibility ``e_bar_mj``
     Unsigned, ``eb = p + f + k_a + k_e`` bits (at most 40), same scale as
     ``e``; ``k_e = kappa_shift`` (0 .. 12), ``kappa = 1 - 2**-k_e``
-    (``k_e = 0``: ``kappa = 0``, ``e_bar`` is ``e`` of the previous cycle).
-    Each cycle ``e_bar' = D_ke(e_bar) + e`` (**floor**); bounded by
+    (``k_e = 0``: ``kappa = 0``, ``e_bar`` is the registered ``e_q``).
+    Each cycle ``e_bar' = D_ke(e_bar) + e_q`` (**floor**), ``e_q`` the ``e``
+    of the previous cycle; bounded by
     ``(2**p - 1) 2**(f + k_a + k_e) < 2**eb``. Reset 0.
 Learning signal and weight change
     ``learning`` input: M signed two's-complement fields of ``lw =
@@ -52,8 +54,9 @@ Ports and timing
     ``dw_clear``. Outputs, all registers (no combinational path):
     ``z_bar`` (``N zb`` bits), ``e_bar`` (``M N eb`` bits, synapse ``k`` in
     bits ``[k eb, (k + 1) eb)``), ``dw`` (``M N dww`` bits, two's
-    complement). During cycle ``t``, ``z_bar`` and ``e_bar`` reflect the
-    inputs of cycles ``0 .. t - 1``; ``dw`` reflects the strobes and clears
+    complement). During cycle ``t``, ``z_bar`` reflects the inputs of cycles
+    ``0 .. t - 1``, ``e_bar`` those of cycles ``0 .. t - 2`` (latency **two**:
+    ``psi z_bar`` is registered before the add); ``dw`` reflects the strobes and clears
     of cycles ``0 .. t - 2`` (latency **two** cycles from strobe to ``dw``,
     ``DW_LATENCY``: the product ``L e_bar`` is registered before the
     saturating subtract).
@@ -63,11 +66,11 @@ Relation to the e-prop formulas (real values, time step = one cycle)
     ``z_bar`` shown in cycle ``t + 1`` is ``z_bar^t = sum_{s <= t}
     alpha^(t - s) z^s``; the cycle-``t`` eligibility uses the register
     ``z_bar^(t - 1)``, exactly e-prop's ``e^t = psi^t z_bar^(t - 1)``;
-    ``e_bar`` shown in cycle ``t + 1`` is ``e_bar^t = kappa e_bar^(t - 1) +
-    e^t``. Presenting ``L^t`` in cycle ``t + 1`` (when the register holds
+    ``e_bar`` shown in cycle ``t + 2`` is ``e_bar^t = kappa e_bar^(t - 1) +
+    e^t``. Presenting ``L^t`` in cycle ``t + 2`` (when the register holds
     ``e_bar^t``) accumulates ``dW = -eta sum_t L^t e_bar^t`` with ``eta =
     2**-s`` (in units of ``L`` times ``e_bar``'s LSB), visible in ``dw`` from
-    cycle ``t + 3`` on.
+    cycle ``t + 4`` on.
 Rounding error (derived in :func:`trace_bounds`)
     ``z_bar`` is exact (equal to the geometric sum ``2**f sum alpha^n``) as
     long as every spike it holds is at most ``floor(f / k_a)`` cycles old
@@ -210,6 +213,9 @@ def weight_step(
     return np.where(clear, 0, np.where(valid, moved, dw))
 
 
+E_LATENCY = 2  # cycles from the inputs psi, pre of a cycle to their effect on e_bar
+
+
 class _Pending(NamedTuple):
     """The ``dW`` pipeline register: ``delta`` ``(..., M, N)``, ``valid``/``clear`` ``(...)``."""
 
@@ -238,6 +244,7 @@ class EpropOutputs(NamedTuple):
 
 def _edge(
     state: EpropOutputs,
+    e_q: np.ndarray,
     pending: tuple[_Pending, ...],
     pre: np.ndarray,
     psi: np.ndarray,
@@ -245,13 +252,13 @@ def _edge(
     valid: object,
     clear: object,
     p: EpropParams,
-) -> tuple[EpropOutputs, tuple[_Pending, ...]]:
+) -> tuple[EpropOutputs, np.ndarray, tuple[_Pending, ...]]:
     z_bar, e_bar, dw = state
-    e = eligibility(psi, z_bar)
+    e = eligibility(psi, z_bar)  # into the e_q register
     oldest = pending[0]
     new = EpropOutputs(
         decay(z_bar, p.alpha_shift) + (pre.astype(np.int64) << p.trace_frac_bits),
-        decay(e_bar, p.kappa_shift) + e,
+        decay(e_bar, p.kappa_shift) + e_q,
         weight_step(dw, oldest.delta, oldest.valid, oldest.clear, p),
     )
     shape = np.shape(oldest.valid)
@@ -260,7 +267,7 @@ def _edge(
         np.broadcast_to(np.asarray(valid) != 0, shape).copy(),
         np.broadcast_to(np.asarray(clear) != 0, shape).copy(),
     )
-    return new, pending[1:] + (nxt,)
+    return new, e, pending[1:] + (nxt,)
 
 
 def _check_inputs(
@@ -317,10 +324,13 @@ def eprop_run(
         np.zeros(batch + (p.n_post, p.n_pre), np.int64),
     )
     pending = _no_pending(batch, p)
+    e_q = np.zeros(batch + (p.n_post, p.n_pre), np.int64)
     out = EpropOutputs(*(np.empty((n,) + a.shape, np.int64) for a in state))
     for t in range(n):
         out.z_bar[t], out.e_bar[t], out.dw[t] = state
-        state, pending = _edge(state, pending, pre_b[t], psi_a[t], l_a[t], valid[t], clear[t], p)
+        state, e_q, pending = _edge(
+            state, e_q, pending, pre_b[t], psi_a[t], l_a[t], valid[t], clear[t], p
+        )
     return out
 
 
@@ -328,7 +338,8 @@ class EpropUnit:
     """Cycle model (twin of :class:`sc_hw.eprop_unit.EpropUnit`), batch shape ``batch``.
 
     ``step`` returns the registers during the current cycle, then applies the
-    rising edge. ``pending`` is the ``dW`` pipeline (per stage a strobe's
+    rising edge. ``e_q`` is the registered eligibility ``psi z_bar``;
+    ``pending`` is the ``dW`` pipeline (per stage a strobe's
     ``Delta``, its ``l_valid`` and ``dw_clear``; oldest first), applied to
     ``dW`` ``DW_LATENCY - 1`` edges after the strobe's own.
     """
@@ -342,6 +353,7 @@ class EpropUnit:
         """Synchronous reset: every trace and every ``dW`` 0, the ``dW`` pipeline empty."""
         p, b = self.params, self.batch
         self.pending = _no_pending(b, p)
+        self.e_q = np.zeros(b + (p.n_post, p.n_pre), np.int64)
         self.state = EpropOutputs(
             np.zeros(b + (p.n_pre,), np.int64),
             np.zeros(b + (p.n_post, p.n_pre), np.int64),
@@ -365,7 +377,9 @@ class EpropUnit:
         valid = np.broadcast_to(check_bits("l_valid", l_valid), b)
         clear = np.broadcast_to(check_bits("dw_clear", dw_clear), b)
         out = self.state
-        self.state, self.pending = _edge(out, self.pending, pre_b, psi_a, l_a, valid, clear, p)
+        self.state, self.e_q, self.pending = _edge(
+            out, self.e_q, self.pending, pre_b, psi_a, l_a, valid, clear, p
+        )
         return out
 
 

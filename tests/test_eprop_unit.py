@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sc_model.eprop_unit import (
     DW_LATENCY,
+    E_LATENCY,
     EpropUnit,
     check_eprop_params,
     eprop_run,
@@ -120,8 +121,10 @@ def test_e_bar_within_the_stated_bound_of_real_eprop(
     e_real = np.zeros((m, n))  # e_bar^(t-1), real, in units of psi * spikes
     _, bound = trace_bounds(p, int(psi.max()))
     scale = 2.0 ** (f + pw)  # e_bar LSB = 2**-(f + p)
-    for t in range(n_cycles):
-        err = e_real * scale - out.e_bar[t]
+    assert E_LATENCY == 2 and not out.e_bar[0].any()
+    for t in range(n_cycles - 1):
+        # e_bar shown in cycle t + 1 is e_bar^(t-1) (latency 2: psi z_bar is registered)
+        err = e_real * scale - out.e_bar[t + 1]
         assert (err > -1e-6 * scale).all() and (err < bound).all(), (seed, t)
         e_real = kappa * e_real + (psi[t] / 2**pw)[:, None] * z_real[None, :]  # psi^t z^(t-1)
         z_real = alpha * z_real + pre[t]
@@ -133,10 +136,11 @@ def test_e_bar_is_the_exact_integer_recursion_of_psi_times_the_z_bar_register() 
     pre = (rng.random((200, 3)) < 0.3).astype(np.uint8)
     psi = rng.integers(0, 8, (200, 2))
     out = run(p, pre, psi)
-    e_bar = np.zeros((2, 3), np.int64)
+    e_bar, e_q = np.zeros((2, 3), np.int64), np.zeros((2, 3), np.int64)
     for t in range(200):
         assert np.array_equal(out.e_bar[t], e_bar), t
-        e_bar = e_bar * 7 // 8 + psi[t][:, None] * out.z_bar[t][None, :]  # floor(kappa e) + e
+        # floor(kappa e_bar) + e of the previous cycle (the e register)
+        e_bar, e_q = e_bar * 7 // 8 + e_q, psi[t][:, None] * out.z_bar[t][None, :]
 
 
 # --------------------------------------------------------------------------
@@ -187,7 +191,7 @@ def test_dw_is_minus_eta_times_the_finite_difference_gradient_of_a_leaky_readout
     # Readout y^t = sum_j W_j e_bar_j^t with psi = 1 (a leaky linear neuron: y = kappa y +
     # W . z_bar^(t-1)); loss E = 1/2 sum_t (y^t - ystar^t)**2. e-prop is exact for it:
     # dE/dW_j = sum_t L^t e_bar_j^t with L^t = y^t - ystar^t. The unit gets L^t (rounded
-    # to an integer) in cycle t + 1 and must return -eta times the finite difference.
+    # to an integer) in cycle t + 2 and must return -eta times the finite difference.
     rng = np.random.default_rng(kappa_shift + 40)
     n, n_cycles, f, ka, pw = 5, 400, 6, 3, 1
     p = check_eprop_params(
@@ -203,7 +207,7 @@ def test_dw_is_minus_eta_times_the_finite_difference_gradient_of_a_leaky_readout
     )
     pre = (rng.random((n_cycles, n)) < 0.15).astype(np.uint8)
     psi = np.ones((n_cycles, 1), np.int64)  # 2**-1: e_bar LSB is 2**-(f + 1) * 2 = 2**-f
-    traces = run(p, pre, psi).e_bar[:, 0, :] / 2.0 ** (f + pw) * 2  # e_bar^(t-1), psi := 1
+    traces = run(p, pre, psi).e_bar[:, 0, :] / 2.0 ** (f + pw) * 2  # e_bar^(t-2), psi := 1
     w0 = rng.normal(0, 0.1, n)
     ystar = 2.0 * np.sin(np.arange(n_cycles) / 25.0)
 
@@ -212,7 +216,7 @@ def test_dw_is_minus_eta_times_the_finite_difference_gradient_of_a_leaky_readout
 
     h = 1e-4
     grad_fd = np.array([(loss(w0 + h * e) - loss(w0 - h * e)) / (2 * h) for e in np.eye(n)])
-    err = traces @ w0 - ystar  # L of the e_bar shown in cycle t, i.e. L^(t-1)
+    err = traces @ w0 - ystar  # L of the e_bar shown in cycle t, i.e. L^(t-2)
     learning = np.round(err * 8).astype(np.int64)  # L in units of 1/8
     assert np.abs(learning).max() <= 2047  # fits learning_width = 12 without clipping
     out = run(p, *(flushed(a) for a in (pre, psi, learning[:, None])), l_valid=1)
