@@ -521,14 +521,28 @@ def test_default_params_simulate() -> None:
 
 
 def load_example(name: str):
+    """Import ``examples/<name>.py`` as module ``example_<name>``.
+
+    The module is registered in ``sys.modules`` before it runs: dataclasses
+    with string annotations look their module up there.
+    """
     import importlib.util
+    import sys
     from pathlib import Path
 
+    module_name = f"example_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
     path = Path(__file__).resolve().parent.parent / "examples" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    spec = importlib.util.spec_from_file_location(module_name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[module_name]
+        raise
     return module
 
 
