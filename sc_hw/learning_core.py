@@ -14,47 +14,7 @@ from sc_model.sng import rotation_indices
 
 from .lfsr import LFSR
 from .sc_layer_tm import BANK_WORDS, SCLayerTM
-
-# Small arithmetic helpers (the conventions of sc_hw.stdp, kept local so this
-# core does not follow that module's internal API).
-
-
-def wire(m: Module, value: Value, width: int, name: str) -> Signal:
-    """A named ``width``-bit wire driven by ``value`` (zero-extended or truncated)."""
-    sig = Signal(max(1, width), name=name)
-    m.d.comb += sig.eq(value)
-    return sig
-
-
-def nonneg(v: Value) -> Value:
-    """Unsigned ``v`` as a non-negative signed value (one zero bit on top)."""
-    return Cat(v, Const(0, 1)).as_signed()
-
-
-def const_mul(m: Module, x: Value, c: int, name: str) -> Value:
-    """``x * c`` for a constant ``c >= 0`` as shifted adds (``len(x) + c.bit_length()`` bits)."""
-    width = max(1, len(x) + c.bit_length())
-    if c == 0:
-        return Const(0, width)
-    xs = nonneg(x)
-    shifts = [i for i in range(c.bit_length()) if c >> i & 1]
-    total = xs << shifts[0]
-    for i in shifts[1:]:
-        total = total + (xs << i)
-    return wire(m, total.as_unsigned(), width, name)
-
-
-def trailing_zeros(c: int) -> int:
-    """Low zero bits of ``c`` (64 for 0: its products are all 0)."""
-    return (c & -c).bit_length() - 1 if c else 64
-
-
-def clamp(m: Module, v: Value, lo: int, hi: int, width: int, name: str) -> Value:
-    """``min(max(v, lo), hi)`` as exactly ``width`` signed bits (``[lo, hi]`` must fit)."""
-    full = Signal(v.shape(), name=name)
-    m.d.comb += full.eq(v)
-    lo_c, hi_c = Const(lo, signed(width)), Const(hi, signed(width))
-    return Mux(full < lo, lo_c, Mux(full > hi, hi_c, full[:width].as_signed()))
+from .stdp import clamp, const_mul, nonneg, trailing_zeros, wire
 
 
 def pick(options: list[Value], index: Value) -> Value:
