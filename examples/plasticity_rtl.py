@@ -58,7 +58,7 @@ import stdp_pattern  # noqa: E402
 
 from hdl_tests.capture_tb import SIMULATORS, run_capture  # noqa: E402
 from hdl_tests.harness import generate_verilog  # noqa: E402
-from sc_model.stdp import pack_fields  # noqa: E402
+from sc_model.arith import pack_fields  # noqa: E402
 
 DEFAULT_OUT = ROOT / "build" / "examples" / "plasticity_rtl"
 DEMOS = ("stdp", "rstdp")

@@ -73,3 +73,17 @@ def check_bits(name: str, value: object) -> np.ndarray:
             f"{name} must hold only 0 and 1; found values in [{arr.min()}, {arr.max()}]"
         )
     return arr.astype(np.uint8, copy=False)
+
+
+def must_be_unset(name: str, value: object, when: str, unset: int | None = None) -> None:
+    """Refuse a parameter that has no effect in this configuration.
+
+    It must be ``None`` (or, when ``unset`` is given, exactly that integer).
+    """
+    if unset is None:
+        ok = value is None
+    else:
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value == unset
+    if not ok:
+        allowed = "None" if unset is None else str(unset)
+        raise ValueError(f"{name} applies to {when} only (otherwise {allowed}); got {value!r}")

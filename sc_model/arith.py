@@ -154,6 +154,20 @@ def unpack_bits(value: object, n_bits: int) -> np.ndarray:
     return np.unpackbits(raw, bitorder="little")[:n_bits]
 
 
+def pack_fields(values: object, field_width: int) -> int:
+    """Pack ints into one port value: element ``k`` (two's complement if
+    negative, its low ``fw`` bits) in bits ``[k fw, (k + 1) fw)``, ``fw = field_width``."""
+    v = np.asarray(values, dtype=np.int64).ravel()
+    mask = (1 << field_width) - 1
+    return sum((int(x) & mask) << (k * field_width) for k, x in enumerate(v))
+
+
+def unpack_fields(value: int, n_fields: int, field_width: int) -> np.ndarray:
+    """Inverse of :func:`pack_fields` (unsigned fields), ``int64`` ``(n_fields,)``."""
+    mask = (1 << field_width) - 1
+    return np.array([(value >> (k * field_width)) & mask for k in range(n_fields)], np.int64)
+
+
 def _check_lane_bits(name: str, value: object, n: int) -> np.ndarray:
     """Bits broadcast to shape ``(n,)`` (one per lane/input) for a cycle step."""
     arr = check_bits(name, value)

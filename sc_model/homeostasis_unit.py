@@ -70,7 +70,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_choice, check_int
+from ._validate import check_bits, check_choice, check_int, must_be_unset
 
 MAX_NEURONS = 64
 MAX_RATE_FRAC_BITS = 16
@@ -80,11 +80,6 @@ MAX_THRESHOLD_WIDTH = 24
 MAX_PERIOD_LOG2 = 16
 MAX_ETA_SHIFT = 24
 UPDATES = ("sign", "proportional")
-
-
-def _must_be_unset(name: str, value: object, when: str) -> None:
-    if value is not None:
-        raise ValueError(f"{name} applies to {when} only (otherwise None); got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -146,11 +141,11 @@ def check_homeostasis_params(
     period = check_int("update_period_log2", update_period_log2, 0, MAX_PERIOD_LOG2)
     update = str(check_choice("update", update, UPDATES))
     if update == "sign":
-        _must_be_unset("eta_shift", eta_shift, "update='proportional'")
+        must_be_unset("eta_shift", eta_shift, "update='proportional'")
         eta = 1 if eta is None else check_int("eta", eta, 1, top)
         eta_shift = 0
     else:
-        _must_be_unset("eta", eta, "update='sign'")
+        must_be_unset("eta", eta, "update='sign'")
         eta = 0
         eta_shift = 4 if eta_shift is None else check_int("eta_shift", eta_shift, 0, MAX_ETA_SHIFT)
     return HomeostasisParams(

@@ -118,7 +118,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_choice, check_int, check_int_array
+from ._validate import check_bits, check_choice, check_int, check_int_array, must_be_unset
 
 MIN_V_WIDTH = 4
 MAX_V_WIDTH = 32
@@ -150,12 +150,6 @@ def check_flag(name: str, value: object) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be True or False, not {value!r} ({type(value).__name__})")
     return bool(value)
-
-
-def _must_be_unset(name: str, value: object, when: str) -> None:
-    """Refuse a parameter that has no effect in this configuration."""
-    if value is not None:
-        raise ValueError(f"{name} applies to {when} only (otherwise None); got {value!r}")
 
 
 def _first_true(mask: np.ndarray) -> tuple[int, ...] | None:
@@ -287,7 +281,7 @@ def check_lif_params(
             )
         )
     else:
-        _must_be_unset("in_width", in_width, "input_mode='count'")
+        must_be_unset("in_width", in_width, "input_mode='count'")
     if leak_mode == "shift":
         leak_shift = _check_number(
             "leak_shift",
@@ -298,7 +292,7 @@ def check_lif_params(
             f"1 .. v_width - 1 for v_width={w}",
         )
     else:
-        _must_be_unset("leak_shift", leak_shift, "leak_mode='shift'")
+        must_be_unset("leak_shift", leak_shift, "leak_mode='shift'")
     if leak_mode == "constant":
         leak_const = _check_number(
             "leak_const",
@@ -309,7 +303,7 @@ def check_lif_params(
             f"0 .. 2**(v_width - 1) - 1 for v_width={w}",
         )
     else:
-        _must_be_unset("leak_const", leak_const, "leak_mode='constant'")
+        must_be_unset("leak_const", leak_const, "leak_mode='constant'")
     v_reset = _check_number(
         "v_reset",
         v_reset,

@@ -100,7 +100,6 @@ element is an independent run from reset with ``en`` high and no writes.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple
@@ -110,7 +109,7 @@ import numpy as np
 from ._validate import check_bits, check_int, check_int_array
 from .lfsr import LFSR
 from .lif import LIFPopulation
-from .sc_layer import SCLayer, SCLayerConfig
+from .sc_layer import SCLayer, SCLayerConfig, _jsonable
 from .sng import default_rotations
 from .synapses import polarity_bits, select_randoms, weight_stream_bits
 
@@ -283,14 +282,6 @@ def decode_weight_word(word: int, lanes: int, weight_width: int) -> np.ndarray:
         mag = field & ((1 << wb) - 1)
         out[k] = -mag if field >> wb & 1 else mag
     return out
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, tuple | list | np.ndarray):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    return value
 
 
 def sc_layer_tm_params(config: SCLayerTMConfig) -> dict[str, Any]:

@@ -118,7 +118,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_choice, check_int
+from ._validate import check_bits, check_choice, check_int, must_be_unset
 from .lfsr import FORMS, LFSR, check_seed, check_taps, check_width, lfsr_sequence
 from .sng import default_rotations
 
@@ -139,11 +139,6 @@ ROUNDINGS = ("floor", "stochastic")
 # --------------------------------------------------------------------------
 # Parameters
 # --------------------------------------------------------------------------
-
-
-def _must_be_unset(name: str, value: object, when: str) -> None:
-    if value is not None:
-        raise ValueError(f"{name} applies to {when} only (otherwise None); got {value!r}")
 
 
 def check_weight_matrix(
@@ -271,12 +266,12 @@ def check_stdp_params(
     pairing = str(check_choice("pairing", pairing, PAIRINGS))
     decay = str(check_choice("decay", decay, DECAYS))
     if decay == "shift":
-        _must_be_unset("decay_mult", decay_mult, "decay='mult'")
-        _must_be_unset("decay_mult_shift", decay_mult_shift, "decay='mult'")
+        must_be_unset("decay_mult", decay_mult, "decay='mult'")
+        must_be_unset("decay_mult_shift", decay_mult_shift, "decay='mult'")
         k = min(3, tb) if decay_shift is None else check_int("decay_shift", decay_shift, 1, tb)
         c, q = 0, 1
     else:
-        _must_be_unset("decay_shift", decay_shift, "decay='shift'")
+        must_be_unset("decay_shift", decay_shift, "decay='shift'")
         k = 1
         q = 8 if decay_mult_shift is None else decay_mult_shift
         q = check_int("decay_mult_shift", q, 1, MAX_MULT_SHIFT)
@@ -309,9 +304,9 @@ def check_stdp_params(
                 raise ValueError(f"rotations must hold M N = {m * n} entries, not {len(rots)}")
             rots = tuple(check_int(f"rotations[{i}]", r, 0, width - 1) for i, r in enumerate(rots))
     else:
-        _must_be_unset("seed", seed, "rounding='stochastic'")
-        _must_be_unset("taps", taps, "rounding='stochastic'")
-        _must_be_unset("rotations", rotations, "rounding='stochastic'")
+        must_be_unset("seed", seed, "rounding='stochastic'")
+        must_be_unset("taps", taps, "rounding='stochastic'")
+        must_be_unset("rotations", rotations, "rounding='stochastic'")
         seed, taps, rots = 1, check_taps(width, None), (0,) * (m * n)
     return STDPParams(
         n_pre=n,
@@ -599,11 +594,3 @@ class STDP:
             self.post_trace = trace_next(self.post_trace, post_b, tick, p.post_increment, p)
         self._write(w_en, w_addr, value)
         return out
-
-
-def pack_fields(values: object, field_width: int) -> int:
-    """Pack ints into one port: element ``k`` (two's complement if negative) at bits
-    ``[k fw, (k + 1) fw)`` with ``fw = field_width``."""
-    v = np.asarray(values, dtype=np.int64).ravel()
-    mask = (1 << field_width) - 1
-    return sum((int(x) & mask) << (k * field_width) for k, x in enumerate(v))

@@ -171,19 +171,6 @@ def tau_cycles(shift: int) -> float:
     return -1.0 / math.log1p(-(2.0 ** -check_int("shift", shift, 1, MAX_TAU_SHIFT)))
 
 
-def pack_fields(values: object, field_width: int) -> int:
-    """Pack non-negative ints into one port value: element ``k`` in bits ``[k fw, (k + 1) fw)``."""
-    v = np.asarray(values, dtype=np.int64).ravel()
-    mask = (1 << field_width) - 1
-    return sum((int(x) & mask) << (k * field_width) for k, x in enumerate(v))
-
-
-def unpack_fields(value: int, n_fields: int, field_width: int) -> np.ndarray:
-    """Inverse of :func:`pack_fields` (unsigned fields), ``int64`` ``(n_fields,)``."""
-    mask = (1 << field_width) - 1
-    return np.array([(value >> (k * field_width)) & mask for k in range(n_fields)], np.int64)
-
-
 # --------------------------------------------------------------------------
 # Combinational pieces (vectorised over any shape)
 # --------------------------------------------------------------------------

@@ -147,7 +147,6 @@ others', so the results are those of one piece).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -155,7 +154,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import arith
-from ._validate import check_bits, check_choice, check_int, check_int_array
+from ._validate import check_bits, check_choice, check_int, check_int_array, must_be_unset
 from .lfsr import FORMS, LFSR, _apply, _power, check_seed, check_taps, check_width, lfsr_sequence
 from .lfsr import transition_rows as lfsr_transition_rows
 from .sng import comparator_bits, default_rotations
@@ -253,17 +252,6 @@ def _check_rotations(name: str, rotations: object, n_inputs: int, width: int) ->
     if len(rots) != n_inputs:
         raise ValueError(f"{name} must hold n_inputs={n_inputs} entries, not {len(rots)}")
     return tuple(check_int(f"{name}[{j}]", r, 0, width - 1) for j, r in enumerate(rots))
-
-
-def _must_be_unset(name: str, value: object, when: str, unset: int | None = None) -> None:
-    """Refuse a parameter that has no effect in this configuration."""
-    if unset is None:
-        ok = value is None
-    else:
-        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value == unset
-    if not ok:
-        allowed = "None" if unset is None else str(unset)
-        raise ValueError(f"{name} applies to {when} only (otherwise {allowed}); got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -373,12 +361,12 @@ def check_synapse_params(
     if aggregation == "counter":
         pipeline = check_int("pipeline", pipeline, 0, counter_depth(n))
     else:
-        _must_be_unset("pipeline", pipeline, "aggregation='counter'", unset=0)
+        must_be_unset("pipeline", pipeline, "aggregation='counter'", unset=0)
         pipeline = 0
     if aggregation == "majority":
         tie = arith.check_tie(DEFAULT_TIE if tie is None else tie)
     else:
-        _must_be_unset("tie", tie, "aggregation='majority'")
+        must_be_unset("tie", tie, "aggregation='majority'")
         tie = DEFAULT_TIE
     if aggregation == "mux":
         arith.check_sel_bits(width, n, None)  # width >= N.bit_length()
@@ -391,8 +379,8 @@ def check_synapse_params(
             else check_seed(width, mux_seed, "mux_seed")
         )
     else:
-        _must_be_unset("mux_seed", mux_seed, "aggregation='mux'")
-        _must_be_unset("mux_sel_bits", mux_sel_bits, "aggregation='mux'")
+        must_be_unset("mux_seed", mux_seed, "aggregation='mux'")
+        must_be_unset("mux_sel_bits", mux_sel_bits, "aggregation='mux'")
         mux_seed, mux_sel_bits = 1, width
     if input_mode == "values":
         value_width = (
@@ -411,9 +399,9 @@ def check_synapse_params(
             else _check_rotations("input_rotations", input_rotations, n, width)
         )
     else:
-        _must_be_unset("value_width", value_width, "input_mode='values'")
-        _must_be_unset("input_seed", input_seed, "input_mode='values'")
-        _must_be_unset("input_rotations", input_rotations, "input_mode='values'")
+        must_be_unset("value_width", value_width, "input_mode='values'")
+        must_be_unset("input_seed", input_seed, "input_mode='values'")
+        must_be_unset("input_rotations", input_rotations, "input_mode='values'")
         value_width, input_seed, in_rots = 1, 1, rots
     return SynapseParams(
         n_inputs=n,

@@ -17,7 +17,7 @@ from hdl_tests.spec import BlockSpec, Params
 from sc_hw.eprop_unit import EpropUnit as HwEprop
 from sc_model import arith
 from sc_model import eprop_unit as model
-from sc_model.stp_unit import pack_fields, unpack_fields
+from sc_model.arith import pack_fields, unpack_fields
 
 MAX_COSIM_PRE = 6
 MAX_COSIM_POST = 3

@@ -17,7 +17,7 @@ from hdl_tests.spec import BlockSpec, Params
 from sc_hw.homeostasis_unit import HomeostasisUnit as HwHomeostasis
 from sc_model import arith
 from sc_model import homeostasis_unit as model
-from sc_model.stp_unit import pack_fields
+from sc_model.arith import pack_fields
 
 MAX_COSIM_NEURONS = 8
 

@@ -19,7 +19,7 @@ from hdl_tests.spec import BlockSpec, Params
 from sc_hw.rstdp import RSTDP as HwRSTDP
 from sc_model import arith
 from sc_model import rstdp as model
-from sc_model.stdp import pack_fields
+from sc_model.arith import pack_fields
 
 
 class RSTDPTwin:

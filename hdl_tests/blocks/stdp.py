@@ -26,9 +26,9 @@ MAX_COSIM_POST = 4
 def state_ports(p: model.STDPParams, state: model.STDPState) -> dict[str, int]:
     """The output ports from register values."""
     return {
-        "weights": model.pack_fields(state.weights, p.weight_width),
-        "pre_trace": model.pack_fields(state.pre_trace, p.trace_width),
-        "post_trace": model.pack_fields(state.post_trace, p.trace_width),
+        "weights": arith.pack_fields(state.weights, p.weight_width),
+        "pre_trace": arith.pack_fields(state.pre_trace, p.trace_width),
+        "post_trace": arith.pack_fields(state.post_trace, p.trace_width),
     }
 
 
