@@ -15,11 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from hdl_tests.blocks.arith import _edge_or_uniform
-from hdl_tests.blocks.sc_layer_tm import random_tm_params
+from hdl_tests.blocks.sc_layer_tm import layer_ports, random_tm_params
 from hdl_tests.spec import BlockSpec, Params
 from sc_hw.learning_core import LearningCore as HwLearningCore
+from sc_model import arith
+from sc_model.arith import pack_fields
 from sc_model.learning_core import LearningCoreConfig, LearningCoreCycle, learning_core_params
-from sc_model.stdp import pack_fields
 
 
 class LearningCoreTwin:
@@ -32,15 +33,9 @@ class LearningCoreTwin:
 
     def step(self, inputs: dict[str, int]) -> dict[str, int]:
         c = self.config
-        spikes = np.array([(inputs["spikes"] >> j) & 1 for j in range(c.n_inputs)], np.uint8)
-        out = self.model.step(spikes, inputs["en"])
+        out = self.model.step(arith.unpack_bits(inputs["spikes"], c.n_inputs), inputs["en"])
         return {
-            "out_valid": out.out_valid,
-            "out_neuron": out.out_neuron,
-            "out_spike": out.out_spike,
-            "out_v": out.out_v & ((1 << c.v_width) - 1),
-            "tick_done": out.tick_done,
-            "in_ready": out.in_ready,
+            **layer_ports(out, c.v_width),
             "upd_en": out.upd_en,
             "upd_addr": out.upd_addr,
             "upd_data": out.upd_data,

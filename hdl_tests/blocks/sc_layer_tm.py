@@ -10,12 +10,14 @@ whole-word weight writes in ~2 % (addresses sometimes past the memory).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from hdl_tests.blocks.arith import _edge_or_uniform
 from hdl_tests.spec import BlockSpec, Params
 from sc_hw.sc_layer_tm import SCLayerTM as HwLayerTM
-from sc_model import lif
+from sc_model import arith, lif
 from sc_model.sc_layer_tm import (
     SCLayerTMConfig,
     SCLayerTMCycle,
@@ -25,6 +27,18 @@ from sc_model.sc_layer_tm import (
 
 MAX_COSIM_INPUTS = 12
 MAX_COSIM_NEURONS = 5
+
+
+def layer_ports(out: Any, v_width: int) -> dict[str, int]:
+    """The layer's output ports from a cycle-twin result (``out_v`` as its bits)."""
+    return {
+        "out_valid": out.out_valid,
+        "out_neuron": out.out_neuron,
+        "out_spike": out.out_spike,
+        "out_v": out.out_v & ((1 << v_width) - 1),
+        "tick_done": out.tick_done,
+        "in_ready": out.in_ready,
+    }
 
 
 class SCLayerTMTwin:
@@ -37,18 +51,11 @@ class SCLayerTMTwin:
 
     def step(self, inputs: dict[str, int]) -> dict[str, int]:
         c = self.config
-        spikes = np.array([(inputs["spikes"] >> j) & 1 for j in range(c.n_inputs)], np.uint8)
+        spikes = arith.unpack_bits(inputs["spikes"], c.n_inputs)
         out = self.model.step(
             spikes, inputs["en"], inputs["w_en"], inputs["w_addr"], inputs["w_data"]
         )
-        return {
-            "out_valid": out.out_valid,
-            "out_neuron": out.out_neuron,
-            "out_spike": out.out_spike,
-            "out_v": out.out_v & ((1 << c.v_width) - 1),
-            "tick_done": out.tick_done,
-            "in_ready": out.in_ready,
-        }
+        return layer_ports(out, c.v_width)
 
 
 def random_tm_params(rng: np.random.Generator) -> Params:
