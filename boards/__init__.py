@@ -9,17 +9,16 @@ PWM-like random bitstream whose brightness is its probability of a one.
 Other LEDs show the LFSR's top bits, latched a few times per second so the
 random pattern is visible. Later this will host the SC neuron core.
 
-Board files: :mod:`boards.icebreaker`, :mod:`boards.ulx3s`. Each builds with
-the YoWASP tools through amaranth-boards into ``build/boards/<board>/`` and
-reports resources and Fmax from nextpnr (:func:`build_board`).
+Board files: :mod:`boards.icebreaker`, :mod:`boards.ulx3s`. Each is data: the
+amaranth-boards platform, the top, the device and the YoWASP tool names
+(:class:`Board`); :data:`BOARDS` lists them. Building is the flow tools' job
+(``sc-hw board NAME``, :mod:`sc_flow.board_build`): nothing here runs a tool.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from amaranth.hdl import Module, Signal
@@ -28,21 +27,7 @@ from amaranth.lib.cdc import FFSynchronizer
 from amaranth.lib.wiring import In, Out
 
 from sc_hw.lfsr import LFSR
-from sc_hw.synth import (
-    REPO_ROOT,
-    SynthError,
-    SynthReport,
-    count_cells,
-    dir_lock,
-    netlist_cells,
-    parse_pnr_report,
-    pick_clock,
-    tool_env,
-    warm_tool,
-)
 from sc_model._validate import check_int
-
-BOARD_ROOT = REPO_ROOT / "build" / "boards"
 
 
 def pin_in(m: Module, platform: Any, name: str, number: int) -> Signal:
@@ -177,108 +162,31 @@ class PressCounter(wiring.Component):
         return m
 
 
+
+
 @dataclass(frozen=True)
-class BoardBuild:
-    """A built board top: the bitstream and what nextpnr reported."""
+class Board:
+    """What building one board needs to know; no tool is run here.
 
-    board: str
-    bitstream: Path
-    report: SynthReport
-    clock_mhz: float
-
-    def __str__(self) -> str:
-        fmax = self.report.fmax_mhz
-        slack = "" if fmax is None else f" ({fmax / self.clock_mhz:.1f}x the board clock)"
-        return (
-            f"{self.board}: bitstream {_rel(self.bitstream)} "
-            f"({self.bitstream.stat().st_size} bytes)\n"
-            f"  {self.report.device}: LUT4 {self.report.luts}, carry {self.report.carries}, "
-            f"FF {self.report.ffs}, RAM blocks {self.report.ram_blocks}, DSP {self.report.dsps}, "
-            f"{self.report.logic_cells} logic cells, {self.report.io} IO\n"
-            f"  Fmax {fmax:.1f} MHz at a {self.clock_mhz:g} MHz board clock{slack}"
-        )
-
-
-def _rel(path: Path) -> str:
-    try:
-        return str(path.relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
-
-
-def build_board(
-    platform: Any,
-    top: Any,
-    *,
-    board: str,
-    device: str,
-    family: str,
-    tools: dict[str, str],
-    bitstream_ext: str,
-    do_program: bool = False,
-    build_dir: str | Path | None = None,
-    seed: int = 1,
-) -> BoardBuild:
-    """Build ``top`` for an amaranth-boards ``platform`` with the YoWASP tools.
-
-    ``tools`` maps amaranth's tool variables (``YOSYS``, ``NEXTPNR_ICE40`` ...) to
-    YoWASP executable names. nextpnr runs with the board's clock constraint (a
-    failure to meet it fails the build) and ``--report report.json``; the report,
-    the Yosys netlist and the logs stay in ``build_dir`` (default
-    ``build/boards/<board>/``). ``do_program`` hands the bitstream to the
-    platform's programmer (``iceprog`` / ``openFPGALoader``, which must be installed).
+    Attributes
+    ----------
+    name : str
+        Board name on the command line (``sc-hw board NAME``).
+    device, family : str
+        Device key of the synthesis report (``ice40-up5k``) and its family (``ice40``).
+    tools : dict[str, str]
+        amaranth's tool variables (``YOSYS``, ``NEXTPNR_ICE40`` ...) to YoWASP executables.
+    bitstream_ext : str
+        Extension of the bitstream the platform writes (``bin``, ``bit``).
+    platform : () -> amaranth-boards platform
+    top : () -> Elaboratable
+        The board top; requests its pins from the platform it is elaborated for.
     """
-    out = Path(build_dir).resolve() if build_dir is not None else BOARD_ROOT / board
-    out.mkdir(parents=True, exist_ok=True)
-    with dir_lock(out):
-        name = f"{board}_demo"
-        env = tool_env()
-        for var, exe in tools.items():
-            env[var] = warm_tool(exe)
-        (out / "report.json").unlink(missing_ok=True)
-        plan = platform.build(
-            top,
-            name=name,
-            do_build=False,
-            nextpnr_opts=["--report", "report.json", "--seed", str(seed)],
-        )
-        try:
-            products = plan.execute_local(str(out), env=env)
-        except subprocess.CalledProcessError as exc:
-            logs = [p for p in (out / f"{name}.rpt", out / f"{name}.tim") if p.exists()]
-            log = logs[-1] if logs else None
-            raise SynthError(
-                f"building {board} failed (exit {exc.returncode}); logs: "
-                + ", ".join(map(str, logs)),
-                log,
-            ) from exc
-        bitstream = out / f"{name}.{bitstream_ext}"
-        if not bitstream.exists() or bitstream.stat().st_size == 0:
-            raise SynthError(f"{board}: no bitstream at {bitstream}", out / f"{name}.tim")
-        if do_program:
-            platform.toolchain_program(products, name)
 
-        cells = netlist_cells(json.loads((out / f"{name}.json").read_text()))
-        counts = count_cells(cells, family)
-        pnr = parse_pnr_report(json.loads((out / "report.json").read_text()), family)
-        clock_hz = platform.default_clk_frequency
-        report = SynthReport(
-            design=board,
-            device=device,
-            params={},
-            luts=counts["luts"],
-            carries=counts["carries"],
-            ffs=counts["ffs"],
-            ram_blocks=counts["ram_blocks"],
-            dsps=counts["dsps"],
-            logic_cells=pnr["logic_cells"],
-            io=pnr["io"],
-            fmax_mhz=pick_clock(pnr["clocks"], None),
-            freq_mhz=clock_hz / 1e6,
-            io_wrapper=False,
-            port_bits=pnr["io"],
-            build_dir=out,
-            cells=cells,
-            clocks=pnr["clocks"],
-        )
-        return BoardBuild(board, bitstream, report, clock_hz / 1e6)
+    name: str
+    device: str
+    family: str
+    tools: dict[str, str]
+    bitstream_ext: str
+    platform: Callable[[], Any]
+    top: Callable[[], Any]

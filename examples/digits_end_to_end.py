@@ -143,8 +143,8 @@ def run_rtl(
     config: SCLayerConfig, values: np.ndarray, out_dir: Path, simulator: str = "icarus"
 ) -> tuple[np.ndarray, float]:
     """Simulate the core's Verilog on SNG values ``(n_cycles, 64)``; spikes ``(n_cycles, 10)``."""
-    from hdl_tests.capture_tb import run_capture
-    from hdl_tests.harness import generate_verilog
+    from sc_cosim.capture_tb import run_capture
+    from sc_cosim.harness import generate_verilog
 
     params = sc_layer_params(config)
     n_cycles = values.shape[0]

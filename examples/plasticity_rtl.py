@@ -15,10 +15,10 @@ block; :mod:`rstdp_choice`: two LIF neurons, 16 inputs, the ``rstdp`` block):
    spikes; ``reward``/``reward_strobe`` for R-STDP; ``en`` is high and the
    weight write port idle throughout, as in the demos) and the unit's
    registers during every cycle and after the last edge.
-2. **Verilog.** :func:`hdl_tests.harness.generate_verilog` turns the block
+2. **Verilog.** :func:`sc_cosim.harness.generate_verilog` turns the block
    with the demo's parameters (its initial weights as reset values) into
    Verilog (top ``sc_stdp`` / ``sc_rstdp``).
-3. **RTL run.** :func:`hdl_tests.capture_tb.run_capture` drives it in
+3. **RTL run.** :func:`sc_cosim.capture_tb.run_capture` drives it in
    cocotb + Icarus (or Verilator) with the same streams plus one final cycle
    with ``en`` low (so the state after the last learning edge is read out)
    and records ``weights``, ``pre_trace``, ``post_trace`` (and
@@ -56,8 +56,8 @@ for _path in (ROOT, ROOT / "examples"):
 import rstdp_choice  # noqa: E402
 import stdp_pattern  # noqa: E402
 
-from hdl_tests.capture_tb import SIMULATORS, run_capture  # noqa: E402
-from hdl_tests.harness import generate_verilog  # noqa: E402
+from sc_cosim.capture_tb import SIMULATORS, run_capture  # noqa: E402
+from sc_cosim.harness import generate_verilog  # noqa: E402
 from sc_model.arith import pack_fields  # noqa: E402
 
 DEFAULT_OUT = ROOT / "build" / "examples" / "plasticity_rtl"

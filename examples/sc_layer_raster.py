@@ -18,9 +18,9 @@ Steps (each one a few lines below, in :func:`main`):
 3. **Run the model.** ``SCLayer(config).run(spikes)``: spikes and membranes
    of every neuron in every cycle (row ``t`` = the registers during cycle ``t``).
 4. **Export.** ``sc_layer_params(config)`` is the parameter dict of the
-   Amaranth core; :func:`hdl_tests.harness.generate_verilog` turns
+   Amaranth core; :func:`sc_cosim.harness.generate_verilog` turns
    ``sc_hw.sc_layer.SCLayer(**params)`` into Verilog (top ``sc_sc_layer``).
-5. **Co-simulate.** :func:`hdl_tests.capture_tb.run_capture` runs that Verilog
+5. **Co-simulate.** :func:`sc_cosim.capture_tb.run_capture` runs that Verilog
    in cocotb + Icarus with the same spikes (``en`` high, no weight writes) and
    records ``spikes_out`` and ``v_out`` on every cycle.
 6. **Compare and plot.** The RTL's spikes and membranes must equal the
@@ -48,8 +48,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hdl_tests.capture_tb import run_capture  # noqa: E402
-from hdl_tests.harness import generate_verilog  # noqa: E402
+from sc_cosim.capture_tb import run_capture  # noqa: E402
+from sc_cosim.harness import generate_verilog  # noqa: E402
 from sc_model.sc_layer import SCLayer, SCLayerConfig, sc_layer_params  # noqa: E402
 from sc_model.synapses import unpack_signed  # noqa: E402
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from hdl_tests.blocks import all_blocks
-from hdl_tests.harness import base_seed, default_sets, run_cosim
+from sc_cosim.blocks import all_blocks
+from sc_cosim.harness import base_seed, default_sets, run_cosim
 
 CASES = [(block, index) for block in all_blocks() for index in range(default_sets())]
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from hdl_tests.harness import generate_verilog, run_cosim, verilator_available
+from sc_cosim.harness import generate_verilog, run_cosim, verilator_available
 
 LFSR_PARAMS = {"width": 12, "seed": 0x5A5, "form": "fibonacci"}
 

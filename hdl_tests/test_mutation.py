@@ -2,7 +2,7 @@
 
 The enumerator tests are fast and unmarked: the expected mutants of a small
 module were written out by hand from the operator list in
-:mod:`hdl_tests.mutation`. The ``mutation``-marked tests run, for every
+:mod:`sc_cosim.mutation`. The ``mutation``-marked tests run, for every
 registered block, a bounded sample of mutants of its generated Verilog
 through the co-simulation harness and require at least 90 % of the compiling
 ones to be killed (survivors are printed, and explained in docs/mutation.md).
@@ -18,8 +18,8 @@ import os
 
 import pytest
 
-from hdl_tests.blocks import all_blocks, get_block
-from hdl_tests.mutation import (
+from sc_cosim.blocks import all_blocks, get_block
+from sc_cosim.mutation import (
     DEFAULT_CYCLES,
     DEFAULT_SEEDS,
     Mutant,

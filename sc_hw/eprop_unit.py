@@ -8,7 +8,7 @@ from amaranth.lib.wiring import In, Out
 
 from sc_model import eprop_unit as model
 
-from .stp_unit import decay_deficit, wire
+from .helpers import decay_deficit, wire
 
 
 class EpropUnit(wiring.Component):

@@ -8,7 +8,7 @@ from amaranth.lib.wiring import In, Out
 
 from sc_model import homeostasis_unit as model
 
-from .stp_unit import wire
+from .helpers import wire
 
 
 class HomeostasisUnit(wiring.Component):

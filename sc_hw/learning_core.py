@@ -12,27 +12,9 @@ from sc_model.learning_core import LearningCoreConfig
 from sc_model.sc_layer_tm import sc_layer_tm_params
 from sc_model.sng import rotation_indices
 
+from .helpers import clamp, const_mul, nonneg, pick, trailing_zeros, wire
 from .lfsr import LFSR
 from .sc_layer_tm import BANK_WORDS, SCLayerTM
-from .stdp import clamp, const_mul, nonneg, trailing_zeros, wire
-
-
-def pick(options: list[Value], index: Value) -> Value:
-    """``options[index]`` as a balanced tree of 2:1 muxes on the index bits.
-
-    Continuous assignments, not a ``case`` process: Icarus leaves a process
-    whose inputs do not change after time 0 at X (an index out of range picks
-    the last option of its pair, never used here).
-    """
-    level = list(options)
-    bit = 0
-    while len(level) > 1:
-        level = [
-            Mux(index[bit], level[i + 1], level[i]) if i + 1 < len(level) else level[i]
-            for i in range(0, len(level), 2)
-        ]
-        bit += 1
-    return level[0]
 
 
 class LearningCore(wiring.Component):

@@ -8,7 +8,8 @@ from amaranth.lib.wiring import In, Out
 
 from sc_model import rstdp as model
 
-from .stdp import TraceBank, clamp, stdp_ports
+from .helpers import clamp
+from .stdp import TraceBank, stdp_ports
 
 
 class RSTDP(wiring.Component):

@@ -10,6 +10,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from sc_model.export import load_sc_layer_tm
 from sc_model.sc_layer_tm import SCLayerTMConfig
 from sc_model.sng import rotation_indices
 
@@ -80,8 +81,6 @@ class SCLayerTM(wiring.Component):
     @classmethod
     def from_export(cls, directory: str | Path) -> SCLayerTM:
         """Build the core from the files of :func:`sc_model.export.export_sc_layer_tm`."""
-        from sc_model.export import load_sc_layer_tm
-
         return cls(**load_sc_layer_tm(directory))
 
     def elaborate(self, platform):

@@ -11,65 +11,8 @@ from amaranth.lib.wiring import In, Out
 from sc_model import stdp as model
 from sc_model.sng import rotation_indices
 
+from .helpers import clamp, const_mul, nonneg, trailing_zeros, wire
 from .lfsr import LFSR
-
-
-def wire(m: Module, value: Value, width: int, name: str) -> Signal:
-    """A named ``width``-bit wire driven by ``value`` (zero-extended or truncated).
-
-    Adders and comparators built on such wires see operands of one width, so
-    Yosys cannot narrow them and Verilator's WIDTHEXPAND stays silent.
-    """
-    sig = Signal(max(1, width), name=name)
-    m.d.comb += sig.eq(value)
-    return sig
-
-
-def nonneg(v: Value) -> Value:
-    """Unsigned ``v`` as a non-negative signed value (one zero bit on top).
-
-    Adders, subtractors and comparators of unequal operand widths are built
-    on such values: Yosys writes them ``$signed(...)`` and Verilog
-    sign-extends them to the operator's width, exactly the arithmetic meant,
-    where zero-extended unsigned operands would draw Verilator's WIDTHEXPAND.
-    """
-    return Cat(v, Const(0, 1)).as_signed()
-
-
-def const_mul(m: Module, x: Value, c: int, name: str) -> Value:
-    """``x * c`` for a constant ``c >= 0``: a sum of shifted copies of the unsigned ``x``.
-
-    No multiplier is inferred: one adder per set bit of ``c`` beyond the first.
-    The result has exactly ``len(x) + c.bit_length()`` bits (the product always
-    fits, and so does every partial sum). The adders work on :func:`nonneg` terms.
-    """
-    width = max(1, len(x) + c.bit_length())
-    if c == 0:
-        return Const(0, width)
-    xs = nonneg(x)
-    shifts = [i for i in range(c.bit_length()) if c >> i & 1]
-    total = xs << shifts[0]
-    for i in shifts[1:]:
-        total = total + (xs << i)
-    return wire(m, total.as_unsigned(), width, name)
-
-
-def trailing_zeros(c: int) -> int:
-    """Number of low zero bits of ``c`` (a large number for 0: its products are all 0)."""
-    return (c & -c).bit_length() - 1 if c else 64
-
-
-def clamp(m: Module, v: Value, lo: int, hi: int, width: int, name: str) -> Value:
-    """``min(max(v, lo), hi)`` as exactly ``width`` signed bits (``[lo, hi]`` must fit).
-
-    ``v`` is computed once, into a wire at its full width, and both
-    comparisons read it; the result mux is ``width`` bits wide (constants and
-    ``v``'s low bits), so no bit of it is dropped later.
-    """
-    full = Signal(v.shape(), name=name)
-    m.d.comb += full.eq(v)
-    lo_c, hi_c = Const(lo, signed(width)), Const(hi, signed(width))
-    return Mux(full < lo, lo_c, Mux(full > hi, hi_c, full[:width].as_signed()))
 
 
 class TraceBank:

@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Signal, Value
+from amaranth.hdl import Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import stp_unit as model
 
-from .arith import use_clock_and_reset
-
-
-def wire(m: Module, value: Value, width: int, name: str) -> Signal:
-    """A named ``width``-bit unsigned wire driven by ``value`` (zero-extended or truncated)."""
-    sig = Signal(max(1, width), name=name)
-    m.d.comb += sig.eq(value)
-    return sig
-
-
-def decay_deficit(m: Module, d: Value, k: int, name: str, d_max: int | None = None) -> Value:
-    """``D_k(d) = d - ((d + 2**k - 1) >> k) = floor(d (1 - 2**-k))`` for unsigned ``d``.
-
-    ``d_max`` (default ``2**len(d) - 1``) bounds ``d``: the rounding sum gets
-    just the bits it needs, so when ``d_max + 2**k - 1`` fits ``len(d)`` bits
-    the shifted sum is exactly ``len(d)`` bits wide and no padding bit is
-    dropped by a truncation. Both operands of the subtraction are
-    ``len(d)``-bit wires.
-    """
-    w = len(d)
-    d_max = (1 << w) - 1 if d_max is None else d_max
-    rw = max(w, (d_max + (1 << k) - 1).bit_length())
-    rounded = wire(m, d + ((1 << k) - 1), rw, f"{name}_round")
-    ceil_part = wire(m, rounded >> k, w, f"{name}_ceil")
-    return wire(m, d - ceil_part, w, f"{name}_dec")
+from .helpers import use_clock_and_reset, wire
 
 
 class STPUnit(wiring.Component):

@@ -11,15 +11,8 @@ from amaranth.lib.wiring import In, Out
 from sc_model import synapses as model
 from sc_model.sng import rotation_indices
 
-from .arith import (
-    AndMul,
-    Majority,
-    MuxAdd,
-    ParallelCounter,
-    XnorMul,
-    adder_tree,
-    use_clock_and_reset,
-)
+from .arith import AndMul, Majority, MuxAdd, ParallelCounter, XnorMul
+from .helpers import adder_tree, use_clock_and_reset
 from .lfsr import LFSR
 
 

@@ -19,9 +19,9 @@ from amaranth.sim import Simulator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hdl_tests.blocks.arith import SPECS
-from hdl_tests.harness import params_for
-from hdl_tests.pysim import pysim_against_twin
+from sc_cosim.blocks.arith import SPECS
+from sc_cosim.harness import params_for
+from sc_cosim.pysim import pysim_against_twin
 from sc_hw import arith as hw
 from sc_model import arith as A
 from sc_model.lfsr import FORMS, lfsr_sequence, next_state

@@ -1,7 +1,7 @@
 """The worked example of docs/contract.md runs and its twins agree.
 
 The three code blocks of the example are executed as the modules they claim
-to be (``sc_model.toggle``, ``sc_hw.toggle``, ``hdl_tests.blocks.toggle``,
+to be (``sc_model.toggle``, ``sc_hw.toggle``, ``sc_cosim.blocks.toggle``,
 installed only for this test), then the model is checked against its own
 closed form and the Amaranth twin against the model, cycle by cycle.
 """
@@ -20,7 +20,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "contract.md"
 
 def _load_example_modules(monkeypatch) -> dict[str, types.ModuleType]:
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
-    names = ["sc_model.toggle", "sc_hw.toggle", "hdl_tests.blocks.toggle_example"]
+    names = ["sc_model.toggle", "sc_hw.toggle", "sc_cosim.blocks.toggle_example"]
     assert len(blocks) == len(names), "docs/contract.md must keep its three example blocks"
     modules = {}
     for name, code in zip(names, blocks, strict=True):
@@ -43,7 +43,7 @@ def test_contract_example_model_matches_its_closed_form(monkeypatch) -> None:
 
 
 def test_contract_example_rtl_matches_model(monkeypatch) -> None:
-    from hdl_tests.pysim import pysim_against_twin
+    from sc_cosim.pysim import pysim_against_twin
 
-    spec = _load_example_modules(monkeypatch)["hdl_tests.blocks.toggle_example"].SPEC
+    spec = _load_example_modules(monkeypatch)["sc_cosim.blocks.toggle_example"].SPEC
     assert pysim_against_twin(spec, {}, seed=4, cycles=300) == ""

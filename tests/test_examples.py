@@ -117,7 +117,7 @@ def test_raster_follows_the_stimulus(short_run) -> None:
 @pytest.mark.cosim
 def test_example_detects_a_different_rtl(example, tmp_path) -> None:
     """Verilog of the same layer with neuron 0's threshold one higher must be caught."""
-    from hdl_tests.harness import generate_verilog
+    from sc_cosim.harness import generate_verilog
     from sc_model.sc_layer import sc_layer_params
 
     config = example.build_config(np.random.default_rng(SEED))  # main's first draw

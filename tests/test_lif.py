@@ -17,8 +17,8 @@ from amaranth.sim import Simulator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hdl_tests.blocks.lif import SPEC, random_lif_params, to_signed
-from hdl_tests.harness import params_for
+from sc_cosim.blocks.lif import SPEC, random_lif_params, to_signed
+from sc_cosim.harness import params_for
 from sc_hw.lif import LIFNeuron
 from sc_model import lif as L
 
@@ -569,7 +569,7 @@ def test_hardware_ports() -> None:
     ],
 )
 def test_synthesised_neuron_is_small_and_uses_no_dsp(params: dict, ffs: int) -> None:
-    from sc_hw.synth import synthesize
+    from sc_flow.synth import synthesize
 
     report = synthesize("lif", params, "ice40-up5k")
     assert report.dsps == 0 and report.ram_blocks == 0

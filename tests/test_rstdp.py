@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from test_stdp import RefSTDP, ref_lfsr_next
 
-from hdl_tests.blocks.rstdp import SPEC
-from hdl_tests.harness import generate_verilog
-from hdl_tests.pysim import pysim_against_twin
+from sc_cosim.blocks.rstdp import SPEC
+from sc_cosim.harness import generate_verilog
+from sc_cosim.pysim import pysim_against_twin
 from sc_hw.rstdp import RSTDP as HwRSTDP
 from sc_model import rstdp as R
 

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hdl_tests.blocks import get_block
-from hdl_tests.blocks.sc_layer import SPEC, random_layer_params
-from hdl_tests.harness import base_seed, default_sets, params_for
-from hdl_tests.pysim import pysim_against_twin
+from sc_cosim.blocks import get_block
+from sc_cosim.blocks.sc_layer import SPEC, random_layer_params
+from sc_cosim.harness import base_seed, default_sets, params_for
+from sc_cosim.pysim import pysim_against_twin
 from sc_hw.sc_layer import SCLayer as HwLayer
 from sc_model.lfsr import lfsr_sequence
 from sc_model.sc_layer import SCLayer, SCLayerConfig, SCLayerCycle, sc_layer_params

@@ -468,8 +468,8 @@ def test_hw_ports_follow_the_config() -> None:
 
 def test_hw_long_pysim_run() -> None:
     """A core larger than the cosim draws (N 40, P 8) over 600 cycles in Amaranth's simulator."""
-    from hdl_tests.blocks.sc_layer_tm import SPEC
-    from hdl_tests.pysim import pysim_against_twin
+    from sc_cosim.blocks.sc_layer_tm import SPEC
+    from sc_cosim.pysim import pysim_against_twin
 
     rng = np.random.default_rng(77)
     c = random_config(rng, max_n=40)
@@ -571,8 +571,8 @@ def test_hw_banked_weight_memory(bank_words: int, monkeypatch) -> None:
     """Weight memories deeper than a bank (1024 words on a device) split into banks:
     the same behaviour with tiny banks, including writes to every bank."""
     import sc_hw.sc_layer_tm as hw_module
-    from hdl_tests.blocks.sc_layer_tm import SPEC
-    from hdl_tests.pysim import pysim_against_twin
+    from sc_cosim.blocks.sc_layer_tm import SPEC
+    from sc_cosim.pysim import pysim_against_twin
 
     monkeypatch.setattr(hw_module, "BANK_WORDS", bank_words)
     rng = np.random.default_rng(bank_words)

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hdl_tests.harness import params_for
-from hdl_tests.pysim import pysim_against_twin
+from sc_cosim.harness import params_for
+from sc_cosim.pysim import pysim_against_twin
 from sc_hw.sng import LDSNG as HwLDSNG
 from sc_hw.sng import SNGBank as HwSNGBank
 from sc_model.lfsr import FORMS, MAXIMAL_TAPS, lfsr_sequence, next_state

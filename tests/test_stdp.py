@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hdl_tests.blocks.stdp import SPEC, random_stdp_params
-from hdl_tests.harness import generate_verilog
-from hdl_tests.pysim import pysim_against_twin
+from sc_cosim.blocks.stdp import SPEC, random_stdp_params
+from sc_cosim.harness import generate_verilog
+from sc_cosim.pysim import pysim_against_twin
 from sc_hw.stdp import STDP as HwSTDP
 from sc_model import stdp as S
 from sc_model.lfsr import MAXIMAL_TAPS

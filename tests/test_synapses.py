@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hdl_tests.blocks.synapses import SPEC, random_weights
-from hdl_tests.pysim import pysim_against_twin
+from sc_cosim.blocks.synapses import SPEC, random_weights
+from sc_cosim.pysim import pysim_against_twin
 from sc_hw.synapses import Synapses as HwSynapses
 from sc_model import synapses as S
 from sc_model.lfsr import MAXIMAL_TAPS, lfsr_sequence

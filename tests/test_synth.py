@@ -1,4 +1,4 @@
-"""sc_hw.synth and the board tops: synthesis reports, board bitstreams, demo logic.
+"""sc_flow.synth and the board tops: synthesis reports, board bitstreams, demo logic.
 
 Tests marked ``slow`` run the YoWASP tools (Yosys, nextpnr, icepack/ecppack);
 their first call compiles each tool (about 25 s, cached in
@@ -22,7 +22,9 @@ import pytest
 from amaranth.sim import Simulator
 
 from boards import PressCounter, StochasticDemo
-from sc_hw.synth import (
+from boards.registry import get_board
+from sc_flow.board_build import build_board
+from sc_flow.synth import (
     DEVICES,
     SynthReport,
     check_device,
@@ -69,7 +71,7 @@ def test_unknown_block_and_bad_params_are_refused_before_any_tool_runs() -> None
 
 
 def test_cli_reports_bad_names_with_exit_code_2(capsys) -> None:
-    from sc_hw.cli import main
+    from sc_flow.cli import main
 
     assert main(["synth", "lfsr", "--device", "gw1n"]) == 2
     err = capsys.readouterr().err
@@ -346,7 +348,7 @@ def test_pins_mode_checks_the_package() -> None:
 
 @pytest.mark.slow
 def test_cli_synth_prints_the_report(capsys) -> None:
-    from sc_hw.cli import main
+    from sc_flow.cli import main
 
     assert main(["synth", "lfsr", "--param", "width=8", "--param", "seed=3"]) == 0
     out = capsys.readouterr().out
@@ -369,9 +371,7 @@ def test_lfsr16_on_ecp5() -> None:
 
 @pytest.mark.slow
 def test_icebreaker_builds() -> None:
-    from boards import icebreaker
-
-    built = icebreaker.build_report()
+    built = build_board(get_board("icebreaker"))
     assert built.bitstream.suffix == ".bin" and built.bitstream.stat().st_size > 0
     r = built.report
     assert r.io == 1 + 1 + 7  # clock, user button, 2 + 5 LEDs
@@ -383,9 +383,7 @@ def test_icebreaker_builds() -> None:
 @pytest.mark.slow
 @ecp5
 def test_ulx3s_builds() -> None:
-    from boards import ulx3s
-
-    built = ulx3s.build_report()
+    built = build_board(get_board("ulx3s"))
     assert built.bitstream.suffix == ".bit" and built.bitstream.stat().st_size > 0
     r = built.report
     assert r.io == 1 + 4 + 8  # clock, DIP switches, LEDs

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw import arith as hw
 from sc_model import arith as model
 from sc_model.lfsr import MAXIMAL_TAPS

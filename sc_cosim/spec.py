@@ -1,6 +1,6 @@
 """What the co-simulation harness needs to know about one hardware block.
 
-A block is registered by a module in :mod:`hdl_tests.blocks` that defines
+A block is registered by a module in :mod:`sc_cosim.blocks` that defines
 ``SPEC = BlockSpec(...)``. The spec ties the three parts of the co-design
 contract together: how to build the Amaranth twin from a parameter dict,
 how to build the model twin from the same dict, how to draw random

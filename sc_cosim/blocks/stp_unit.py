@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.blocks.arith import _edge_or_uniform, _n_with_edges
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.blocks.arith import _edge_or_uniform, _n_with_edges
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.stp_unit import STPUnit as HwSTPUnit
 from sc_model import arith
 from sc_model import stp_unit as model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.sc_multiplier import SCMultiplier as HwMultiplier
 from sc_model.sc_multiplier import SCMultiplier as ModelMultiplier
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.blocks.arith import _edge_or_uniform, _n_with_edges
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.blocks.arith import _edge_or_uniform, _n_with_edges
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.eprop_unit import EpropUnit as HwEprop
 from sc_model import arith
 from sc_model import eprop_unit as model

@@ -3,7 +3,7 @@
 Small random sizes (N 1 .. 12, M 1 .. 5, any lane count, so a tick is at most
 ``5 * 12 + 8 = 68`` cycles and 2000 cycles cover 29 ticks or more), both
 synapse types, every leak and reset mode, short refractory periods and
-thresholds within reach of the count, as :mod:`hdl_tests.blocks.sc_layer`
+thresholds within reach of the count, as :mod:`sc_cosim.blocks.sc_layer`
 draws them. Stimulus: busy spike inputs, ``en`` low in ~10 % of the cycles,
 whole-word weight writes in ~2 % (addresses sometimes past the memory).
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from hdl_tests.blocks.arith import _edge_or_uniform
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.blocks.arith import _edge_or_uniform
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.sc_layer_tm import SCLayerTM as HwLayerTM
 from sc_model import arith, lif
 from sc_model.sc_layer_tm import (

@@ -1,6 +1,6 @@
 """Co-simulation spec of the R-STDP unit (:mod:`sc_model.rstdp`).
 
-The STDP front end is drawn as for ``stdp`` (:func:`hdl_tests.blocks.stdp.random_stdp_params`,
+The STDP front end is drawn as for ``stdp`` (:func:`sc_cosim.blocks.stdp.random_stdp_params`,
 all 8 pairing/decay/rounding combinations over 8 consecutive sets); the reward
 path adds eligibility widths 2 .. 16 (narrow ones saturate), decay shifts and
 prescalers, reward widths 2 .. 10, shifts 0 .. 12 and delays 0 .. 5 (0 and 1
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.blocks.arith import _edge_or_uniform
-from hdl_tests.blocks.stdp import random_stdp_params, state_ports, stdp_stimulus
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.blocks.arith import _edge_or_uniform
+from sc_cosim.blocks.stdp import random_stdp_params, state_ports, stdp_stimulus
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.rstdp import RSTDP as HwRSTDP
 from sc_model import arith
 from sc_model import rstdp as model

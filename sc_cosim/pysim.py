@@ -1,8 +1,8 @@
 """The same model-against-RTL check in Amaranth's own simulator (no Verilog).
 
 Quicker to start than a cocotb run and useful while writing a block; the
-cocotb check on generated Verilog (:mod:`hdl_tests.harness`) stays the
-authority. Timing convention identical to :mod:`hdl_tests.cosim_tb`.
+cocotb check on generated Verilog (:mod:`sc_cosim.harness`) stays the
+authority. Timing convention identical to :mod:`sc_cosim.cosim_tb`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np
 from amaranth.lib import wiring
 from amaranth.sim import Simulator
 
-from hdl_tests.blocks import get_block
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.blocks import get_block
+from sc_cosim.spec import BlockSpec, Params
 
 
 def pysim_against_twin(block: str | BlockSpec, params: Params, seed: int, cycles: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.lfsr import LFSR as HwLFSR
 from sc_model.lfsr import LFSR as ModelLFSR
 from sc_model.lfsr import MAXIMAL_TAPS

@@ -2,7 +2,7 @@
 
 The generated Verilog of a block is mutated at one point at a time, and each
 mutant is co-simulated against the (unchanged) model twin with
-:func:`hdl_tests.harness.run_cosim`. A mutant is *killed* when any run fails;
+:func:`sc_cosim.harness.run_cosim`. A mutant is *killed* when any run fails;
 a *survivor* is either equivalent to the original (no stimulus could tell
 them apart) or a sign that the stimulus or the harness is too weak.
 
@@ -45,7 +45,7 @@ the kill rate, which is ``killed / (killed + survived)``.
 Enumeration is deterministic (module, line, position, operator order); a
 sample of at most ``limit`` mutants is drawn with ``numpy.random.default_rng
 (seed)``. Each block is mutated under two parameter sets: its default
-parameters and the random set :func:`hdl_tests.harness.params_for` draws from
+parameters and the random set :func:`sc_cosim.harness.params_for` draws from
 ``seed``. Each sampled mutant runs cosim stimulus seeds ``seed + 1 ..
 seed + n_seeds`` (stopping at the first kill) for ``cycles`` cycles.
 """
@@ -65,9 +65,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hdl_tests.blocks import get_block
-from hdl_tests.harness import BUILD_ROOT, generate_verilog, params_for, run_cosim
-from hdl_tests.spec import Params
+from sc_cosim.blocks import get_block
+from sc_cosim.harness import BUILD_ROOT, generate_verilog, params_for, run_cosim
+from sc_cosim.spec import Params
 from sc_model._validate import check_int
 
 OPERATORS = ("binop", "unary", "const", "invert", "ternary", "index")

@@ -1,11 +1,11 @@
 """Capture-mode cocotb bench: drive given inputs, record every output port on every cycle.
 
-Where :mod:`hdl_tests.cosim_tb` compares the RTL with a model twin inside the
+Where :mod:`sc_cosim.cosim_tb` compares the RTL with a model twin inside the
 simulation, this bench only records, so the comparison (and any plotting) can
 happen afterwards in ordinary Python. :func:`run_capture` builds a Verilog
 text with cocotb's Python runner and runs :func:`capture_outputs` on it.
 
-Timing is that of :mod:`hdl_tests.cosim_tb`: ``rst`` is held high over one
+Timing is that of :mod:`sc_cosim.cosim_tb`: ``rst`` is held high over one
 rising edge, then for each cycle ``t`` (10 ns clock) the bench drives the
 inputs of cycle ``t`` after the falling edge, waits for the read-only phase
 and reads every requested output port; the rising edge then ends the cycle.
@@ -33,7 +33,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from hdl_tests.harness import TIMESCALE
+from sc_cosim.harness import TIMESCALE
 from sc_model._validate import check_choice
 
 SIMULATORS = ("icarus", "verilator")
@@ -134,7 +134,7 @@ def run_capture(
     )
     try:
         runner.test(
-            test_module="hdl_tests.capture_tb",
+            test_module="sc_cosim.capture_tb",
             hdl_toplevel=toplevel,
             build_dir=build / "sim",
             test_dir=build,

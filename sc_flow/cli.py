@@ -18,6 +18,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from boards.registry import BOARDS, get_board
+from sc_cosim.blocks import all_blocks, get_block
+from sc_cosim.harness import BUILD_ROOT, generate_verilog, run_cosim
+from sc_cosim.mutation import DEFAULT_CYCLES, DEFAULT_LIMIT, DEFAULT_SEEDS, mutate_block
+from sc_flow.board_build import build_board
+from sc_flow.synth import SynthError, run_synth_cli
+from sc_model.sc_multiplier import sc_multiply
+
 
 def _parse_params(
     args: argparse.Namespace, default: dict[str, Any] | None
@@ -41,7 +51,6 @@ def _parse_params(
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from hdl_tests.blocks import all_blocks
 
     for name, spec in all_blocks().items():
         print(f"{name:16s} {spec.description}\n{'':16s} default: {json.dumps(spec.default_params)}")
@@ -49,8 +58,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from hdl_tests.blocks import get_block
-    from hdl_tests.harness import generate_verilog
 
     spec = get_block(args.block)
     params = _parse_params(args, spec.default_params) or spec.default_params
@@ -64,8 +71,6 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_cosim(args: argparse.Namespace) -> int:
-    from hdl_tests.blocks import get_block
-    from hdl_tests.harness import run_cosim
 
     get_block(args.block)
     params = _parse_params(args, get_block(args.block).default_params)
@@ -86,8 +91,6 @@ def _cmd_cosim(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from hdl_tests.blocks import get_block
-    from hdl_tests.harness import BUILD_ROOT, generate_verilog, run_cosim
 
     spec = get_block(args.block)
     params = spec.default_params
@@ -119,9 +122,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _report_multiplier_accuracy(params: dict[str, Any]) -> None:
     """What the (bit-exact) core computes: its products against a * b, all operand pairs."""
-    import numpy as np
 
-    from sc_model.sc_multiplier import sc_multiply
 
     vw, k = params["value_width"], params["length_log2"]
     a, b = np.meshgrid(np.arange(1 << vw), np.arange(1 << vw), indexing="ij")
@@ -142,8 +143,6 @@ def _report_multiplier_accuracy(params: dict[str, Any]) -> None:
 
 def _cmd_mutate(args: argparse.Namespace) -> int:
     """Mutation check: single-point mutants of the generated Verilog must fail cosim."""
-    from hdl_tests.blocks import get_block
-    from hdl_tests.mutation import DEFAULT_CYCLES, DEFAULT_LIMIT, DEFAULT_SEEDS, mutate_block
 
     for block in args.block:
         get_block(block)  # unknown names fail before any simulation
@@ -171,8 +170,6 @@ def _cmd_mutate(args: argparse.Namespace) -> int:
 
 def _cmd_synth(args: argparse.Namespace) -> int:
     """Synthesise, place and route a block with the YoWASP tools; print resources, Fmax."""
-    from hdl_tests.blocks import get_block
-    from sc_hw.synth import SynthError, run_synth_cli
 
     params = _parse_params(args, get_block(args.block).default_params)
     try:
@@ -186,12 +183,10 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_board(args: argparse.Namespace) -> int:
     """Build a board top's bitstream (boards/); print resources and Fmax."""
-    import importlib
 
-    from sc_hw.synth import SynthError
 
     try:
-        print(importlib.import_module(f"boards.{args.board}").build_report(args.program))
+        print(build_board(get_board(args.board), do_program=args.program))
     except SynthError as exc:
         print(f"sc-hw: {exc}", file=sys.stderr)
         return 1
@@ -252,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_synth)
 
     p = sub.add_parser("board", help="build a board demo's bitstream (YoWASP)")
-    p.add_argument("board", choices=("icebreaker", "ulx3s"))
+    p.add_argument("board", choices=tuple(BOARDS))
     p.add_argument("--program", action="store_true", help="also program the board")
     p.set_defaults(func=_cmd_board)
     return parser

@@ -70,6 +70,8 @@ from amaranth.hdl import (
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from sc_cosim.blocks import get_block
+from sc_cosim.harness import generate_verilog
 from sc_model._validate import check_choice, check_int
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -211,7 +213,7 @@ class SynthReport:
                 if self.io_wrapper
                 else "register-to-register paths only)"
             ),
-            f"  logs and report: {_rel(self.build_dir)}",
+            f"  logs and report: {rel_path(self.build_dir)}",
         ]
         return "\n".join(lines)
 
@@ -233,7 +235,7 @@ def format_table(reports: Iterable[SynthReport], markdown: bool = False) -> str:
     )
 
 
-def _rel(path: Path) -> str:
+def rel_path(path: Path) -> str:
     try:
         return str(path.relative_to(REPO_ROOT))
     except ValueError:
@@ -453,7 +455,6 @@ def _resolve(
 ) -> tuple[str, str, dict[str, Any], wiring.Component | None, Any]:
     """(design name, Verilog top, params, component or None, builder of a fresh core)."""
     if isinstance(design, str):
-        from hdl_tests.blocks import get_block
 
         spec = get_block(design)
         params = dict(spec.default_params if params is None else params)
@@ -516,7 +517,6 @@ def synthesize(
         raise ValueError(f"freq_mhz must be > 0, not {freq_mhz}")
     label, top, params, component, fresh_core = _resolve(design, params, name)
     if component is None:
-        from hdl_tests.harness import generate_verilog
 
         text = generate_verilog(label, params)
     else:
@@ -619,7 +619,6 @@ def run_synth_cli(
     """``sc-hw synth``: synthesise ``block`` on one device or ``"all"``; print the reports."""
     check_choice("device", device, (*DEVICES, "all"))
     devices = list(DEVICES) if device == "all" else [device]
-    from hdl_tests.blocks import get_block
 
     get_block(block)  # unknown names fail before any tool runs
     reports = []
@@ -631,60 +630,3 @@ def run_synth_cli(
         print()
         print(format_table(reports))
     return 0
-
-
-#: The LFSR widths measured in docs/synthesis.md (seed 1, Fibonacci form).
-LFSR_WIDTHS = (8, 16, 32)
-
-
-def doc_cases() -> list[tuple[str, dict[str, Any]]]:
-    """The designs of docs/synthesis.md: LFSR 8/16/32, then every other block at its defaults."""
-    from hdl_tests.blocks import all_blocks
-
-    cases: list[tuple[str, dict[str, Any]]] = [
-        ("lfsr", {"width": w, "seed": 1, "form": "fibonacci"}) for w in LFSR_WIDTHS
-    ]
-    for name, spec in all_blocks().items():
-        if name != "lfsr":
-            cases.append((name, dict(spec.default_params)))
-    return cases
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sc_hw.synth``: the tables of docs/synthesis.md, measured afresh."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m sc_hw.synth", description=main.__doc__)
-    parser.add_argument("--device", default="all", help="ice40-up5k, ecp5-25f or all")
-    parser.add_argument("--no-boards", action="store_true", help="skip the two board tops")
-    args = parser.parse_args(argv)
-    check_choice("device", args.device, (*DEVICES, "all"))
-    devices = list(DEVICES) if args.device == "all" else [args.device]
-    reports = []
-    for block, params in doc_cases():
-        for dev in devices:
-            report = synthesize(block, params, dev)
-            print(f"{block} {json.dumps(params)} {dev}: done", file=sys.stderr, flush=True)
-            if block == "lfsr":
-                report = _relabel(report, f"lfsr w={params['width']}")
-            reports.append(report)
-    print(format_table(reports, markdown=True))
-    if not args.no_boards:
-        from boards import icebreaker, ulx3s
-
-        boards = [b.build_report() for b in (icebreaker, ulx3s)]
-        print()
-        print(format_table([b.report for b in boards], markdown=True))
-        for b in boards:
-            print(f"\n{b}")
-    return 0
-
-
-def _relabel(report: SynthReport, design: str) -> SynthReport:
-    from dataclasses import replace
-
-    return replace(report, design=design)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,7 +2,7 @@
 
 ``run_cosim`` turns a block's Amaranth twin into Verilog, builds it with
 cocotb's Python runner (Icarus by default, Verilator on request) and runs
-:mod:`hdl_tests.cosim_tb`, which drives random stimulus and compares every
+:mod:`sc_cosim.cosim_tb`, which drives random stimulus and compares every
 output port with the model twin on every cycle. Any Verilog file with the
 same top-level name and ports can be checked instead of the generated one.
 
@@ -29,8 +29,8 @@ import numpy as np
 from amaranth.back import verilog
 from amaranth.lib import wiring
 
-from hdl_tests.blocks import get_block
-from hdl_tests.spec import Params
+from sc_cosim.blocks import get_block
+from sc_cosim.spec import Params
 from sc_model._validate import check_choice, check_int
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +213,7 @@ def run_cosim(
     }
     try:
         runner.test(
-            test_module="hdl_tests.cosim_tb",
+            test_module="sc_cosim.cosim_tb",
             hdl_toplevel=spec.toplevel,
             build_dir=case / "sim",
             test_dir=case,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.sng import LDSNG as HwLDSNG
 from sc_hw.sng import SNGBank as HwSNGBank
 from sc_model.lfsr import MAXIMAL_TAPS

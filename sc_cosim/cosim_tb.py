@@ -1,4 +1,4 @@
-"""The cocotb test bench every block shares (run by :func:`hdl_tests.harness.run_cosim`).
+"""The cocotb test bench every block shares (run by :func:`sc_cosim.harness.run_cosim`).
 
 Per cycle ``t`` (10 ns clock): after the falling edge the bench drives the
 cycle's inputs (and ``rst``), waits for the read-only phase, reads every
@@ -17,8 +17,8 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from hdl_tests.blocks import get_block
-from hdl_tests.harness import input_ports, output_ports, signature_of
+from sc_cosim.blocks import get_block
+from sc_cosim.harness import input_ports, output_ports, signature_of
 
 
 def _read(handle) -> int:

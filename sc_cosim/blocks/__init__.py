@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from hdl_tests.spec import BlockSpec
+from sc_cosim.spec import BlockSpec
 
 
 def all_blocks() -> dict[str, BlockSpec]:

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.blocks.arith import _edge_or_uniform
-from hdl_tests.blocks.synapses import (
+from sc_cosim.blocks.arith import _edge_or_uniform
+from sc_cosim.blocks.synapses import (
     pack_fields,
     random_synapse_params,
     synapse_inputs,
     synapse_stimulus,
 )
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.sc_layer import SCLayer as HwLayer
 from sc_model import lif
 from sc_model.sc_layer import SCLayerConfig, SCLayerCycle, sc_layer_params

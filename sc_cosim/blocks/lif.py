@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.blocks.arith import _edge_or_uniform
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.blocks.arith import _edge_or_uniform
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.lif import LIFNeuron
 from sc_model import lif as model
 

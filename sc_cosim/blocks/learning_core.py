@@ -1,6 +1,6 @@
 """Co-simulation spec of the learning layer core (:mod:`sc_model.learning_core`).
 
-Parameters: those of :mod:`hdl_tests.blocks.sc_layer_tm` (N 1 .. 12, M 1 .. 5,
+Parameters: those of :mod:`sc_cosim.blocks.sc_layer_tm` (N 1 .. 12, M 1 .. 5,
 any lane count, every synapse, leak and reset mode) plus random plasticity:
 trace widths 1 .. 10, increments, decay shifts, amplitudes 0 .. 300 (often
 large enough to saturate), update shifts, floor or stochastic rounding and a
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hdl_tests.blocks.arith import _edge_or_uniform
-from hdl_tests.blocks.sc_layer_tm import layer_ports, random_tm_params
-from hdl_tests.spec import BlockSpec, Params
+from sc_cosim.blocks.arith import _edge_or_uniform
+from sc_cosim.blocks.sc_layer_tm import layer_ports, random_tm_params
+from sc_cosim.spec import BlockSpec, Params
 from sc_hw.learning_core import LearningCore as HwLearningCore
 from sc_model import arith
 from sc_model.arith import pack_fields

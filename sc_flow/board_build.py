@@ -1,0 +1,124 @@
+"""Build a board top (:class:`boards.Board`) with the YoWASP tools; report resources and Fmax.
+
+``sc-hw board NAME`` calls :func:`build_board`. The bitstream, the Yosys
+netlist, nextpnr's ``report.json`` and the logs stay in the build directory
+(default ``build/boards/<board>/``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from boards import Board
+from sc_flow.synth import (
+    REPO_ROOT,
+    SynthError,
+    SynthReport,
+    count_cells,
+    dir_lock,
+    netlist_cells,
+    parse_pnr_report,
+    pick_clock,
+    rel_path,
+    tool_env,
+    warm_tool,
+)
+
+BOARD_ROOT = REPO_ROOT / "build" / "boards"
+
+
+@dataclass(frozen=True)
+class BoardBuild:
+    """A built board top: the bitstream and what nextpnr reported."""
+
+    board: str
+    bitstream: Path
+    report: SynthReport
+    clock_mhz: float
+
+    def __str__(self) -> str:
+        fmax = self.report.fmax_mhz
+        slack = "" if fmax is None else f" ({fmax / self.clock_mhz:.1f}x the board clock)"
+        return (
+            f"{self.board}: bitstream {rel_path(self.bitstream)} "
+            f"({self.bitstream.stat().st_size} bytes)\n"
+            f"  {self.report.device}: LUT4 {self.report.luts}, carry {self.report.carries}, "
+            f"FF {self.report.ffs}, RAM blocks {self.report.ram_blocks}, DSP {self.report.dsps}, "
+            f"{self.report.logic_cells} logic cells, {self.report.io} IO\n"
+            f"  Fmax {fmax:.1f} MHz at a {self.clock_mhz:g} MHz board clock{slack}"
+        )
+
+
+def build_board(
+    board: Board,
+    *,
+    do_program: bool = False,
+    build_dir: str | Path | None = None,
+    seed: int = 1,
+) -> BoardBuild:
+    """Build ``board``'s top for its amaranth-boards platform with the YoWASP tools.
+
+    nextpnr runs with the board's clock constraint (a
+    failure to meet it fails the build) and ``--report report.json``; the report,
+    the Yosys netlist and the logs stay in ``build_dir`` (default
+    ``build/boards/<board>/``). ``do_program`` hands the bitstream to the
+    platform's programmer (``iceprog`` / ``openFPGALoader``, which must be installed).
+    """
+    platform = board.platform()
+    out = Path(build_dir).resolve() if build_dir is not None else BOARD_ROOT / board.name
+    out.mkdir(parents=True, exist_ok=True)
+    with dir_lock(out):
+        name = f"{board.name}_demo"
+        env = tool_env()
+        for var, exe in board.tools.items():
+            env[var] = warm_tool(exe)
+        (out / "report.json").unlink(missing_ok=True)
+        plan = platform.build(
+            board.top(),
+            name=name,
+            do_build=False,
+            nextpnr_opts=["--report", "report.json", "--seed", str(seed)],
+        )
+        try:
+            products = plan.execute_local(str(out), env=env)
+        except subprocess.CalledProcessError as exc:
+            logs = [p for p in (out / f"{name}.rpt", out / f"{name}.tim") if p.exists()]
+            log = logs[-1] if logs else None
+            raise SynthError(
+                f"building {board.name} failed (exit {exc.returncode}); logs: "
+                + ", ".join(map(str, logs)),
+                log,
+            ) from exc
+        bitstream = out / f"{name}.{board.bitstream_ext}"
+        if not bitstream.exists() or bitstream.stat().st_size == 0:
+            raise SynthError(f"{board.name}: no bitstream at {bitstream}", out / f"{name}.tim")
+        if do_program:
+            platform.toolchain_program(products, name)
+
+        cells = netlist_cells(json.loads((out / f"{name}.json").read_text()))
+        counts = count_cells(cells, board.family)
+        pnr = parse_pnr_report(json.loads((out / "report.json").read_text()), board.family)
+        clock_hz = platform.default_clk_frequency
+        report = SynthReport(
+            design=board.name,
+            device=board.device,
+            params={},
+            luts=counts["luts"],
+            carries=counts["carries"],
+            ffs=counts["ffs"],
+            ram_blocks=counts["ram_blocks"],
+            dsps=counts["dsps"],
+            logic_cells=pnr["logic_cells"],
+            io=pnr["io"],
+            fmax_mhz=pick_clock(pnr["clocks"], None),
+            freq_mhz=clock_hz / 1e6,
+            io_wrapper=False,
+            port_bits=pnr["io"],
+            build_dir=out,
+            cells=cells,
+            clocks=pnr["clocks"],
+        )
+        return BoardBuild(board.name, bitstream, report, clock_hz / 1e6)
