@@ -61,6 +61,11 @@ Short-term plasticity, federated aggregation and neuroevolution
 :mod:`.federated` (``majority_vote``, ``FederatedAggregator`` with
 pairwise-masked secure aggregation and dropout recovery), :mod:`.evolution`
 (``SNNGeneticEvolver``).
+
+NIR graphs in and out (docs/nir.md): :mod:`.nir_io` (``from_nir(graph, dt,
+method="euler")``, ``to_nir(network, dt)``). The documented learning API of
+``sc_neurocore.learning``, call for call (docs/learning_api_migration.md):
+:mod:`.compat`.
 """
 
 from .bptt import BPTTLearner, TBPTTLearner
