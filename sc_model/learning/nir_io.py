@@ -9,7 +9,8 @@ Nodes and their discrete form (``method="euler"``, the default, as snnTorch,
 Norse and most NIR importers step the equations; ``method="exact"`` uses the
 exact solution for an input held over the step)
 --------------------------------------------------------------------------------
-``Input`` (one, shape ``(n_in,)``)
+``Input`` (one, shape ``(n_in,)``; leading dimensions of size 1, a batch of
+one in the sample an exporter was given, are dropped)
     The network input ``"input"``: ``x[t]``, float currents or 0/1 spikes.
 ``Linear`` (``weight (n_out, n_in)``), ``Affine`` (``weight``, ``bias``)
     A :class:`~.network.Projection` ``W``: ``y[t] = W x[t]``. The network
@@ -285,7 +286,8 @@ def _beta_gain(
             raise ValueError(
                 f"LIF node {name!r}: tau must be > dt = {dt!r} for an Euler step "
                 f"(beta = 1 - dt/tau in (0, 1)), found tau = {float(tau.min())!r}; "
-                "check dt (snnTorch exports with dt = 1e-4)"
+                "check dt (snnTorch exports with dt = 1e-4; Norse 1.1 writes tau = dt * tau_mem "
+                "for LIFBoxCell: divide its tau by dt)"
             )
         beta = 1.0 - dt / tau
     else:
@@ -358,6 +360,8 @@ def from_nir(graph: Any, dt: object = None, *, method: str = "euler") -> Network
         preds[d].append(s)
     in_name, out_name = inputs[0], outputs[0]
     in_shape = tuple(int(x) for x in np.asarray(nodes[in_name].input_type["input"]).ravel())
+    while len(in_shape) > 1 and in_shape[0] == 1:  # a batch of one in the exporter's sample
+        in_shape = in_shape[1:]
     if len(in_shape) != 1 or in_shape[0] < 1:
         raise ValueError(
             f"Input node {in_name!r} has shape {in_shape}; allowed is (n_in,) with n_in >= 1 "

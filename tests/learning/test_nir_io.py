@@ -264,6 +264,11 @@ def test_malformed_graphs_are_refused_clearly() -> None:
     with pytest.raises(ValueError, match=r"Input node 'input' has shape \(2, 3\); allowed is "
                        r"\(n_in,\)"):
         from_nir(image, dt=1e-3)
+    batch_of_one = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type={"input": np.array([1, 3])}), "l": lif_node(3),
+               "output": nir.Output(output_type={"output": np.array([3])})},
+        edges=[("input", "l"), ("l", "output")], type_check=False)
+    assert from_nir(batch_of_one, dt=1e-3).n_in == 3  # the exporter's batch of one is dropped
 
 
 def test_to_nir_refusals() -> None:
