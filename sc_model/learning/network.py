@@ -9,7 +9,8 @@ all of shape ``(batch, n)``, and advances all of them with one call,
 
 ``mode="float"`` (training)
     ``beta = exp(-dt / tau)`` (``tau > 0``, ``dt > 0``, same time unit;
-    scalar or one per neuron), threshold ``theta > 0``. Per step ``t`` with
+    scalar or one per neuron; or ``beta`` in ``(0, 1]`` given directly),
+    threshold ``theta > 0``. Per step ``t`` with
     input current ``I[t]`` (float, any unit of membrane potential per step)::
 
         reset="subtract":  v[t] = beta * v[t-1] + I[t] - theta * s[t-1]

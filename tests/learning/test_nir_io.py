@@ -283,3 +283,22 @@ def test_to_nir_refusals() -> None:
         to_nir(Network(3, mode="int"), dt=1.0)
     with pytest.raises(TypeError, match="network must be a Network"):
         to_nir("net", dt=1.0)  # type: ignore[arg-type]
+
+
+def test_population_beta_given_directly() -> None:
+    from sc_model.learning.network import Population
+
+    pop = Population(3, beta=[0.9, 1.0, 0.5], threshold=10.0)
+    np.testing.assert_array_equal(pop.beta, [0.9, 1.0, 0.5])
+    assert np.isinf(pop.tau[1]) and pop.tau[0] == pytest.approx(-1.0 / np.log(0.9))
+    pop.step_all(np.ones(3))
+    pop.step_all(np.ones(3))
+    np.testing.assert_allclose(pop.v[0], [1.9, 2.0, 1.5])  # v = beta v + I
+    with pytest.raises(ValueError, match="beta must be in \\(0, 1\\], not 1.5"):
+        Population(2, beta=1.5)
+    with pytest.raises(ValueError, match="beta must be > 0"):
+        Population(2, beta=0.0)
+    with pytest.raises(TypeError, match="give tau or beta, not both"):
+        Population(2, tau=5.0, beta=0.5)
+    with pytest.raises(TypeError, match="beta is a float-mode parameter"):
+        Population(2, "int", beta=0.5)
