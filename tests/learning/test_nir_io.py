@@ -302,3 +302,25 @@ def test_population_beta_given_directly() -> None:
         Population(2, tau=5.0, beta=0.5)
     with pytest.raises(TypeError, match="beta is a float-mode parameter"):
         Population(2, "int", beta=0.5)
+
+
+def test_identity_edge_is_an_identity_projection_and_round_trips() -> None:
+    tau, r, thr = np.array([0.02, 0.01, 0.05]), np.array([1.0, 2.0, 0.5]), np.array([0.3, 0.6, 0.2])
+    g = nir.NIRGraph(
+        nodes={"in": nir.Input(input_type={"input": np.array([3])}),
+               "l": nir.LIF(tau=tau, r=r, v_leak=np.zeros(3), v_threshold=thr,
+                            v_reset=np.zeros(3)),
+               "out": nir.Output(output_type={"output": np.array([3])})},
+        edges=[("in", "l"), ("l", "out")])
+    net = from_nir(g, dt=DT)
+    x = np.random.default_rng(9).random((200, 3))
+    v, want = np.zeros(3), []
+    for t in range(200):  # NIR's LIF with I = x (identity edge), Euler
+        v = v + DT / tau * (-v + r * x[t])
+        z = v > thr
+        v = np.where(z, 0.0, v)
+        want.append(z)
+    np.testing.assert_array_equal(net.run(x).spikes["l"], np.array(want, dtype=float))
+    assert np.sum(want) > 20
+    back = to_nir(net)
+    assert set(back.nodes) == {"in", "l", "out"} and set(back.edges) == set(g.edges)
