@@ -14,7 +14,9 @@ exported with ``snntorch.export_nir.export_to_nir`` and written with
 ``snntorch_leaky_run.npz`` holds an input (``rates`` in [0, 1], shape
 ``(T, 16)``, T = 40) and the spikes snnTorch's own forward pass produced for it
 (``spikes``, ``(T, 4)``), so that the tests can compare our import with
-snnTorch without torch.
+snnTorch without torch. ``snntorch_leaky_bias.nir`` (and its run) is the same
+with ``torch.nn.Linear``'s default ``bias=True`` (biases uniform in [-0.3, 0.3]),
+written as an ``Affine`` node: imported with ``from_nir(..., bias="input")``.
 """
 
 from __future__ import annotations
@@ -31,16 +33,19 @@ OUT = Path(__file__).resolve().parent.parent / "tests" / "data"
 N_IN, N_OUT, T = 16, 4, 40
 
 
-def main() -> None:
-    rng = np.random.default_rng(2026)
-    lin = torch.nn.Linear(N_IN, N_OUT, bias=False)
+def write(stem: str, seed: int, bias: bool) -> None:
+    """``{stem}.nir`` and ``{stem}_run.npz`` of the network (with ``nn.Linear`` bias or not)."""
+    rng = np.random.default_rng(seed)
+    lin = torch.nn.Linear(N_IN, N_OUT, bias=bias)
     with torch.no_grad():
         lin.weight[:] = torch.tensor(rng.uniform(-0.15, 0.45, (N_OUT, N_IN)), dtype=torch.float32)
+        if bias:
+            lin.bias[:] = torch.tensor(rng.uniform(-0.3, 0.3, N_OUT), dtype=torch.float32)
     lif = snn.Leaky(beta=torch.full((N_OUT,), 0.9), threshold=torch.ones(N_OUT),
                     reset_mechanism="zero", init_hidden=True, output=True)
     net = torch.nn.Sequential(lin, lif)
     graph = export_to_nir(net, torch.rand(N_IN))
-    nir.write(OUT / "snntorch_leaky.nir", graph)
+    nir.write(OUT / f"{stem}.nir", graph)
 
     rates = rng.random((T, N_IN))
     lif.reset_hidden()
@@ -49,9 +54,14 @@ def main() -> None:
         for t in range(T):
             spk, _ = net(torch.tensor(rates[t], dtype=torch.float32))
             spikes.append(spk.numpy().copy())
-    np.savez(OUT / "snntorch_leaky_run.npz", rates=rates, spikes=np.array(spikes))
-    print(f"wrote {OUT / 'snntorch_leaky.nir'}: nodes {sorted(graph.nodes)}, edges {graph.edges}; "
+    np.savez(OUT / f"{stem}_run.npz", rates=rates, spikes=np.array(spikes))
+    print(f"wrote {OUT / stem}.nir: nodes {sorted(graph.nodes)}, edges {graph.edges}; "
           f"{int(np.sum(spikes))} reference spikes")
+
+
+def main() -> None:
+    write("snntorch_leaky", 2026, bias=False)
+    write("snntorch_leaky_bias", 2028, bias=True)  # torch.nn.Linear's default: an Affine node
 
 
 if __name__ == "__main__":

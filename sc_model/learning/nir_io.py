@@ -13,9 +13,15 @@ exact solution for an input held over the step)
 one in the sample an exporter was given, are dropped)
     The network input ``"input"``: ``x[t]``, float currents or 0/1 spikes.
 ``Linear`` (``weight (n_out, n_in)``), ``Affine`` (``weight``, ``bias``)
-    A :class:`~.network.Projection` ``W``: ``y[t] = W x[t]``. The network
-    model and the SC core have no bias current: an ``Affine`` whose bias is not
-    all 0 is refused (export with ``bias=False``).
+    A :class:`~.network.Projection` ``W``: ``y[t] = W x[t] + b``. The network
+    model and the SC core have no bias current. By default an ``Affine`` whose
+    bias is not all 0 is refused (export with ``bias=False``); with
+    ``bias="input"`` the network gets one more input, the last, which the user
+    holds at 1 (:func:`with_bias_input`), and ``b`` becomes the weights from it
+    (in the projection from the input for a first layer, in an extra
+    projection ``input -> target`` with only those synapses otherwise). On the
+    SC core that input is an SNG value of ``2**value_width - 1``: probability
+    ``1 - 2**-value_width``, not 1 (:func:`.quantize.encode_values`).
 ``LIF`` (``tau, r, v_leak, v_threshold, v_reset``)
     ``tau dv/dt = (v_leak - v) + r I``, spike ``z = v > v_threshold``, then
     ``v = v_reset``. Per step of ``dt``: ``v' = beta v + (1 - beta) r I[t]``
@@ -100,8 +106,10 @@ class NIRInfo:
     ``dt`` and ``method`` of the import; ``input``/``output``: the names of the
     Input and Output nodes; ``weights``: per projection (in ``network.projections``
     order) the weight node's name and its original node (``None`` for an identity
-    edge); ``neurons``: per population the original node and the ``beta`` and
-    ``threshold`` arrays the import gave the population.
+    edge; ``(None, ("bias", name))`` for the bias projection of Affine ``name``);
+    ``bias_input``: the network's last input is the bias input; ``neurons``: per
+    population the original node and the ``beta`` and ``threshold`` arrays the
+    import gave the population.
     """
 
     dt: float
@@ -110,6 +118,7 @@ class NIRInfo:
     output: str
     input_shape: tuple[int, ...]
     weights: list[tuple[str | None, Any]] = field(default_factory=list)
+    bias_input: bool = False
     neurons: dict[str, tuple[Any, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
@@ -319,11 +328,23 @@ def _order(neurons: list[str], edges: list[tuple[str, str]], start: str) -> list
     return [n for n in ranked if n in neurons]
 
 
-def from_nir(graph: Any, dt: object = None, *, method: str = "euler") -> Network:
+BIAS_MODES = ("refuse", "input")
+
+
+def with_bias_input(x: object) -> np.ndarray:
+    """``x[..., n_in]`` with a last column of ones: the input of a ``bias="input"`` import."""
+    arr = np.asarray(x, dtype=np.float64)
+    return np.concatenate([arr, np.ones(arr.shape[:-1] + (1,))], axis=-1)
+
+
+def from_nir(
+    graph: Any, dt: object = None, *, method: str = "euler", bias: str = "refuse"
+) -> Network:
     """A float :class:`~.network.Network` stepping NIR graph ``graph`` by ``dt`` (module docstring).
 
     ``graph``: a ``nir.NIRGraph`` (e.g. from ``nir.read(path)``) or a path to a
-    ``.nir`` file. ``method``: ``"euler"`` or ``"exact"``. The network's input
+    ``.nir`` file. ``method``: ``"euler"`` or ``"exact"``. ``bias``: ``"refuse"``
+    or ``"input"`` (module docstring, ``Affine``). The network's input
     is the Input node, its ``output`` the population feeding the Output node;
     populations are named after their nodes. Raises ``ValueError``/``TypeError``
     naming the node for anything the network cannot hold exactly.
@@ -335,6 +356,7 @@ def from_nir(graph: Any, dt: object = None, *, method: str = "euler") -> Network
         raise TypeError(f"graph must be a nir.NIRGraph or a path to a .nir file, not {graph!r}")
     step = _check_dt(dt, graph)
     method = str(check_choice("method", method, METHODS))
+    bias = str(check_choice("bias", bias, BIAS_MODES))
     nodes, edges = _contract_passes(*_flatten(graph))
 
     kinds = {k: type(v).__name__ for k, v in nodes.items()}
@@ -378,7 +400,7 @@ def from_nir(graph: Any, dt: object = None, *, method: str = "euler") -> Network
         raise ValueError(f"Output node {out_name!r} must have no outgoing edge")
 
     # weight nodes: one source (Input or neuron), one neuron target
-    def weight_matrix(name: str) -> np.ndarray:
+    def weight_matrix(name: str) -> tuple[np.ndarray, np.ndarray | None]:
         node, kind = nodes[name], kinds[name]
         w = np.asarray(node.weight, dtype=np.float64)
         if w.ndim != 2 or 0 in w.shape:
@@ -393,14 +415,17 @@ def from_nir(graph: Any, dt: object = None, *, method: str = "euler") -> Network
                 raise ValueError(
                     f"Affine node {name!r}: bias has shape {b.shape}, not ({w.shape[0]},)"
                 )
+            if (b != 0).any() and bias == "input":
+                return w, np.broadcast_to(b, (w.shape[0],)).astype(np.float64)
             if (b != 0).any():
                 raise ValueError(
                     f"Affine node {name!r} has a non-zero bias (max |b| = "
                     f"{float(np.abs(b).max())!r}); Population and the SC core have no bias "
                     "current: export the layer without bias "
-                    "(torch.nn.Linear(..., bias=False)), or as a Linear node"
+                    "(torch.nn.Linear(..., bias=False)), or import with bias='input' (the bias "
+                    "becomes the weights of an extra network input held at 1)"
                 )
-        return w
+        return w, None
 
     sizes: dict[str, int] = {in_name: in_shape[0]}
     neurons = [k for k, t in kinds.items() if t in NEURONS]
@@ -416,10 +441,11 @@ def from_nir(graph: Any, dt: object = None, *, method: str = "euler") -> Network
                              "and no incoming weight node)")
         sizes[name] = own
 
-    links: list[tuple[str, str, str | None, np.ndarray]] = []  # source, target, weight node, W
+    # source, target, weight node, W, bias (or None)
+    links: list[tuple[str, str, str | None, np.ndarray, np.ndarray | None]] = []
     for name, kind in kinds.items():
         if kind in WEIGHTS:
-            w = weight_matrix(name)
+            w, b = weight_matrix(name)
             if len(preds[name]) != 1 or kinds[preds[name][0]] not in (*NEURONS, "Input"):
                 raise ValueError(
                     f"{kind} node {name!r} must have exactly one source, the Input or a LIF/IF "
@@ -436,7 +462,7 @@ def from_nir(graph: Any, dt: object = None, *, method: str = "euler") -> Network
                     f"{kind} node {name!r}: weight has shape {w.shape}; {src!r} -> {dst!r} needs "
                     f"({sizes[dst]}, {sizes[src]})"
                 )
-            links.append((src, dst, name, w))
+            links.append((src, dst, name, w, b))
         elif kind in (*NEURONS, "Input"):
             for d in succs[name]:
                 if kinds[d] in NEURONS:
@@ -445,7 +471,7 @@ def from_nir(graph: Any, dt: object = None, *, method: str = "euler") -> Network
                             f"identity edge {name!r} -> {d!r} joins {sizes[name]} to "
                             f"{sizes[d]} neurons; sizes must agree"
                         )
-                    links.append((name, d, None, np.eye(sizes[d])))
+                    links.append((name, d, None, np.eye(sizes[d]), None))
                 elif kinds[d] == "Input":
                     raise ValueError(f"edge {name!r} -> {d!r} enters the Input node")
     for name in neurons:
@@ -453,16 +479,29 @@ def from_nir(graph: Any, dt: object = None, *, method: str = "euler") -> Network
             raise ValueError(f"{kinds[name]} node {name!r} has no input edge")
 
     order = _order(neurons, edges, in_name)
-    net = Network(in_shape[0])
-    info = NIRInfo(step, method, in_name, out_name, in_shape)
+    extra = any(link[4] is not None for link in links)
+    n_in = in_shape[0] + int(extra)
+    net = Network(n_in)
+    info = NIRInfo(step, method, in_name, out_name, in_shape, bias_input=extra)
     for name in order:
         beta, gain, thr = _beta_gain(name, kinds[name], nodes[name], sizes[name], step, method)
         pop = net.add_population(name, sizes[name], beta=beta, dt=step, threshold=thr / gain,
                                  reset="zero")
         info.neurons[name] = (nodes[name], pop.beta.copy(), pop.threshold.copy())
-    for src, dst, wname, w in links:
-        net.connect(INPUT if src == in_name else src, dst, w, mask=np.ones(w.shape, dtype=bool))
+    for src, dst, wname, w, b in links:
+        mask = np.ones(w.shape, dtype=bool)
+        if src == in_name and extra:  # the bias input's column: b, or no synapses
+            w = np.hstack([w, np.zeros((w.shape[0], 1)) if b is None else b[:, None]])
+            mask = np.hstack([mask, np.full((w.shape[0], 1), b is not None)])
+        net.connect(INPUT if src == in_name else src, dst, w, mask=mask)
         info.weights.append((wname, nodes[wname] if wname is not None else None))
+        if b is not None and src != in_name:
+            wb = np.zeros((w.shape[0], n_in))
+            wb[:, -1] = b
+            mb = np.zeros(wb.shape, dtype=bool)
+            mb[:, -1] = True
+            net.connect(INPUT, dst, wb, mask=mb)
+            info.weights.append((None, ("bias", wname)))
     net.output = preds[out_name][0]
     net.nir = info  # type: ignore[attr-defined]
     return net
@@ -527,17 +566,32 @@ def to_nir(network: Network, dt: object = None, *, method: str | None = None) ->
         info = None  # another discretisation: recompute every node
     in_name = info.input if info is not None else "input"
     out_name = info.output if info is not None else "output"
-    nodes: dict[str, Any] = {in_name: nir.Input(input_type={"input": np.array([network.n_in])})}
+    same_projs = info is not None and len(info.weights) == len(network.projections)
+    bias_in = same_projs and info is not None and info.bias_input
+    n_in = network.n_in - int(bias_in)
+    nodes: dict[str, Any] = {in_name: nir.Input(input_type={"input": np.array([n_in])})}
     edges: list[tuple[str, str]] = []
+    biases: dict[str, np.ndarray] = {}  # Affine name -> bias read from the bias input
+    if bias_in and info is not None:
+        for k, proj in enumerate(network.projections):
+            wname_k, entry = info.weights[k]
+            name = entry[1] if isinstance(entry, tuple) else wname_k
+            if name is not None and (isinstance(entry, tuple) or proj.source == INPUT):
+                if isinstance(entry, tuple) or type(entry).__name__ == "Affine":
+                    col = proj.to_dense()[:, -1].astype(np.float64)
+                    biases[name] = biases[name] + col if name in biases else col
     for name in network.populations:
         if name in (in_name, out_name):
             raise ValueError(f"population name {name!r} clashes with the Input/Output node names")
         nodes[name] = _neuron_node(network, name, info, step, method)
-    same_projs = info is not None and len(info.weights) == len(network.projections)
     for k, proj in enumerate(network.projections):
         w = proj.to_dense().astype(np.float64)
         src = in_name if proj.source == INPUT else proj.source
         wname, orig = info.weights[k] if same_projs and info is not None else (None, None)
+        if isinstance(orig, tuple):  # the bias projection of an Affine: in its bias
+            continue
+        if bias_in and proj.source == INPUT:
+            w = w[:, :-1]
         if wname is None and orig is None and same_projs and np.array_equal(w, np.eye(*w.shape)):
             edges.append((src, proj.target))
             continue
@@ -545,7 +599,11 @@ def to_nir(network: Network, dt: object = None, *, method: str | None = None) ->
         if wname in nodes:
             raise ValueError(f"weight node name {wname!r} clashes with another node")
         if orig is not None and type(orig).__name__ == "Affine":
-            nodes[wname] = nir.Affine(weight=w, bias=np.asarray(orig.bias).copy())
+            if wname in biases:
+                b = biases[wname]
+            else:
+                b = np.asarray(orig.bias).copy()  # bias 0 (or not imported): as it was read
+            nodes[wname] = nir.Affine(weight=w, bias=b)
         else:
             nodes[wname] = nir.Linear(weight=w)
         edges.extend([(src, wname), (wname, proj.target)])

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from sc_model.export import export_sc_layer, load_sc_layer
-from sc_model.learning.nir_io import from_nir, to_nir
+from sc_model.learning.nir_io import from_nir, to_nir, with_bias_input
 from sc_model.learning.quantize import (
     QuantizationWarning,
     decode_values,
@@ -114,3 +114,38 @@ def test_exported_core_verilog_equals_core_model(tmp_path: Path) -> None:
     mismatch = np.argwhere(rtl != model)
     assert mismatch.size == 0, f"first mismatches (cycle, neuron): {mismatch[:5].tolist()}"
     assert model.sum() > 50  # identical and not trivially silent
+
+
+@pytest.mark.cosim
+def test_snntorch_linear_with_bias_through_the_bias_input_to_verilog(tmp_path: Path) -> None:
+    """torch.nn.Linear's default bias (an Affine node): bias='input', then the same path."""
+    graph = nir.read(DATA / "snntorch_leaky_bias.nir")
+    assert type(graph.nodes["0"]).__name__ == "Affine" and (graph.nodes["0"].bias != 0).any()
+    net = from_nir(graph, dt=SNNTORCH_DT, bias="input")
+    run = np.load(DATA / "snntorch_leaky_bias_run.npz")
+    np.testing.assert_array_equal(net.run(with_bias_input(run["rates"])).spikes["1"],
+                                  run["spikes"])
+    # on the chip the bias input is the SNG value 255 (probability 255/256)
+    q = encode_values(with_bias_input(run["rates"]), 8)
+    assert (q[:, -1] == 255).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QuantizationWarning)
+        config, _ = quantize_layer(net, weight_width=8, cycles_per_step=K, value_width=8,
+                                   v_width=16, width=16, seed=78)
+    assert config.n_inputs == 17
+    values = np.repeat(q, K, axis=0)
+    model = SCLayer(config).run(values[:, None, :]).spikes[:, 0]
+    fl = net.run(decode_values(q, 8)).spikes["1"].sum(axis=0)
+    info = f"float {fl}, core {model.sum(axis=0)}"
+    assert np.corrcoef(model.sum(axis=0), fl)[0, 1] > 0.9, info
+    spec = importlib.util.spec_from_file_location("digits_rtl2", ROOT / "examples" /
+                                                  "digits_end_to_end.py")
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    export_sc_layer(config, tmp_path / "core")
+    with contextlib.redirect_stdout(io.StringIO()):
+        rtl, _ = example.run_rtl(SCLayerConfig(**load_sc_layer(tmp_path / "core")), values,
+                                 tmp_path / "rtl")
+    assert np.array_equal(rtl, model), np.argwhere(rtl != model)[:5].tolist()
+    assert model.sum() > 50

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from sc_model.learning.network import INPUT, Network
-from sc_model.learning.nir_io import from_nir, to_nir
+from sc_model.learning.nir_io import from_nir, to_nir, with_bias_input
 
 DT = 1e-3
 N_IN, N_LIF, N_IF, T = 5, 6, 3, 300
@@ -324,3 +324,49 @@ def test_identity_edge_is_an_identity_projection_and_round_trips() -> None:
     assert np.sum(want) > 20
     back = to_nir(net)
     assert set(back.nodes) == {"in", "l", "out"} and set(back.edges) == set(g.edges)
+
+
+def biased_graph(p: dict[str, np.ndarray], b1: np.ndarray, b2: np.ndarray) -> nir.NIRGraph:
+    """``graph(p)`` with biases: Affine ``aff`` (from the input) and Affine ``w2`` (hidden)."""
+    g = graph(p)
+    nodes = dict(g.nodes)
+    nodes["aff"] = nir.Affine(weight=p["w1"], bias=b1)
+    nodes["w2"] = nir.Affine(weight=p["w2"], bias=b2)
+    return nir.NIRGraph(nodes=nodes, edges=list(g.edges))
+
+
+def test_bias_input_import_equals_reference_and_round_trips() -> None:
+    p = params(6)
+    rng = np.random.default_rng(60)
+    b1, b2 = rng.normal(0.0, 0.5, N_LIF), rng.normal(0.0, 0.3, N_IF)
+    g = biased_graph(p, b1, b2)
+    with pytest.raises(ValueError, match="Affine node 'aff' has a non-zero bias .*bias='input'"):
+        from_nir(g, dt=DT)
+    net = from_nir(g, dt=DT, bias="input")
+    assert net.n_in == N_IN + 1
+    x = (rng.random((T, N_IN)) < 0.3).astype(float)
+    # reference: NIR's equations with y = W x + b (the lif/if steps of reference())
+    v_lif, z_lif, v_if = np.zeros(N_LIF), np.zeros(N_LIF), np.zeros(N_IF)
+    want_lif, want_if = [], []
+    for t in range(T):
+        cur = p["w1"] @ x[t] + b1 + p["wrec"] @ z_lif
+        v_lif = v_lif + DT / p["tau"] * (-v_lif + p["r"] * cur)
+        z_lif = (v_lif > p["thr"]).astype(float)
+        v_lif = np.where(z_lif > 0, 0.0, v_lif)
+        v_if = v_if + DT * p["r_if"] * (p["w2"] @ z_lif + b2)
+        z_if = (v_if > p["thr_if"]).astype(float)
+        v_if = np.where(z_if > 0, 0.0, v_if)
+        want_lif.append(z_lif)
+        want_if.append(z_if)
+    rec = net.run(with_bias_input(x))
+    np.testing.assert_array_equal(rec.spikes["lif"], want_lif)
+    np.testing.assert_array_equal(rec.spikes["if"], want_if)
+    assert np.sum(want_lif) > 50 and np.sum(want_if) > 10
+    back = to_nir(net)
+    assert set(back.nodes) == set(g.nodes) and set(back.edges) == set(g.edges)
+    assert back.nodes["input"].input_type["input"].tolist() == [N_IN]
+    for name in ("aff", "w2"):
+        np.testing.assert_array_equal(back.nodes[name].weight, g.nodes[name].weight)
+        np.testing.assert_array_equal(back.nodes[name].bias, g.nodes[name].bias)
+    net.projections[0].data[-1] += 1.0  # train a bias weight: to_nir writes it
+    assert not np.array_equal(to_nir(net).nodes["aff"].bias, b1)
