@@ -149,3 +149,28 @@ def test_snntorch_linear_with_bias_through_the_bias_input_to_verilog(tmp_path: P
                                  tmp_path / "rtl")
     assert np.array_equal(rtl, model), np.argwhere(rtl != model)[:5].tolist()
     assert model.sum() > 50
+
+
+def test_graphs_the_core_cannot_hold_are_refused_at_quantisation() -> None:
+    rng = np.random.default_rng(3)
+    lif = nir.LIF(tau=np.full(4, 1e-3), r=np.full(4, 10.0), v_leak=np.zeros(4),
+                  v_threshold=np.ones(4), v_reset=np.zeros(4))
+    two_layers = nir.NIRGraph.from_list(nir.Linear(weight=rng.normal(size=(4, 16))), lif,
+                                        nir.Linear(weight=rng.normal(size=(4, 4))), lif)
+    with pytest.raises(ValueError, match="exactly one population fed by one projection"):
+        quantize_layer(from_nir(two_layers, dt=SNNTORCH_DT))
+    recurrent = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type={"input": np.array([16])}),
+               "w": nir.Linear(weight=rng.normal(size=(4, 16))), "lif": lif,
+               "w_rec": nir.Linear(weight=rng.normal(size=(4, 4))),
+               "output": nir.Output(output_type={"output": np.array([4])})},
+        edges=[("input", "w"), ("w", "lif"), ("lif", "w_rec"), ("w_rec", "lif"),
+               ("lif", "output")])
+    with pytest.raises(ValueError, match="not 1 populations and 2 projections"):
+        quantize_layer(from_nir(recurrent, dt=SNNTORCH_DT))
+    mixed = nir.NIRGraph.from_list(
+        nir.Linear(weight=rng.normal(size=(2, 16))),
+        nir.LIF(tau=np.array([1e-3, 2e-3]), r=np.ones(2), v_leak=np.zeros(2),
+                v_threshold=np.ones(2), v_reset=np.zeros(2)))
+    with pytest.raises(ValueError, match="share one beta"):
+        quantize_layer(from_nir(mixed, dt=SNNTORCH_DT))
