@@ -3,13 +3,14 @@
 Network API (:mod:`sc_model.learning.network`), the base of every paradigm
 ----------------------------------------------------------------------------
 ``Population(n, mode="float"|"int", *, batch=1, tau=10.0, dt=1.0, threshold=None,
-reset="subtract"|"zero", **lif_params)``
+reset="subtract"|"zero", beta=None, **lif_params)``
     ``batch x n`` LIF neurons. State arrays, shape ``(batch, n)``: ``v``
     (membrane), ``spikes`` (float 0/1 in float mode, ``uint8`` in integer
     mode), ``refractory`` (remaining refractory steps, int). Methods:
     ``step_all(currents) -> spikes`` (one step, currents broadcasting to
     ``(batch, n)``), ``voltages`` (copy of ``v``), ``reset_all(batch=None)``.
-    Float mode: ``beta = exp(-dt/tau)`` (attribute ``beta``), ``threshold``;
+    Float mode: ``beta = exp(-dt/tau)`` (attribute ``beta``; or ``beta`` in (0, 1]
+    given directly, e.g. an Euler step or 1 for no leak), ``threshold``;
     ``v[t] = beta v[t-1] + I[t] - theta s[t-1]`` (or ``beta v[t-1] (1 - s[t-1]) + I[t]``
     for ``reset="zero"``), ``s[t] = H(v[t] - theta)``. Integer mode: exactly
     :mod:`sc_model.lif` (``lif_params`` attribute), ``v`` the register.
@@ -61,6 +62,11 @@ Short-term plasticity, federated aggregation and neuroevolution
 :mod:`.federated` (``majority_vote``, ``FederatedAggregator`` with
 pairwise-masked secure aggregation and dropout recovery), :mod:`.evolution`
 (``SNNGeneticEvolver``).
+
+NIR graphs in and out (docs/nir.md): :mod:`.nir_io` (``from_nir(graph, dt,
+method="euler")``, ``to_nir(network, dt)``). The documented learning API of
+``sc_neurocore.learning``, call for call (docs/learning_api_migration.md):
+:mod:`.compat`.
 """
 
 from .bptt import BPTTLearner, TBPTTLearner

@@ -113,4 +113,68 @@ def get_loss(loss: object) -> LossFn:
         return LOSSES[loss]()
     if not callable(loss):
         raise TypeError(f"loss_fn must be a loss name or a callable, not {loss!r}")
-    return loss  # type: ignore[return-value]
+    if isinstance(loss, MSE | SpikeCount | CrossEntropy | CallableLoss):
+        return loss
+    return CallableLoss(loss)
+
+
+class CallableLoss:
+    """A user's ``loss_fn``: returning ``(loss, dloss/dspikes)``, or only a scalar loss.
+
+    A scalar loss (the call shape of the documented learning API,
+    ``loss_fn(spikes, targets) -> float``) gets its gradient by central
+    differences, ``(L(s + h e_k) - L(s - h e_k)) / 2h`` with ``h = 1e-4`` per
+    spike entry (exact up to rounding for a quadratic loss such as the mean
+    squared error; ``2 T batch n_out`` extra calls per step). With one sample
+    (batch 1) and targets of shape ``(T, n_out)`` (or ``(T, 1, n_out)``) the
+    callable receives ``spikes[T, n_out]`` and ``targets[T, n_out]``, as
+    documented there; otherwise ``(T, batch, n_out)``.
+    """
+
+    H = 1e-4
+
+    def __init__(self, fn: object) -> None:
+        self.fn = fn
+
+    def _call(self, spikes: np.ndarray, targets: object) -> object:
+        tg = targets
+        if (spikes.ndim == 3 and spikes.shape[1] == 1 and isinstance(tg, np.ndarray)
+                and tg.ndim == 3 and tg.shape[1] == 1):
+            return self.fn(spikes[:, 0], tg[:, 0])  # type: ignore[operator]
+        return self.fn(spikes, tg)  # type: ignore[operator]
+
+    @staticmethod
+    def _scalar(value: object) -> float | None:
+        arr = np.asarray(value) if not isinstance(value, tuple) else None
+        if arr is not None and arr.shape == () and np.issubdtype(arr.dtype, np.number):
+            return float(arr)
+        return None
+
+    def __call__(self, spikes: np.ndarray, targets: object) -> tuple[float, np.ndarray]:
+        out = self._call(spikes, targets)
+        if isinstance(out, tuple) and len(out) == 2:
+            g = np.asarray(out[1], dtype=np.float64)
+            if g.shape != spikes.shape and g.size == spikes.size:
+                g = g.reshape(spikes.shape)  # the callable saw spikes[T, n_out]
+            grad = np.broadcast_to(g, spikes.shape)
+            return float(out[0]), np.array(grad)
+        value = self._scalar(out)
+        if value is None:
+            raise TypeError(
+                "loss_fn must return a scalar loss or a pair (loss, dloss/dspikes), not "
+                f"{type(out).__name__} {np.shape(out) if not isinstance(out, tuple) else len(out)}"
+            )
+        grad = np.zeros(spikes.shape)
+        probe = np.array(spikes, dtype=np.float64)
+        flat, gflat = probe.reshape(-1), grad.reshape(-1)
+        for k in range(flat.size):
+            keep = flat[k]
+            flat[k] = keep + self.H
+            up = self._scalar(self._call(probe, targets))
+            flat[k] = keep - self.H
+            down = self._scalar(self._call(probe, targets))
+            flat[k] = keep
+            if up is None or down is None:
+                raise TypeError("loss_fn must return a scalar loss on every call")
+            gflat[k] = (up - down) / (2 * self.H)
+        return value, grad

@@ -9,7 +9,8 @@ all of shape ``(batch, n)``, and advances all of them with one call,
 
 ``mode="float"`` (training)
     ``beta = exp(-dt / tau)`` (``tau > 0``, ``dt > 0``, same time unit;
-    scalar or one per neuron), threshold ``theta > 0``. Per step ``t`` with
+    scalar or one per neuron; or ``beta`` in ``(0, 1]`` given directly),
+    threshold ``theta > 0``. Per step ``t`` with
     input current ``I[t]`` (float, any unit of membrane potential per step)::
 
         reset="subtract":  v[t] = beta * v[t-1] + I[t] - theta * s[t-1]
@@ -153,6 +154,10 @@ class Population:
         Independent copies (samples) run side by side; :meth:`reset_all` may change it.
     tau, dt : float > 0 (float mode), scalar or per neuron ``(n,)``
         Membrane time constant and step, same unit; ``beta = exp(-dt/tau)``.
+    beta : float in ``(0, 1]`` (float mode), scalar or per neuron, optional
+        The decay per step given directly (e.g. the Euler step ``1 - dt/tau`` of a
+        NIR graph, or exactly 1 for no leak); then ``tau`` must not be given and
+        is set to ``-dt / ln(beta)`` (``inf`` where ``beta == 1``).
     threshold : float > 0 (float mode, default 1.0; scalar or per neuron) or int
         (integer mode, as in :mod:`sc_model.lif`, default ``2**(v_width - 2)``)
     reset : ``"subtract"`` or ``"zero"`` (float mode)
@@ -168,11 +173,12 @@ class Population:
         mode: str = "float",
         *,
         batch: int = 1,
-        tau: object = 10.0,
+        tau: object = None,
         dt: object = 1.0,
         threshold: object = None,
         reset: str = "subtract",
         name: str = "",
+        beta: object = None,
         **lif: object,
     ) -> None:
         self.n = check_int("n", n, 1)
@@ -184,15 +190,29 @@ class Population:
                     f"float mode takes tau, dt, threshold and reset; unexpected {sorted(lif)} "
                     f"(integer-mode parameters)"
                 )
-            self.tau = check_positive("tau", tau, (self.n,))
             self.dt = check_positive("dt", dt, (self.n,))
-            self.beta = np.exp(-self.dt / self.tau)
+            if beta is None:
+                self.tau = check_positive("tau", 10.0 if tau is None else tau, (self.n,))
+                self.beta = np.exp(-self.dt / self.tau)
+            else:
+                if tau is not None:
+                    raise TypeError("give tau or beta, not both")
+                b = check_positive("beta", beta, (self.n,))
+                if (b > 1.0).any():
+                    raise ValueError(f"beta must be in (0, 1], not {float(b.max())!r}")
+                self.beta = b
+                with np.errstate(divide="ignore"):
+                    self.tau = -self.dt / np.log(b)
             self.threshold = check_positive(
                 "threshold", 1.0 if threshold is None else threshold, (self.n,)
             )
             self.reset = str(check_choice("reset", reset, RESETS))
             self.lif_params: LIFParams | None = None
         else:
+            if beta is not None:
+                raise TypeError(
+                    "beta is a float-mode parameter (integer mode: leak_mode, leak_shift)"
+                )
             if "input_mode" in lif:
                 raise ValueError("input_mode of an integer-mode Population is always 'count'")
             lif.setdefault("v_width", 16)

@@ -1,7 +1,7 @@
 """From a trained float network to the integer formats of the SC layer core (:mod:`..sc_layer`).
 
 A one-layer float-mode :class:`~.network.Network` (``input -> out``, one
-projection, ``reset="subtract"``) maps onto one fully parallel SC layer
+projection, ``reset="subtract"`` or ``"zero"``) maps onto one fully parallel SC layer
 (:class:`sc_model.sc_layer.SCLayerConfig`, ``synapse="and"``,
 ``aggregation="counter"``, ``input_mode="values"``). The maths of the mapping:
 
@@ -43,9 +43,11 @@ Leak
     :mod:`sc_model.lif`). All neurons must share one ``beta``.
 Reset
     The float ``"subtract"`` reset (``m[t] = beta m + I - theta s[t-1]``) is the
-    core's ``reset_mode="subtract"`` (``v <= v1 - threshold``); the membrane
-    register is ``v_width`` bits (default 16) and saturates, where the float
-    membrane does not.
+    core's ``reset_mode="subtract"`` (``v <= v1 - threshold``); the float
+    ``"zero"`` reset (``m[t] = beta m (1 - s[t-1]) + I``, NIR's reset to
+    ``v_reset = 0``, see :mod:`.nir_io`) is the core's ``reset_mode="value"``
+    with ``v_reset = 0`` (``v <= 0`` after a spike). The membrane register is
+    ``v_width`` bits (default 16) and saturates, where the float membrane does not.
 
 :func:`dequantize_network` builds the float network of the *quantised*
 parameters (``W_q = w_int / s``, ``theta_q = threshold_int / (K c)``,
@@ -66,6 +68,8 @@ from ..sc_layer import SCLayerConfig
 from .network import INPUT, Network
 
 NONE_TAU = 1e12  # tau of a float population that stands for "no leak"
+#: float reset -> the core's reset_mode
+RESET_MODES = {"subtract": "subtract", "zero": "value"}
 
 
 class QuantizationWarning(UserWarning):
@@ -190,8 +194,10 @@ def check_one_layer(network: object) -> tuple[Network, str]:
         raise ValueError(f"network's projection must be input -> {name!r}, not "
                          f"{proj.source!r} -> {proj.target!r}")
     pop = network.populations[name]
-    if pop.reset != "subtract":
-        raise ValueError(f"network's population must use reset='subtract', not {pop.reset!r}")
+    if pop.reset not in RESET_MODES:
+        raise ValueError(
+            f"network's population must use reset='subtract' or 'zero', not {pop.reset!r}"
+        )
     beta = np.broadcast_to(pop.beta, (pop.n,))
     if not np.allclose(beta, beta[0], rtol=0, atol=1e-12):
         raise ValueError("network's neurons must share one beta (one leak_shift for the core)")
@@ -255,7 +261,8 @@ def quantize_layer(
         input_mode="values",
         value_width=value_width,
         v_width=vwid,
-        reset_mode="subtract",
+        reset_mode=RESET_MODES[pop.reset],
+        v_reset=0,
         **leak,
         **core,
     )
@@ -298,7 +305,7 @@ def dequantize_network(config: SCLayerConfig, report: QuantReport) -> Network:
         config.n_neurons,
         tau=tau,
         threshold=np.asarray(config.thresholds, dtype=np.float64) / scale,
-        reset="subtract",
+        reset="zero" if config.reset_mode == "value" else "subtract",
     )
     net.connect(INPUT, "out", np.asarray(config.weights, dtype=np.float64) / report.weight_scale,
                 mask=np.ones((config.n_neurons, config.n_inputs), dtype=bool))

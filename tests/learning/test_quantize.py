@@ -178,10 +178,11 @@ def test_errors_name_the_argument() -> None:
     with pytest.raises(ValueError, match="network must be in float mode"):
         quantize_layer(Network(3, mode="int"))
     net = Network(3)
-    net.add_population("out", 2, reset="zero")
+    net.add_population("out", 2, reset="zero")  # NIR's reset to 0: the core's value reset
     net.connect(INPUT, "out", w)
-    with pytest.raises(ValueError, match="reset='subtract'"):
-        quantize_layer(net)
+    config, report = quantize_layer(net)
+    assert (config.reset_mode, config.v_reset) == ("value", 0)
+    assert dequantize_network(config, report).populations["out"].reset == "zero"
     with pytest.raises(ValueError, match="share one beta"):
         quantize_layer(layer(w, tau=np.array([5.0, 6.0])))
     with pytest.raises(ValueError, match=r"core must not set \['synapse'\]"):
