@@ -152,3 +152,161 @@ def lif_loop(  # type: ignore[no-untyped-def]  # pragma: no cover
                 rc[k] = rc_new
                 spike[k] = fire
 
+
+# --------------------------------------------------------------------------
+# Integer R-STDP on a network (sc_model.learning.reward, hardware semantics)
+# --------------------------------------------------------------------------
+
+
+@_jit
+def rstdp_cycle(  # type: ignore[no-untyped-def]  # pragma: no cover
+    e, xt, yt, pre, post, presc, rule
+):
+    """One enabled cycle of an :class:`sc_model.rstdp.RSTDP` unit without reward, floor rounding.
+
+    ``e`` ``(M, N)``, ``xt`` ``(N,)``, ``yt`` ``(M,)``: eligibility and traces
+    (``int64``, updated in place); ``pre`` ``(N,)``, ``post`` ``(M,)``: spike
+    bits; ``presc`` ``int64`` ``(2,)``: the trace and eligibility prescalers
+    (updated). ``rule`` ``int64`` ``(15,)``: ``a_plus, a_minus, update_shift,
+    decay_mult (0: shift decay), decay_shift, decay_mult_shift, all_to_all,
+    pre_increment, post_increment, trace_max, trace period mask, eligibility
+    period mask, elig_decay_shift, elig_max, unused``.
+    """
+    a_plus, a_minus, us = rule[0], rule[1], rule[2]
+    mult, dshift, mshift, all_to_all = rule[3], rule[4], rule[5], rule[6]
+    pre_inc, post_inc, tmax = rule[7], rule[8], rule[9]
+    mask, emask, ke, emax = rule[10], rule[11], rule[12], rule[13]
+    tick = presc[0] == mask
+    presc[0] = (presc[0] + 1) & mask
+    etick = presc[1] == emask
+    presc[1] = (presc[1] + 1) & emask
+    n_post, n_pre = e.shape
+    for m in range(n_post):
+        dep = (a_minus * yt[m]) >> us
+        pm = post[m] != 0
+        for j in range(n_pre):
+            old = e[m, j]
+            if etick:
+                if old >= 0:
+                    old = old - (old >> ke)
+                else:
+                    old = old + ((-old) >> ke)
+            if pm:
+                old += (a_plus * xt[j]) >> us
+            if pre[j] != 0:
+                old -= dep
+            e[m, j] = min(max(old, -emax), emax)
+    for j in range(n_pre):
+        xt[j] = _trace_next(xt[j], pre[j], tick, pre_inc, mult, dshift, mshift, all_to_all, tmax)
+    for m in range(n_post):
+        yt[m] = _trace_next(yt[m], post[m], tick, post_inc, mult, dshift, mshift, all_to_all, tmax)
+
+
+@_jit
+def _trace_next(x, spike, tick, inc, mult, dshift, mshift, all_to_all, tmax):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """:func:`sc_model.stdp.trace_next` of one trace register."""
+    d = x
+    if tick:
+        d = (x * mult) >> mshift if mult else x - (x >> dshift)
+    if spike == 0:
+        return d
+    return min(d + inc, tmax) if all_to_all else inc
+
+
+@_jit
+def rstdp_reward(w, e, reward, shift, w_min, w_max):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """``w := sat(w + ((reward * e) >> shift))`` in place (:func:`sc_model.rstdp.reward_update`)."""
+    n_post, n_pre = w.shape
+    for m in range(n_post):
+        for j in range(n_pre):
+            w[m, j] = min(max(w[m, j] + ((reward * e[m, j]) >> shift), w_min), w_max)
+
+
+@_jit
+def rstdp_network_run(  # type: ignore[no-untyped-def]  # pragma: no cover
+    x, pops, neuron, state, projs, weights, plastic, elig, traces, presc, rule, out
+):
+    """``T`` steps of an integer network with R-STDP units on its plastic projections.
+
+    ``x`` ``int64`` ``(T, n_in)``. ``pops`` ``int64`` ``(P, 9)``: per population in
+    network order ``offset, n, leak_mode, subtract, input_register, v_min, v_max,
+    in_min, in_max``. ``neuron`` ``int64`` ``(5, n_total)``:
+    threshold, v_reset, leak_shift, leak_const, refractory. ``state`` ``int64``
+    ``(4, n_total)``: v, spike, refractory count, x_reg (updated in place).
+    ``projs`` ``int64`` ``(Q, 6)``: source population (-1: the input), target,
+    delayed, offset into ``weights`` (dense ``(n_target, n_source)``, row major),
+    plastic unit index (-1: none), offset into ``elig``. ``traces``: the pre
+    traces then the post traces of every unit at the offsets ``plastic``
+    ``(U, 2)``. ``out`` ``uint8`` ``(T, n_total)``: spikes after each step.
+    Same integers as :meth:`Network.step` + :func:`rstdp_cycle` per unit.
+    """
+    n_t = x.shape[0]
+    n_pop = pops.shape[0]
+    n_total = state.shape[1]
+    prev = np.zeros(n_total, np.uint8)
+    cur = np.zeros(n_total, np.int64)
+    for t in range(n_t):
+        for i in range(n_total):
+            prev[i] = state[1, i]
+        for p in range(n_pop):
+            off, n = pops[p, 0], pops[p, 1]
+            for i in range(n):
+                cur[off + i] = 0
+            for q in range(projs.shape[0]):
+                if projs[q, 1] != p:
+                    continue
+                src, w0 = projs[q, 0], projs[q, 3]
+                n_src = x.shape[1] if src < 0 else pops[src, 1]
+                s_off = 0 if src < 0 else pops[src, 0]
+                for i in range(n):
+                    acc = 0
+                    row = w0 + i * n_src
+                    for j in range(n_src):
+                        s = x[t, j] if src < 0 else state[1, s_off + j]
+                        if s != 0:
+                            acc += weights[row + j] * s
+                    cur[off + i] += acc
+            leak_mode, subtract, inreg = pops[p, 2], pops[p, 3], pops[p, 4]
+            v_min, v_max, in_min, in_max = pops[p, 5], pops[p, 6], pops[p, 7], pops[p, 8]
+            for i in range(off, off + n):
+                c = min(max(cur[i], in_min), in_max)
+                used = state[3, i] if inreg else c
+                if inreg:
+                    state[3, i] = c
+                vk = state[0, i]
+                if state[2, i] > 0:
+                    state[2, i] -= 1
+                    state[1, i] = 0
+                    continue
+                if leak_mode == 1:
+                    lv = vk - (vk >> neuron[2, i])
+                elif leak_mode == 2:
+                    lv = max(vk - neuron[3, i], 0) if vk > 0 else min(vk + neuron[3, i], 0)
+                else:
+                    lv = vk
+                v1 = min(max(lv + used, v_min), v_max)
+                if v1 >= neuron[0, i]:
+                    state[1, i] = 1
+                    state[0, i] = v1 - neuron[0, i] if subtract else neuron[1, i]
+                    state[2, i] = neuron[4, i]
+                else:
+                    state[1, i] = 0
+                    state[0, i] = v1
+        for i in range(n_total):
+            out[t, i] = state[1, i]
+        for q in range(projs.shape[0]):
+            u = projs[q, 4]
+            if u < 0:
+                continue
+            src, tgt = projs[q, 0], projs[q, 1]
+            n_post, t_off = pops[tgt, 1], pops[tgt, 0]
+            if src < 0:
+                pre = x[t].astype(np.uint8)
+            else:
+                s_off, n_src = pops[src, 0], pops[src, 1]
+                pre = (prev if projs[q, 2] else out[t])[s_off : s_off + n_src].copy()
+            n_pre = pre.shape[0]
+            e = elig[projs[q, 5] : projs[q, 5] + n_post * n_pre].reshape((n_post, n_pre))
+            xt = traces[plastic[u, 0] : plastic[u, 0] + n_pre]
+            yt = traces[plastic[u, 1] : plastic[u, 1] + n_post]
+            rstdp_cycle(e, xt, yt, pre, out[t, t_off : t_off + n_post], presc[u], rule)
