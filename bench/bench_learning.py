@@ -30,6 +30,8 @@ slice (relative error < 1e-9).
 (b2) The same in integer mode (hardware R-STDP unit semantics, 12-bit LIF),
     batch 1 (the integer learner's limit) at 64 inputs -> 32 -> 32 LIF, the
     largest projections the units take (``n_pre <= 64``, ``n_post <= 32``).
+    The learner runs a trial in one compiled call (floor rounding, no reward
+    delay: :mod:`sc_model.learning._reward_compiled`).
 
 The R-STDP loops step one sample through the LIF layers, traces, eligibility
 and reward on Python lists. Before timing they must reproduce the learner on

@@ -118,6 +118,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _kernels
 from ._validate import check_bits, check_choice, check_int, check_int_array, must_be_unset
 
 MIN_V_WIDTH = 4
@@ -467,14 +468,53 @@ def lif_trace(
                 f"en must have shape (n_steps,) = ({n_steps},) or broadcast to the inputs' "
                 f"shape {x.shape}, not {en_a.shape}"
             ) from None
-    pop = LIFPopulation.from_params(shape, p)
+    pop = LIFPopulation.from_params(shape, p)  # checks the per-neuron shapes
     spikes = np.empty(x.shape, dtype=np.uint8)
     vs = np.empty(x.shape, dtype=np.int64)
     rcs = np.empty(x.shape, dtype=np.int64)
+    if _kernels.enabled():  # the same recurrence in one compiled loop
+        _lif_compiled(x, en_a, p, shape, spikes, vs, rcs)
+        return LIFTrace(spikes, vs, rcs)
     for t in range(n_steps):  # sequential: each cycle depends on the last
         spikes[t], vs[t], rcs[t] = pop.spike, pop.v, pop.refractory_count
         pop._advance(x[t], en_a[t])
     return LIFTrace(spikes, vs, rcs)
+
+
+def _lif_compiled(
+    x: np.ndarray,
+    en: np.ndarray,
+    p: LIFParams,
+    shape: tuple[int, ...],
+    spikes: np.ndarray,
+    vs: np.ndarray,
+    rcs: np.ndarray,
+) -> None:
+    """:func:`lif_trace`'s loop through :func:`sc_model._kernels.lif_loop` (same integers)."""
+    n_steps = x.shape[0]
+
+    def per_neuron(value: object) -> np.ndarray:
+        value = 0 if value is None else value
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(value, np.int64), shape)).ravel()
+
+    flat = (n_steps, int(np.prod(shape, dtype=np.int64)))
+    _kernels.lif_loop(
+        np.ascontiguousarray(x, dtype=np.int64).reshape(flat),
+        np.ascontiguousarray(en, dtype=np.uint8).reshape(flat),
+        per_neuron(p.threshold),
+        per_neuron(p.v_reset),
+        per_neuron(p.leak_shift),
+        per_neuron(p.leak_const),
+        per_neuron(p.refractory),
+        LEAK_MODES.index(p.leak_mode),
+        p.reset_mode == "subtract",
+        bool(p.input_register),
+        p.v_min,
+        p.v_max,
+        spikes.reshape(flat),
+        vs.reshape(flat),
+        rcs.reshape(flat),
+    )
 
 
 def lif_run(

@@ -153,7 +153,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import arith
+from . import _kernels, arith
 from ._validate import check_bits, check_choice, check_int, check_int_array, must_be_unset
 from .lfsr import FORMS, LFSR, _apply, _power, check_seed, check_taps, check_width, lfsr_sequence
 from .lfsr import transition_rows as lfsr_transition_rows
@@ -440,8 +440,14 @@ def select_randoms(states: object, width: int, n_bits: int, rotations: Sequence[
     """
     width = check_width(width)
     n_bits = check_int("n_bits", n_bits, 1, width)
-    s = check_int_array("states", states, 0, (1 << width) - 1).astype(np.uint64)[..., None]
+    s = check_int_array("states", states, 0, (1 << width) - 1)
     rot = np.asarray([check_int("rotation", r, 0, width - 1) for r in rotations], np.uint64)
+    return _select(s, width, n_bits, rot)
+
+
+def _select(states: np.ndarray, width: int, n_bits: int, rot: np.ndarray) -> np.ndarray:
+    """:func:`select_randoms` of already validated ``states`` and ``rot`` (``uint64``)."""
+    s = states.astype(np.uint64)[..., None]
     rotated = (s << rot) | (s >> (np.uint64(width) - rot))
     return (rotated & np.uint64((1 << n_bits) - 1)).astype(np.int64)
 
@@ -527,7 +533,7 @@ def input_stream_bits(p: SynapseParams, inputs: object) -> np.ndarray:
 def _weight_randoms(p: SynapseParams, n_cycles: int) -> np.ndarray:
     """``r`` of every cycle and input, ``int64`` ``(n_cycles, N)``."""
     states = lfsr_sequence(p.width, p.seed, n_cycles, p.taps, p.form)
-    return select_randoms(states, p.width, p.random_width, p.rotations)
+    return _select(states, p.width, p.random_width, np.asarray(p.rotations, np.uint64))
 
 
 def _polarity_chunk(
@@ -568,6 +574,54 @@ def _aggregate(p: SynapseParams, e: np.ndarray, i: np.ndarray) -> tuple[np.ndarr
     return np.moveaxis(up, -1, 0), np.moveaxis(down, -1, 0)
 
 
+def _kernel_thresholds(p: SynapseParams) -> tuple[np.ndarray, np.ndarray]:
+    """``pos``, ``neg`` ``(N, M)`` of :func:`_counter_compiled`, built once per parameter set.
+
+    ``int16`` when every random number and threshold is below ``2**15``, else ``int32``.
+    Cached on ``p`` (frozen, so the weights cannot change under the cache).
+    """
+    cached = p.__dict__.get("_kernel_thresholds")
+    if cached is None:
+        dtype = np.int16 if p.random_width < 16 else np.int32  # r and thresholds < 2**rw
+        w = p.weight_array
+        if p.synapse == "and":
+            pos, neg = np.where(w >= 0, np.abs(w), 0), np.where(w < 0, np.abs(w), 0)
+        else:
+            pos, neg = w + (1 << p.weight_width), np.zeros_like(w)  # r < 0 never holds
+        cached = (np.ascontiguousarray(pos.T, dtype), np.ascontiguousarray(neg.T, dtype))
+        for a in cached:
+            a.flags.writeable = False
+        object.__setattr__(p, "_kernel_thresholds", cached)
+    return cached
+
+
+def _counter_compiled(p: SynapseParams, x: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``count`` ``(n_cycles, batch, M)`` of the counter through one compiled loop.
+
+    :func:`sc_model._kernels.synapse_count` with ``"and"``: ``pos = |w|`` on
+    excitatory synapses (else 0), ``neg = |w|`` on inhibitory ones (else 0),
+    so ``[r < pos] - [r < neg]`` is ``e - i`` of an active input;
+    ``"xnor"``: ``pos = w + 2**wb`` (offset binary), ``neg = 0``. Then the
+    ``pipeline``-cycle delay of :func:`_delayed_count`. Same integers as
+    :func:`_polarity_chunk` + :func:`_aggregate`.
+    """
+    pos, neg = _kernel_thresholds(p)
+    out = np.empty(x.shape[:2] + (p.n_neurons,), dtype=np.int64)
+    _kernels.synapse_count(
+        r.astype(pos.dtype),
+        np.ascontiguousarray(x, dtype=np.uint8),
+        pos,
+        neg,
+        p.synapse == "xnor",
+        out,
+    )
+    if p.pipeline:
+        delayed = np.zeros_like(out)
+        delayed[p.pipeline :] = out[: max(0, out.shape[0] - p.pipeline)]
+        out = delayed
+    return out
+
+
 def synapses_run(p: SynapseParams, inputs: object) -> SynapseOutputs:
     """Outputs of the block in every cycle of a run from reset (``en`` high, no writes).
 
@@ -585,6 +639,9 @@ def synapses_run(p: SynapseParams, inputs: object) -> SynapseOutputs:
     n_cycles, batch_shape = x.shape[0], x.shape[1:-1]
     r = _weight_randoms(p, n_cycles)
     xb = x.reshape((n_cycles, -1, p.n_inputs))  # one batch axis
+    if p.aggregation == "counter" and _kernels.enabled():
+        count = _counter_compiled(p, xb, r).reshape((n_cycles, *batch_shape, p.n_neurons))
+        return SynapseOutputs(count, None, None)
     n_batch = xb.shape[1]
     per_neuron = max(1, n_cycles * p.n_inputs)
     b_step = max(1, min(n_batch, CHUNK_ELEMENTS // per_neuron))

@@ -2,7 +2,8 @@
 
     sc_model  <-  sc_hw  <-  sc_cosim  <-  boards  <-  sc_flow
 
-``sc_model`` is NumPy and the standard library only (the NIR bridge
+``sc_model`` is NumPy and the standard library only (plus Numba for the
+compiled kernels, each with a pure-NumPy twin; the NIR bridge
 ``sc_model/learning/nir_io.py`` also reads the ``nir`` package); ``sc_hw``
 adds Amaranth only. The graph is read from the installed packages' source (``ast``, every
 import at any depth). Failing: an import of a higher layer; an import of
@@ -25,7 +26,9 @@ LAYERS = ("sc_model", "sc_hw", "sc_cosim", "boards", "sc_flow")
 RANK = {name: k for k, name in enumerate(LAYERS)}
 #: Third-party top-level modules each layer may import (the standard library is always allowed).
 THIRD_PARTY = {
-    "sc_model": {"numpy"},
+    # Numba compiles the hot loops (sc_model/_kernels.py, learning/_reward_compiled.py);
+    # every kernel has a pure-NumPy twin (SC_MODEL_NO_NUMBA=1) tested equal to it.
+    "sc_model": {"numpy", "numba"},
     "sc_hw": {"amaranth"},
 }
 #: Single modules allowed one more third-party package, with the reason.

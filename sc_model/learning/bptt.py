@@ -36,7 +36,10 @@ Memory
     to the next but no gradient flows across the boundary, the loss of each
     window (on its slice of the targets) is back-propagated and the weights
     are updated after each window: ``O(k batch N)`` memory whatever ``T``.
-    With ``k >= T`` it is exactly :class:`BPTTLearner`.
+    With ``k >= T`` it is exactly :class:`BPTTLearner`. A learner keeps its
+    trace, adjoint and scratch arrays in a :class:`Workspace` and reuses them
+    every step (the same operations in the same order, so the same numbers),
+    so a step allocates only small arrays and the loss gradient.
 Shapes
     ``inputs``: ``(T, n_in)`` or ``(T, batch, n_in)``; ``targets``:
     ``(T, n_out)`` or ``(T, batch, n_out)`` (or class labels ``(batch,)`` for
@@ -51,7 +54,7 @@ import numpy as np
 
 from .._validate import check_int
 from .losses import get_loss
-from .network import INPUT, Network, as_time_batch, float_membrane
+from .network import INPUT, Network, as_time_batch
 from .optim import get_optimizer
 from .surrogate import FastSigmoid, Surrogate
 
@@ -126,47 +129,118 @@ def _groups(net: Network, schedule: str) -> tuple[list[list[str]], bool]:
     return ([[k] for k in names] if layer else [names]), layer
 
 
+class Workspace:
+    """Arrays reused by :func:`forward` and :func:`backward` from one call to the next.
+
+    The trace (``m``, ``s`` ``(T, batch, n)`` per population), the drives, the
+    adjoints and the per-step ``(batch, n)`` scratch arrays are taken from
+    here: with the same shapes the same memory serves every call, so a
+    training step allocates only its small outputs and its time does not
+    depend on how the allocator treats large blocks (glibc returns blocks
+    above ``MALLOC_MMAP_THRESHOLD_`` to the system on every free). A trace
+    computed with a workspace is valid until the next call that uses it.
+    """
+
+    MAX_ARRAYS = 256  # beyond this many (key, shape) pairs the workspace starts afresh
+
+    def __init__(self) -> None:
+        self._arrays: dict[tuple[object, ...], np.ndarray] = {}
+
+    def get(self, key: tuple[str, ...], shape: tuple[int, ...], zero: bool = False) -> np.ndarray:
+        """The float64 array of ``key`` and ``shape`` (allocated on first use), zeroed if asked.
+
+        Keyed by shape too, so alternating shapes (a last, shorter TBPTT window)
+        do not reallocate.
+        """
+        full = (*key, *shape)
+        a = self._arrays.get(full)
+        if a is None:
+            if len(self._arrays) >= self.MAX_ARRAYS:
+                self._arrays.clear()
+            a = self._arrays[full] = np.empty(shape)
+        if zero:
+            a.fill(0.0)
+        return a
+
+
+def _membrane_into(
+    mt: np.ndarray, v: np.ndarray, s: np.ndarray, cur: np.ndarray, pop: object, tmp: np.ndarray
+) -> None:
+    """:func:`.network.float_membrane` written into ``mt``: the same operations in its order."""
+    if pop.reset == "subtract":  # beta * v + i - theta * s
+        np.multiply(pop.beta, v, out=mt)
+        mt += cur
+        np.multiply(pop.threshold, s, out=tmp)
+        mt -= tmp
+    else:  # beta * v * (1 - s) + i
+        np.multiply(pop.beta, v, out=mt)
+        np.subtract(1.0, s, out=tmp)
+        mt *= tmp
+        mt += cur
+
+
 def forward(
     net: Network,
     x: np.ndarray,
     surrogate: Surrogate,
     state: State | None = None,
     schedule: str = "auto",
+    workspace: Workspace | None = None,
 ) -> Trace:
-    """Run ``x`` (``(T, batch, n_in)`` float64) from ``state`` (default reset); keep the trace."""
+    """Run ``x`` (``(T, batch, n_in)`` float64) from ``state`` (default reset); keep the trace.
+
+    With a ``workspace`` the trace arrays are its buffers (valid until its next use).
+    """
+    ws = Workspace() if workspace is None else workspace
     t_steps, batch, _ = x.shape
     weights = [p.to_dense() for p in net.projections]
     inc = _incoming(net)
     groups, layer = _groups(net, schedule)
     state = zero_state(net, batch) if state is None else state
-    v_prev, s_prev = dict(state.v), dict(state.s)
+    initial = State(
+        {k: np.array(v) for k, v in state.v.items()}, {k: np.array(v) for k, v in state.s.items()}
+    )
+    v_prev, s_prev = dict(initial.v), dict(initial.s)
     m: dict[str, np.ndarray] = {}
     s: dict[str, np.ndarray] = {}
     for group in groups:
         drive: dict[str, np.ndarray] = {}
         for name in group:
             pop = net.populations[name]
-            m[name] = np.empty((t_steps, batch, pop.n))
-            s[name] = np.empty((t_steps, batch, pop.n))
-            cur = np.zeros((t_steps, batch, pop.n))
+            shape = (t_steps, batch, pop.n)
+            m[name] = ws.get(("m", name), shape)
+            s[name] = ws.get(("s", name), shape)
+            cur = ws.get(("drive", name), shape, zero=True)
             for j, src, delayed in inc[name]:
                 if src == INPUT or (layer and not delayed):  # whole sequence known: one product
-                    cur += (x if src == INPUT else s[src]) @ weights[j].T
+                    prod = ws.get(("prod", name), shape)
+                    np.matmul(x if src == INPUT else s[src], weights[j].T, out=prod)
+                    cur += prod
             drive[name] = cur
+        scratch = {
+            k: [ws.get(("step", k, str(i)), (batch, net.populations[k].n)) for i in range(3)]
+            for k in group
+        }
         for t in range(t_steps):  # sequential: each step depends on the last
             for name in group:
                 pop = net.populations[name]
+                acc, tmp, prod = scratch[name]
                 cur = drive[name][t]
                 for j, src, delayed in inc[name]:
                     if src != INPUT and (delayed or not layer):
-                        cur = cur + (s_prev[src] if delayed else s[src][t]) @ weights[j].T
-                mt = float_membrane(
-                    v_prev[name], s_prev[name], cur, pop.beta, pop.threshold, pop.reset
-                )
-                m[name][t] = mt
-                s[name][t] = surrogate.forward(mt - pop.threshold)
-                v_prev[name], s_prev[name] = m[name][t], s[name][t]
-    return Trace(x, weights, m, s, State(dict(state.v), dict(state.s)), State(v_prev, s_prev))
+                        pre = s_prev[src] if delayed else s[src][t]
+                        np.matmul(pre, weights[j].T, out=prod)
+                        np.add(cur, prod, out=acc)
+                        cur = acc
+                mt = m[name][t]
+                _membrane_into(mt, v_prev[name], s_prev[name], cur, pop, tmp)
+                np.subtract(mt, pop.threshold, out=tmp)
+                surrogate.forward_into(tmp, s[name][t])
+                v_prev[name], s_prev[name] = mt, s[name][t]
+    final = State(
+        {k: v.copy() for k, v in v_prev.items()}, {k: v.copy() for k, v in s_prev.items()}
+    )
+    return Trace(x, weights, m, s, initial, final)
 
 
 def backward(
@@ -175,49 +249,68 @@ def backward(
     grad_out: np.ndarray,
     surrogate: Surrogate,
     schedule: str = "auto",
+    workspace: Workspace | None = None,
 ) -> list[np.ndarray]:
     """``dL/d data`` of every projection from ``grad_out = dL/ds`` of the output population."""
+    ws = Workspace() if workspace is None else workspace
     t_steps, batch, _ = tr.x.shape
     inc = _incoming(net)
     groups, layer = _groups(net, schedule)
     names = list(net.populations)
-    gs = {k: np.zeros_like(tr.s[k]) for k in names}
+    gs = {k: ws.get(("gs", k), tr.s[k].shape, zero=True) for k in names}
     gs[net.output] += grad_out
-    dI = {k: np.empty_like(tr.m[k]) for k in names}
+    dI = {k: ws.get(("dI", k), tr.m[k].shape) for k in names}
     for group in reversed(groups):
-        gm_next = {k: np.zeros_like(tr.s[k][0]) for k in group}
+        gm_next = {k: ws.get(("gm0", k), tr.s[k][0].shape, zero=True) for k in group}
+        scratch = {
+            k: [ws.get(("bstep", k, str(i)), tr.s[k][0].shape) for i in range(3)] for k in group
+        }
         pops = [(k, net.populations[k]) for k in reversed(group)]
         for t in range(t_steps - 1, -1, -1):
             for name, pop in pops:
                 mt, st, gn = tr.m[name][t], tr.s[name][t], gm_next[name]
-                if pop.reset == "subtract":
-                    g_s = gs[name][t] - pop.threshold * gn
-                    carry = pop.beta * gn
-                else:
-                    g_s = gs[name][t] - pop.beta * mt * gn
-                    carry = pop.beta * (1.0 - st) * gn
-                gm = g_s * surrogate.grad(mt - pop.threshold) + carry
-                dI[name][t] = gm
+                g_s, carry, sg = scratch[name]
+                if pop.reset == "subtract":  # g_s = gs - theta gn; carry = beta gn
+                    np.multiply(pop.threshold, gn, out=g_s)
+                    np.subtract(gs[name][t], g_s, out=g_s)
+                    np.multiply(pop.beta, gn, out=carry)
+                else:  # g_s = gs - beta m gn; carry = beta (1 - s) gn
+                    np.multiply(pop.beta, mt, out=g_s)
+                    g_s *= gn
+                    np.subtract(gs[name][t], g_s, out=g_s)
+                    np.subtract(1.0, st, out=carry)
+                    np.multiply(pop.beta, carry, out=carry)
+                    carry *= gn
+                np.subtract(mt, pop.threshold, out=sg)
+                surrogate.grad_into(sg, sg)
+                gm = dI[name][t]  # gm = g_s f'(m - theta) + carry
+                np.multiply(g_s, sg, out=gm)
+                gm += carry
                 gm_next[name] = gm
                 for j, src, delayed in inc[name]:
                     if src == INPUT or (layer and not delayed):
                         continue
-                    if not delayed:
-                        gs[src][t] += gm @ tr.weights[j]
-                    elif t > 0:
-                        gs[src][t - 1] += gm @ tr.weights[j]
+                    if delayed and t == 0:
+                        continue
+                    back = ws.get(("back", src), gs[src][0].shape)
+                    np.matmul(gm, tr.weights[j], out=back)
+                    gs[src][t - 1 if delayed else t] += back
         if layer:  # feed-forward sources: one product over all steps
             for name in group:
                 for j, src, delayed in inc[name]:
                     if src != INPUT and not delayed:
-                        gs[src] += dI[name] @ tr.weights[j]
+                        prod = ws.get(("bprod", src), gs[src].shape)
+                        np.matmul(dI[name], tr.weights[j], out=prod)
+                        gs[src] += prod
     grads = []
     rows = t_steps * batch
     for p in net.projections:
         if p.source == INPUT:
             pre = tr.x
         elif net.delayed(p):
-            pre = np.concatenate([tr.initial.s[p.source][None], tr.s[p.source][:-1]])
+            pre = ws.get(("pre", p.source), tr.s[p.source].shape)
+            pre[0] = tr.initial.s[p.source]
+            pre[1:] = tr.s[p.source][:-1]
         else:
             pre = tr.s[p.source]
         g = dI[p.target].reshape(rows, -1).T @ pre.reshape(rows, -1)
@@ -257,6 +350,7 @@ class BPTTLearner:
         if clip is not None and not float(clip) > 0:
             raise ValueError(f"clip must be > 0 or None, not {clip!r}")
         self.clip = None if clip is None else float(clip)
+        self._workspace = Workspace()  # forward/backward buffers reused by every step
 
     # -- shapes -----------------------------------------------------------
 
@@ -289,9 +383,10 @@ class BPTTLearner:
     def _window(
         self, x: np.ndarray, targets: object, state: State | None
     ) -> tuple[float, list[np.ndarray], Trace]:
-        tr = forward(self.network, x, self.surrogate, state)
+        ws = self._workspace
+        tr = forward(self.network, x, self.surrogate, state, workspace=ws)
         loss, g = self.loss_fn(tr.s[self.network.output], targets)
-        return float(loss), backward(self.network, tr, g, self.surrogate), tr
+        return float(loss), backward(self.network, tr, g, self.surrogate, workspace=ws), tr
 
     def gradients(self, inputs: object, targets: object) -> tuple[float, list[np.ndarray]]:
         """Loss and ``dloss/d data`` per projection (no update), from the reset state."""

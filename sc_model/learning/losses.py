@@ -48,9 +48,17 @@ class MSE:
 
     name = "mse"
 
+    def __init__(self) -> None:
+        self._squares: np.ndarray | None = None  # scratch reused from call to call
+
     def __call__(self, spikes: np.ndarray, targets: object) -> tuple[float, np.ndarray]:
-        d = spikes - _time_targets(spikes, targets)
-        return float(np.mean(d**2)), 2.0 * d / d.size
+        d = spikes - _time_targets(spikes, targets)  # the returned gradient: one new array
+        if self._squares is None or self._squares.shape != d.shape:
+            self._squares = np.empty(d.shape)
+        loss = float(np.mean(np.square(d, out=self._squares)))
+        d *= 2.0  # 2 d / size, in place: the same values as (2.0 * d) / d.size
+        d /= d.size
+        return loss, d
 
 
 class SpikeCount:

@@ -43,6 +43,11 @@ Integer mode (``Network(mode="int")``): the hardware R-STDP unit, bit for bit
     unit's weights are read back into ``data``; absent synapses are never used.
     Batch must be 1. The whole sequence of cycles therefore equals
     :func:`sc_model.rstdp.rstdp_run` on the recorded spike bits and rewards.
+    :meth:`~RewardModulatedLearner.run` and :meth:`~RewardModulatedLearner.step`
+    compute the same integers in one compiled call
+    (:mod:`sc_model.learning._reward_compiled`) when Numba is available and
+    every unit uses ``rounding="floor"`` and ``reward_delay=0``; otherwise,
+    and in :meth:`~RewardModulatedLearner.advance`, cycle by cycle as above.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .. import rstdp
+from . import _reward_compiled
 from .network import INPUT, Network, Projection, check_positive
 
 #: Float mode: pending network steps after which the eligibility is brought up to date.
@@ -281,11 +287,31 @@ class RewardModulatedLearner:
             )
         if reset:
             self.network.reset_all(1 if x.ndim == 2 else x.shape[1])
+        if self._compiled(x):  # the same integers in one compiled call (_reward_compiled)
+            for u, p in zip(self.units, self.plastic, strict=True):
+                self._write(u, p)
+            spikes = _reward_compiled.run_trial(
+                self.network, self.units, self.plastic, x.reshape(x.shape[0], -1)
+            )
+            return {k: s[:, None] if x.ndim == 3 else s for k, s in spikes.items()}
         out: dict[str, list[np.ndarray]] = {k: [] for k in self.network.populations}
         for t in range(x.shape[0]):
             for k, s in self.advance(x[t]).items():
                 out[k].append(s)
         return {k: np.stack(v) if x.ndim == 3 else np.stack(v)[:, 0] for k, v in out.items()}
+
+    def _compiled(self, x: np.ndarray) -> bool:
+        """Integer mode, batch 1, 0/1 inputs where a unit sees them, units the kernel models."""
+        net = self.network
+        if not self.integer or not self.units or (x.ndim == 3 and x.shape[1] != 1):
+            return False
+        if any(p.batch != 1 for p in net.populations.values()):
+            return False
+        if not (np.issubdtype(x.dtype, np.integer) or x.dtype == np.bool_):
+            return False
+        if any(p.source == INPUT for p in self.plastic) and x.size and (x.min() < 0 or x.max() > 1):
+            return False  # the per-step path raises the unit's error
+        return _reward_compiled.supported(self.units, self.plastic)
 
     # -- reward -------------------------------------------------------------------
 
@@ -303,7 +329,13 @@ class RewardModulatedLearner:
             value = int(r) - (round(self.r_bar) if self.baseline else 0)
             value = min(max(value, lo), hi)
             self.applied.append(float(value))
+            compiled = _reward_compiled.supported(self.units, self.plastic)
             for k, p in enumerate(self.plastic):
+                if compiled:  # the same cycle without the per-call validation and copies
+                    self._write(self.units[k], p)
+                    _reward_compiled.reward_cycle(self.units[k], value)
+                    p.data[...] = self.units[k].weights[p.rows, p.indices]
+                    continue
                 self._cycle(
                     k, np.zeros(p.n_source, np.uint8), np.zeros(p.n_target, np.uint8), value, 1
                 )

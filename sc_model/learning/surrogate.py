@@ -32,6 +32,17 @@ class Surrogate:
     def grad(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def forward_into(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``forward(x)`` written into ``out`` (float64, ``x``'s shape); subclasses avoid
+        the temporaries. Same values as :meth:`forward`."""
+        out[...] = self.forward(x)
+        return out
+
+    def grad_into(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``grad(x)`` written into ``out`` (may be ``x`` itself). Same values as :meth:`grad`."""
+        out[...] = self.grad(x)
+        return out
+
 
 class FastSigmoid(Surrogate):
     """Heaviside forward, ``1 / (1 + slope |x|)**2`` backward (``slope`` > 0, default 10)."""
@@ -44,6 +55,16 @@ class FastSigmoid(Surrogate):
 
     def grad(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + self.slope * np.abs(x)) ** 2
+
+    def forward_into(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.greater_equal(x, 0.0, out=out)
+
+    def grad_into(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.abs(x, out=out)  # the operations of grad, in its order, without temporaries
+        np.multiply(self.slope, out, out=out)
+        np.add(1.0, out, out=out)
+        np.square(out, out=out)
+        return np.divide(1.0, out, out=out)
 
     def __repr__(self) -> str:
         return f"FastSigmoid(slope={self.slope})"

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sc_model import rstdp
-from sc_model.learning import Network
+from sc_model import _kernels, rstdp
+from sc_model.learning import Network, _reward_compiled
 from sc_model.learning.reward import RewardModulatedLearner
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "learning_paradigms.md"
@@ -145,17 +145,26 @@ def int_net(seed: int) -> Network:
 
 
 @pytest.mark.parametrize(
-    ("seed", "delay", "baseline"), [(0, 0, False), (1, 3, False), (2, 0, True)]
+    ("seed", "delay", "baseline", "rounding"),
+    [
+        (0, 0, False, "stochastic"),
+        (1, 3, False, "stochastic"),
+        (2, 0, True, "stochastic"),
+        (3, 0, False, "floor"),  # floor, no delay: the compiled trial (_reward_compiled)
+        (4, 0, True, "floor"),
+    ],
 )
-def test_integer_mode_equals_rstdp_run(seed: int, delay: int, baseline: bool) -> None:
+def test_integer_mode_equals_rstdp_run(seed: int, delay: int, baseline: bool, rounding) -> None:
     rng = np.random.default_rng(seed)
     net = int_net(seed)
+    rparams = {**RPARAMS, "reward_delay": delay, "rounding": rounding}
+    if rounding == "floor":
+        del rparams["seed"]  # floor rounding has no LFSR
     learner = RewardModulatedLearner(
-        net,
-        tau_reward=3.0,
-        projections=[0],
-        baseline=baseline,
-        rstdp_params={**RPARAMS, "reward_delay": delay},
+        net, tau_reward=3.0, projections=[0], baseline=baseline, rstdp_params=rparams
+    )
+    assert _reward_compiled.supported(learner.units, learner.plastic) == (
+        rounding == "floor" and _kernels.enabled()
     )
     w0 = net.projections[0].to_dense()
     pre, post, rew, stb = [], [], [], []
@@ -181,9 +190,7 @@ def test_integer_mode_equals_rstdp_run(seed: int, delay: int, baseline: bool) ->
     post_a = np.concatenate([post_a, np.zeros((1, 3), np.int64)])
     en = np.ones(len(pre_a), np.uint8)
     en[-1] = 0
-    p = rstdp.check_rstdp_params(
-        n_pre=10, n_post=3, weights=w0.tolist(), reward_delay=delay, **RPARAMS
-    )
+    p = rstdp.check_rstdp_params(n_pre=10, n_post=3, weights=w0.tolist(), **rparams)
     want = rstdp.rstdp_run(
         p,
         pre_a.astype(np.uint8),
@@ -195,6 +202,80 @@ def test_integer_mode_equals_rstdp_run(seed: int, delay: int, baseline: bool) ->
     assert not np.array_equal(want.weights[-1], w0), "weights never changed: weak test"
     np.testing.assert_array_equal(net.projections[0].to_dense(), want.weights[-1])
     np.testing.assert_array_equal(learner.units[0].eligibility, want.eligibility[-1])
+
+
+def random_int_learner(seed: int) -> tuple[RewardModulatedLearner, np.random.Generator]:
+    """A 3-population integer network with every kind of projection and LIF option."""
+    rng = np.random.default_rng(seed)
+    net = Network(12, mode="int")
+    lifs = [
+        dict(v_width=12, threshold=rng.integers(60, 120, 8), leak_mode="shift", leak_shift=3,
+             reset_mode="subtract", refractory=int(rng.integers(0, 3))),
+        dict(v_width=10, threshold=90, leak_mode="constant", leak_const=2, v_reset=-5,
+             input_register=bool(seed % 2), refractory=rng.integers(0, 3, 6)),
+        dict(v_width=11, threshold=70, in_width=8),
+    ]  # fmt: skip
+    for k, (n, lif) in enumerate(zip([8, 6, 5], lifs, strict=True)):
+        net.add_population(f"p{k}", n, **lif)
+    net.connect("input", "p0", rng.integers(-10, 60, (8, 12)), mask=rng.random((8, 12)) < 0.7)
+    net.connect("p0", "p1", rng.integers(-20, 90, (6, 8)))
+    net.connect("p1", "p0", rng.integers(-40, 40, (8, 6)))  # feedback: previous step
+    net.connect("p1", "p2", rng.integers(-10, 80, (5, 6)), mask=rng.random((5, 6)) < 0.8)
+    net.connect("p2", "p2", -30 * (1 - np.eye(5, dtype=np.int64)))  # recurrent, static
+    rparams = dict(
+        weight_width=8, w_min=-100, w_max=100, a_plus=int(rng.integers(1, 6)), a_minus=3,
+        update_shift=2, elig_width=12, elig_decay_shift=3, reward_width=8, reward_shift=5,
+        pairing=["all_to_all", "nearest"][seed % 2],
+        decay_period_log2=seed % 3, elig_decay_period_log2=(seed + 1) % 3,
+    )  # fmt: skip
+    if seed % 3 == 2:
+        rparams.update(decay="mult", decay_mult=13, decay_mult_shift=4)
+    learner = RewardModulatedLearner(
+        net, tau_reward=4.0, projections=[0, 2, 3], rstdp_params=rparams
+    )
+    return learner, rng
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_integer_compiled_trial_equals_per_step_path(seed: int) -> None:
+    """The compiled trial and reward cycle give the registers of the per-step NumPy path."""
+    if not _kernels.AVAILABLE:
+        pytest.skip("numba is not installed")
+    runs = []
+    for flag in (True, False):
+        with _kernels.use_compiled(flag):
+            learner, rng = random_int_learner(seed)
+            w0 = [p.to_dense() for p in learner.plastic]
+            assert _reward_compiled.supported(learner.units, learner.plastic) == flag
+            record = []
+            for trial in range(4):
+                x = (rng.random((30, 12)) < 0.4).astype(np.int64)
+                if trial == 2:  # a (T, 1, n_in) input, continuing without reset
+                    spikes = learner.run(x[:, None], reset=False)
+                    spikes = {k: v[:, 0] for k, v in spikes.items()}
+                else:
+                    spikes = learner.run(x)
+                learner.step(np.int64(rng.integers(-50, 51)))
+                record.append(spikes)
+            net = learner.network
+            regs = [p.to_dense() for p in net.projections]
+            for u in learner.units:
+                regs += [u.eligibility, u.pre_trace, u.post_trace, u.weights]
+                regs += [np.array([u.prescaler, u.elig_prescaler])]
+            for pop in net.populations.values():
+                regs += [pop.v, pop.spikes, pop.refractory, pop._lif.x_reg]
+            runs.append((record, regs))
+    (rec_c, regs_c), (rec_n, regs_n) = runs
+    for t, (a, b) in enumerate(zip(rec_c, rec_n, strict=True)):
+        for k in a:
+            assert a[k].dtype == b[k].dtype, f"seed={seed}, trial {t}, {k}: dtype"
+            np.testing.assert_array_equal(a[k], b[k], err_msg=f"seed={seed}, trial {t}, {k}")
+    for k, (a, b) in enumerate(zip(regs_c, regs_n, strict=True)):
+        np.testing.assert_array_equal(a, b, err_msg=f"seed={seed}, register {k}")
+    assert all(s.sum() > 5 for s in rec_n[0].values()), f"seed={seed}: too few spikes"
+    final = [p.to_dense() for p in learner.plastic]
+    changed = [not np.array_equal(a, b) for a, b in zip(w0, final, strict=True)]
+    assert all(changed), f"seed={seed}: weights of some plastic projection never changed"
 
 
 # ---------------------------------------------------------------------------
