@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hdl_tests.blocks.lif import random_lif_params
-from hdl_tests.blocks.synapses import random_synapse_params
+from sc_cosim.blocks.lif import random_lif_params
+from sc_cosim.blocks.synapses import random_synapse_params
 from sc_model import _kernels
 from sc_model.lif import lif_trace, v_range
 from sc_model.synapses import check_synapse_params, synapses_run
