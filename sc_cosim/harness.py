@@ -46,12 +46,28 @@ if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
 TIMESCALE = ("1ns", "1ps")
 
 
+def env_int(name: str, default: int, lo: int) -> int:
+    """Integer environment variable ``name`` (``default`` when unset), at least ``lo``.
+
+    A value that is not a whole number is refused with the variable's name
+    and value, not Python's ``invalid literal for int()``.
+    """
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be an integer >= {lo}, not {raw!r}") from None
+    return check_int(name, value, lo)
+
+
 def default_sets() -> int:
-    return check_int("SC_COSIM_SETS", int(os.environ.get("SC_COSIM_SETS", "20")), 1)
+    return env_int("SC_COSIM_SETS", 20, 1)
 
 
 def default_cycles() -> int:
-    return check_int("SC_COSIM_CYCLES", int(os.environ.get("SC_COSIM_CYCLES", "2000")), 1)
+    return env_int("SC_COSIM_CYCLES", 2000, 1)
 
 
 def base_seed() -> int:
@@ -60,7 +76,7 @@ def base_seed() -> int:
         seed = secrets.randbits(32)
         print(f"SC_COSIM_SEED=random drew base seed {seed}")
         return seed
-    return check_int("SC_COSIM_SEED", int(raw), 0)
+    return env_int("SC_COSIM_SEED", 2026, 0)
 
 
 def default_simulator() -> str:

@@ -62,8 +62,15 @@ def check_int_array(
 
 
 def check_bits(name: str, value: object) -> np.ndarray:
-    """Return ``value`` as a ``uint8`` array of 0/1 bits; refuse anything else."""
+    """Return ``value`` as a ``uint8`` array of 0/1 bits; refuse anything else.
+
+    An array without elements holds no wrong value whatever its dtype, so
+    ``[]`` (float64 to NumPy) is an empty bit array; functions that need at
+    least one bit say so themselves ("length >= 1").
+    """
     arr = np.asarray(value)
+    if arr.size == 0 and arr.dtype.kind in "fiub":
+        return arr.astype(np.uint8)
     if arr.dtype == np.bool_:
         return arr.astype(np.uint8)
     if not np.issubdtype(arr.dtype, np.integer):
@@ -87,3 +94,40 @@ def must_be_unset(name: str, value: object, when: str, unset: int | None = None)
     if not ok:
         allowed = "None" if unset is None else str(unset)
         raise ValueError(f"{name} applies to {when} only (otherwise {allowed}); got {value!r}")
+
+
+def check_broadcast(**operands: np.ndarray) -> tuple[int, ...]:
+    """The broadcast shape of the named operands; a clear error when there is none.
+
+    ``check_broadcast(a=a, b=b)`` raises ``ValueError`` naming every operand
+    and its shape ("a (shape (2,)) and b (shape (3,)) must have equal or
+    broadcastable shapes") instead of NumPy's broadcasting message.
+    """
+    shapes = {name: np.shape(arr) for name, arr in operands.items()}
+    try:
+        return tuple(np.broadcast_shapes(*shapes.values()))
+    except ValueError:
+        listed = " and ".join(f"{name} (shape {shape})" for name, shape in shapes.items())
+        raise ValueError(f"{listed} must have equal or broadcastable shapes") from None
+
+
+def check_broadcast_to(name: str, value: np.ndarray, shape: tuple[int, ...], what: str) -> None:
+    """Refuse ``value`` unless it broadcasts to ``shape`` (the shape of ``what``)."""
+    try:
+        np.broadcast_to(value, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name} (shape {np.shape(value)}) must be a scalar or broadcast to {what}, "
+            f"shape {shape}"
+        ) from None
+
+
+def check_finite(name: str, value: np.ndarray) -> None:
+    """Refuse a float array holding NaN or infinity (it would spread into every weight)."""
+    bad = ~np.isfinite(value)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} must be finite; found {value[first]!r} at index {first} "
+            f"({int(bad.sum())} non-finite value(s))"
+        )

@@ -123,7 +123,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_choice, check_int
+from ._validate import check_bits, check_broadcast, check_choice, check_int
 from .lfsr import FORMS, LFSR, check_seed, check_taps, check_width, lfsr_sequence
 
 MAX_MUX_INPUTS = 64
@@ -211,12 +211,16 @@ def check_lanes(lanes: object) -> int:
 
 def and_mul(a: object, b: object) -> np.ndarray:
     """Unipolar multiply: ``a & b`` elementwise (broadcast), ``uint8`` 0/1."""
-    return check_bits("a", a) & check_bits("b", b)
+    a_bits, b_bits = check_bits("a", a), check_bits("b", b)
+    check_broadcast(a=a_bits, b=b_bits)
+    return a_bits & b_bits
 
 
 def xnor_mul(a: object, b: object) -> np.ndarray:
     """Bipolar multiply: ``~(a ^ b)`` elementwise (broadcast), ``uint8`` 0/1."""
-    return (check_bits("a", a) ^ check_bits("b", b)) ^ np.uint8(1)
+    a_bits, b_bits = check_bits("a", a), check_bits("b", b)
+    check_broadcast(a=a_bits, b=b_bits)
+    return (a_bits ^ b_bits) ^ np.uint8(1)
 
 
 class AndMul:

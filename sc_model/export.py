@@ -24,6 +24,15 @@
 Hex files are ``$readmemh`` text: one word per line, ``ceil(width / 4)``
 lower-case hex digits, no address markers, no comments, so Verilog
 ``$readmemh("weights.hex", mem)`` and :func:`read_hex` read them alike.
+:func:`read_hex` accepts only what both read the same way: hex digits per
+line (no sign, no ``0x``, no ``_``), each word within its width.
+
+Every ``params.json`` carries ``"format_version": 1`` (:data:`FORMAT_VERSION`).
+The loaders check the files fully and refuse, with the file and the key in
+the message: text that is not JSON, another block or format version, a
+missing or unknown key, a ``memories`` table whose file, depth or width
+differs from what the parameters imply, and a memory image of the wrong
+length or with a word that is not hex or does not fit its width.
 :func:`load_sc_layer_tm` reads the files back into the parameter dict that
 ``sc_hw.sc_layer_tm.SCLayerTM(**params)`` (or
 ``SCLayerTM.from_export(directory)``) takes.
@@ -36,8 +45,10 @@ lower-case hex digits, no address markers, no comments, so Verilog
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -50,6 +61,9 @@ PARAMS_FILE = "params.json"
 WEIGHTS_FILE = "weights.hex"
 THRESHOLDS_FILE = "thresholds.hex"
 STATE_FILE = "state_init.hex"
+#: Version of the ``params.json`` layout written here; loaders refuse any other.
+FORMAT_VERSION = 1
+_HEX_WORD = re.compile(r"[0-9a-fA-F]+")
 
 
 def write_hex(path: str | os.PathLike[str], words: Sequence[int], width: int) -> Path:
@@ -65,19 +79,35 @@ def write_hex(path: str | os.PathLike[str], words: Sequence[int], width: int) ->
 
 
 def read_hex(path: str | os.PathLike[str], depth: int, width: int) -> list[int]:
-    """Read a file of :func:`write_hex`: exactly ``depth`` words of at most ``width`` bits."""
+    """Read a file of :func:`write_hex`: exactly ``depth`` words of at most ``width`` bits.
+
+    Each non-blank line is hex digits only (what ``$readmemh`` and this
+    reader both take the same way: no sign, no ``0x``, no ``_``); anything
+    else, a word wider than ``width`` bits or another number of lines is
+    refused with the file and the line in the message.
+    """
     depth, width = check_int("depth", depth, 1), check_int("width", width, 1)
-    lines = [ln.strip() for ln in Path(path).read_text().splitlines() if ln.strip()]
+    digits = -(-width // 4)
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ValueError(f"{path}: memory image not found") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} must be $readmemh text, not binary data") from None
+    lines = [(k + 1, ln.strip()) for k, ln in enumerate(text.splitlines()) if ln.strip()]
     if len(lines) != depth:
         raise ValueError(f"{path} must hold depth={depth} words, one per line, not {len(lines)}")
     words = []
-    for a, text in enumerate(lines):
-        try:
-            value = int(text, 16)
-        except ValueError:
-            raise ValueError(f"{path} line {a + 1} must be a hex number, not {text!r}") from None
+    for line_no, word in lines:
+        if not _HEX_WORD.fullmatch(word):
+            raise ValueError(
+                f"{path} line {line_no} must be a hex number (hex digits only, no sign, "
+                f"0x or _; a {width}-bit word is {digits} digits), not {word!r}"
+            )
+        value = int(word, 16)
         if value >> width:
-            raise ValueError(f"{path} line {a + 1}: {text} does not fit width={width} bits")
+            raise ValueError(f"{path} line {line_no}: {word} does not fit width={width} bits")
         words.append(value)
     return words
 
@@ -105,6 +135,7 @@ def export_sc_layer_tm(
     }
     params = {k: v for k, v in sc_layer_tm_params(c).items() if k not in ("weights", "thresholds")}
     params["block"] = "sc_layer_tm"
+    params["format_version"] = FORMAT_VERSION
     params["memories"] = {
         "weights": {"file": WEIGHTS_FILE, "depth": c.words, "width": c.word_width},
         "thresholds": {"file": THRESHOLDS_FILE, "depth": c.n_neurons, "width": c.v_width},
@@ -116,33 +147,113 @@ def export_sc_layer_tm(
 
 
 def _read_params(directory: str | os.PathLike[str], block: str) -> dict[str, Any]:
+    """``params.json`` of ``directory`` as a dict, checked for JSON, block and format version."""
     path = Path(directory) / PARAMS_FILE
-    params = json.loads(path.read_text())
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ValueError(f"{path} not found: the directory must hold {PARAMS_FILE}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} must be JSON text, not binary data") from None
+    try:
+        params = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
     if not isinstance(params, dict) or params.get("block") != block:
         found = params.get("block") if isinstance(params, dict) else params
         raise ValueError(f"{path} must describe block {block!r}, not {found!r}")
+    version = params.pop("format_version", None)
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: format_version must be {FORMAT_VERSION} (the layout this loader reads), "
+            f"not {version!r}"
+        )
+    params.pop("block")
     return params
 
 
+def _check_keys(path: Path, raw: dict[str, Any], config: type, extra: tuple[str, ...]) -> None:
+    """Refuse keys the configuration does not have, and missing required ones."""
+    fields = {f.name: f for f in dataclasses.fields(config)}
+    unknown = sorted(set(raw) - set(fields) - set(extra))
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"allowed: {', '.join(sorted([*fields, *extra]))}"
+        )
+    for name, f in fields.items():
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if required and name not in raw and name not in ("weights", "thresholds"):
+            raise ValueError(f"{path}: required key {name!r} is missing")
+
+
+def _check_memories(path: Path, mems: object, expected: dict[str, dict[str, Any]]) -> None:
+    """``memories`` must list exactly the expected images with their file, depth and width."""
+    if not isinstance(mems, dict):
+        raise ValueError(f"{path}: 'memories' must be an object, not {mems!r}")
+    if set(mems) != set(expected):
+        raise ValueError(
+            f"{path}: 'memories' must list {', '.join(sorted(expected))}, "
+            f"not {', '.join(map(str, sorted(mems)))}"
+        )
+    for name, want in expected.items():
+        entry = mems[name]
+        if not isinstance(entry, dict) or set(entry) != {"file", "depth", "width"}:
+            raise ValueError(
+                f"{path}: memories.{name} must be an object with file, depth and width, "
+                f"not {entry!r}"
+            )
+        for key, value in want.items():
+            if entry[key] != value:
+                raise ValueError(
+                    f"{path}: memories.{name}.{key} must be {value!r} for these parameters, "
+                    f"not {entry[key]!r}"
+                )
+
+
 def load_sc_layer_tm(directory: str | os.PathLike[str]) -> dict[str, Any]:
-    """The core's parameter dict from the files of :func:`export_sc_layer_tm` (validated)."""
+    """The core's parameter dict from the files of :func:`export_sc_layer_tm` (checked fully)."""
     d = Path(directory)
+    path = d / PARAMS_FILE
     raw = _read_params(d, "sc_layer_tm")
+    _check_keys(path, raw, SCLayerTMConfig, extra=("memories",))
+    if "memories" not in raw:
+        raise ValueError(f"{path}: required key 'memories' is missing")
     mems = raw.pop("memories")
-    raw.pop("block")
+    for key in ("weights", "thresholds"):
+        if key in raw:
+            raise ValueError(f"{path}: {key!r} belong in the memory images, not in {PARAMS_FILE}")
     n, nm = raw["n_inputs"], raw["n_neurons"]
-    low = max(raw.get("v_reset", 0) + 1, 1)
-    probe = SCLayerTMConfig(**raw, thresholds=[low] * nm)  # for the sizes only
+    low = max(raw.get("v_reset", 0) + 1, 1) if isinstance(raw.get("v_reset", 0), int) else 1
+    nm_probe = nm if isinstance(nm, int) and not isinstance(nm, bool) and nm > 0 else 1
+    probe = SCLayerTMConfig(**raw, thresholds=[low] * nm_probe)  # validates; sizes only
     wb, lanes, vw = probe.weight_width, int(probe.lanes), probe.v_width  # type: ignore[arg-type]
-    words = read_hex(d / mems["weights"]["file"], probe.words, probe.word_width)
+    state_width = vw + probe.refractory_width
+    _check_memories(
+        path,
+        mems,
+        {
+            "weights": {"file": WEIGHTS_FILE, "depth": probe.words, "width": probe.word_width},
+            "thresholds": {"file": THRESHOLDS_FILE, "depth": nm, "width": vw},
+            "state_init": {"file": STATE_FILE, "depth": nm, "width": state_width},
+        },
+    )
+    words = read_hex(d / WEIGHTS_FILE, probe.words, probe.word_width)
+    read_hex(d / STATE_FILE, nm, state_width)  # checked, not needed to build the core
     rows: list[list[int]] = [[] for _ in range(nm)]
     for a, word in enumerate(words):
         rows[a // probe.chunks].extend(int(v) for v in decode_weight_word(word, lanes, wb))
+    for neuron, row in enumerate(rows):
+        if any(row[n:]):
+            raise ValueError(
+                f"{d / WEIGHTS_FILE}: neuron {neuron}'s padding lanes (inputs >= n_inputs={n}) "
+                "must be 0"
+            )
     weights = [row[:n] for row in rows]
     top = 1 << (vw - 1)
-    thresholds = [
-        t - (1 << vw) if t & top else t for t in read_hex(d / mems["thresholds"]["file"], nm, vw)
-    ]
+    thresholds = [t - (1 << vw) if t & top else t for t in read_hex(d / THRESHOLDS_FILE, nm, vw)]
     params = {**raw, "weights": weights, "thresholds": thresholds}
     return sc_layer_tm_params(SCLayerTMConfig(**params))
 
@@ -153,7 +264,7 @@ def export_sc_layer(config: SCLayerConfig, directory: str | os.PathLike[str]) ->
         raise TypeError(f"config must be an SCLayerConfig, not {type(config).__name__}")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    params = {**sc_layer_params(config), "block": "sc_layer"}
+    params = {**sc_layer_params(config), "block": "sc_layer", "format_version": FORMAT_VERSION}
     path = out / PARAMS_FILE
     path.write_text(json.dumps(params) + "\n")
     return {"params": params, "files": {"params": path}}
@@ -162,5 +273,5 @@ def export_sc_layer(config: SCLayerConfig, directory: str | os.PathLike[str]) ->
 def load_sc_layer(directory: str | os.PathLike[str]) -> dict[str, Any]:
     """The parallel core's parameter dict from :func:`export_sc_layer`'s file (validated)."""
     raw = _read_params(directory, "sc_layer")
-    raw.pop("block")
+    _check_keys(Path(directory) / PARAMS_FILE, raw, SCLayerConfig, extra=())
     return sc_layer_params(SCLayerConfig(**raw))

@@ -38,7 +38,7 @@ from functools import cache
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_int_array
+from ._validate import check_bits, check_broadcast_to, check_choice, check_int, check_int_array
 
 MIN_WIDTH = 3
 MAX_WIDTH = 32
@@ -395,9 +395,12 @@ class LFSR:
         bank); ``load_value`` is ``0 .. 2**width - 1`` (0 loads
         :data:`LOAD_ZERO_SUBSTITUTE`).
         """
-        en_a = np.asarray(en)
-        load_a = np.asarray(load)
+        en_a = check_bits("en", en)
+        load_a = check_bits("load", load)
         value = check_int_array("load_value", load_value, 0, (1 << self.width) - 1)
+        bank = f"the bank of {self.state.size} LFSR(s)"
+        for name, arr in (("en", en_a), ("load", load_a), ("load_value", value)):
+            check_broadcast_to(name, arr, self.state.shape, bank)
         value = np.where(value == 0, LOAD_ZERO_SUBSTITUTE, value).astype(np.uint64)
         current = self.state
         stepped = next_state(current, self.width, self.taps, self.form)

@@ -109,7 +109,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_int_array
+from ._validate import (
+    check_broadcast,
+    check_broadcast_to,
+    check_choice,
+    check_int,
+    check_int_array,
+)
 from .lfsr import FORMS, LFSR, check_seed, check_taps, check_width, lfsr_sequence
 
 MAX_STREAMS = 8
@@ -244,6 +250,7 @@ def comparator_bits(values: object, randoms: object) -> np.ndarray:
     """``randoms < values`` elementwise (broadcast), unsigned, as ``uint8`` 0/1."""
     v = check_int_array("values", values, 0)
     r = check_int_array("randoms", randoms, 0)
+    check_broadcast(values=v, randoms=r)
     return (r < v).astype(np.uint8)
 
 
@@ -361,6 +368,7 @@ class SNGBank:
         ``[0, 2**value_width - 1]``.
         """
         v = check_int_array("values", values, 0, (1 << self.value_width) - 1)
+        check_broadcast_to("values", v, (self.n_streams,), f"the bank's {self.n_streams} streams")
         v = np.broadcast_to(v, (self.n_streams,))
         state = self._lfsr.step(en, load, load_value)
         s = np.asarray(state, dtype=np.uint64).reshape(1)

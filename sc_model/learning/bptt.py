@@ -52,7 +52,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import check_finite, check_int
 from .losses import get_loss
 from .network import INPUT, Network, as_time_batch
 from .optim import get_optimizer
@@ -376,7 +376,9 @@ class BPTTLearner:
                 f"targets must have shape (T, n_out) = ({t_steps}, {n_out}) or "
                 f"(T, batch, n_out) = ({t_steps}, {batch}, {n_out}), not {np.shape(targets)}"
             )
-        return x, tg.astype(np.float64, copy=False)
+        tg = tg.astype(np.float64, copy=False)
+        check_finite("targets", tg)
+        return x, tg
 
     # -- gradient and update ---------------------------------------------------
 

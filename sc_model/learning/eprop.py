@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_finite, check_int
 from .bptt import check_float_network
 from .network import INPUT, Network, Population, as_time_batch, check_positive, float_membrane
 from .optim import get_optimizer
@@ -249,6 +249,7 @@ class EPropLearner:
                 f"targets must have shape (T, n_out) = ({t_steps}, {n_out}) or "
                 f"(T, batch, n_out) = ({t_steps}, {batch}, {n_out}), not {np.shape(targets)}"
             )
+        check_finite("targets", y)
         return x, np.broadcast_to(y, (t_steps, batch, n_out))
 
     def _run(self, x: np.ndarray, y: np.ndarray, apply: bool) -> tuple[float, list[np.ndarray]]:

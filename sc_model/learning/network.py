@@ -676,7 +676,7 @@ def feedforward(
     ``recurrent``: one flag for all layers or one per layer (adds ``Lk -> Lk``).
     ``params`` go to every population. ``rng``: a Generator or a seed.
     """
-    sizes = list(sizes)
+    sizes = [check_int(f"sizes[{k}]", n, 1) for k, n in enumerate(sizes)]
     if not sizes:
         raise ValueError("sizes must name at least one layer")
     rec = [recurrent] * len(sizes) if isinstance(recurrent, bool) else list(recurrent)
