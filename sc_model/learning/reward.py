@@ -193,7 +193,15 @@ class RewardModulatedLearner:
 
     @property
     def e(self) -> list[np.ndarray | None]:
-        """Float mode: eligibility ``(batch, n_target, n_source)`` per plastic projection."""
+        """Eligibility ``(batch, n_target, n_source)`` per plastic projection.
+
+        Float mode: ``float64`` (``None`` before the first step). Integer mode
+        (batch 1): the ``rstdp`` unit's eligibility registers, ``int64`` two's
+        complement values in ``[-2**(elig_width-1), 2**(elig_width-1) - 1]``
+        (a copy, as the unit holds them after the last step).
+        """
+        if self.integer:
+            return [u.eligibility[None].copy() for u in self.units]
         for k in range(len(self.plastic)):
             self._flush(k)
         return self._e

@@ -202,6 +202,7 @@ def test_integer_mode_equals_rstdp_run(seed: int, delay: int, baseline: bool, ro
     assert not np.array_equal(want.weights[-1], w0), "weights never changed: weak test"
     np.testing.assert_array_equal(net.projections[0].to_dense(), want.weights[-1])
     np.testing.assert_array_equal(learner.units[0].eligibility, want.eligibility[-1])
+    np.testing.assert_array_equal(learner.e[0][0], want.eligibility[-1])  # the public view
 
 
 def random_int_learner(seed: int) -> tuple[RewardModulatedLearner, np.random.Generator]:
@@ -411,3 +412,13 @@ def test_doc_example_runs() -> None:
     ns: dict = {}
     exec(compile(doc_example("RewardModulatedLearner"), "docs", "exec"), ns)
     assert ns["last"] >= 0.9
+
+
+
+def test_integer_mode_eligibility_reads_the_units_registers() -> None:
+    """``.e`` in integer mode (an AttributeError before): zeros at the start, (1, M, N)."""
+    learner = RewardModulatedLearner(int_net(0), tau_reward=3.0, projections=[0],
+                                     rstdp_params=RPARAMS)
+    e = learner.e
+    assert len(e) == 1 and e[0].shape == (1, 3, 10) and e[0].dtype == np.int64
+    assert not e[0].any()
