@@ -689,3 +689,42 @@ def test_learners_and_the_core_refuse_cuba_and_readout_populations() -> None:
                                                      v_leak=np.zeros(2)))), dt=1e-3)
     with pytest.raises(ValueError, match="population 'ro' is non-spiking .*the SC core"):
         quantize_layer(one_li)
+
+
+def test_snntorch_shaped_rsynaptic_graph_steps_like_snntorch_synaptic() -> None:
+    """A graph as snnTorch's export_to_nir writes Linear -> RSynaptic (dt = 1e-4, r = tau_mem/dt,
+    w_in = tau_syn/dt, a nested input -> lif <-> w_rec -> output subgraph) imports with gain 1:
+    syn = alpha syn + W x + V s[t-1], mem = beta mem + syn (snnTorch's Synaptic order)."""
+    dt, n_in, n = 1e-4, 4, 5
+    rng = np.random.default_rng(15)
+    alpha, beta = rng.uniform(0.6, 0.9, n), rng.uniform(0.8, 0.95, n)
+    thr, w = rng.uniform(2.0, 4.0, n), rng.normal(0.1, 0.2, (n, n_in))
+    v = rng.normal(0, 0.2, (n, n))
+    tau_syn, tau_mem = dt / (1 - alpha), dt / (1 - beta)
+    lif = nir.CubaLIF(tau_syn=tau_syn, tau_mem=tau_mem, r=tau_mem / dt, v_leak=np.zeros(n),
+                      v_threshold=thr, w_in=tau_syn / dt)
+    sub = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type={"input": np.array([n])}), "lif": lif,
+               "w_rec": nir.Linear(weight=v),
+               "output": nir.Output(output_type={"output": np.array([n])})},
+        edges=[("input", "lif"), ("lif", "w_rec"), ("w_rec", "lif"), ("lif", "output")])
+    g = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type={"input": np.array([n_in])}),
+               "fc": nir.Linear(weight=w), "rsyn": sub,
+               "output": nir.Output(output_type={"output": np.array([n])})},
+        edges=[("input", "fc"), ("fc", "rsyn"), ("rsyn", "output")])
+    net = from_nir(g, dt=dt)
+    pop = net.populations["rsyn.lif"]
+    np.testing.assert_allclose(pop.alpha, alpha, rtol=1e-12)
+    np.testing.assert_allclose(pop.beta, beta, rtol=1e-12)
+    np.testing.assert_allclose(pop.threshold, thr, rtol=1e-12)  # gain 1
+    x = (rng.random((300, n_in)) < 0.4).astype(float)
+    syn, mem, s, want = np.zeros(n), np.zeros(n), np.zeros(n), []
+    for t in range(300):
+        syn = alpha * syn + w @ x[t] + v @ s
+        mem = beta * mem * (1 - s) + syn
+        s = (mem > thr).astype(float)
+        want.append(s)
+    got = net.run(x).spikes["rsyn.lif"]
+    np.testing.assert_array_equal(got, want)
+    assert 30 < np.sum(want) < 1000
