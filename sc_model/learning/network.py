@@ -44,7 +44,8 @@ all of shape ``(batch, n)``, and advances all of them with one call,
     ``gain > 0`` (default 1; scalar or per neuron). ``spikes`` then holds
     the output value (the membrane), which downstream projections receive and
     :meth:`Network.run` records, and ``threshold`` is ``inf``. The gradient
-    learners (BPTT, TBPTT, e-prop, meta-learning) refuse both variants
+    learners (BPTT, TBPTT, e-prop, MAML/Reptile, EWC: all through
+    :func:`.bptt.check_float_network`) refuse both variants
     (:meth:`Population.check_plain`), as does the SC core mapping.
 ``mode="int"`` (bit-exact with the hardware neuron)
     The update of :mod:`sc_model.lif` (block ``lif``, ``input_mode="count"``):

@@ -660,7 +660,8 @@ def test_population_synaptic_current_and_readout() -> None:
 def test_learners_and_the_core_refuse_cuba_and_readout_populations() -> None:
     from sc_model.learning.bptt import BPTTLearner, TBPTTLearner
     from sc_model.learning.eprop import EPropLearner
-    from sc_model.learning.meta import MetaLearner
+    from sc_model.learning.ewc import EWCLearner
+    from sc_model.learning.meta import MetaLearner, Reptile
     from sc_model.learning.quantize import quantize_layer
 
     p = cuba_params(7)
@@ -678,6 +679,10 @@ def test_learners_and_the_core_refuse_cuba_and_readout_populations() -> None:
             EPropLearner(net)
         with pytest.raises(ValueError, match=msg):
             MetaLearner(net, inner_lr=0.1, outer_lr=0.1)
+        with pytest.raises(ValueError, match=msg):
+            Reptile(net, inner_lr=0.1, outer_lr=0.1)
+        with pytest.raises(ValueError, match=msg):
+            EWCLearner(net, lam=1.0)
     w = nir.Linear(weight=np.ones((2, 3)))
     one_cuba = from_nir(chain(("fc", w), ("syn", nir.CubaLIF(
         tau_syn=np.full(2, 0.01), tau_mem=np.full(2, 0.02), r=np.ones(2), v_leak=np.zeros(2),
