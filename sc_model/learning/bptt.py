@@ -87,6 +87,8 @@ def check_float_network(network: object) -> Network:
         )
     if not network.populations or not network.projections:
         raise ValueError("network must have at least one population and one projection")
+    for pop in network.populations.values():
+        pop.check_plain("gradient training (BPTT, TBPTT, e-prop, meta-learning)")
     return network
 
 

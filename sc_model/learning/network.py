@@ -22,6 +22,31 @@ all of shape ``(batch, n)``, and advances all of them with one call,
     Neftci et al. 2019 and e-prop (Bellec et al. 2020); a spike caused by the
     current of step ``t`` is returned by the same step (no latency).
     No refractory period (``refractory`` must be 0; the state array stays 0).
+
+    Two optional float-mode variants (both off by default; NIR's ``CubaLIF``,
+    ``LI``, ``CubaLI`` and ``I`` nodes map onto them, :mod:`.nir_io`):
+
+    *current-based* (``tau_syn`` or ``alpha`` given): a synaptic current
+    ``c`` (state array ``syn``, ``c[-1] = 0``) filters the input and drives
+    the membrane in place of ``I[t]``::
+
+        c[t] = alpha * c[t-1] + I[t]      (alpha = exp(-dt/tau_syn), in (0, 1])
+        v[t] = (membrane update above with c[t] in place of I[t])
+
+    The reset acts on ``v`` only; ``c`` carries on.
+
+    *non-spiking* (``spiking=False``, a readout): no threshold, no reset; the
+    output of step ``t`` is the membrane itself::
+
+        v[t] = beta * v[t-1] + gain * I[t]      (or gain * c[t], current-based)
+        s[t] = v[t]
+
+    ``gain > 0`` (default 1; scalar or per neuron). ``spikes`` then holds
+    the output value (the membrane), which downstream projections receive and
+    :meth:`Network.run` records, and ``threshold`` is ``inf``. The gradient
+    learners (BPTT, TBPTT, e-prop, MAML/Reptile, EWC: all through
+    :func:`.bptt.check_float_network`) refuse both variants
+    (:meth:`Population.check_plain`), as does the SC core mapping.
 ``mode="int"`` (bit-exact with the hardware neuron)
     The update of :mod:`sc_model.lif` (block ``lif``, ``input_mode="count"``):
     ``v1 = sat(L(v) + x)``, fire when ``v1 >= threshold``, value/subtract
@@ -53,12 +78,13 @@ Network and timing
 populations in the order they were added. In one step every population, in
 that order, receives the sum of its incoming projections and steps once. A
 projection from the input or from an *earlier* population uses the source's
-spikes of the same step (feed-forward, no delay); a projection from the same
-population or a *later* one (recurrent or feedback) uses the spikes of the
-previous step (delay 1, 0 at ``t = 0``). In integer mode the summed current
-is saturated to the neuron's input range (as a saturating adder would).
-Inputs have shape ``(T, n_in)`` or ``(T, batch, n_in)`` (float currents or
-0/1 spikes in float mode, integers in integer mode).
+spikes (its output: the membrane of a non-spiking population) of the same
+step (feed-forward, no delay); a projection from the same population or a
+*later* one (recurrent or feedback) uses the spikes of the previous step
+(delay 1, 0 at ``t = 0``). In integer mode the summed current is saturated
+to the neuron's input range (as a saturating adder would). Inputs have
+shape ``(T, n_in)`` or ``(T, batch, n_in)`` (float currents or 0/1 spikes
+in float mode, integers in integer mode).
 """
 
 from __future__ import annotations
@@ -161,6 +187,17 @@ class Population:
     threshold : float > 0 (float mode, default 1.0; scalar or per neuron) or int
         (integer mode, as in :mod:`sc_model.lif`, default ``2**(v_width - 2)``)
     reset : ``"subtract"`` or ``"zero"`` (float mode)
+    tau_syn : float > 0 (float mode), scalar or per neuron, optional
+        Synaptic time constant (same unit as ``dt``): a current-based neuron with
+        ``alpha = exp(-dt/tau_syn)`` (module docstring). Default: none (``alpha`` None).
+    alpha : float in ``(0, 1]`` (float mode), optional
+        The synaptic decay per step given directly (e.g. NIR's Euler step ``1 -
+        dt/tau_syn``); then ``tau_syn`` must not be given.
+    spiking : bool (float mode, default True)
+        False: a non-spiking readout whose output is its membrane (module docstring);
+        ``threshold`` must then not be given.
+    gain : float > 0 (float mode, only with ``spiking=False``), scalar or per neuron
+        The input gain of a readout: ``v[t] = beta v[t-1] + gain I[t]``. Default 1.
     lif : keyword arguments of :func:`sc_model.lif.check_lif_params` (integer mode:
         ``v_width`` (default 16), ``in_width``, ``leak_mode``, ``leak_shift``,
         ``leak_const``, ``reset_mode``, ``v_reset``, ``refractory``); per-neuron arrays
@@ -179,11 +216,28 @@ class Population:
         reset: str = "subtract",
         name: str = "",
         beta: object = None,
+        tau_syn: object = None,
+        alpha: object = None,
+        spiking: bool = True,
+        gain: object = None,
         **lif: object,
     ) -> None:
         self.n = check_int("n", n, 1)
         self.mode = str(check_choice("mode", mode, MODES))
         self.name = name
+        if not isinstance(spiking, bool | np.bool_):
+            raise TypeError(f"spiking must be True or False, not {spiking!r}")
+        self.spiking = bool(spiking)
+        self.alpha: np.ndarray | None = None
+        self.tau_syn: np.ndarray | None = None
+        self.gain: np.ndarray | None = None
+        if self.mode == "int" and (
+            tau_syn is not None or alpha is not None or not self.spiking or gain is not None
+        ):
+            raise TypeError(
+                "tau_syn, alpha, spiking=False and gain are float-mode parameters (the integer "
+                "mode is the hardware LIF neuron: one membrane, spiking)"
+            )
         if self.mode == "float":
             if lif:
                 raise TypeError(
@@ -203,9 +257,29 @@ class Population:
                 self.beta = b
                 with np.errstate(divide="ignore"):
                     self.tau = -self.dt / np.log(b)
-            self.threshold = check_positive(
-                "threshold", 1.0 if threshold is None else threshold, (self.n,)
-            )
+            if self.spiking:
+                if gain is not None:
+                    raise TypeError("gain is the input gain of a readout (spiking=False) only")
+                self.threshold = check_positive(
+                    "threshold", 1.0 if threshold is None else threshold, (self.n,)
+                )
+            else:
+                if threshold is not None:
+                    raise TypeError("a non-spiking population (spiking=False) has no threshold")
+                self.threshold = np.full(self.n, np.inf)
+                self.gain = check_positive("gain", 1.0 if gain is None else gain, (self.n,))
+            if alpha is not None:
+                if tau_syn is not None:
+                    raise TypeError("give tau_syn or alpha, not both")
+                a = check_positive("alpha", alpha, (self.n,))
+                if (a > 1.0).any():
+                    raise ValueError(f"alpha must be in (0, 1], not {float(a.max())!r}")
+                self.alpha = a
+                with np.errstate(divide="ignore"):
+                    self.tau_syn = -self.dt / np.log(a)
+            elif tau_syn is not None:
+                self.tau_syn = check_positive("tau_syn", tau_syn, (self.n,))
+                self.alpha = np.exp(-self.dt / self.tau_syn)
             self.reset = str(check_choice("reset", reset, RESETS))
             self.lif_params: LIFParams | None = None
         else:
@@ -246,6 +320,8 @@ class Population:
             self.v = np.zeros(self.shape)
             self.spikes = np.zeros(self.shape)
             self.refractory = np.zeros(self.shape, dtype=np.int64)
+            if self.alpha is not None:
+                self.syn = np.zeros(self.shape)
         else:
             self._lif = LIFPopulation.from_params(self.shape, self.lif_params)
 
@@ -260,6 +336,22 @@ class Population:
     def voltages(self) -> np.ndarray:
         """A copy of the membrane ``v``, shape ``(batch, n)`` (module docstring)."""
         return np.array(self.v)
+
+    @property
+    def plain(self) -> bool:
+        """True for the plain LIF neuron (spiking, no synaptic current)."""
+        return self.spiking and self.alpha is None
+
+    def check_plain(self, who: str) -> None:
+        """Raise ``ValueError`` naming the population if it is current-based or non-spiking."""
+        if self.plain:
+            return
+        what = "is non-spiking (spiking=False, a readout)" if not self.spiking else (
+            "has a synaptic current (tau_syn/alpha, current-based)")
+        raise ValueError(
+            f"population {self.name!r} {what}; {who} supports only plain spiking LIF "
+            "populations (one membrane, spikes out)"
+        )
 
     # -- dynamics ---------------------------------------------------------
 
@@ -280,6 +372,13 @@ class Population:
             raise ValueError(
                 f"currents (shape {i.shape}) must broadcast to the state shape {self.shape}"
             ) from None
+        if self.alpha is not None:
+            self.syn = self.alpha * self.syn + i
+            i = self.syn
+        if not self.spiking:
+            self.v = self.beta * self.v + self.gain * i
+            self.spikes = self.v.copy()
+            return self.spikes.copy()
         self.v = float_membrane(self.v, self.spikes, i, self.beta, self.threshold, self.reset)
         self.spikes = (self.v >= self.threshold).astype(np.float64)
         return self.spikes.copy()

@@ -31,6 +31,26 @@ one in the sample an exporter was given, are dropped)
     and ``r > 0``, ``v_threshold > 0``.
 ``IF`` (``r, v_threshold, v_reset``)
     ``dv/dt = r I``: per step ``v' = v + dt r I[t]`` (both methods), ``beta = 1``.
+``CubaLIF`` (``tau_syn, tau_mem, r, v_leak, v_threshold, v_reset, w_in``)
+    ``tau_syn dJ/dt = -J + w_in I``, ``tau_mem dv/dt = (v_leak - v) + r J``,
+    spike and reset as LIF. Per step (Euler only): first the synaptic current,
+    then the membrane with the new current (as snnTorch's ``Synaptic`` steps;
+    the input of step ``t`` reaches the membrane in step ``t``)::
+
+        J' = alpha J + (1 - alpha) w_in I[t]      alpha = 1 - dt/tau_syn
+        v' = beta v + (1 - beta) r J'             beta  = 1 - dt/tau_mem
+
+    ``z = v' > v_threshold``, ``v = v_reset`` where ``z``; ``J`` is not reset.
+    ``v_leak = v_reset = 0``, ``0 < dt < tau_syn, tau_mem``, ``r > 0``,
+    ``w_in > 0``, ``v_threshold > 0``. ``method="exact"`` is refused: the exact
+    step of the coupled pair adds the input to the membrane on a second path
+    that the population's update does not have.
+``LI`` (``tau, r, v_leak``), ``I`` (``r``), ``CubaLI`` (``tau_syn, tau_mem, r,
+v_leak, w_in``)
+    The non-spiking counterparts (readouts): the same membrane (and current)
+    updates without threshold and reset; the node's output is ``v`` itself
+    (LI: ``v' = beta v + (1 - beta) r I[t]``, both methods; I: ``v' = v + dt r
+    I[t]``; CubaLI: Euler only). ``v_leak = 0``.
 Edges
     Identity connections. An edge from a node to a neuron without a weight
     node between is an identity projection (sizes must agree). A cycle
@@ -44,28 +64,37 @@ Edges
     Must be fed by one neuron node: the network's ``output`` population.
 
 The mapping onto :class:`~.network.Population` (float mode, ``reset="zero"``)
-is exact: with the input gain ``g = (1 - beta) r`` (``dt r`` for IF) the
-population's membrane is ``u = v / g``, so ``u' = beta u + I[t]`` with the
-projections' weights unchanged and threshold ``v_threshold / g``. Spikes are
-NIR's but for ``v == v_threshold`` exactly: NIR (and snnTorch) fire on
-``v > theta``, :class:`~.network.Population` on ``v >= theta``.
+is exact: with the input gain ``g = (1 - beta) r`` (``dt r`` for IF and I;
+times ``(1 - alpha) w_in`` for the current-based nodes) a spiking
+population's membrane is ``u = v / g``, so ``u' = beta u + I[t]`` (``c' =
+alpha c + I[t]``, ``u' = beta u + c'`` with ``J = (1 - alpha) w_in c``) with
+the projections' weights unchanged and threshold ``v_threshold / g``. A
+readout is a ``spiking=False`` population with ``gain = g``: its membrane
+(and output) is NIR's ``v`` itself. Spikes are NIR's but for ``v ==
+v_threshold`` exactly: NIR (and snnTorch) fire on ``v > theta``,
+:class:`~.network.Population` on ``v >= theta``.
 
-Anything else (``CubaLIF``, ``LI``, ``CubaLI``, ``I``, ``Scale``,
-``Threshold``, ``Delay``, convolutions, pooling, ``Flatten``, several inputs or
-outputs, parameters of other shapes) raises ``ValueError``/``TypeError``
-naming the node, what it has and what is allowed. :func:`from_nir` records
-the original nodes (attribute ``nir`` of the network, :class:`NIRInfo`) so that
-:func:`to_nir` writes them back unchanged as long as ``beta`` and the
-threshold of the population are unchanged; the (trained) weights are always
+Anything else (``Scale``, ``Threshold``, ``Delay``, convolutions, pooling,
+``Flatten``, several inputs or outputs, parameters of other shapes) raises
+``ValueError``/``TypeError`` naming the node, what it has and what is
+allowed. :func:`from_nir` records the original nodes (attribute ``nir`` of
+the network, :class:`NIRInfo`) so that :func:`to_nir` writes them back
+unchanged as long as the population's ``beta``, threshold, ``alpha`` and
+``gain`` are unchanged; the (trained) weights are always
 written from the projections.
 
 :func:`to_nir` writes any float network whose populations use
 ``reset="zero"``: ``LIF`` with ``tau = dt/(1 - beta)`` (Euler; ``-dt/ln(beta)``
 exact), ``r = 1/(1 - beta)`` (so ``g = 1``, snnTorch's convention),
 ``v_threshold`` the population's, ``v_leak = v_reset = 0``; ``IF`` with ``r =
-1/dt`` where ``beta == 1``; a ``Linear`` per projection (dense; absent
-synapses are 0). ``reset="subtract"`` has no NIR counterpart (NIR neurons reset
-to ``v_reset``) and is refused, as are integer-mode networks.
+1/dt`` where ``beta == 1``; a current-based population as ``CubaLIF`` with
+``tau_syn = dt/(1 - alpha)``, ``tau_mem = dt/(1 - beta)``, ``r = 1/(1 - beta)``,
+``w_in = 1/(1 - alpha)`` (Euler only; ``g = 1``); a readout (``spiking=False``)
+as ``LI`` (``r = gain/(1 - beta)``), ``I`` (``beta == 1``, ``r = gain/dt``) or
+``CubaLI`` (``r = gain/(1 - beta)``, ``w_in = 1/(1 - alpha)``); a ``Linear``
+per projection (dense; absent synapses are 0). ``reset="subtract"`` has no
+NIR counterpart (NIR neurons reset to ``v_reset``) and is refused, as are
+integer-mode networks.
 """
 
 from __future__ import annotations
@@ -80,17 +109,21 @@ from .._validate import check_choice
 from .network import INPUT, Network
 
 METHODS = ("euler", "exact")
-NEURONS = ("LIF", "IF")
-WEIGHTS = ("Linear", "Affine")
-#: Node types with a reason they are not imported (the error message says it).
-REFUSED = {
-    "CubaLIF": "its synaptic current is a second state variable that Population "
-    "(one membrane per neuron) and the SC core do not have",
-    "CubaLI": "it is a non-spiking two-state readout; Population neurons spike",
-    "LI": "it is a non-spiking readout (its output is the membrane, not spikes); "
-    "Population neurons and the SC core output spikes",
-    "I": "it is a non-spiking integrator; Population neurons spike",
+#: Neuron node types and their parameters (all of one shape, ``()`` or ``(n,)``).
+NEURON_ATTRS = {
+    "LIF": ("tau", "r", "v_leak", "v_threshold", "v_reset"),
+    "IF": ("r", "v_threshold", "v_reset"),
+    "CubaLIF": ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in"),
+    "LI": ("tau", "r", "v_leak"),
+    "CubaLI": ("tau_syn", "tau_mem", "r", "v_leak", "w_in"),
+    "I": ("r",),
 }
+NEURONS = tuple(NEURON_ATTRS)
+#: Non-spiking (readout) node types: their output is the membrane.
+READOUTS = ("LI", "CubaLI", "I")
+#: Current-based node types: a synaptic current filters the input.
+CURRENT_BASED = ("CubaLIF", "CubaLI")
+WEIGHTS = ("Linear", "Affine")
 
 
 def _nir() -> Any:
@@ -108,8 +141,8 @@ class NIRInfo:
     order) the weight node's name and its original node (``None`` for an identity
     edge; ``(None, ("bias", name))`` for the bias projection of Affine ``name``);
     ``bias_input``: the network's last input is the bias input; ``neurons``: per
-    population the original node and the ``beta`` and ``threshold`` arrays the
-    import gave the population.
+    population the original node and the population's neuron parameters
+    (``beta``, ``threshold``, ``alpha``, ``gain``; :func:`_signature`) as imported.
     """
 
     dt: float
@@ -119,7 +152,18 @@ class NIRInfo:
     input_shape: tuple[int, ...]
     weights: list[tuple[str | None, Any]] = field(default_factory=list)
     bias_input: bool = False
-    neurons: dict[str, tuple[Any, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    neurons: dict[str, tuple[Any, tuple[Any, ...]]] = field(default_factory=dict)
+
+
+def _signature(pop: Any) -> tuple[Any, ...]:
+    """Copies of the neuron parameters of a population that a NIR node fixes."""
+    return tuple(None if a is None else np.array(a, dtype=np.float64)
+                 for a in (pop.beta, pop.threshold, pop.alpha, pop.gain)) + (pop.spiking,)
+
+
+def _same_signature(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return all((x is None and y is None) or (x is not None and y is not None
+               and np.array_equal(x, y)) for x, y in zip(a, b, strict=True))
 
 
 # --------------------------------------------------------------------------
@@ -167,10 +211,10 @@ def _param(node_name: str, kind: str, node: Any, attr: str, n: int) -> np.ndarra
 
 def _neuron_size(name: str, kind: str, node: Any) -> int | None:
     """The number of neurons from the node's own parameters (None when all are 0-d)."""
-    attrs = ("tau", "r", "v_threshold") if kind == "LIF" else ("r", "v_threshold")
     sizes = set()
-    for a in attrs:
-        arr = np.asarray(getattr(node, a, 0.0))
+    for a in NEURON_ATTRS[kind]:
+        raw = getattr(node, a, None)
+        arr = np.asarray(0.0 if raw is None else raw)
         if arr.ndim > 1:
             raise ValueError(
                 f"{kind} node {name!r}: {a} has shape {arr.shape}; only 1-d populations "
@@ -261,47 +305,75 @@ def _contract_passes(
 # --------------------------------------------------------------------------
 
 
-def _beta_gain(
+def _positive(name: str, kind: str, attr: str, arr: np.ndarray) -> None:
+    if (arr <= 0).any():
+        raise ValueError(f"{kind} node {name!r}: {attr} must be > 0, not {float(arr.min())!r}")
+
+
+def _zero(name: str, kind: str, attr: str, arr: np.ndarray, why: str) -> None:
+    if (arr != 0).any():
+        raise ValueError(
+            f"{kind} node {name!r}: {attr} must be 0 ({why}), not {float(arr[arr != 0][0])!r}"
+        )
+
+
+def _decay(name: str, kind: str, attr: str, tau: np.ndarray, dt: float, method: str) -> np.ndarray:
+    """``1 - dt/tau`` (Euler) or ``exp(-dt/tau)`` (exact) of time constant ``attr``."""
+    _positive(name, kind, attr, tau)
+    if method == "exact":
+        return np.exp(-dt / tau)
+    if (tau <= dt).any():
+        raise ValueError(
+            f"{kind} node {name!r}: {attr} must be > dt = {dt!r} for an Euler step "
+            f"(decay 1 - dt/{attr} in (0, 1)), found {attr} = {float(tau.min())!r}; "
+            "check dt (snnTorch exports with dt = 1e-4; Norse 1.1 writes tau = dt * tau_mem "
+            "for LIFBoxCell: divide its tau by dt)"
+        )
+    return 1.0 - dt / tau
+
+
+def _population_params(
     name: str, kind: str, node: Any, n: int, dt: float, method: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(beta, gain, v_threshold)`` of a LIF/IF node, all ``(n,)`` float64 (module docstring)."""
-    r = _param(name, kind, node, "r", n)
-    thr = _param(name, kind, node, "v_threshold", n)
-    v_reset = _param(name, kind, node, "v_reset", n)
-    if (r <= 0).any():
-        raise ValueError(f"{kind} node {name!r}: r must be > 0, not {float(r.min())!r}")
-    if (thr <= 0).any():
-        raise ValueError(
-            f"{kind} node {name!r}: v_threshold must be > 0, not {float(thr.min())!r}"
-        )
-    if (v_reset != 0).any():
-        raise ValueError(
-            f"{kind} node {name!r}: v_reset must be 0 (the SC core and Population reset to 0), "
-            f"not {float(v_reset[v_reset != 0][0])!r}"
-        )
-    if kind == "IF":
-        return np.ones(n), dt * r, thr
-    tau = _param(name, kind, node, "tau", n)
-    v_leak = _param(name, kind, node, "v_leak", n)
-    if (tau <= 0).any():
-        raise ValueError(f"LIF node {name!r}: tau must be > 0, not {float(tau.min())!r}")
-    if (v_leak != 0).any():
-        raise ValueError(
-            f"LIF node {name!r}: v_leak must be 0 (no resting potential in Population or the "
-            f"SC core), not {float(v_leak[v_leak != 0][0])!r}"
-        )
-    if method == "euler":
-        if (tau <= dt).any():
-            raise ValueError(
-                f"LIF node {name!r}: tau must be > dt = {dt!r} for an Euler step "
-                f"(beta = 1 - dt/tau in (0, 1)), found tau = {float(tau.min())!r}; "
-                "check dt (snnTorch exports with dt = 1e-4; Norse 1.1 writes tau = dt * tau_mem "
-                "for LIFBoxCell: divide its tau by dt)"
-            )
-        beta = 1.0 - dt / tau
+) -> dict[str, Any]:
+    """Keyword arguments of :class:`~.network.Population` for a neuron node (module docstring).
+
+    ``beta``, ``threshold`` (spiking) or ``spiking=False`` and ``gain`` (readouts),
+    ``alpha`` (current-based), all ``(n,)`` float64.
+    """
+    p = {a: _param(name, kind, node, a, n) for a in NEURON_ATTRS[kind]}
+    _positive(name, kind, "r", p["r"])
+    if "v_leak" in p:
+        _zero(name, kind, "v_leak", p["v_leak"],
+              "no resting potential in Population or the SC core")
+    if "v_reset" in p:
+        _zero(name, kind, "v_reset", p["v_reset"], "the SC core and Population reset to 0")
+    out: dict[str, Any] = {}
+    if kind in ("IF", "I"):
+        beta, gain = np.ones(n), dt * p["r"]
     else:
-        beta = np.exp(-dt / tau)
-    return beta, (1.0 - beta) * r, thr
+        tau_attr = "tau_mem" if kind in CURRENT_BASED else "tau"
+        beta = _decay(name, kind, tau_attr, p[tau_attr], dt, method)
+        gain = (1.0 - beta) * p["r"]
+    out["beta"] = beta
+    if kind in CURRENT_BASED:
+        if method != "euler":
+            raise ValueError(
+                f"{kind} node {name!r}: method={method!r} is not supported for a current-based "
+                "node (the exact step of the coupled current and membrane adds the input to "
+                "the membrane on a second path a Population does not have); use method='euler'"
+            )
+        _positive(name, kind, "w_in", p["w_in"])
+        alpha = _decay(name, kind, "tau_syn", p["tau_syn"], dt, method)
+        out["alpha"] = alpha
+        gain = gain * (1.0 - alpha) * p["w_in"]
+    if kind in READOUTS:
+        out["spiking"] = False
+        out["gain"] = gain
+    else:
+        _positive(name, kind, "v_threshold", p["v_threshold"])
+        out["threshold"] = p["v_threshold"] / gain
+        out["reset"] = "zero"
+    return out
 
 
 def _order(neurons: list[str], edges: list[tuple[str, str]], start: str) -> list[str]:
@@ -368,12 +440,10 @@ def from_nir(
             f"and outputs {outputs}"
         )
     for name, kind in kinds.items():
-        if kind in REFUSED:
-            raise ValueError(f"{kind} node {name!r} is not supported: {REFUSED[kind]}")
         if kind not in (*NEURONS, *WEIGHTS, "Input", "Output"):
             raise ValueError(
                 f"node {name!r} of type {kind} is not supported; supported are Input, Output, "
-                f"Linear, Affine (bias 0), LIF and IF"
+                f"Linear, Affine (bias 0), {', '.join(NEURONS)}"
             )
     preds: dict[str, list[str]] = {k: [] for k in nodes}
     succs: dict[str, list[str]] = {k: [] for k in nodes}
@@ -393,7 +463,8 @@ def from_nir(
         raise ValueError(f"Input node {in_name!r} must have no incoming edge, has {preds[in_name]}")
     if len(preds[out_name]) != 1 or kinds[preds[out_name][0]] not in NEURONS:
         raise ValueError(
-            f"Output node {out_name!r} must be fed by exactly one LIF or IF node, not "
+            f"Output node {out_name!r} must be fed by exactly one neuron node "
+            f"({', '.join(NEURONS)}), not "
             f"{[(p, kinds[p]) for p in preds[out_name]]}"
         )
     if succs[out_name]:
@@ -448,12 +519,12 @@ def from_nir(
             w, b = weight_matrix(name)
             if len(preds[name]) != 1 or kinds[preds[name][0]] not in (*NEURONS, "Input"):
                 raise ValueError(
-                    f"{kind} node {name!r} must have exactly one source, the Input or a LIF/IF "
+                    f"{kind} node {name!r} must have exactly one source, the Input or a neuron "
                     f"node, not {[(p, kinds[p]) for p in preds[name]]}"
                 )
             if len(succs[name]) != 1 or kinds[succs[name][0]] not in NEURONS:
                 raise ValueError(
-                    f"{kind} node {name!r} must feed exactly one LIF or IF node, not "
+                    f"{kind} node {name!r} must feed exactly one neuron node, not "
                     f"{[(s, kinds[s]) for s in succs[name]]}"
                 )
             src, dst = preds[name][0], succs[name][0]
@@ -484,10 +555,9 @@ def from_nir(
     net = Network(n_in)
     info = NIRInfo(step, method, in_name, out_name, in_shape, bias_input=extra)
     for name in order:
-        beta, gain, thr = _beta_gain(name, kinds[name], nodes[name], sizes[name], step, method)
-        pop = net.add_population(name, sizes[name], beta=beta, dt=step, threshold=thr / gain,
-                                 reset="zero")
-        info.neurons[name] = (nodes[name], pop.beta.copy(), pop.threshold.copy())
+        kw = _population_params(name, kinds[name], nodes[name], sizes[name], step, method)
+        pop = net.add_population(name, sizes[name], dt=step, **kw)
+        info.neurons[name] = (nodes[name], _signature(pop))
     for src, dst, wname, w, b in links:
         mask = np.ones(w.shape, dtype=bool)
         if src == in_name and extra:  # the bias input's column: b, or no synapses
@@ -516,10 +586,10 @@ def _neuron_node(net: Network, name: str, info: NIRInfo | None, dt: float, metho
     nir = _nir()
     pop = net.populations[name]
     if info is not None and name in info.neurons:
-        node, beta0, thr0 = info.neurons[name]
-        if np.array_equal(pop.beta, beta0) and np.array_equal(pop.threshold, thr0):
+        node, sig = info.neurons[name]
+        if _same_signature(_signature(pop), sig):
             return node
-    if pop.reset != "zero":
+    if pop.spiking and pop.reset != "zero":
         raise ValueError(
             f"population {name!r} uses reset={pop.reset!r}; NIR neurons reset to v_reset "
             "(reset='zero'); a subtract reset has no NIR counterpart"
@@ -528,7 +598,29 @@ def _neuron_node(net: Network, name: str, info: NIRInfo | None, dt: float, metho
     beta = np.broadcast_to(pop.beta, (n,)).astype(np.float64)
     thr = np.broadcast_to(pop.threshold, (n,)).astype(np.float64)
     zeros = np.zeros(n)
+    if pop.alpha is not None:
+        alpha = np.broadcast_to(pop.alpha, (n,)).astype(np.float64)
+        if method != "euler":
+            raise ValueError(
+                f"population {name!r} is current-based (alpha); it is written to NIR with "
+                f"method='euler' only, not {method!r}"
+            )
+        if (alpha == 1.0).any() or (beta == 1.0).any():
+            raise ValueError(
+                f"population {name!r} is current-based with alpha == 1 or beta == 1; NIR's "
+                "CubaLIF/CubaLI need finite tau_syn and tau_mem (alpha, beta < 1)"
+            )
+        common = {"tau_syn": dt / (1.0 - alpha), "tau_mem": dt / (1.0 - beta),
+                  "v_leak": zeros.copy(), "w_in": 1.0 / (1.0 - alpha)}
+        if pop.spiking:
+            return nir.CubaLIF(r=1.0 / (1.0 - beta), v_threshold=thr.copy(),
+                               v_reset=zeros.copy(), **common)
+        gain = np.broadcast_to(pop.gain, (n,)).astype(np.float64)
+        return nir.CubaLI(r=gain / (1.0 - beta), **common)
     if (beta == 1.0).all():
+        if not pop.spiking:
+            gain = np.broadcast_to(pop.gain, (n,)).astype(np.float64)
+            return nir.I(r=gain / dt)
         return nir.IF(r=np.full(n, 1.0 / dt), v_threshold=thr.copy(), v_reset=zeros)
     if (beta == 1.0).any():
         raise ValueError(
@@ -536,6 +628,9 @@ def _neuron_node(net: Network, name: str, info: NIRInfo | None, dt: float, metho
             "hold one model"
         )
     tau = dt / (1.0 - beta) if method == "euler" else -dt / np.log(beta)
+    if not pop.spiking:
+        gain = np.broadcast_to(pop.gain, (n,)).astype(np.float64)
+        return nir.LI(tau=tau, r=gain / (1.0 - beta), v_leak=zeros)
     return nir.LIF(tau=tau, r=1.0 / (1.0 - beta), v_leak=zeros.copy(), v_threshold=thr.copy(),
                    v_reset=zeros.copy())
 

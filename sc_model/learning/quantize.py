@@ -194,6 +194,7 @@ def check_one_layer(network: object) -> tuple[Network, str]:
         raise ValueError(f"network's projection must be input -> {name!r}, not "
                          f"{proj.source!r} -> {proj.target!r}")
     pop = network.populations[name]
+    pop.check_plain("the SC core (quantize_layer: its neuron is the hardware LIF)")
     if pop.reset not in RESET_MODES:
         raise ValueError(
             f"network's population must use reset='subtract' or 'zero', not {pop.reset!r}"
