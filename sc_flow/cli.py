@@ -374,7 +374,7 @@ def run_sets(
 ) -> list[CosimResult]:
     """Co-simulate one run per seed, ``jobs`` at a time, with a progress bar; by seed."""
     jobs_list = []
-    for k, seed in enumerate(seeds):
+    for seed in seeds:
         wave_k = wave
         if wave is not None and len(seeds) > 1:
             wave_k = wave.with_name(f"{wave.stem}_seed{seed}{wave.suffix}")
@@ -390,7 +390,6 @@ def run_sets(
                 build_dir=str(build_root()),
             )
         )
-        del k
     results: list[CosimResult] = []
     with progress_bar(f"cosim {block}", len(seeds), show_progress) as advance:
         if jobs == 1 or len(seeds) == 1:
@@ -795,6 +794,17 @@ def sweep(grid: Path, out: Path, scheduler: str | None, jobs: int, as_json: bool
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``sc-hw``; returns the exit code (0 pass, 1 fail, 2 usage, 3 tool)."""
+    saved = os.environ.get("SC_BUILD_DIR")
+    try:
+        return _main(argv)
+    finally:  # called in-process (tests): leave the caller's environment as it was
+        if saved is None:
+            os.environ.pop("SC_BUILD_DIR", None)
+        else:
+            os.environ["SC_BUILD_DIR"] = saved
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         code = cli.main(args=argv, prog_name="sc-hw", standalone_mode=False)
     except click.exceptions.Abort:

@@ -435,6 +435,15 @@ def write_plots(rows: list[dict[str, Any]], varied: list[str], out_dir: Path) ->
         fig, ax = plt.subplots(figsize=(6, 4))
         for label, (xs, ys) in series.items():
             ax.plot(xs, ys, marker="o", label=label)
+        if x == "stream_length":
+            lengths = sorted({v for xs, _ in series.values() for v in xs})
+            ax.plot(
+                lengths,
+                [0.5 / v**0.5 for v in lengths],
+                "k--",
+                linewidth=1,
+                label="0.5 / sqrt(L): binomial bound on the std",
+            )
         if log:
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")

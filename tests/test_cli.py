@@ -293,3 +293,10 @@ def test_synth_json_from_a_params_file(tmp_path: Path) -> None:
     assert 0 < data["lut4"] <= 16 and data["ram"] == {} and data["dsp"] == 0
     assert data["fmax_mhz"] > 50 and "synapses" not in data
     assert Path(data["build_dir"]).is_relative_to(tmp_path / "build" / "synth")
+
+
+def test_docs_cli_md_lists_every_option_as_the_code_defines_it() -> None:
+    from sc_flow.cli_docs import options_markdown
+
+    text = (REPO / "docs" / "cli.md").read_text()
+    assert options_markdown() in text, "regenerate: python -m sc_flow.cli_docs"
