@@ -428,7 +428,14 @@ def write_plots(rows: list[dict[str, Any]], varied: list[str], out_dir: Path) ->
     for name, x, y, xlabel, ylabel, log in plans:
         if x is None:
             continue
-        others = [v for v in [*varied, "device"] if v not in (x, "length_log2")]
+        # one line per combination of the other varied parameters; those that
+        # make the x value (length_log2 -> stream length, sizes -> synapses) are not others
+        made_of = {"stream_length": ("length_log2",), "synapses": ("n_inputs", "n_neurons")}
+        others = [
+            v
+            for v in [*varied, "device"]
+            if v != x and v not in made_of.get(x, ()) and len({str(r.get(v)) for r in rows}) > 1
+        ]
         series = _series(rows, x, y, others)
         if not series:
             continue
