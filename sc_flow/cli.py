@@ -53,7 +53,14 @@ from sc_cosim.harness import (
     run_cosim,
     signature_of,
 )
-from sc_cosim.mutation import DEFAULT_CYCLES, DEFAULT_LIMIT, DEFAULT_SEEDS, mutate_block
+from sc_cosim.mutation import (
+    DEFAULT_CYCLES,
+    DEFAULT_LIMIT,
+    DEFAULT_SEEDS,
+    block_mutants,
+    mutate_block,
+    sample,
+)
 from sc_flow.board_build import build_board
 from sc_flow.results import model_accuracy, synth_record
 from sc_flow.synth import DEVICES, SynthError, format_table, synthesize
@@ -601,29 +608,19 @@ def mutate(
         get_block(block)  # unknown names fail before any simulation
     low, reports = [], []
     for block in blocks:
-        # the sample size is known only inside mutate_block: count mutants as they finish
-        tick = {"n": 0}
-
-        def progress(r, tick=tick):
-            tick["n"] += 1
-            if not as_json:
-                click.echo(
-                    {"killed": ".", "survived": "S", "compile_error": "C"}[r.status],
-                    nl=False,
-                    err=True,
-                )
-
-        report = mutate_block(
-            block,
-            limit=None if run_all else limit,
-            seed=seed,
-            n_seeds=seeds,
-            cycles=cycles,
-            simulator=sim,
-            progress=progress,
-        )
+        # the sample is drawn again inside mutate_block, identically (same seed)
+        total = len(sample(block_mutants(block, seed)[0], None if run_all else limit, seed))
+        with progress_bar(f"mutate {block}", total) as advance:
+            report = mutate_block(
+                block,
+                limit=None if run_all else limit,
+                seed=seed,
+                n_seeds=seeds,
+                cycles=cycles,
+                simulator=sim,
+                progress=lambda r: advance(),
+            )
         if not as_json:
-            click.echo(err=True)
             click.echo(report.format(verbose=verbose))
         reports.append(report)
         if report.kill_rate < min_kill_rate:

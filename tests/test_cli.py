@@ -246,6 +246,28 @@ def test_demo_reports_runs_and_accuracy_as_json(tmp_path: Path) -> None:
     assert 0 < acc["mean_abs_error"] < acc["binomial_std_bound"] < acc["max_abs_error"]
 
 
+def test_mutate_reports_json_with_a_progress_bar(tmp_path: Path) -> None:
+    out = sc_hw(
+        "mutate",
+        "lfsr",
+        "--limit",
+        "2",
+        "--seeds",
+        "1",
+        "--cycles",
+        "100",
+        "--json",
+        cwd=tmp_path,
+    )
+    data = json.loads(out.stdout)
+    (block,) = data["blocks"]
+    assert block["block"] == "lfsr" and block["mutants"] == 2
+    assert out.returncode == (1 if block["kill_rate"] < 0.9 else 0)
+    assert data["below_bar"] == ([] if out.returncode == 0 else ["lfsr"])
+    assert "mutate lfsr" in out.stderr and "2/2" in out.stderr and "left" in out.stderr
+    assert (tmp_path / "build" / "mutation" / "lfsr").is_dir()
+
+
 def test_mutate_below_its_bar_exits_1_and_says_why(monkeypatch, capsys) -> None:
     """The kill-rate bar (a real run with survivors would take minutes): a stub report."""
     from types import SimpleNamespace
