@@ -267,7 +267,12 @@ def block_info(block: str) -> dict[str, Any]:
     """What ``sc-hw info`` shows: parameters (type, default, ranges), ports, latency."""
     spec = get_block(block)
     rng = np.random.default_rng(0)
-    samples = [spec.random_params(rng) for _ in range(PARAM_SAMPLES)]
+    samples = []
+    for _ in range(PARAM_SAMPLES):
+        try:
+            samples.append(spec.random_params(rng))
+        except ValueError:  # a generator bug must not hide the rest of the information
+            continue
     names = list(dict.fromkeys([*spec.default_params, *(k for s in samples for k in s)]))
     declared = spec.param_ranges
     parameters = {}
@@ -710,6 +715,7 @@ def board(board: str, program: bool, as_json: bool) -> int:
             {
                 "board": board,
                 "bitstream": str(built.bitstream),
+                "clock_mhz": built.clock_mhz,
                 "report": synth_record(built.report),
             }
         )
