@@ -171,7 +171,7 @@ class CosimResult:
     def reproduce(self) -> str:
         """A command that re-runs exactly this case (with the user's ``--verilog`` file)."""
         text = (
-            f"sc-hw cosim {self.block} --params '{json.dumps(self.params)}' "
+            f"sc-hw cosim {self.block} --params {shlex.quote(json.dumps(self.params))} "
             f"--seed {self.seed} --cycles {self.cycles} --sim {self.simulator}"
         )
         if self.verilog_path is not None:
@@ -242,7 +242,8 @@ def run_cosim(
         Chance per cycle that ``rst`` is raised mid-run, to check reset values.
     wave : path, optional
         Record every signal of the run into this file: ``.fst`` or ``.vcd``
-        (Icarus writes both; Verilator writes both when built for it).
+        (Icarus writes both; Verilator writes VCD, and FST where the LZ4
+        headers are installed, else its build fails with a SimulatorError).
 
     Raises
     ------
