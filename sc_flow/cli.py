@@ -25,6 +25,7 @@ default in ``--help``. Commands are registered on :data:`cli` (a
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import traceback
@@ -216,6 +217,9 @@ def cli(build_dir: Path) -> None:
     3 tool or environment failure.
     """
     os.environ["SC_BUILD_DIR"] = str(build_dir.resolve())
+    # cocotb's runners warn "Skipping compilation" whenever seeds reuse one build
+    for runner in ("Icarus", "Verilator"):
+        logging.getLogger(runner).setLevel(logging.ERROR)
 
 
 @cli.command("list")
