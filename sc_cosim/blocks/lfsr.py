@@ -49,4 +49,11 @@ SPEC = BlockSpec(
     stimulus=_stimulus,
     default_params={"width": 16, "seed": 0xACE1, "form": "fibonacci"},
     description="Fibonacci/Galois LFSR with seed load and enable",
+    param_ranges={
+        "width": "[3, 32]",
+        "seed": "[1, 2**width - 1]",
+        "form": "fibonacci | galois",
+        "taps": "distinct in [1, width], including width (default: maximal-length taps)",
+    },
+    latency="state during cycle t reflects en/load of cycles 0 .. t-1 (one register)",
 )

@@ -241,4 +241,5 @@ SPEC = BlockSpec(
     },
     description="bitstream LIF neuron: signed count or up/down input, shift/constant leak, "
     "saturating membrane, value/subtract reset, refractory counter; registered outputs",
+    latency="1 cycle: inputs of cycle t show in v/spike during t + 1 (2 with input_register)",
 )

@@ -96,7 +96,9 @@ def random_layer_params(rng: np.random.Generator) -> Params:
         if rng.random() < 0.1 and v_width <= 8:
             t = v_max  # fires only by saturating
         if not counter and leak_mode == "constant" and leak_const != 0:
-            t = min(t, 1)  # +1 per cycle against a leak of 1: v never passes 1
+            # +1 per cycle against a leak of 1: v never passes 1 (but a threshold
+            # must stay above v_reset, which can be 1 .. 16 here)
+            t = min(t, max(1, v_reset + 1))
         if reset_mode == "subtract":
             t = max(t, 1)
         thresholds.append(min(t, v_max))
@@ -149,4 +151,6 @@ SPEC = BlockSpec(
     },
     description="SC layer core: N x M synapses (shared LFSR, AND/XNOR, counter/majority/MUX) "
     "feeding M LIF neurons; registered spikes and membranes",
+    latency="1 + pipeline enabled cycles from synapse output to v_out/spikes_out "
+    "(2 + pipeline with input_register)",
 )

@@ -61,4 +61,13 @@ SPEC = BlockSpec(
     stimulus=_stimulus,
     default_params={"width": 16, "seed": 0xACE1, "value_width": 8, "length_log2": 8},
     description="default core: 2 SNGs on one LFSR, AND, stream counter (a*b in 2**L cycles)",
+    param_ranges={
+        "width": "[3, 32]",
+        "seed": "[1, 2**width - 1]",
+        "value_width": "[1, width // 2]",
+        "length_log2": "[1, 24]",
+        "form": "fibonacci | galois",
+    },
+    latency="a start in cycle s (not busy) gives done = 1 and product from cycle "
+    "s + 2**length_log2 + 1 on",
 )

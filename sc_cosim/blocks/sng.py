@@ -132,6 +132,7 @@ sng_spec = BlockSpec(
     stimulus=_sng_stimulus,
     default_params={"width": 16, "seed": 0xACE1, "n_streams": 4, "value_width": 8},
     description="K comparator SNGs fed by one LFSR through rotated/permuted bit selections",
+    latency="bits combinational: compares the LFSR state of cycle t with the values of cycle t",
 )
 
 ldsng_spec = BlockSpec(

@@ -280,4 +280,5 @@ SPEC = BlockSpec(
     },
     description="N x M SC synapses (AND/XNOR, one shared LFSR) with counter/majority/MUX "
     "aggregation per neuron and a weight write port",
+    latency="counter: pipeline enabled cycles (combinational for pipeline 0)",
 )
