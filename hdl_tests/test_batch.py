@@ -24,7 +24,7 @@ from sc_model.learning_core import LearningCore, LearningCoreConfig
 needs_verilator = pytest.mark.skipif(not verilator_available(), reason="verilator not on PATH")
 
 
-@pytest.mark.parametrize("width, n_fields", [(1, 16), (8, 4), (6, 64), (9, 8), (13, 5)])
+@pytest.mark.parametrize("width, n_fields", [(1, 16), (1, 72), (8, 4), (6, 64), (9, 8), (13, 5)])
 def test_pack_unpack_match_python_ints(width: int, n_fields: int) -> None:
     rng = np.random.default_rng([width, n_fields])
     values = rng.integers(0, 1 << width, (7, n_fields))

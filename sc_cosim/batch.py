@@ -85,6 +85,8 @@ class BatchResult:
     sim_seconds: float = 0.0  # the simulator process, files included
     model_seconds: float = 0.0  # stimulus, expected values and comparison
     wall_seconds: float = 0.0  # all of it (the simulator runs beside the model)
+    cpu_seconds: float = 0.0  # CPU time of the simulator process and of this one
+    sim_cpu_seconds: float = 0.0  # the simulator process's share of cpu_seconds
     args: list[str] = field(default_factory=list)
 
     @property
@@ -102,12 +104,15 @@ class BatchResult:
     def report(self) -> str:
         state = "PASS" if self.passed else "FAIL"
         rate = self.compared / self.seconds if self.seconds else 0.0
+        cpu_rate = self.compared / self.cpu_seconds if self.cpu_seconds else 0.0
         text = (
             f"{state} {self.block} {self.shape} seed={self.seed}: {self.cycles:,} cycles "
             f"simulated, {self.compared:,} compared in {self.seconds:.2f} s wall "
             f"(simulator process {self.sim_seconds:.2f} s beside stimulus+model+compare "
             f"{self.model_seconds:.2f} s) "
-            f"= {rate:,.0f} compared/s; build {self.build_seconds:.1f} s"
+            f"= {rate:,.0f} compared/s; CPU {self.cpu_seconds:.2f} s "
+            f"(simulator {self.sim_cpu_seconds:.2f} s) "
+            f"= {cpu_rate:,.0f} compared per CPU second; build {self.build_seconds:.1f} s"
         )
         if not self.passed:
             text += f"\n  {self.message}\n  reproduce: {self.reproduce()}"
@@ -161,6 +166,7 @@ def _cycle_chunk(
     result: BatchResult,
 ) -> str:
     start = chunk_start = time.perf_counter()
+    cpu_start = time.process_time()
     ports = {p.name: p for p in sim.inputs + sim.outputs}
     rng = np.random.default_rng([seed, chunk])
     stim = spec.stimulus(params, rng, ports, nb, cycles)  # type: ignore[attr-defined]
@@ -168,17 +174,22 @@ def _cycle_chunk(
     rec["flags"][:, 0] = FLAG_RST
     rec["flags"][:, 1:] = FLAG_RECORD
     for name, values in stim.items():
-        rec[name][:, 1:] = values
+        if not name.startswith("_"):
+            rec[name][:, 1:] = values
     running = sim.start(rec.ravel())
     expected = spec.expected(params, stim, ports)  # type: ignore[attr-defined]
     model_s = time.perf_counter() - start
     cap, sim_s = running.wait()
+    result.cpu_seconds += running.cpu_seconds
+    result.sim_cpu_seconds += running.cpu_seconds
     start = time.perf_counter()
     result.sim_seconds += sim_s
     result.cycles += nb * (cycles + 1)
     want = (np.arange(nb)[:, None] * (cycles + 1) + 1 + np.arange(cycles)[None, :]).ravel()
     if cap.size != want.size or not np.array_equal(cap["cycle"].astype(np.int64), want):
         result.model_seconds += model_s + time.perf_counter() - start
+        result.wall_seconds += time.perf_counter() - chunk_start
+        result.cpu_seconds += time.process_time() - cpu_start
         return f"captured {cap.size} records, expected {want.size} (cycles {want[:3]}...)"
     cap = cap.reshape(nb, cycles)
     message = ""
@@ -194,6 +205,7 @@ def _cycle_chunk(
     result.compared += nb * cycles if not message else 0
     result.model_seconds += model_s + time.perf_counter() - start
     result.wall_seconds += time.perf_counter() - chunk_start
+    result.cpu_seconds += time.process_time() - cpu_start
     return message
 
 
@@ -211,14 +223,18 @@ def run_learning_core(
     result = BatchResult("learning_core", params, seed, f"{ticks} ticks", args=[f"--ticks {ticks}"])
     result.build_seconds = sim.build_seconds
     start = time.perf_counter()
+    cpu_start = time.process_time()
     plan = learning_core_plan(sim, params, np.random.default_rng([seed, 0]), ticks)
     prep = time.perf_counter() - start
-    cap, result.sim_seconds = sim.run(plan.records)
+    running = sim.start(plan.records)
+    cap, result.sim_seconds = running.wait()
     start = time.perf_counter()
     ports = {p.name: p for p in sim.inputs + sim.outputs}
     message, rows = learning_core_check(params, plan, cap, ports)
     result.model_seconds = prep + time.perf_counter() - start
     result.wall_seconds = result.sim_seconds + result.model_seconds
+    result.cpu_seconds = running.cpu_seconds + time.process_time() - cpu_start
+    result.sim_cpu_seconds = running.cpu_seconds
     result.cycles = plan.cycles
     result.compared = rows
     result.passed, result.message = not message, message
@@ -229,7 +245,7 @@ def run_learning_core(
 # Nightly size and command line
 # --------------------------------------------------------------------------
 
-NIGHTLY = {"lif": (5000, 10_000), "sc_layer": (5000, 10_000)}  # batch, cycles: 5e7 each
+NIGHTLY = {"lif": (25_000, 2000), "sc_layer": (25_000, 2000)}  # runs x cycles: 5e7 each
 
 
 def nightly(scale: float = 1.0, ticks: int = 1000) -> list[BatchResult]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sc_cosim.batch_sim import BatchSim, Port, pack_array, unpack_array
+from sc_cosim.batch_sim import BatchSim, Port, pack_array
 from sc_cosim.spec import Params
 from sc_model import lif
 from sc_model.learning_core import LearningCore, LearningCoreConfig
@@ -36,7 +36,9 @@ class CycleBlock:
     ``expected(params, stimulus, ports)`` -> output port values, each
     ``(batch, cycles)`` (plus a word axis for ports over 64 bits), row ``t``
     the outputs *during* cycle ``t`` of a run begun by a reset cycle.
-    ``ports`` maps port names to :class:`Port`. Inputs not given stay 0.
+    ``ports`` maps port names to :class:`Port`. Inputs not given stay 0; keys
+    beginning with ``_`` are not ports but model-side arrays handed on to
+    ``expected`` (the unpacked inputs, so they need not be decoded again).
     """
 
     name: str
@@ -122,20 +124,17 @@ def layer_stimulus(
     en = np.ones((batch, cycles), np.uint8)
     if c.input_mode == "spikes":
         density = rng.uniform(0.1, 0.9, (batch, 1, 1))
-        bits = (rng.random((batch, cycles, n)) < density).astype(np.uint8)
-        return {"en": en, "spikes": pack_array(bits, 1, ports["spikes"])}
+        bits = (rng.random((batch, cycles, n), dtype=np.float32) < density).astype(np.uint8)
+        return {"en": en, "spikes": pack_array(bits, 1, ports["spikes"]), "_inputs": bits}
     vw = c.value_width
     values = rng.integers(0, 1 << vw, (batch, cycles, n))
-    return {"en": en, "values": pack_array(values, vw, ports["values"])}
+    return {"en": en, "values": pack_array(values, vw, ports["values"]), "_inputs": values}
 
 
 def layer_expected(params: Params, stim: Arrays, ports: dict[str, Port]) -> Arrays:
     """:class:`sc_model.sc_layer.SCLayer` over the runs as its batch axis."""
     c = SCLayerConfig(**params)
-    if c.input_mode == "spikes":
-        inputs = unpack_array(stim["spikes"], 1, c.n_inputs, ports["spikes"])
-    else:
-        inputs = unpack_array(stim["values"], c.value_width, c.n_inputs, ports["values"])
+    inputs = stim["_inputs"]
     out = SCLayer(c).run(np.swapaxes(inputs, 0, 1))  # (cycles, batch, N)
     spikes = np.swapaxes(out.spikes, 0, 1)
     v = np.swapaxes(out.v, 0, 1) & ((1 << c.v_width) - 1)

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -123,10 +124,18 @@ def pack_array(values: np.ndarray, width: int, port: Port) -> np.ndarray:
     shape ``values.shape[:-1]`` for ports up to 64 bits, else ``uint32``
     words ``(..., port.words)``. Values must already lie in ``[0, 2**width)``.
     """
-    v = np.asarray(values).astype(np.uint64)
-    n_fields = v.shape[-1]
+    n_fields = np.shape(values)[-1]
     if n_fields * width > port.width:
         raise ValueError(f"{n_fields} fields of {width} bits do not fit port {port.name}")
+    if width == 1:  # bits: packbits is an order of magnitude faster than the shifts below
+        packed = np.packbits(np.asarray(values, dtype=np.uint8), axis=-1, bitorder="little")
+        n_bytes = 8 * ((port.width + 63) // 64)
+        buf = np.zeros(packed.shape[:-1] + (n_bytes,), dtype=np.uint8)
+        buf[..., : packed.shape[-1]] = packed
+        if port.width <= 64:
+            return buf.view("<u8")[..., 0]
+        return buf.view("<u4")[..., : port.words]
+    v = np.asarray(values).astype(np.uint64)
     n64 = (port.width + 63) // 64
     out = np.zeros(v.shape[:-1] + (n64,), dtype=np.uint64)
     for k in range(n_fields):
@@ -143,6 +152,11 @@ def pack_array(values: np.ndarray, width: int, port: Port) -> np.ndarray:
 def unpack_array(raw: np.ndarray, width: int, n_fields: int, port: Port) -> np.ndarray:
     """Inverse of :func:`pack_array`: ``int64`` fields ``(..., n_fields)``."""
     a = np.asarray(raw)
+    if width == 1:
+        raw_bytes = np.ascontiguousarray(a.astype("<u8") if port.width <= 64 else a)
+        as_bytes = raw_bytes.view(np.uint8).reshape(a.shape[: a.ndim - (port.width > 64)] + (-1,))
+        bits = np.unpackbits(as_bytes, axis=-1, bitorder="little")[..., :n_fields]
+        return bits.astype(np.int64)
     if port.width > 64:
         n64 = (port.words + 1) // 2
         w32 = np.zeros(a.shape[:-1] + (2 * n64,), dtype=np.uint32)
@@ -299,11 +313,18 @@ class Running:
     capture: Path
     started: float
 
+    cpu_seconds: float = 0.0  # the simulator's user + system CPU time, after wait()
+
     def wait(self) -> tuple[np.ndarray, float]:
         """The captured records and the seconds from start to the simulator's exit."""
         try:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             _, err = self.proc.communicate()
             seconds = time.perf_counter() - self.started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            self.cpu_seconds = (after.ru_utime - before.ru_utime) + (
+                after.ru_stime - before.ru_stime
+            )
             if self.proc.returncode != 0:
                 raise RuntimeError(
                     f"batch simulator of {self.sim.block} failed ({self.proc.returncode}): "
