@@ -18,7 +18,14 @@ import pytest
 from sc_cosim import batch
 from sc_cosim.batch_sim import Port, as_int, pack_array, render_main, unpack_array
 from sc_cosim.harness import verilator_available
-from sc_cosim.mutation import DEFAULT_CYCLES, DEFAULT_SEEDS, block_mutants, run_mutant
+from sc_cosim.mutation import (
+    DEFAULT_CYCLES,
+    DEFAULT_SEEDS,
+    block_mutants,
+    compile_error,
+    run_mutant,
+    sample,
+)
 from sc_model.learning_core import LearningCore, LearningCoreConfig
 
 needs_verilator = pytest.mark.skipif(not verilator_available(), reason="verilator not on PATH")
@@ -103,3 +110,21 @@ def test_one_bit_mutant_fails_both_paths() -> None:
     # the cocotb bench as the mutation check runs it: seeds 1 .. 3, stop at the first kill
     cocotb = run_mutant(mutant, range(1, 1 + DEFAULT_SEEDS), DEFAULT_CYCLES, "icarus")
     assert cocotb.status == "killed", (cocotb.seeds, cocotb.message)
+
+
+@needs_verilator
+@pytest.mark.long
+def test_learning_core_mutants_fail_the_tick_level_check() -> None:
+    """A sample of 4 mutants of the default learning core (one Verilator build each,
+    ~40 s): the tick-level comparison must kill every one that compiles."""
+    mutants, _, _ = block_mutants("learning_core")
+    live = [m for m in mutants if m.label == "default"]
+    survivors = []
+    for mutant in sample(live, 4, seed=5):
+        text = mutant.text()
+        if compile_error(text, "sc_learning_core"):
+            continue
+        result = batch.run_learning_core(mutant.params, seed=0, ticks=40, verilog_text=text)
+        if result.passed:
+            survivors.append(mutant.describe())
+    assert not survivors, survivors
