@@ -17,7 +17,7 @@ import pytest
 
 from sc_cosim import batch
 from sc_cosim.batch_sim import Port, as_int, pack_array, render_main, unpack_array
-from sc_cosim.harness import verilator_available
+from sc_cosim.harness import params_for, verilator_available
 from sc_cosim.mutation import (
     DEFAULT_CYCLES,
     DEFAULT_SEEDS,
@@ -128,3 +128,14 @@ def test_learning_core_mutants_fail_the_tick_level_check() -> None:
         if result.passed:
             survivors.append(mutant.describe())
     assert not survivors, survivors
+
+
+@needs_verilator
+@pytest.mark.long
+@pytest.mark.parametrize("block", ["lif", "sc_layer", "synapses"])
+@pytest.mark.parametrize("seed", [1, 2, 5])
+def test_cycle_level_random_params(block: str, seed: int) -> None:
+    """The harness's random parameter set ``seed`` (every mode over the sets; one
+    Verilator build each)."""
+    result = batch.run_cycle_level(block, params_for(block, seed), seed=seed, batch=50, cycles=1000)
+    assert result.passed, result.report()

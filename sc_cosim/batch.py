@@ -14,7 +14,8 @@ Python per cycle:
    the outputs of the recorded cycles to a second binary file (the cycle
    number and every output port);
 3. the block's vectorised model (:func:`sc_model.lif.lif_trace`,
-   :class:`sc_model.sc_layer.SCLayer`, :class:`sc_model.learning_core.LearningCore`)
+   :class:`sc_model.sc_layer.SCLayer`, :func:`sc_model.synapses.synapses_run`,
+   :class:`sc_model.learning_core.LearningCore`)
    computes the expected values and NumPy compares every captured port at
    once; the first difference is reported with a command that reproduces it.
 
@@ -25,7 +26,7 @@ capture decoded in NumPy with a structured ``dtype``, held inputs cost one
 record, and one template serves every block (ports and widths come from
 the Amaranth signature).
 
-Levels: ``lif`` and ``sc_layer`` are compared at cycle level over ``batch``
+Levels: ``lif``, ``sc_layer`` and ``synapses`` are compared at cycle level over ``batch``
 independent runs of ``cycles`` cycles, each begun by a reset cycle (so the
 reset values are checked from a running state); the model runs the runs as
 its batch axis, which is what makes it fast (its only loop is over time).
@@ -245,12 +246,17 @@ def run_learning_core(
 # Nightly size and command line
 # --------------------------------------------------------------------------
 
-NIGHTLY = {"lif": (25_000, 2000), "sc_layer": (25_000, 2000)}  # runs x cycles: 5e7 each
+NIGHTLY = {  # runs x cycles: 1e8 compared cycles in all
+    "lif": (20_000, 2000),
+    "sc_layer": (15_000, 2000),
+    "synapses": (15_000, 2000),
+}
 
 
 def nightly(scale: float = 1.0, ticks: int = 1000) -> list[BatchResult]:
-    """The nightly-size check: ``lif`` and ``sc_layer`` at default parameters, 5e7 compared
-    cycles each at ``scale`` 1 (1e8 in all), and the iCE40-size learning core for ``ticks``."""
+    """The nightly-size check: every cycle-level block at default parameters (``lif``
+    4e7, ``sc_layer`` and ``synapses`` 3e7 compared cycles each at ``scale`` 1: 1e8 in
+    all), then the iCE40-size learning core for ``ticks`` ticks."""
     results = []
     for seed, (block, (batch, cycles)) in enumerate(NIGHTLY.items()):
         nb = max(1, round(batch * scale))
@@ -284,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         results = nightly(args.scale, args.ticks if args.ticks != 20 else 1000)
         total = sum(r.compared for r in results if r.block != "learning_core")
         print(
-            f"nightly: {total:,} compared cycles (lif + sc_layer) and "
+            f"nightly: {total:,} compared cycles ({' + '.join(NIGHTLY)}) and "
             f"{results[-1].cycles:,} learning-core cycles in {time.perf_counter() - start:.1f} s "
             f"wall, {'PASS' if all(r.passed for r in results) else 'FAIL'}"
         )

@@ -24,6 +24,7 @@ from sc_cosim.spec import Params
 from sc_model import lif
 from sc_model.learning_core import LearningCore, LearningCoreConfig
 from sc_model.sc_layer import SCLayer, SCLayerConfig
+from sc_model.synapses import SynapseParams, check_synapse_params, synapses_run
 
 Arrays = dict[str, np.ndarray]
 
@@ -114,21 +115,27 @@ LIF = CycleBlock("lif", lif_stimulus, lif_expected)
 # --------------------------------------------------------------------------
 
 
-def layer_stimulus(
-    params: Params, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
+def _synapse_drive(
+    sp: SynapseParams, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
 ) -> Arrays:
     """Spike bits with a per-run density 0.1 .. 0.9 (or uniform input values); ``en``
-    high and no weight writes (what :meth:`sc_model.sc_layer.SCLayer.run` models)."""
-    c = SCLayerConfig(**params)
-    n = c.n_inputs
+    high and no weight writes (what ``synapses_run`` and ``SCLayer.run`` model)."""
+    n = sp.n_inputs
     en = np.ones((batch, cycles), np.uint8)
-    if c.input_mode == "spikes":
+    if sp.input_mode == "spikes":
         density = rng.uniform(0.1, 0.9, (batch, 1, 1))
         bits = (rng.random((batch, cycles, n), dtype=np.float32) < density).astype(np.uint8)
         return {"en": en, "spikes": pack_array(bits, 1, ports["spikes"]), "_inputs": bits}
-    vw = c.value_width
+    vw = sp.value_width
     values = rng.integers(0, 1 << vw, (batch, cycles, n))
     return {"en": en, "values": pack_array(values, vw, ports["values"]), "_inputs": values}
+
+
+def layer_stimulus(
+    params: Params, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
+) -> Arrays:
+    """The synapse drive of :func:`_synapse_drive` for the layer's synapses."""
+    return _synapse_drive(SCLayerConfig(**params).synapse_params, rng, ports, batch, cycles)
 
 
 def layer_expected(params: Params, stim: Arrays, ports: dict[str, Port]) -> Arrays:
@@ -146,7 +153,36 @@ def layer_expected(params: Params, stim: Arrays, ports: dict[str, Port]) -> Arra
 
 SC_LAYER = CycleBlock("sc_layer", layer_stimulus, layer_expected)
 
-CYCLE_BLOCKS: dict[str, CycleBlock] = {b.name: b for b in (LIF, SC_LAYER)}
+
+# --------------------------------------------------------------------------
+# synapses
+# --------------------------------------------------------------------------
+
+
+def synapses_stimulus(
+    params: Params, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
+) -> Arrays:
+    """The drive of :func:`_synapse_drive`."""
+    return _synapse_drive(check_synapse_params(**params), rng, ports, batch, cycles)
+
+
+def synapses_expected(params: Params, stim: Arrays, ports: dict[str, Port]) -> Arrays:
+    """:func:`sc_model.synapses.synapses_run` over the runs as its batch axis (no time loop)."""
+    sp = check_synapse_params(**params)
+    out = synapses_run(sp, np.swapaxes(stim["_inputs"], 0, 1))
+    if sp.aggregation == "counter":
+        cw = sp.count_width
+        count = np.swapaxes(out.count, 0, 1) & ((1 << cw) - 1)
+        return {"count": pack_array(count, cw, ports["count"])}
+    return {
+        "up": pack_array(np.swapaxes(out.up, 0, 1), 1, ports["up"]),
+        "down": pack_array(np.swapaxes(out.down, 0, 1), 1, ports["down"]),
+    }
+
+
+SYNAPSES = CycleBlock("synapses", synapses_stimulus, synapses_expected)
+
+CYCLE_BLOCKS: dict[str, CycleBlock] = {b.name: b for b in (LIF, SC_LAYER, SYNAPSES)}
 
 
 # --------------------------------------------------------------------------
