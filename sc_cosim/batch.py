@@ -57,6 +57,7 @@ import numpy as np
 from sc_cosim.batch_blocks import (
     CYCLE_BLOCKS,
     LEARNING_STROBES,
+    CycleBlock,
     learning_core_check,
     learning_core_ice40,
     learning_core_plan,
@@ -157,7 +158,7 @@ def run_cycle_level(
 
 def _cycle_chunk(
     sim: BatchSim,
-    spec: object,
+    spec: CycleBlock,
     params: Params,
     seed: int,
     chunk: int,
@@ -170,7 +171,7 @@ def _cycle_chunk(
     cpu_start = time.process_time()
     ports = {p.name: p for p in sim.inputs + sim.outputs}
     rng = np.random.default_rng([seed, chunk])
-    stim = spec.stimulus(params, rng, ports, nb, cycles)  # type: ignore[attr-defined]
+    stim = spec.stimulus(params, rng, ports, nb, cycles)
     rec = sim.records(nb * (cycles + 1)).reshape(nb, cycles + 1)
     rec["flags"][:, 0] = FLAG_RST
     rec["flags"][:, 1:] = FLAG_RECORD
@@ -178,7 +179,7 @@ def _cycle_chunk(
         if not name.startswith("_"):
             rec[name][:, 1:] = values
     running = sim.start(rec.ravel())
-    expected = spec.expected(params, stim, ports)  # type: ignore[attr-defined]
+    expected = spec.expected(params, stim, ports)
     model_s = time.perf_counter() - start
     cap, sim_s = running.wait()
     result.cpu_seconds += running.cpu_seconds
@@ -192,6 +193,9 @@ def _cycle_chunk(
         result.wall_seconds += time.perf_counter() - chunk_start
         result.cpu_seconds += time.process_time() - cpu_start
         return f"captured {cap.size} records, expected {want.size} (cycles {want[:3]}...)"
+    unchecked = {p.name for p in sim.outputs} - set(expected)
+    if unchecked:  # every output port is compared, or the block's spec is incomplete
+        raise RuntimeError(f"{sim.block}: no expected values for ports {sorted(unchecked)}")
     cap = cap.reshape(nb, cycles)
     message = ""
     for name, values in expected.items():
