@@ -75,7 +75,10 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
     c = LearningCoreConfig(**params)
     density = rng.uniform(0.2, 0.8)
     bits = rng.random((n, c.n_inputs)) < density
-    spikes = (bits.astype(np.int64) << np.arange(c.n_inputs, dtype=np.int64)).sum(axis=1)
+    # uint64: with 64 inputs bit 63 would make an int64 sum negative
+    spikes = (bits.astype(np.uint64) << np.arange(c.n_inputs, dtype=np.uint64)).sum(
+        axis=1, dtype=np.uint64
+    )
     return {"spikes": spikes, "en": (rng.random(n) < 0.9).astype(np.int64)}
 
 

@@ -1,0 +1,141 @@
+"""Batch co-simulation (:mod:`sc_cosim.batch`): Verilator, whole stimulus in, outputs out.
+
+The packing tests compare with Python integers built bit by bit. The block
+tests run the generated Verilog of ``lif``, ``sc_layer`` and the learning
+core at their default parameters (each Verilator build is cached by hash in
+``build/batch/``: ~10-40 s the first time on the 2-core machine, nothing
+after). The mutant test takes one one-bit mutant of ``lif`` (its threshold
+constant 2000 -> 2001: only an exact hit of the threshold tells them apart)
+and requires both the cocotb bench (as the mutation check runs it) and the
+batch path to fail on it, and the unmutated design to pass the same batch run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sc_cosim import batch
+from sc_cosim.batch_sim import Port, as_int, pack_array, render_main, unpack_array
+from sc_cosim.harness import params_for, verilator_available
+from sc_cosim.mutation import (
+    DEFAULT_CYCLES,
+    DEFAULT_SEEDS,
+    block_mutants,
+    compile_error,
+    run_mutant,
+    sample,
+)
+from sc_model.learning_core import LearningCore, LearningCoreConfig
+
+needs_verilator = pytest.mark.skipif(not verilator_available(), reason="verilator not on PATH")
+
+
+@pytest.mark.parametrize("width, n_fields", [(1, 16), (1, 72), (8, 4), (6, 64), (9, 8), (13, 5)])
+def test_pack_unpack_match_python_ints(width: int, n_fields: int) -> None:
+    rng = np.random.default_rng([width, n_fields])
+    values = rng.integers(0, 1 << width, (7, n_fields))
+    port = Port("p", width * n_fields)
+    packed = pack_array(values, width, port)
+    for row, raw in zip(values, packed, strict=True):
+        want = sum(int(v) << (k * width) for k, v in enumerate(row))
+        assert as_int(raw) == want
+    assert np.array_equal(unpack_array(packed, width, n_fields, port), values)
+
+
+def test_port_layout_and_rendered_main() -> None:
+    ports = [Port("a", 1), Port("b", 12), Port("c", 33), Port("d", 72)]
+    assert [p.nbytes for p in ports] == [1, 2, 8, 12]
+    assert ports[3].words == 3
+    main = render_main("sc_x", ports[:2], ports[2:], ("c",))
+    assert "Vsc_x top(&ctx);" in main and "|| top.c" in main
+    assert "static const size_t IN_BYTES = 11;" in main  # 8 header + 1 + 2
+    assert "static const size_t OUT_BYTES = 28;" in main  # 8 cycle + 8 + 12
+    with pytest.raises(ValueError, match="strobe 'd'"):
+        render_main("sc_x", ports[:2], ports[2:], ("d",))
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="block must be one of"):
+        batch.run_cycle_level("sng")
+    with pytest.raises(ValueError, match="cycles"):
+        batch.run_cycle_level("lif", cycles=0)
+
+
+@needs_verilator
+@pytest.mark.parametrize("block, runs, cycles", [("lif", 40, 2000), ("sc_layer", 20, 1000)])
+def test_cycle_level_default_params(block: str, runs: int, cycles: int) -> None:
+    result = batch.run_cycle_level(block, seed=1, batch=runs, cycles=cycles)
+    assert result.passed, result.report()
+    assert result.compared == runs * cycles
+    assert result.cycles == runs * (cycles + 1)
+
+
+@needs_verilator
+def test_learning_core_ticks_with_learning_on() -> None:
+    result = batch.run_learning_core(seed=1, ticks=40)
+    assert result.passed, result.report()
+    c = LearningCoreConfig(**result.params)
+    assert result.cycles == 1 + 40 * c.tick_cycles
+    # recorded every tick (contract schedule): the tick start k = 0, the word writes
+    # k = 6 .. M C + 5 and the neuron updates k = (m + 1) C + 7 (some coincide)
+    ks = {0} | set(range(6, 6 + c.words)) | {(m + 1) * c.chunks + 7 for m in range(c.n_neurons)}
+    assert result.compared == 40 * len(ks)
+    # learning is on in these parameters: under random input the weights do move
+    rng = np.random.default_rng(1)
+    run = LearningCore(c).run(rng.random((40, c.n_inputs)) < 0.5)
+    assert not np.array_equal(run.weights[0], run.weights[-1])
+
+
+def _threshold_mutant():
+    mutants, _, _ = block_mutants("lif")
+    found = [
+        m for m in mutants if m.label == "default" and m.change.diff().endswith("$signed(12'h7d1);")
+    ]
+    assert len(found) == 1, [m.describe() for m in found]
+    return found[0]
+
+
+@needs_verilator
+def test_one_bit_mutant_fails_both_paths() -> None:
+    mutant = _threshold_mutant()
+    text = mutant.text()
+    result = batch.run_cycle_level(
+        "lif", mutant.params, seed=0, batch=20, cycles=2000, verilog_text=text
+    )
+    assert not result.passed, result.report()
+    assert result.message.startswith(("v:", "spike:", "refractory_count:")), result.message
+    original = batch.run_cycle_level("lif", mutant.params, seed=0, batch=20, cycles=2000)
+    assert original.passed, original.report()
+    # the cocotb bench as the mutation check runs it: seeds 1 .. 3, stop at the first kill
+    cocotb = run_mutant(mutant, range(1, 1 + DEFAULT_SEEDS), DEFAULT_CYCLES, "icarus")
+    assert cocotb.status == "killed", (cocotb.seeds, cocotb.message)
+
+
+@needs_verilator
+@pytest.mark.long
+def test_learning_core_mutants_fail_the_tick_level_check() -> None:
+    """A sample of 4 mutants of the default learning core (one Verilator build each,
+    ~40 s): the tick-level comparison must kill every one that compiles."""
+    mutants, _, _ = block_mutants("learning_core")
+    live = [m for m in mutants if m.label == "default"]
+    survivors = []
+    for mutant in sample(live, 4, seed=5):
+        text = mutant.text()
+        if compile_error(text, "sc_learning_core"):
+            continue
+        result = batch.run_learning_core(mutant.params, seed=0, ticks=40, verilog_text=text)
+        if result.passed:
+            survivors.append(mutant.describe())
+    assert not survivors, survivors
+
+
+@needs_verilator
+@pytest.mark.long
+@pytest.mark.parametrize("block", ["lif", "sc_layer", "synapses"])
+@pytest.mark.parametrize("seed", [1, 2, 5])
+def test_cycle_level_random_params(block: str, seed: int) -> None:
+    """The harness's random parameter set ``seed`` (every mode over the sets; one
+    Verilator build each)."""
+    result = batch.run_cycle_level(block, params_for(block, seed), seed=seed, batch=50, cycles=1000)
+    assert result.passed, result.report()

@@ -1,0 +1,341 @@
+"""What the batch co-simulation (:mod:`sc_cosim.batch`) knows about each block.
+
+Cycle-level blocks (:class:`CycleBlock`) give a vectorised stimulus of
+``batch`` independent runs of ``cycles`` cycles (port values, arrays
+``(batch, cycles)``, wide ports with a trailing word axis) and the expected
+output ports of the same shape from the block's vectorised model. The
+learning core is compared at tick level by :func:`learning_core_ticks`.
+
+Stimulus here is drawn for speed (NumPy only, no model in the loop), unlike
+the cocotb specs in :mod:`sc_cosim.blocks`, which steer some inputs with the
+model (``lif``'s aimed boundary hits) and exercise what the vectorised
+models leave out (``en`` low and weight writes in the layers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sc_cosim.batch_sim import BatchSim, Port, pack_array
+from sc_cosim.spec import Params
+from sc_model import lif
+from sc_model.learning_core import LearningCore, LearningCoreConfig
+from sc_model.sc_layer import SCLayer, SCLayerConfig
+from sc_model.synapses import SynapseParams, check_synapse_params, synapses_run
+
+Arrays = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class CycleBlock:
+    """Cycle-level batch comparison of one block.
+
+    ``stimulus(params, rng, ports, batch, cycles)`` -> input port values;
+    ``expected(params, stimulus, ports)`` -> output port values, each
+    ``(batch, cycles)`` (plus a word axis for ports over 64 bits), row ``t``
+    the outputs *during* cycle ``t`` of a run begun by a reset cycle.
+    ``ports`` maps port names to :class:`Port`. Inputs not given stay 0; keys
+    beginning with ``_`` are not ports but model-side arrays handed on to
+    ``expected`` (the unpacked inputs, so they need not be decoded again).
+    """
+
+    name: str
+    stimulus: Callable[[Params, np.random.Generator, dict[str, Port], int, int], Arrays]
+    expected: Callable[[Params, Arrays, dict[str, Port]], Arrays]
+
+
+# --------------------------------------------------------------------------
+# lif
+# --------------------------------------------------------------------------
+
+SEGMENT = 128  # cycles per drive segment of the lif stimulus
+
+
+def lif_stimulus(
+    params: Params, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
+) -> Arrays:
+    """Drive segments of 128 cycles (random, strong +, strong -, fine steps); range ends
+    over-represented; ``en`` low in 2, 5 or 20 % of the cycles (per run)."""
+    p = lif.check_lif_params(**params)
+    n_seg = -(-cycles // SEGMENT)
+    kinds = np.repeat(rng.integers(0, 4, (batch, n_seg)), SEGMENT, axis=1)[:, :cycles]
+    p_low = rng.choice([0.02, 0.05, 0.2], size=(batch, 1))
+    en = (rng.random((batch, cycles)) >= p_low).astype(np.uint8)
+    if p.input_mode == "updown":
+        up_p = np.choose(kinds, [0.5, 0.9, 0.05, 0.6])
+        down_p = np.choose(kinds, [0.5, 0.05, 0.9, 0.3])
+        up = (rng.random(kinds.shape) < up_p).astype(np.uint8)
+        down = (rng.random(kinds.shape) < down_p).astype(np.uint8)
+        return {"en": en, "up": up, "down": down}
+    lo, hi = p.in_min, p.in_max
+    # two uniform arrays drive everything (drawing one array per candidate is the slow part)
+    r = rng.random(kinds.shape, dtype=np.float32)
+    r2 = rng.random(kinds.shape, dtype=np.float32)
+    half = (hi + 1) // 2
+    uniform = lo + np.floor(r * (hi - lo + 1)).astype(np.int64)
+    strong_pos = half + np.floor(r * (hi - half + 1)).astype(np.int64)
+    strong_neg = lo + np.floor(r * (lo // 2 - lo + 1)).astype(np.int64)
+    # fine drive: step sizes spread over every octave up to the largest input, 20 % negative
+    step = np.minimum(np.floor(np.exp2(r * p.in_width)).astype(np.int64), max(hi, 1))
+    fine = np.clip(np.where((r2 >= 0.1) & (r2 < 0.28), -step, step), lo, hi)
+    x = np.choose(kinds, [uniform, strong_pos, strong_neg, fine])
+    x = np.minimum(np.maximum(x, lo), hi)  # float rounding at the top of the range
+    x[r2 < 0.04] = hi
+    x[(r2 >= 0.04) & (r2 < 0.08)] = lo
+    x[(r2 >= 0.08) & (r2 < 0.1)] = 0
+    return {"en": en, "in_count": x & ((1 << p.in_width) - 1)}
+
+
+def lif_expected(params: Params, stim: Arrays, ports: dict[str, Port]) -> Arrays:
+    """:func:`sc_model.lif.lif_trace` over the runs as its batch axis."""
+    p = lif.check_lif_params(**params)
+    if p.input_mode == "updown":
+        x = stim["up"].astype(np.int64) - stim["down"].astype(np.int64)
+    else:
+        raw = stim["in_count"].astype(np.int64)
+        x = raw - ((raw >> (p.in_width - 1)) << p.in_width)
+    tr = lif.lif_trace(x.T[..., None], en=stim["en"].T[..., None], **p.kwargs())
+    out = {
+        "v": tr.v[..., 0].T & ((1 << p.v_width) - 1),
+        "spike": tr.spike[..., 0].T,
+    }
+    if p.refractory:
+        out["refractory_count"] = tr.refractory_count[..., 0].T
+    return out
+
+
+LIF = CycleBlock("lif", lif_stimulus, lif_expected)
+
+
+# --------------------------------------------------------------------------
+# sc_layer
+# --------------------------------------------------------------------------
+
+
+def _synapse_drive(
+    sp: SynapseParams, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
+) -> Arrays:
+    """Spike bits with a per-run density 0.1 .. 0.9 (or uniform input values); ``en``
+    high and no weight writes (what ``synapses_run`` and ``SCLayer.run`` model)."""
+    n = sp.n_inputs
+    en = np.ones((batch, cycles), np.uint8)
+    if sp.input_mode == "spikes":
+        density = rng.uniform(0.1, 0.9, (batch, 1, 1))
+        bits = (rng.random((batch, cycles, n), dtype=np.float32) < density).astype(np.uint8)
+        return {"en": en, "spikes": pack_array(bits, 1, ports["spikes"]), "_inputs": bits}
+    vw = sp.value_width
+    values = rng.integers(0, 1 << vw, (batch, cycles, n))
+    return {"en": en, "values": pack_array(values, vw, ports["values"]), "_inputs": values}
+
+
+def layer_stimulus(
+    params: Params, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
+) -> Arrays:
+    """The synapse drive of :func:`_synapse_drive` for the layer's synapses."""
+    return _synapse_drive(SCLayerConfig(**params).synapse_params, rng, ports, batch, cycles)
+
+
+def layer_expected(params: Params, stim: Arrays, ports: dict[str, Port]) -> Arrays:
+    """:class:`sc_model.sc_layer.SCLayer` over the runs as its batch axis."""
+    c = SCLayerConfig(**params)
+    inputs = stim["_inputs"]
+    out = SCLayer(c).run(np.swapaxes(inputs, 0, 1))  # (cycles, batch, N)
+    spikes = np.swapaxes(out.spikes, 0, 1)
+    v = np.swapaxes(out.v, 0, 1) & ((1 << c.v_width) - 1)
+    return {
+        "spikes_out": pack_array(spikes, 1, ports["spikes_out"]),
+        "v_out": pack_array(v, c.v_width, ports["v_out"]),
+    }
+
+
+SC_LAYER = CycleBlock("sc_layer", layer_stimulus, layer_expected)
+
+
+# --------------------------------------------------------------------------
+# synapses
+# --------------------------------------------------------------------------
+
+
+def synapses_stimulus(
+    params: Params, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
+) -> Arrays:
+    """The drive of :func:`_synapse_drive`."""
+    return _synapse_drive(check_synapse_params(**params), rng, ports, batch, cycles)
+
+
+def synapses_expected(params: Params, stim: Arrays, ports: dict[str, Port]) -> Arrays:
+    """:func:`sc_model.synapses.synapses_run` over the runs as its batch axis (no time loop)."""
+    sp = check_synapse_params(**params)
+    out = synapses_run(sp, np.swapaxes(stim["_inputs"], 0, 1))
+    if sp.aggregation == "counter":
+        cw = sp.count_width
+        count = np.swapaxes(out.count, 0, 1) & ((1 << cw) - 1)
+        return {"count": pack_array(count, cw, ports["count"])}
+    return {
+        "up": pack_array(np.swapaxes(out.up, 0, 1), 1, ports["up"]),
+        "down": pack_array(np.swapaxes(out.down, 0, 1), 1, ports["down"]),
+    }
+
+
+SYNAPSES = CycleBlock("synapses", synapses_stimulus, synapses_expected)
+
+CYCLE_BLOCKS: dict[str, CycleBlock] = {b.name: b for b in (LIF, SC_LAYER, SYNAPSES)}
+
+
+# --------------------------------------------------------------------------
+# learning_core (tick level)
+# --------------------------------------------------------------------------
+
+LEARNING_STROBES = ("out_valid", "upd_en")
+
+
+def learning_core_ice40(seed: int = 1) -> Params:
+    """The largest iCE40UP5K size of ``docs/learning_core.md`` (64 x 32, 8 lanes, 8-bit
+    weights, 6-bit traces, shift leak, stochastic rounding, ``a_plus`` 24, ``a_minus`` 20,
+    ``update_shift`` 6), with random initial weights in ``[-60, 120]`` (drawn from
+    ``seed``) and thresholds 30 so that neurons fire and learning moves the weights."""
+    rng = np.random.default_rng([seed, 64, 32])
+    return {
+        "n_inputs": 64,
+        "n_neurons": 32,
+        "lanes": 8,
+        "weight_width": 8,
+        "weights": rng.integers(-60, 121, (32, 64)).tolist(),
+        "v_width": 16,
+        "thresholds": [30] * 32,
+        "leak_mode": "shift",
+        "leak_shift": 4,
+        "trace_width": 6,
+        "a_plus": 24,
+        "a_minus": 20,
+        "update_shift": 6,
+        "rounding": "stochastic",
+    }
+
+
+@dataclass(frozen=True)
+class TickPlan:
+    """Stimulus records and what to compare for ``n_ticks`` ticks of the learning core."""
+
+    records: np.ndarray
+    inputs: np.ndarray  # (n_ticks, N) spike bits latched each tick
+    cycles: int  # simulated cycles (reset cycle included)
+
+
+def learning_core_plan(
+    sim: BatchSim, params: Params, rng: np.random.Generator, n_ticks: int
+) -> TickPlan:
+    """One reset cycle, then per tick one recorded cycle (``k = 0``) and ``T - 1`` held ones,
+    the spike input constant through the tick (density 0.2 .. 0.8, drawn once), ``en`` high."""
+    c = LearningCoreConfig(**params)
+    t_cyc = c.tick_cycles
+    density = rng.uniform(0.2, 0.8)
+    bits = (rng.random((n_ticks, c.n_inputs)) < density).astype(np.uint8)
+    words = pack_array(bits, 1, sim.port("spikes"))
+    rec = sim.records(1 + 2 * n_ticks)
+    rec["flags"][0] = 1  # reset
+    body = rec[1:].reshape(n_ticks, 2)
+    body["flags"][:, 0] = 2  # record k = 0
+    body["repeat"][:, 1] = t_cyc - 1
+    body["en"] = 1
+    body["spikes"] = np.repeat(words[:, None], 2, axis=1)
+    return TickPlan(rec, bits, 1 + n_ticks * t_cyc)
+
+
+def learning_core_check(
+    params: Params, plan: TickPlan, cap: np.ndarray, ports: dict[str, Port]
+) -> tuple[str, int]:
+    """Compare the captured rows with :class:`sc_model.learning_core.LearningCore`.
+
+    Every recorded cycle (tick start, ``out_valid``, ``upd_en``) must be the expected
+    one; in each: ``in_ready``, ``tick_done``, ``out_valid``, ``upd_en`` by schedule,
+    both traces (``x``/``y`` of the tick before), and where ``out_valid`` the neuron,
+    its spike and membrane of this tick, where ``upd_en`` the address and the new word
+    (the weights the layer reads next tick). Returns ("" or the first difference,
+    number of compared rows).
+    """
+    c = LearningCoreConfig(**params)
+    n_ticks = plan.inputs.shape[0]
+    m, ch, lanes, t_cyc = c.n_neurons, c.chunks, c.lanes, c.tick_cycles
+    words = m * ch
+    run = LearningCore(c).run(np.vstack([plan.inputs, np.zeros((1, c.n_inputs), np.uint8)]))
+    # the expected recorded cycles (cycle 0 is the reset cycle)
+    k_start = np.zeros(1, np.int64)
+    k_valid = (np.arange(m) + 1) * ch + 7
+    k_upd = np.arange(words) + 6
+    ks = np.unique(np.concatenate([k_start, k_valid, k_upd]))
+    want = (1 + np.arange(n_ticks)[:, None] * t_cyc + ks[None, :]).ravel()
+    got = cap["cycle"].astype(np.int64)
+    if got.shape != want.shape or not np.array_equal(got, want):
+        extra = np.setdiff1d(got, want)
+        missing = np.setdiff1d(want, got)
+        return (
+            f"recorded cycles differ: {got.size} recorded, {want.size} expected; "
+            f"unexpected {extra[:5].tolist()}, missing {missing[:5].tolist()} "
+            "(a strobe out_valid/upd_en at the wrong cycle)",
+            0,
+        )
+    u = (got - 1) // t_cyc
+    k = (got - 1) % t_cyc
+    tb = c.trace_width
+    xs = np.vstack([np.zeros((1, c.n_inputs), np.int64), run.pre_trace[:-1]])  # x_{u-1}
+    ys = np.vstack([np.zeros((1, m), np.int64), run.post_trace[:-1]])
+    expected: dict[str, np.ndarray] = {
+        "in_ready": (k == 0).astype(np.int64),
+        "tick_done": (k == t_cyc - 1).astype(np.int64),
+        "out_valid": np.isin(k, k_valid).astype(np.int64),
+        "upd_en": ((k >= 6) & (k < 6 + words)).astype(np.int64),
+        "pre_trace": pack_array(xs[u], tb, ports["pre_trace"]),
+        "post_trace": pack_array(ys[u], tb, ports["post_trace"]),
+    }
+    message = _compare_rows(expected, cap, got, u, k, np.ones(got.size, bool))
+    if message:
+        return message, got.size
+    valid = expected["out_valid"] == 1
+    neuron = np.clip((k - 7) // ch - 1, 0, m - 1)
+    expected_valid = {
+        "out_neuron": neuron,
+        "out_spike": run.spikes[u, neuron].astype(np.int64),
+        "out_v": run.v[u, neuron] & ((1 << c.v_width) - 1),
+    }
+    message = _compare_rows(expected_valid, cap, got, u, k, valid)
+    if message:
+        return message, got.size
+    upd = expected["upd_en"] == 1
+    addr = np.clip(k - 6, 0, words - 1)
+    wb = c.weight_width
+    padded = np.zeros((n_ticks + 1, m, ch * lanes), np.int64)
+    padded[:, :, : c.n_inputs] = run.weights
+    lanes_w = padded.reshape(n_ticks + 1, words, lanes)
+    fields = ((lanes_w < 0).astype(np.int64) << wb) | np.abs(lanes_w)
+    new_words = pack_array(fields, wb + 1, ports["upd_data"])  # (n_ticks + 1, words[, n])
+    expected_upd = {"upd_addr": addr, "upd_data": new_words[u + 1, addr]}
+    return _compare_rows(expected_upd, cap, got, u, k, upd), got.size
+
+
+def _compare_rows(
+    expected: dict[str, np.ndarray],
+    cap: np.ndarray,
+    cycles: np.ndarray,
+    ticks: np.ndarray,
+    ks: np.ndarray,
+    where: np.ndarray,
+) -> str:
+    from sc_cosim.batch_sim import as_int
+
+    for name, want in expected.items():
+        have = cap[name]
+        diff = np.asarray(want) != np.asarray(have)
+        if diff.ndim > 1:
+            diff = diff.any(axis=tuple(range(1, diff.ndim)))
+        diff &= where
+        if diff.any():
+            i = int(np.argmax(diff))
+            return (
+                f"{name} in tick {int(ticks[i])} at k={int(ks[i])} (cycle {int(cycles[i])}): "
+                f"expected {as_int(np.asarray(want)[i]):#x}, got {as_int(have[i]):#x}"
+            )
+    return ""
