@@ -7,6 +7,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import eprop_unit as model
+from sc_model._validate import take_config
 
 from .helpers import decay_deficit, wire
 
@@ -16,10 +17,10 @@ class EpropUnit(wiring.Component):
 
     Parameters
     ----------
-    Those of :func:`sc_model.eprop_unit.check_eprop_params`, validated here:
-    ``n_pre`` (N, 1 .. 32), ``n_post`` (M, 1 .. 16), ``trace_frac_bits`` (f),
-    ``alpha_shift`` (k_a), ``psi_width`` (p), ``kappa_shift`` (k_e),
-    ``learning_width`` (lw), ``eta_shift`` (s), ``dw_width`` (dww).
+    config : sc_model.eprop_unit.EpropConfig
+        The block's configuration (or its fields as keywords, ``n_pre`` and
+        ``n_post`` also positionally); the contract is the docstring of
+        :mod:`sc_model.eprop_unit`.
 
     Attributes
     ----------
@@ -46,8 +47,12 @@ class EpropUnit(wiring.Component):
     add/shift/subtract decay, a subtract with clamp; per input one decay.
     """
 
-    def __init__(self, n_pre: int, n_post: int, **kwargs: int) -> None:
-        self.params = p = model.check_eprop_params(n_pre, n_post, **kwargs)
+    def __init__(
+        self, config: model.EpropConfig | int | None = None, n_post: int | None = None, **params
+    ) -> None:
+        if n_post is not None:  # the older call shape EpropUnit(n_pre, n_post, ...)
+            params["n_post"] = n_post
+        self.config = p = take_config(model.EpropConfig, config, params, "n_pre")
         n, mm = p.n_pre, p.n_post
         super().__init__(
             {
@@ -64,7 +69,7 @@ class EpropUnit(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        p = self.params
+        p = self.config
         n, zb, eb, pw, lw, dww = (
             p.n_pre,
             p.z_width,

@@ -7,6 +7,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import homeostasis_unit as model
+from sc_model._validate import take_config
 
 from .helpers import wire
 
@@ -16,12 +17,10 @@ class HomeostasisUnit(wiring.Component):
 
     Parameters
     ----------
-    Those of :func:`sc_model.homeostasis_unit.check_homeostasis_params`,
-    validated here: ``n_neurons`` (M, 1 .. 64), ``rate_frac_bits`` (f),
-    ``rate_shift`` (k), ``target`` (Q1.f), ``threshold_width`` (tw),
-    ``threshold_min``, ``threshold_max``, ``threshold_init``,
-    ``update_period_log2`` (P), ``update`` (``"sign"``/``"proportional"``),
-    ``eta``, ``eta_shift``.
+    config : sc_model.homeostasis_unit.HomeostasisConfig
+        The block's configuration (or its fields as keywords, ``n_neurons``
+        also positionally); the contract is the docstring of
+        :mod:`sc_model.homeostasis_unit`.
 
     Attributes
     ----------
@@ -40,8 +39,10 @@ class HomeostasisUnit(wiring.Component):
     ``"proportional"``); no multiplier.
     """
 
-    def __init__(self, n_neurons: int, **kwargs: object) -> None:
-        self.params = p = model.check_homeostasis_params(n_neurons, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, config: model.HomeostasisConfig | int | None = None, **params: object
+    ) -> None:
+        self.config = p = take_config(model.HomeostasisConfig, config, params, "n_neurons")
         super().__init__(
             {
                 "spikes": In(p.n_neurons),
@@ -53,7 +54,7 @@ class HomeostasisUnit(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        p = self.params
+        p = self.config
         f, k, rw, tw = p.rate_frac_bits, p.rate_shift, p.rate_width, p.threshold_width
         one = 1 << f
 

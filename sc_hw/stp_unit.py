@@ -7,6 +7,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import stp_unit as model
+from sc_model._validate import take_config
 
 from .helpers import use_clock_and_reset, wire
 
@@ -16,9 +17,9 @@ class STPUnit(wiring.Component):
 
     Parameters
     ----------
-    Those of :func:`sc_model.stp_unit.check_stp_params`, validated here:
-    ``n_channels`` (N, 1 .. 64), ``frac_bits`` (F, 2 .. 16), ``u_base``,
-    ``u_rest`` (Q1.F, 0 .. 2**F), ``tau_d_shift``, ``tau_f_shift`` (1 .. 16).
+    config : sc_model.stp_unit.STPConfig
+        The block's configuration (or its fields as keywords, ``n_channels``
+        also positionally); the contract is the docstring of :mod:`sc_model.stp_unit`.
 
     Attributes
     ----------
@@ -44,18 +45,8 @@ class STPUnit(wiring.Component):
     its set bits only), two add/shift/subtract decays.
     """
 
-    def __init__(
-        self,
-        n_channels: int,
-        frac_bits: int = 12,
-        u_base: int | None = None,
-        u_rest: int | None = None,
-        tau_d_shift: int = 5,
-        tau_f_shift: int = 3,
-    ) -> None:
-        self.params = p = model.check_stp_params(
-            n_channels, frac_bits, u_base, u_rest, tau_d_shift, tau_f_shift
-        )
+    def __init__(self, config: model.STPConfig | int | None = None, **params: object) -> None:
+        self.config = p = take_config(model.STPConfig, config, params, "n_channels")
         vw = p.value_width
         super().__init__(
             {
@@ -68,7 +59,7 @@ class STPUnit(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        p = self.params
+        p = self.config
         vw, f, one = p.value_width, p.frac_bits, p.one
         kd, kf = p.tau_d_shift, p.tau_f_shift
         rd, rf = (1 << kd) - 1, (1 << kf) - 1  # the decays' rounding addends

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -87,3 +88,38 @@ def must_be_unset(name: str, value: object, when: str, unset: int | None = None)
     if not ok:
         allowed = "None" if unset is None else str(unset)
         raise ValueError(f"{name} applies to {when} only (otherwise {allowed}); got {value!r}")
+
+
+def settle(config: object, **values: object) -> None:
+    """Store the validated, canonical ``values`` in the fields of a frozen config.
+
+    Used by every block configuration's ``__post_init__``: defaults derived
+    from other fields are filled in, sequences become tuples. The stored values
+    validate again to themselves, so ``dataclasses.replace`` works.
+    """
+    for name, value in values.items():
+        object.__setattr__(config, name, value)
+
+
+def take_config(
+    cls: type, config: object, params: dict[str, object], first: str | None = None
+) -> Any:
+    """A twin's configuration: ``config`` itself (an instance of ``cls``) or ``cls(**params)``.
+
+    The twins of a block take either the configuration object, built once, or
+    its fields as keywords (the older call shape); not both. With ``first``
+    given, a ``config`` that is not a ``cls`` is the value of that field
+    (the older positional call shape, e.g. ``STPUnit(4, ...)``).
+    """
+    if first is not None and config is not None and not isinstance(config, cls):
+        config, params = None, {first: config, **params}
+    if config is None:
+        return cls(**params)
+    if not isinstance(config, cls):
+        raise TypeError(f"config must be a {cls.__name__}, not {type(config).__name__}")
+    if params:
+        raise TypeError(
+            f"pass either a {cls.__name__} or its fields as keywords, not both "
+            f"(got also {', '.join(sorted(params))})"
+        )
+    return config

@@ -419,12 +419,6 @@ def sobol_directions(dimension: int, value_width: int) -> tuple[int, ...]:
     return tuple(mj << (value_width - j) for j, mj in enumerate(m, start=1))
 
 
-def gray_code(indices: object) -> np.ndarray:
-    """``i ^ (i >> 1)`` elementwise (``uint64``)."""
-    i = check_int_array("indices", indices, 0).astype(np.uint64)
-    return i ^ (i >> np.uint64(1))
-
-
 def bit_reverse(x: object, n_bits: int) -> np.ndarray:
     """Reverse the low ``n_bits`` bits of each element (higher bits are dropped)."""
     n_bits = check_int("n_bits", n_bits, 1, 64)

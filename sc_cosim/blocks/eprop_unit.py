@@ -25,8 +25,8 @@ MAX_COSIM_POST = 3
 
 class EpropTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.EpropUnit(**params)
-        self.p = self.model.params
+        self.p = model.EpropConfig(**params)
+        self.model = model.EpropUnit(self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -65,7 +65,7 @@ def _random_params(rng: np.random.Generator) -> Params:
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    p = model.check_eprop_params(**params)
+    p = model.EpropConfig(**params)
     rate = rng.uniform(0.02, 0.4, p.n_pre)
     u = rng.random(p.n_pre)
     rate[u < 0.1] = 0.0
@@ -87,7 +87,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="eprop_unit",
-    build=lambda p: HwEprop(**p),
+    build=lambda p: HwEprop(model.EpropConfig(**p)),
     twin=EpropTwin,
     random_params=_random_params,
     stimulus=_stimulus,

@@ -24,8 +24,8 @@ MAX_COSIM_NEURONS = 8
 
 class HomeostasisTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.HomeostasisUnit(**params)
-        self.p = self.model.params
+        self.p = model.HomeostasisConfig(**params)
+        self.model = model.HomeostasisUnit(self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -86,7 +86,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="homeostasis_unit",
-    build=lambda p: HwHomeostasis(**p),
+    build=lambda p: HwHomeostasis(model.HomeostasisConfig(**p)),
     twin=HomeostasisTwin,
     random_params=_random_params,
     stimulus=_stimulus,

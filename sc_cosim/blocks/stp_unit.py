@@ -24,8 +24,8 @@ MAX_COSIM_CHANNELS = 8
 
 class STPTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.STPUnit(**params)
-        self.p = self.model.params
+        self.p = model.STPConfig(**params)
+        self.model = model.STPUnit(self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -55,7 +55,7 @@ def _random_params(rng: np.random.Generator) -> Params:
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    n_ch = params["n_channels"]
+    n_ch = model.STPConfig(**params).n_channels
     rate = rng.uniform(0.0, 0.5, n_ch)
     u = rng.random(n_ch)
     rate[u < 0.1] = 0.0
@@ -68,7 +68,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="stp_unit",
-    build=lambda p: HwSTPUnit(**p),
+    build=lambda p: HwSTPUnit(model.STPConfig(**p)),
     twin=STPTwin,
     random_params=_random_params,
     stimulus=_stimulus,
