@@ -24,14 +24,14 @@ from sc_model.arith import pack_fields
 
 class RSTDPTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.RSTDP(**params)
-        self.r = self.model.rparams
+        self.r = model.RSTDPConfig(**params)
+        self.model = model.RSTDP(self.r)
 
     def reset(self) -> None:
         self.model.reset()
 
     def step(self, inputs: dict[str, int]) -> dict[str, int]:
-        r, p = self.r, self.r.stdp
+        r = p = self.r
         rb = r.reward_width
         raw = inputs["reward"]
         out = self.model.step(
@@ -64,8 +64,8 @@ def _random_params(rng: np.random.Generator) -> Params:
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    r = model.check_rstdp_params(**params)
-    stim = stdp_stimulus(r.stdp, rng, n)
+    r = model.RSTDPConfig(**params)
+    stim = stdp_stimulus(r, rng, n)
     strobe = rng.random(n) < 0.06
     starts = np.flatnonzero(rng.random(n) < 0.005)
     for s in starts:  # a few runs of consecutive strobes
@@ -82,7 +82,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="rstdp",
-    build=lambda p: HwRSTDP(**p),
+    build=lambda p: HwRSTDP(model.RSTDPConfig(**p)),
     twin=RSTDPTwin,
     random_params=_random_params,
     stimulus=_stimulus,

@@ -23,7 +23,7 @@ MAX_COSIM_PRE = 8
 MAX_COSIM_POST = 4
 
 
-def state_ports(p: model.STDPParams, state: model.STDPState) -> dict[str, int]:
+def state_ports(p: model.STDPConfig, state: model.STDPState) -> dict[str, int]:
     """The output ports from register values."""
     return {
         "weights": arith.pack_fields(state.weights, p.weight_width),
@@ -34,8 +34,8 @@ def state_ports(p: model.STDPParams, state: model.STDPState) -> dict[str, int]:
 
 class STDPTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.STDP(**params)
-        self.p = self.model.params
+        self.p = model.STDPConfig(**params)
+        self.model = model.STDP(self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -133,7 +133,7 @@ def spike_bits(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.ndar
 
 
 def stdp_stimulus(
-    p: model.STDPParams, rng: np.random.Generator, n_cycles: int
+    p: model.STDPConfig, rng: np.random.Generator, n_cycles: int
 ) -> dict[str, np.ndarray]:
     """Random values of the shared input ports (spikes, en, write port)."""
     wb = p.weight_width
@@ -153,12 +153,12 @@ def stdp_stimulus(
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    return stdp_stimulus(model.check_stdp_params(**params), rng, n)
+    return stdp_stimulus(model.STDPConfig(**params), rng, n)
 
 
 SPEC = BlockSpec(
     name="stdp",
-    build=lambda p: HwSTDP(**p),
+    build=lambda p: HwSTDP(model.STDPConfig(**p)),
     twin=STDPTwin,
     random_params=random_stdp_params,
     stimulus=_stimulus,
