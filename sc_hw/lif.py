@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import lif as model
+from sc_model._validate import take_config
 
 
 class LIFNeuron(wiring.Component):
@@ -14,32 +17,10 @@ class LIFNeuron(wiring.Component):
 
     Parameters
     ----------
-    v_width : int
-        ``W``, membrane bits, 4 .. 32.
-    threshold : int
-        Fires when ``v1 >= threshold``; ``v_reset < threshold <= 2**(W - 1) - 1``
-        (and ``>= 1`` for ``reset_mode="subtract"``).
-    input_mode : ``"count"`` or ``"updown"``
-    in_width : int, optional
-        Bits of the signed ``in_count``, 1 .. ``min(16, W)``; default
-        ``min(8, W)``; ``"count"`` only.
-    leak_mode : ``"none"``, ``"shift"`` or ``"constant"``
-    leak_shift : int, optional
-        ``k`` of ``v - (v >>> k)``, 1 .. ``W - 1`` (default ``min(4, W - 1)``);
-        ``"shift"`` only.
-    leak_const : int, optional
-        Step toward 0, 0 .. ``2**(W - 1) - 1`` (default 1); ``"constant"`` only.
-    reset_mode : ``"value"`` or ``"subtract"``
-    v_reset : int
-        Reset value of ``v`` and the value after a spike in ``"value"`` mode,
-        ``-2**(W - 1) .. threshold - 1``.
-    refractory : int
-        Enabled cycles ignored after a spike, 0 .. 255.
-    input_register : bool
-        Register the input first (latency 2, see the model contract); the
-        timing-closing variant described below.
-
-    All are validated here by :func:`sc_model.lif.check_lif_params` (scalars).
+    config : sc_model.lif.LIFConfig
+        The block's configuration, scalar parameters (or its fields as
+        keywords, ``v_width`` and ``threshold`` also positionally); the
+        contract is the docstring of :mod:`sc_model.lif`.
 
     Attributes
     ----------
@@ -76,46 +57,18 @@ class LIFNeuron(wiring.Component):
     case they are ``x`` and ``x - threshold``). The loop through ``v`` is then
     one carry chain of ``W + 2`` bits and a few LUT levels in every mode.
 
-    Measured on iCE40 UP5K (``v_width=16``, ``in_width=8``, yosys + nextpnr,
-    3 placer seeds; placed logic cells, including the measuring wrapper):
-    no leak 98 cells at 57-60 MHz with ``diff`` against 98 at 33-36 MHz with
-    the comparator; constant leak 170 at 30-31 MHz against 137 at 22-24 MHz;
-    shift leak 118 at 37-39 MHz with the comparator against 136 at 38-40 MHz
-    with ``diff``, so shift keeps the smaller comparator.
-    With ``input_register`` (same sizes, seeds 1 and 2, including refractory 2):
-    no leak 113 cells at 60-62 MHz, shift leak 166 at 54-55 MHz, constant leak
-    213 at 46-47 MHz (ECP5-25F: 209-216, 176-182, 134-137 MHz); see
-    ``docs/synthesis.md``.
+    Measured cells and Fmax of the variants: ``docs/synthesis.md``.
     """
 
     def __init__(
-        self,
-        v_width: int,
-        threshold: int,
-        input_mode: str = "count",
-        in_width: int | None = None,
-        leak_mode: str = "none",
-        leak_shift: int | None = None,
-        leak_const: int | None = None,
-        reset_mode: str = "value",
-        v_reset: int = 0,
-        refractory: int = 0,
-        input_register: bool = False,
+        self, config: model.LIFConfig | int | None = None, threshold: int | None = None, **params
     ) -> None:
-        self.params = p = model.check_lif_params(
-            v_width,
-            threshold,
-            input_mode,
-            in_width,
-            leak_mode,
-            leak_shift,
-            leak_const,
-            reset_mode,
-            v_reset,
-            refractory,
-            per_neuron=False,
-            input_register=input_register,
-        )
+        if threshold is not None:  # the older call shape LIFNeuron(v_width, threshold, ...)
+            params["threshold"] = threshold
+        p = take_config(model.LIFConfig, config, params, "v_width")
+        if p.per_neuron:  # one neuron: scalar parameters, checked as such
+            p = replace(p, per_neuron=False)
+        self.config = p
         members: dict[str, object] = {"en": In(1)}
         if p.input_mode == "count":
             members["in_count"] = In(signed(p.in_width))
@@ -129,10 +82,10 @@ class LIFNeuron(wiring.Component):
         super().__init__(members)
 
     def elaborate(self, platform):
-        if self.params.input_register:
+        if self.config.input_register:
             return self._elaborate_registered()
         m = Module()
-        p = self.params
+        p = self.config
         w = p.v_width
         v = self.v
         mod = 1 << w
@@ -193,7 +146,7 @@ class LIFNeuron(wiring.Component):
         return m
 
     def _input(self, m: Module) -> Value:
-        if self.params.input_mode == "count":
+        if self.config.input_mode == "count":
             return self.in_count
         x = Signal(signed(2), name="updown")
         m.d.comb += x.eq(self.up - self.down)
@@ -202,7 +155,7 @@ class LIFNeuron(wiring.Component):
     def _elaborate_registered(self) -> Module:
         """The ``input_register`` datapath (class docstring): one carry chain per loop."""
         m = Module()
-        p = self.params
+        p = self.config
         w = p.v_width
         # Exact widths: total = L(v) + x_reg is in [-2**w, 2**w - 2] (w + 1 bits),
         # diff = total - threshold in w + 2 bits; every sum is computed modulo
@@ -293,7 +246,7 @@ class LIFNeuron(wiring.Component):
 
     def _update(self, m: Module, reach: Value, v1: Value, v_sub: Value) -> None:
         """The register updates of an edge from the firing test and the candidates."""
-        p = self.params
+        p = self.config
         v = self.v
         fire = Signal(name="fire")
         if p.refractory:

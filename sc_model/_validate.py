@@ -7,6 +7,7 @@ parameter, shows the value and says what is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Iterable
 from typing import Any
@@ -123,3 +124,22 @@ def take_config(
             f"(got also {', '.join(sorted(params))})"
         )
     return config
+
+
+def config_from(cls: type, args: tuple[object, ...], params: dict[str, object]) -> Any:
+    """A twin's configuration from ``(*args, **params)`` of its call.
+
+    ``args`` is a single ``cls`` instance (then ``params`` must be empty), or
+    field values in the order of the dataclass fields (the older positional
+    call shape, e.g. ``sc_multiply(a, b, 10, 3, 4, 4)``) completed by ``params``.
+    """
+    if len(args) == 1 and isinstance(args[0], cls):
+        return take_config(cls, args[0], params)
+    names = [f.name for f in dataclasses.fields(cls)]
+    if len(args) > len(names):
+        raise TypeError(f"{cls.__name__} takes at most {len(names)} fields, got {len(args)}")
+    for name, value in zip(names, args, strict=False):
+        if name in params:
+            raise TypeError(f"{cls.__name__} field {name!r} given twice")
+        params = {**params, name: value}
+    return cls(**params)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform, _n_with_edges
+from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.eprop_unit import EpropUnit as HwEprop
 from sc_model import arith
@@ -52,15 +52,15 @@ class EpropTwin:
 
 def _random_params(rng: np.random.Generator) -> Params:
     return {
-        "n_pre": _n_with_edges(rng, 1, MAX_COSIM_PRE),
-        "n_post": _n_with_edges(rng, 1, MAX_COSIM_POST),
-        "trace_frac_bits": _edge_or_uniform(rng, 0, 6, 0.15),
-        "alpha_shift": _edge_or_uniform(rng, 1, 6, 0.15),
-        "psi_width": _edge_or_uniform(rng, 1, 5, 0.15),
-        "kappa_shift": _edge_or_uniform(rng, 0, 5, 0.2),
-        "learning_width": _edge_or_uniform(rng, 2, 10, 0.15),
-        "eta_shift": _edge_or_uniform(rng, 0, 16, 0.15),
-        "dw_width": _edge_or_uniform(rng, 2, 16, 0.15),
+        "n_pre": n_with_edges(rng, 1, MAX_COSIM_PRE),
+        "n_post": n_with_edges(rng, 1, MAX_COSIM_POST),
+        "trace_frac_bits": edge_or_uniform(rng, 0, 6, 0.15),
+        "alpha_shift": edge_or_uniform(rng, 1, 6, 0.15),
+        "psi_width": edge_or_uniform(rng, 1, 5, 0.15),
+        "kappa_shift": edge_or_uniform(rng, 0, 5, 0.2),
+        "learning_width": edge_or_uniform(rng, 2, 10, 0.15),
+        "eta_shift": edge_or_uniform(rng, 0, 16, 0.15),
+        "dw_width": edge_or_uniform(rng, 2, 16, 0.15),
     }
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform
 from sc_cosim.blocks.stdp import random_stdp_params, state_ports, stdp_stimulus
+from sc_cosim.draw import edge_or_uniform
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.rstdp import RSTDP as HwRSTDP
 from sc_model import arith
@@ -51,13 +51,13 @@ class RSTDPTwin:
 
 def _random_params(rng: np.random.Generator) -> Params:
     params = random_stdp_params(rng)
-    eb = _edge_or_uniform(rng, 2, 16, 0.15)
+    eb = edge_or_uniform(rng, 2, 16, 0.15)
     params.update(
         elig_width=eb,
-        elig_decay_shift=_edge_or_uniform(rng, 1, eb - 1, 0.2),
-        elig_decay_period_log2=_edge_or_uniform(rng, 0, 3, 0.3),
-        reward_width=_edge_or_uniform(rng, 2, 10, 0.2),
-        reward_shift=_edge_or_uniform(rng, 0, 12, 0.2),
+        elig_decay_shift=edge_or_uniform(rng, 1, eb - 1, 0.2),
+        elig_decay_period_log2=edge_or_uniform(rng, 0, 3, 0.3),
+        reward_width=edge_or_uniform(rng, 2, 10, 0.2),
+        reward_shift=edge_or_uniform(rng, 0, 12, 0.2),
         reward_delay=int(rng.choice([0, 1, 2, 3, 5])),
     )
     return params

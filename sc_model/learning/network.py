@@ -70,7 +70,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import check_choice, check_int
-from ..lif import LIFParams, LIFPopulation, check_lif_params
+from ..lif import LIFConfig, LIFPopulation, check_lif_params
 
 MODES = ("float", "int")
 RESETS = ("subtract", "zero")
@@ -191,7 +191,7 @@ class Population:
                 "threshold", 1.0 if threshold is None else threshold, (self.n,)
             )
             self.reset = str(check_choice("reset", reset, RESETS))
-            self.lif_params: LIFParams | None = None
+            self.lif_params: LIFConfig | None = None
         else:
             if "input_mode" in lif:
                 raise ValueError("input_mode of an integer-mode Population is always 'count'")
