@@ -87,10 +87,21 @@ class LIFNeuron(wiring.Component):
         m = Module()
         p = self.config
         w = p.v_width
-        v = self.v
-        mod = 1 << w
+        leaked = self._leak(m)
+        x = self._input(m)
+        total = Signal(signed(w + 1), name="total")  # L(v) + x, exact: in_width <= w
+        m.d.comb += total.eq(leaked + x)
+        v1 = self._clamp(m, total)
+        reach, v_sub = self._fire_test(m, leaked, x, total, v1)
+        self._update(m, reach, v1, v_sub)
+        return m
 
-        leaked = Signal(signed(w), name="leaked")  # L(v): always in range
+    def _leak(self, m: Module) -> Signal:
+        """``L(v)`` of the contract: always in range."""
+        p = self.config
+        w = p.v_width
+        v = self.v
+        leaked = Signal(signed(w), name="leaked")
         if p.leak_mode == "none":
             m.d.comb += leaked.eq(v)
         elif p.leak_mode == "shift":
@@ -100,50 +111,59 @@ class LIFNeuron(wiring.Component):
             # between -c and v (or v and c - 1), in range, so bit w - 1 is its sign.
             # Keep s if it has v's sign (it did not cross 0), else 0.
             c = p.leak_const
-            step = Mux(v[w - 1], Const(c, w), Const(-c % mod, w))
+            step = Mux(v[w - 1], Const(c, w), Const(-c % (1 << w), w))
             s = Signal(w, name="leak_sum")
             m.d.comb += s.eq(v.as_unsigned() + step)
             with m.If(s[w - 1] == v[w - 1]):
                 m.d.comb += leaked.eq(s)
             with m.Else():
                 m.d.comb += leaked.eq(0)
+        return leaked
 
-        x = self._input(m)
+    def _clamp(self, m: Module, total: Value) -> Signal:
+        """``v1``: ``total`` (``w + 1`` bits) saturated into the ``w``-bit range.
 
-        total = Signal(signed(w + 1), name="total")  # L(v) + x, exact: in_width <= w
+        ``total`` left the range iff its bits ``w`` and ``w - 1`` differ,
+        downward iff bit ``w`` is set.
+        """
+        p = self.config
+        w = p.v_width
         v1 = Signal(signed(w), name="v1")
-        m.d.comb += total.eq(leaked + x)
-        with m.If(total[w] == total[w - 1]):  # no overflow of w bits
+        with m.If(total[w] == total[w - 1]):
             m.d.comb += v1.eq(total)
         with m.Elif(total[w]):
             m.d.comb += v1.eq(p.v_min)
         with m.Else():
             m.d.comb += v1.eq(p.v_max)
+        return v1
 
-        # The firing test v1 >= threshold, and v1 - threshold for subtract mode.
+    def _fire_test(
+        self, m: Module, leaked: Value, x: Value, total: Value, v1: Value
+    ) -> tuple[Value, Value]:
+        """The firing test ``v1 >= threshold``, and ``v1 - threshold`` for subtract mode."""
+        p = self.config
+        w = p.v_width
         if p.leak_mode == "shift":
             # Compare after the clamp: smallest; here the leak's own carry chain
             # dominates the delay, the alternative below is larger and no faster.
             reach = v1 >= Const(p.threshold, signed(w))
             v_sub = v1 - Const(p.threshold, signed(w))  # in [0, V_MAX - threshold] on a spike
-        else:
-            # v1 >= threshold  <=>  total >= threshold (the clamp keeps the order, the
-            # threshold is in range)  <=>  diff = L(v) + (x - threshold) >= 0, where
-            # x - threshold does not depend on v: diff's carry chain runs beside
-            # total's instead of a comparator after the clamp (faster, see the class
-            # docstring). On a spike v1 - threshold is diff, or V_MAX - threshold
-            # when the sum clamped at the top.
-            x_minus_t = Signal(signed(w + 1), name="x_minus_threshold")
-            diff = Signal(signed(w + 2), name="diff")  # total - threshold
-            m.d.comb += [
-                x_minus_t.eq(x - Const(p.threshold, signed(w))),
-                diff.eq(leaked + x_minus_t),
-            ]
-            reach = ~diff[w + 1]
-            high = ~total[w] & total[w - 1]  # total > V_MAX: v1 clamped at the top
-            v_sub = Mux(high, p.v_max - p.threshold, diff)
-        self._update(m, reach, v1, v_sub)
-        return m
+            return reach, v_sub
+        # v1 >= threshold  <=>  total >= threshold (the clamp keeps the order, the
+        # threshold is in range)  <=>  diff = L(v) + (x - threshold) >= 0, where
+        # x - threshold does not depend on v: diff's carry chain runs beside
+        # total's instead of a comparator after the clamp (faster, see the class
+        # docstring). On a spike v1 - threshold is diff, or V_MAX - threshold
+        # when the sum clamped at the top.
+        x_minus_t = Signal(signed(w + 1), name="x_minus_threshold")
+        diff = Signal(signed(w + 2), name="diff")  # total - threshold
+        m.d.comb += [
+            x_minus_t.eq(x - Const(p.threshold, signed(w))),
+            diff.eq(leaked + x_minus_t),
+        ]
+        reach = ~diff[w + 1]
+        high = ~total[w] & total[w - 1]  # total > V_MAX: v1 clamped at the top
+        return reach, Mux(high, p.v_max - p.threshold, diff)
 
     def _input(self, m: Module) -> Value:
         if self.config.input_mode == "count":
@@ -157,9 +177,23 @@ class LIFNeuron(wiring.Component):
         m = Module()
         p = self.config
         w = p.v_width
-        # Exact widths: total = L(v) + x_reg is in [-2**w, 2**w - 2] (w + 1 bits),
-        # diff = total - threshold in w + 2 bits; every sum is computed modulo
-        # 2**(its width), which is exact for these values.
+        total, diff = self._registered_sums(m)
+        v1 = self._clamp(m, total)
+        reach = ~diff[w + 1]
+        high = ~total[w] & total[w - 1]
+        v_sub = Mux(high, Const(p.v_max - p.threshold, w), diff[:w])  # w bits: nothing dead above
+        self._update_registered(m, reach, v1, v_sub)
+        return m
+
+    def _registered_sums(self, m: Module) -> tuple[Signal, Signal]:
+        """``total = L(v) + x_reg`` and ``diff = total - threshold`` from the stored input terms.
+
+        Exact widths: ``total`` is in ``[-2**w, 2**w - 2]`` (``w + 1`` bits),
+        ``diff`` in ``w + 2`` bits; every sum is computed modulo 2**(its
+        width), which is exact for these values.
+        """
+        p = self.config
+        w = p.v_width
         wt, wd = w + 1, w + 2
         v = self.v
         x = self._input(m)
@@ -214,21 +248,19 @@ class LIFNeuron(wiring.Component):
                 total.eq(Mux(crossed, xr, near_total)),
                 diff.eq(Mux(crossed, xt, near_diff)),
             ]
-        # total left the w-bit range iff bits w and w - 1 differ, downward iff bit w is set.
-        v1 = Signal(signed(w), name="v1")
-        with m.If(total[w] == total[w - 1]):
-            m.d.comb += v1.eq(total)
-        with m.Elif(total[w]):
-            m.d.comb += v1.eq(p.v_min)
-        with m.Else():
-            m.d.comb += v1.eq(p.v_max)
-        reach = ~diff[wd - 1]
-        high = ~total[w] & total[w - 1]
-        v_sub = Mux(high, Const(p.v_max - t, w), diff[:w])  # w bits: nothing dead above
-        # The late signal, reach (the end of diff's carry chain), only selects D inputs:
-        # v is enabled by en and the refractory state alone (a spike needs rc = 0), and
-        # the refractory counter's next value is a mux too, not a fire-dependent enable.
-        v_fire = Const(p.v_reset, signed(w)) if p.reset_mode == "value" else v_sub
+        return total, diff
+
+    def _update_registered(self, m: Module, reach: Value, v1: Value, v_sub: Value) -> None:
+        """The register updates of an edge (``input_register``).
+
+        The late signal, ``reach`` (the end of diff's carry chain), only selects
+        D inputs: ``v`` is enabled by ``en`` and the refractory state alone (a
+        spike needs rc = 0), and the refractory counter's next value is a mux
+        too, not a fire-dependent enable.
+        """
+        p = self.config
+        v = self.v
+        v_fire = Const(p.v_reset, signed(p.v_width)) if p.reset_mode == "value" else v_sub
         with m.If(self.en):
             if p.refractory:
                 rc = self.refractory_count
@@ -242,7 +274,6 @@ class LIFNeuron(wiring.Component):
                     m.d.sync += v.eq(Mux(reach, v_fire, v1))
             else:
                 m.d.sync += [self.spike.eq(reach), v.eq(Mux(reach, v_fire, v1))]
-        return m
 
     def _update(self, m: Module, reach: Value, v1: Value, v_sub: Value) -> None:
         """The register updates of an edge from the firing test and the candidates."""
