@@ -24,7 +24,7 @@ from sc_cosim.spec import Params
 from sc_model import lif
 from sc_model.learning_core import LearningCore, LearningCoreConfig
 from sc_model.sc_layer import SCLayer, SCLayerConfig
-from sc_model.synapses import SynapseParams, check_synapse_params, synapses_run
+from sc_model.synapses import SynapseConfig, check_synapse_params, synapses_run
 
 Arrays = dict[str, np.ndarray]
 
@@ -116,7 +116,7 @@ LIF = CycleBlock("lif", lif_stimulus, lif_expected)
 
 
 def _synapse_drive(
-    sp: SynapseParams, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
+    sp: SynapseConfig, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
 ) -> Arrays:
     """Spike bits with a per-run density 0.1 .. 0.9 (or uniform input values); ``en``
     high and no weight writes (what ``synapses_run`` and ``SCLayer.run`` model)."""

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from amaranth.hdl import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import arith as model
-from sc_model import lfsr as lfsr_model
-from sc_model._validate import check_choice
+from sc_model._validate import config_from
 
 from .helpers import adder_tree, use_clock_and_reset
 from .lfsr import LFSR
@@ -21,8 +18,9 @@ class AndMul(wiring.Component):
 
     Parameters
     ----------
-    lanes : int
-        Number of independent lanes, ``>= 1``.
+    config : sc_model.arith.LanesConfig
+        The block's configuration (or ``lanes``, positionally or as a
+        keyword); the contract is the docstring of :mod:`sc_model.arith`.
 
     Attributes
     ----------
@@ -35,8 +33,9 @@ class AndMul(wiring.Component):
     ``rst`` ports, unused (:func:`use_clock_and_reset`).
     """
 
-    def __init__(self, lanes: int = 1) -> None:
-        self.lanes = model.check_lanes(lanes)
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(model.LanesConfig, args, params)
+        self.lanes = self.config.lanes
         super().__init__({"a": In(self.lanes), "b": In(self.lanes), "y": Out(self.lanes)})
 
     def elaborate(self, platform):
@@ -52,8 +51,9 @@ class XnorMul(wiring.Component):
     Parameters and ports as :class:`AndMul`; ``y = ~(a ^ b)``.
     """
 
-    def __init__(self, lanes: int = 1) -> None:
-        self.lanes = model.check_lanes(lanes)
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(model.LanesConfig, args, params)
+        self.lanes = self.config.lanes
         super().__init__({"a": In(self.lanes), "b": In(self.lanes), "y": Out(self.lanes)})
 
     def elaborate(self, platform):
@@ -68,13 +68,10 @@ class MuxAdd(wiring.Component):
 
     Parameters
     ----------
-    n_inputs : int
-        ``N``, 2 .. 64.
-    width, seed, taps, form
-        The LFSR, as :class:`sc_hw.lfsr.LFSR`; ``width >= N.bit_length()``.
-    sel_bits : int, optional
-        ``b``, state bits used for the selection, ``N.bit_length() .. width``;
-        default ``width``.
+    config : sc_model.arith.MuxAddConfig
+        The block's configuration, or its fields ``n_inputs, width, seed,
+        taps, form, sel_bits`` (positionally or as keywords); the contract
+        is the docstring of :mod:`sc_model.arith`.
 
     Attributes
     ----------
@@ -90,21 +87,10 @@ class MuxAdd(wiring.Component):
         The LFSR register.
     """
 
-    def __init__(
-        self,
-        n_inputs: int,
-        width: int = 16,
-        seed: int = 1,
-        taps: Sequence[int] | None = None,
-        form: str = "fibonacci",
-        sel_bits: int | None = None,
-    ) -> None:
-        self.n_inputs = model.check_mux_inputs(n_inputs)
-        self.width = lfsr_model.check_width(width)
-        self.seed = lfsr_model.check_seed(self.width, seed)
-        self.taps = lfsr_model.check_taps(self.width, taps)
-        self.form = check_choice("form", form, lfsr_model.FORMS)
-        self.sel_bits = model.check_sel_bits(self.width, self.n_inputs, sel_bits)
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = c = config_from(model.MuxAddConfig, args, params)
+        self.n_inputs, self.width, self.seed = c.n_inputs, c.width, c.seed
+        self.taps, self.form, self.sel_bits = c.taps, c.form, c.sel_bits
         super().__init__(
             {
                 "inputs": In(self.n_inputs),
@@ -137,11 +123,10 @@ class Majority(wiring.Component):
 
     Parameters
     ----------
-    n_inputs : int
-        ``N``, 1 .. 64.
-    tie : ``"zero"``, ``"one"`` or ``"alternate"``
-        Output on a tie (even ``N``, exactly ``N/2`` ones); ``"alternate"``
-        outputs a toggle register (reset 0) that inverts after every tie.
+    config : sc_model.arith.MajorityConfig
+        The block's configuration, or its fields ``n_inputs, tie``
+        (positionally or as keywords); the contract is the docstring of
+        :mod:`sc_model.arith`.
 
     Attributes
     ----------
@@ -150,9 +135,9 @@ class Majority(wiring.Component):
         Combinational from ``inputs`` (and the toggle register).
     """
 
-    def __init__(self, n_inputs: int, tie: str = "zero") -> None:
-        self.n_inputs = model.check_majority_inputs(n_inputs)
-        self.tie = model.check_tie(tie)
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(model.MajorityConfig, args, params)
+        self.n_inputs, self.tie = self.config.n_inputs, self.config.tie
         super().__init__({"inputs": In(self.n_inputs), "y": Out(1)})
 
     def elaborate(self, platform):
@@ -183,11 +168,11 @@ class ParallelCounter(wiring.Component):
 
     Parameters
     ----------
-    n_inputs : int
-        ``N``, 1 .. 256.
-    pipeline : int
-        Register stages ``P``, 0 .. ``ceil(log2 N)``; registers after the tree
-        levels :func:`sc_model.arith.register_levels` (the last is the root).
+    config : sc_model.arith.ParallelCounterConfig
+        The block's configuration, or its fields ``n_inputs, pipeline``
+        (positionally or as keywords); registers after the tree levels
+        :func:`sc_model.arith.register_levels`; the contract is the docstring
+        of :mod:`sc_model.arith`.
 
     Attributes
     ----------
@@ -197,9 +182,9 @@ class ParallelCounter(wiring.Component):
         reset); combinational for ``P = 0``, a register otherwise.
     """
 
-    def __init__(self, n_inputs: int, pipeline: int = 0) -> None:
-        self.n_inputs = model.check_counter_inputs(n_inputs)
-        self.pipeline = model.check_pipeline(self.n_inputs, pipeline)
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(model.ParallelCounterConfig, args, params)
+        self.n_inputs, self.pipeline = self.config.n_inputs, self.config.pipeline
         self.registered = model.register_levels(self.n_inputs, self.pipeline)
         super().__init__(
             {"inputs": In(self.n_inputs), "count": Out(model.count_width(self.n_inputs))}
@@ -219,8 +204,9 @@ class StreamCounter(wiring.Component):
 
     Parameters
     ----------
-    count_width : int
-        1 .. 32.
+    config : sc_model.arith.StreamCounterConfig
+        The block's configuration (or ``count_width``, positionally or as a
+        keyword); the contract is the docstring of :mod:`sc_model.arith`.
 
     Attributes
     ----------
@@ -233,8 +219,9 @@ class StreamCounter(wiring.Component):
         ``count == 2**count_width - 1`` (from the register only).
     """
 
-    def __init__(self, count_width: int = 8) -> None:
-        self.count_width = model.check_count_width(count_width)
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(model.StreamCounterConfig, args, params)
+        self.count_width = self.config.count_width
         super().__init__(
             {
                 "bit_in": In(1),

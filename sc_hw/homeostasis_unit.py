@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from amaranth.hdl import Const, Module, Mux, Signal, signed
+from amaranth.hdl import Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import homeostasis_unit as model
+from sc_model._validate import take_config
 
 from .helpers import wire
 
@@ -16,12 +17,10 @@ class HomeostasisUnit(wiring.Component):
 
     Parameters
     ----------
-    Those of :func:`sc_model.homeostasis_unit.check_homeostasis_params`,
-    validated here: ``n_neurons`` (M, 1 .. 64), ``rate_frac_bits`` (f),
-    ``rate_shift`` (k), ``target`` (Q1.f), ``threshold_width`` (tw),
-    ``threshold_min``, ``threshold_max``, ``threshold_init``,
-    ``update_period_log2`` (P), ``update`` (``"sign"``/``"proportional"``),
-    ``eta``, ``eta_shift``.
+    config : sc_model.homeostasis_unit.HomeostasisConfig
+        The block's configuration (or its fields as keywords, ``n_neurons``
+        also positionally); the contract is the docstring of
+        :mod:`sc_model.homeostasis_unit`.
 
     Attributes
     ----------
@@ -40,8 +39,10 @@ class HomeostasisUnit(wiring.Component):
     ``"proportional"``); no multiplier.
     """
 
-    def __init__(self, n_neurons: int, **kwargs: object) -> None:
-        self.params = p = model.check_homeostasis_params(n_neurons, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, config: model.HomeostasisConfig | int | None = None, **params: object
+    ) -> None:
+        self.config = p = take_config(model.HomeostasisConfig, config, params, "n_neurons")
         super().__init__(
             {
                 "spikes": In(p.n_neurons),
@@ -53,65 +54,13 @@ class HomeostasisUnit(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        p = self.params
-        f, k, rw, tw = p.rate_frac_bits, p.rate_shift, p.rate_width, p.threshold_width
-        one = 1 << f
-
-        P = p.update_period_log2
-        if P:
-            phase = Signal(P, name="phase_reg")
-            m.d.sync += phase.eq(phase + 1)
-            m.d.comb += self.phase.eq(phase)
-            tick = phase == (1 << P) - 1
-        else:
-            m.d.comb += self.phase.eq(0)
-            tick = Const(1, 1)
-
-        w = max(tw, rw) + 1  # signed width holding theta, r and r - target
+        p = self.config
+        rw, tw = p.rate_width, p.threshold_width
+        tick = self._phase(m)
         for i in range(p.n_neurons):
-            r = Signal(rw, name=f"rate_{i}")
+            r = self._rate(m, i)
             theta = Signal(tw, init=p.threshold_init, name=f"theta_{i}")
-            # rate: r + floor((s 2**f - r) / 2**k), split on the spike bit
-            up = wire(m, wire(m, one - r, rw, f"room_{i}") >> k, rw, f"up_{i}")
-            down = wire(m, (r + ((1 << k) - 1)) >> k, rw, f"down_{i}")  # ceil(r / 2**k)
-            r_spike = wire(m, r + up, rw, f"r_spike_{i}")
-            r_quiet = wire(m, r - down, rw, f"r_quiet_{i}")
-            m.d.sync += r.eq(Mux(self.spikes[i], r_spike, r_quiet))
-
-            if p.update == "sign":
-                # theta + eta clamped at the top, theta - eta clamped at the bottom
-                raised = wire(m, theta + p.eta, tw + 1, f"raised_{i}")
-                up_sat = wire(
-                    m, Mux(raised > p.threshold_max, p.threshold_max, raised), tw, f"up_{i}"
-                )
-                lowered = wire(m, theta - p.eta, tw, f"lowered_{i}")  # used when theta >= min + eta
-                dn_sat = wire(
-                    m,
-                    Mux(theta < p.threshold_min + p.eta, p.threshold_min, lowered),
-                    tw,
-                    f"dn_{i}",
-                )
-                moved = wire(
-                    m, Mux(r > p.target, up_sat, Mux(r < p.target, dn_sat, theta)), tw, f"mv_{i}"
-                )
-            else:
-                rs = Signal(signed(w), name=f"rate_s_{i}")
-                ts = Signal(signed(w), name=f"theta_s_{i}")
-                err = Signal(signed(w), name=f"err_{i}")
-                delta = Signal(signed(w), name=f"delta_{i}")
-                total = Signal(signed(w + 1), name=f"theta_sum_{i}")
-                m.d.comb += [
-                    rs.eq(r),
-                    ts.eq(theta),
-                    err.eq(rs - Const(p.target, signed(w))),
-                    delta.eq(err >> p.eta_shift),  # arithmetic: floor
-                    total.eq(ts + delta),
-                ]
-                moved = Mux(
-                    total < p.threshold_min,
-                    p.threshold_min,
-                    Mux(total > p.threshold_max, p.threshold_max, total),
-                )
+            moved = self._threshold_step(m, i, r, theta)
             with m.If(tick):
                 m.d.sync += theta.eq(moved)
             m.d.comb += [
@@ -119,3 +68,60 @@ class HomeostasisUnit(wiring.Component):
                 self.threshold[i * tw : (i + 1) * tw].eq(theta),
             ]
         return m
+
+    def _phase(self, m: Module) -> Value:
+        """The update-period counter; returns the update tick."""
+        P = self.config.update_period_log2
+        if P:
+            phase = Signal(P, name="phase_reg")
+            m.d.sync += phase.eq(phase + 1)
+            m.d.comb += self.phase.eq(phase)
+            return phase == (1 << P) - 1
+        m.d.comb += self.phase.eq(0)
+        return Const(1, 1)
+
+    def _rate(self, m: Module, i: int) -> Signal:
+        """Rate EMA of neuron ``i``: ``r + floor((s 2**f - r) / 2**k)``, split on the spike bit."""
+        p = self.config
+        k, rw = p.rate_shift, p.rate_width
+        r = Signal(rw, name=f"rate_{i}")
+        up = wire(m, wire(m, (1 << p.rate_frac_bits) - r, rw, f"room_{i}") >> k, rw, f"up_{i}")
+        down = wire(m, (r + ((1 << k) - 1)) >> k, rw, f"down_{i}")  # ceil(r / 2**k)
+        r_spike = wire(m, r + up, rw, f"r_spike_{i}")
+        r_quiet = wire(m, r - down, rw, f"r_quiet_{i}")
+        m.d.sync += r.eq(Mux(self.spikes[i], r_spike, r_quiet))
+        return r
+
+    def _threshold_step(self, m: Module, i: int, r: Signal, theta: Signal) -> Value:
+        """Threshold after an update tick (``update``: sign or proportional), clamped."""
+        p = self.config
+        tw = p.threshold_width
+        if p.update == "sign":
+            # theta + eta clamped at the top, theta - eta clamped at the bottom
+            raised = wire(m, theta + p.eta, tw + 1, f"raised_{i}")
+            up_sat = wire(m, Mux(raised > p.threshold_max, p.threshold_max, raised), tw, f"up_{i}")
+            lowered = wire(m, theta - p.eta, tw, f"lowered_{i}")  # used when theta >= min + eta
+            dn_sat = wire(
+                m, Mux(theta < p.threshold_min + p.eta, p.threshold_min, lowered), tw, f"dn_{i}"
+            )
+            return wire(
+                m, Mux(r > p.target, up_sat, Mux(r < p.target, dn_sat, theta)), tw, f"mv_{i}"
+            )
+        w = max(tw, p.rate_width) + 1  # signed width holding theta, r and r - target
+        rs = Signal(signed(w), name=f"rate_s_{i}")
+        ts = Signal(signed(w), name=f"theta_s_{i}")
+        err = Signal(signed(w), name=f"err_{i}")
+        delta = Signal(signed(w), name=f"delta_{i}")
+        total = Signal(signed(w + 1), name=f"theta_sum_{i}")
+        m.d.comb += [
+            rs.eq(r),
+            ts.eq(theta),
+            err.eq(rs - Const(p.target, signed(w))),
+            delta.eq(err >> p.eta_shift),  # arithmetic: floor
+            total.eq(ts + delta),
+        ]
+        return Mux(
+            total < p.threshold_min,
+            p.threshold_min,
+            Mux(total > p.threshold_max, p.threshold_max, total),
+        )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from amaranth.hdl import Cat, Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import lfsr as model
-from sc_model._validate import check_choice
+from sc_model._validate import config_from
 
 
 class LFSR(wiring.Component):
@@ -17,14 +15,10 @@ class LFSR(wiring.Component):
 
     Parameters
     ----------
-    width : int
-        Register width, 3 .. 32.
-    seed : int
-        Reset value, 1 .. 2**width - 1. Zero is refused here, at elaboration.
-    taps : sequence of int, optional
-        1-based tap positions (XAPP052 notation) including ``width``;
-        default :data:`sc_model.lfsr.MAXIMAL_TAPS` ``[width]``.
-    form : ``"fibonacci"`` or ``"galois"``
+    config : sc_model.lfsr.LFSRConfig
+        The block's configuration, or its fields ``width, seed=1, taps=None,
+        form="fibonacci"`` (positionally or as keywords); the contract is the
+        docstring of :mod:`sc_model.lfsr`.
 
     Attributes
     ----------
@@ -38,17 +32,9 @@ class LFSR(wiring.Component):
         The register (no combinational path from any input).
     """
 
-    def __init__(
-        self,
-        width: int,
-        seed: int = 1,
-        taps: Sequence[int] | None = None,
-        form: str = "fibonacci",
-    ) -> None:
-        self.width = model.check_width(width)
-        self.taps = model.check_taps(self.width, taps)
-        self.form = check_choice("form", form, model.FORMS)
-        self.seed = model.check_seed(self.width, seed)
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = c = config_from(model.LFSRConfig, args, params)
+        self.width, self.taps, self.form, self.seed = c.width, c.taps, c.form, c.seed
         super().__init__(
             {
                 "en": In(1),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import lif as model
+from sc_model._validate import take_config
 
 
 class LIFNeuron(wiring.Component):
@@ -14,32 +17,10 @@ class LIFNeuron(wiring.Component):
 
     Parameters
     ----------
-    v_width : int
-        ``W``, membrane bits, 4 .. 32.
-    threshold : int
-        Fires when ``v1 >= threshold``; ``v_reset < threshold <= 2**(W - 1) - 1``
-        (and ``>= 1`` for ``reset_mode="subtract"``).
-    input_mode : ``"count"`` or ``"updown"``
-    in_width : int, optional
-        Bits of the signed ``in_count``, 1 .. ``min(16, W)``; default
-        ``min(8, W)``; ``"count"`` only.
-    leak_mode : ``"none"``, ``"shift"`` or ``"constant"``
-    leak_shift : int, optional
-        ``k`` of ``v - (v >>> k)``, 1 .. ``W - 1`` (default ``min(4, W - 1)``);
-        ``"shift"`` only.
-    leak_const : int, optional
-        Step toward 0, 0 .. ``2**(W - 1) - 1`` (default 1); ``"constant"`` only.
-    reset_mode : ``"value"`` or ``"subtract"``
-    v_reset : int
-        Reset value of ``v`` and the value after a spike in ``"value"`` mode,
-        ``-2**(W - 1) .. threshold - 1``.
-    refractory : int
-        Enabled cycles ignored after a spike, 0 .. 255.
-    input_register : bool
-        Register the input first (latency 2, see the model contract); the
-        timing-closing variant described below.
-
-    All are validated here by :func:`sc_model.lif.check_lif_params` (scalars).
+    config : sc_model.lif.LIFConfig
+        The block's configuration, scalar parameters (or its fields as
+        keywords, ``v_width`` and ``threshold`` also positionally); the
+        contract is the docstring of :mod:`sc_model.lif`.
 
     Attributes
     ----------
@@ -76,46 +57,18 @@ class LIFNeuron(wiring.Component):
     case they are ``x`` and ``x - threshold``). The loop through ``v`` is then
     one carry chain of ``W + 2`` bits and a few LUT levels in every mode.
 
-    Measured on iCE40 UP5K (``v_width=16``, ``in_width=8``, yosys + nextpnr,
-    3 placer seeds; placed logic cells, including the measuring wrapper):
-    no leak 98 cells at 57-60 MHz with ``diff`` against 98 at 33-36 MHz with
-    the comparator; constant leak 170 at 30-31 MHz against 137 at 22-24 MHz;
-    shift leak 118 at 37-39 MHz with the comparator against 136 at 38-40 MHz
-    with ``diff``, so shift keeps the smaller comparator.
-    With ``input_register`` (same sizes, seeds 1 and 2, including refractory 2):
-    no leak 113 cells at 60-62 MHz, shift leak 166 at 54-55 MHz, constant leak
-    213 at 46-47 MHz (ECP5-25F: 209-216, 176-182, 134-137 MHz); see
-    ``docs/synthesis.md``.
+    Measured cells and Fmax of the variants: ``docs/synthesis.md``.
     """
 
     def __init__(
-        self,
-        v_width: int,
-        threshold: int,
-        input_mode: str = "count",
-        in_width: int | None = None,
-        leak_mode: str = "none",
-        leak_shift: int | None = None,
-        leak_const: int | None = None,
-        reset_mode: str = "value",
-        v_reset: int = 0,
-        refractory: int = 0,
-        input_register: bool = False,
+        self, config: model.LIFConfig | int | None = None, threshold: int | None = None, **params
     ) -> None:
-        self.params = p = model.check_lif_params(
-            v_width,
-            threshold,
-            input_mode,
-            in_width,
-            leak_mode,
-            leak_shift,
-            leak_const,
-            reset_mode,
-            v_reset,
-            refractory,
-            per_neuron=False,
-            input_register=input_register,
-        )
+        if threshold is not None:  # the older call shape LIFNeuron(v_width, threshold, ...)
+            params["threshold"] = threshold
+        p = take_config(model.LIFConfig, config, params, "v_width")
+        if p.per_neuron:  # one neuron: scalar parameters, checked as such
+            p = replace(p, per_neuron=False)
+        self.config = p
         members: dict[str, object] = {"en": In(1)}
         if p.input_mode == "count":
             members["in_count"] = In(signed(p.in_width))
@@ -129,15 +82,26 @@ class LIFNeuron(wiring.Component):
         super().__init__(members)
 
     def elaborate(self, platform):
-        if self.params.input_register:
+        if self.config.input_register:
             return self._elaborate_registered()
         m = Module()
-        p = self.params
+        p = self.config
+        w = p.v_width
+        leaked = self._leak(m)
+        x = self._input(m)
+        total = Signal(signed(w + 1), name="total")  # L(v) + x, exact: in_width <= w
+        m.d.comb += total.eq(leaked + x)
+        v1 = self._clamp(m, total)
+        reach, v_sub = self._fire_test(m, leaked, x, total, v1)
+        self._update(m, reach, v1, v_sub)
+        return m
+
+    def _leak(self, m: Module) -> Signal:
+        """``L(v)`` of the contract: always in range."""
+        p = self.config
         w = p.v_width
         v = self.v
-        mod = 1 << w
-
-        leaked = Signal(signed(w), name="leaked")  # L(v): always in range
+        leaked = Signal(signed(w), name="leaked")
         if p.leak_mode == "none":
             m.d.comb += leaked.eq(v)
         elif p.leak_mode == "shift":
@@ -147,53 +111,62 @@ class LIFNeuron(wiring.Component):
             # between -c and v (or v and c - 1), in range, so bit w - 1 is its sign.
             # Keep s if it has v's sign (it did not cross 0), else 0.
             c = p.leak_const
-            step = Mux(v[w - 1], Const(c, w), Const(-c % mod, w))
+            step = Mux(v[w - 1], Const(c, w), Const(-c % (1 << w), w))
             s = Signal(w, name="leak_sum")
             m.d.comb += s.eq(v.as_unsigned() + step)
             with m.If(s[w - 1] == v[w - 1]):
                 m.d.comb += leaked.eq(s)
             with m.Else():
                 m.d.comb += leaked.eq(0)
+        return leaked
 
-        x = self._input(m)
+    def _clamp(self, m: Module, total: Value) -> Signal:
+        """``v1``: ``total`` (``w + 1`` bits) saturated into the ``w``-bit range.
 
-        total = Signal(signed(w + 1), name="total")  # L(v) + x, exact: in_width <= w
+        ``total`` left the range iff its bits ``w`` and ``w - 1`` differ,
+        downward iff bit ``w`` is set.
+        """
+        p = self.config
+        w = p.v_width
         v1 = Signal(signed(w), name="v1")
-        m.d.comb += total.eq(leaked + x)
-        with m.If(total[w] == total[w - 1]):  # no overflow of w bits
+        with m.If(total[w] == total[w - 1]):
             m.d.comb += v1.eq(total)
         with m.Elif(total[w]):
             m.d.comb += v1.eq(p.v_min)
         with m.Else():
             m.d.comb += v1.eq(p.v_max)
+        return v1
 
-        # The firing test v1 >= threshold, and v1 - threshold for subtract mode.
+    def _fire_test(
+        self, m: Module, leaked: Value, x: Value, total: Value, v1: Value
+    ) -> tuple[Value, Value]:
+        """The firing test ``v1 >= threshold``, and ``v1 - threshold`` for subtract mode."""
+        p = self.config
+        w = p.v_width
         if p.leak_mode == "shift":
             # Compare after the clamp: smallest; here the leak's own carry chain
             # dominates the delay, the alternative below is larger and no faster.
             reach = v1 >= Const(p.threshold, signed(w))
             v_sub = v1 - Const(p.threshold, signed(w))  # in [0, V_MAX - threshold] on a spike
-        else:
-            # v1 >= threshold  <=>  total >= threshold (the clamp keeps the order, the
-            # threshold is in range)  <=>  diff = L(v) + (x - threshold) >= 0, where
-            # x - threshold does not depend on v: diff's carry chain runs beside
-            # total's instead of a comparator after the clamp (faster, see the class
-            # docstring). On a spike v1 - threshold is diff, or V_MAX - threshold
-            # when the sum clamped at the top.
-            x_minus_t = Signal(signed(w + 1), name="x_minus_threshold")
-            diff = Signal(signed(w + 2), name="diff")  # total - threshold
-            m.d.comb += [
-                x_minus_t.eq(x - Const(p.threshold, signed(w))),
-                diff.eq(leaked + x_minus_t),
-            ]
-            reach = ~diff[w + 1]
-            high = ~total[w] & total[w - 1]  # total > V_MAX: v1 clamped at the top
-            v_sub = Mux(high, p.v_max - p.threshold, diff)
-        self._update(m, reach, v1, v_sub)
-        return m
+            return reach, v_sub
+        # v1 >= threshold  <=>  total >= threshold (the clamp keeps the order, the
+        # threshold is in range)  <=>  diff = L(v) + (x - threshold) >= 0, where
+        # x - threshold does not depend on v: diff's carry chain runs beside
+        # total's instead of a comparator after the clamp (faster, see the class
+        # docstring). On a spike v1 - threshold is diff, or V_MAX - threshold
+        # when the sum clamped at the top.
+        x_minus_t = Signal(signed(w + 1), name="x_minus_threshold")
+        diff = Signal(signed(w + 2), name="diff")  # total - threshold
+        m.d.comb += [
+            x_minus_t.eq(x - Const(p.threshold, signed(w))),
+            diff.eq(leaked + x_minus_t),
+        ]
+        reach = ~diff[w + 1]
+        high = ~total[w] & total[w - 1]  # total > V_MAX: v1 clamped at the top
+        return reach, Mux(high, p.v_max - p.threshold, diff)
 
     def _input(self, m: Module) -> Value:
-        if self.params.input_mode == "count":
+        if self.config.input_mode == "count":
             return self.in_count
         x = Signal(signed(2), name="updown")
         m.d.comb += x.eq(self.up - self.down)
@@ -202,11 +175,25 @@ class LIFNeuron(wiring.Component):
     def _elaborate_registered(self) -> Module:
         """The ``input_register`` datapath (class docstring): one carry chain per loop."""
         m = Module()
-        p = self.params
+        p = self.config
         w = p.v_width
-        # Exact widths: total = L(v) + x_reg is in [-2**w, 2**w - 2] (w + 1 bits),
-        # diff = total - threshold in w + 2 bits; every sum is computed modulo
-        # 2**(its width), which is exact for these values.
+        total, diff = self._registered_sums(m)
+        v1 = self._clamp(m, total)
+        reach = ~diff[w + 1]
+        high = ~total[w] & total[w - 1]
+        v_sub = Mux(high, Const(p.v_max - p.threshold, w), diff[:w])  # w bits: nothing dead above
+        self._update_registered(m, reach, v1, v_sub)
+        return m
+
+    def _registered_sums(self, m: Module) -> tuple[Signal, Signal]:
+        """``total = L(v) + x_reg`` and ``diff = total - threshold`` from the stored input terms.
+
+        Exact widths: ``total`` is in ``[-2**w, 2**w - 2]`` (``w + 1`` bits),
+        ``diff`` in ``w + 2`` bits; every sum is computed modulo 2**(its
+        width), which is exact for these values.
+        """
+        p = self.config
+        w = p.v_width
         wt, wd = w + 1, w + 2
         v = self.v
         x = self._input(m)
@@ -261,21 +248,19 @@ class LIFNeuron(wiring.Component):
                 total.eq(Mux(crossed, xr, near_total)),
                 diff.eq(Mux(crossed, xt, near_diff)),
             ]
-        # total left the w-bit range iff bits w and w - 1 differ, downward iff bit w is set.
-        v1 = Signal(signed(w), name="v1")
-        with m.If(total[w] == total[w - 1]):
-            m.d.comb += v1.eq(total)
-        with m.Elif(total[w]):
-            m.d.comb += v1.eq(p.v_min)
-        with m.Else():
-            m.d.comb += v1.eq(p.v_max)
-        reach = ~diff[wd - 1]
-        high = ~total[w] & total[w - 1]
-        v_sub = Mux(high, Const(p.v_max - t, w), diff[:w])  # w bits: nothing dead above
-        # The late signal, reach (the end of diff's carry chain), only selects D inputs:
-        # v is enabled by en and the refractory state alone (a spike needs rc = 0), and
-        # the refractory counter's next value is a mux too, not a fire-dependent enable.
-        v_fire = Const(p.v_reset, signed(w)) if p.reset_mode == "value" else v_sub
+        return total, diff
+
+    def _update_registered(self, m: Module, reach: Value, v1: Value, v_sub: Value) -> None:
+        """The register updates of an edge (``input_register``).
+
+        The late signal, ``reach`` (the end of diff's carry chain), only selects
+        D inputs: ``v`` is enabled by ``en`` and the refractory state alone (a
+        spike needs rc = 0), and the refractory counter's next value is a mux
+        too, not a fire-dependent enable.
+        """
+        p = self.config
+        v = self.v
+        v_fire = Const(p.v_reset, signed(p.v_width)) if p.reset_mode == "value" else v_sub
         with m.If(self.en):
             if p.refractory:
                 rc = self.refractory_count
@@ -289,11 +274,10 @@ class LIFNeuron(wiring.Component):
                     m.d.sync += v.eq(Mux(reach, v_fire, v1))
             else:
                 m.d.sync += [self.spike.eq(reach), v.eq(Mux(reach, v_fire, v1))]
-        return m
 
     def _update(self, m: Module, reach: Value, v1: Value, v_sub: Value) -> None:
         """The register updates of an edge from the firing test and the candidates."""
-        p = self.params
+        p = self.config
         v = self.v
         fire = Signal(name="fire")
         if p.refractory:

@@ -6,6 +6,7 @@ from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from sc_model._validate import take_config
 from sc_model.sc_layer import SCLayerConfig
 
 from .lif import LIFNeuron
@@ -18,10 +19,11 @@ class SCLayer(wiring.Component):
 
     Parameters
     ----------
-    **params
-        The fields of :class:`sc_model.sc_layer.SCLayerConfig` (validated there,
-        at construction); :func:`sc_model.sc_layer.sc_layer_params` of a model
-        configuration gives exactly this dict.
+    config : sc_model.sc_layer.SCLayerConfig
+        The block's configuration (or its fields as keywords;
+        :func:`sc_model.sc_layer.sc_layer_params` of a configuration gives
+        exactly that dict); the contract is the docstring of
+        :mod:`sc_model.sc_layer`.
 
     Attributes
     ----------
@@ -42,8 +44,8 @@ class SCLayer(wiring.Component):
     that closes timing, see the model contract and ``docs/synthesis.md``).
     """
 
-    def __init__(self, **params: object) -> None:
-        self.config = c = SCLayerConfig(**params)  # type: ignore[arg-type]
+    def __init__(self, config: SCLayerConfig | None = None, **params: object) -> None:
+        self.config = c = take_config(SCLayerConfig, config, params)
         p = c.synapse_params
         ports: dict[str, object] = {}
         if p.input_mode == "spikes":
@@ -64,7 +66,7 @@ class SCLayer(wiring.Component):
         m = Module()
         c = self.config
         p = c.synapse_params
-        m.submodules.synapses = syn = Synapses(**c.synapse_kwargs())
+        m.submodules.synapses = syn = Synapses(p)
         source = self.spikes if p.input_mode == "spikes" else self.values
         sink = syn.spikes if p.input_mode == "spikes" else syn.values
         m.d.comb += [
@@ -76,7 +78,7 @@ class SCLayer(wiring.Component):
         ]
         cw, vw = p.count_width, c.v_width
         for k in range(p.n_neurons):
-            m.submodules[f"neuron_{k}"] = neuron = LIFNeuron(**c.neuron_kwargs(k))
+            m.submodules[f"neuron_{k}"] = neuron = LIFNeuron(c.neuron_config(k))
             m.d.comb += neuron.en.eq(self.en)
             if p.aggregation == "counter":
                 m.d.comb += neuron.in_count.eq(syn.count[k * cw : (k + 1) * cw])

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import sc_multiplier as model
-from sc_model._validate import check_choice
-from sc_model.lfsr import FORMS, check_taps
+from sc_model._validate import config_from
 
 from .arith import AndMul, StreamCounter
 from .sng import SNGBank
@@ -21,12 +18,10 @@ class SCMultiplier(wiring.Component):
 
     Parameters
     ----------
-    width, seed, taps, form
-        The LFSR (:class:`sc_hw.lfsr.LFSR`).
-    value_width : int
-        Bits of ``a`` and ``b``, 1 .. ``width // 2``.
-    length_log2 : int
-        Stream length ``L = 2**length_log2`` cycles per product, 1 .. 24.
+    config : sc_model.sc_multiplier.MultiplierConfig
+        The block's configuration (or its fields, positionally in field order
+        or as keywords); the contract is the docstring of
+        :mod:`sc_model.sc_multiplier`.
 
     Attributes
     ----------
@@ -43,20 +38,10 @@ class SCMultiplier(wiring.Component):
     :class:`sc_hw.arith.AndMul` and :class:`sc_hw.arith.StreamCounter`.
     """
 
-    def __init__(
-        self,
-        width: int = 16,
-        seed: int = 1,
-        value_width: int = 8,
-        length_log2: int = 8,
-        taps: Sequence[int] | None = None,
-        form: str = "fibonacci",
-    ) -> None:
-        self.width, self.seed, self.value_width, self.length_log2 = model.check_params(
-            width, seed, value_width, length_log2
-        )
-        self.taps = check_taps(self.width, taps)
-        self.form = check_choice("form", form, FORMS)
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = c = config_from(model.MultiplierConfig, args, params)
+        self.width, self.seed, self.value_width = c.width, c.seed, c.value_width
+        self.length_log2, self.taps, self.form = c.length_log2, c.taps, c.form
         super().__init__(
             {
                 "start": In(1),

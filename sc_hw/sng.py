@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from sc_model import lfsr as lfsr_model
 from sc_model import sng as model
-from sc_model._validate import check_choice, check_int
+from sc_model._validate import config_from
 
 from .lfsr import LFSR
 
@@ -20,17 +17,10 @@ class SNGBank(wiring.Component):
 
     Parameters
     ----------
-    width, seed, taps, form
-        The LFSR, as :class:`sc_hw.lfsr.LFSR` (``width`` 3 .. 32).
-    n_streams : int
-        ``K``, 1 .. 8.
-    value_width : int, optional
-        Bits per value and per random number, 1 .. ``width``; default ``width``.
-    rotations : sequence of int, optional
-        ``K`` left rotations in ``[0, width - 1]``; default ``k * width // K``.
-    permutations : sequence of sequences of int, optional
-        ``K`` selections of ``value_width`` distinct state-bit indices.
-        At most one of ``rotations`` and ``permutations``.
+    config : sc_model.sng.SNGConfig
+        The block's configuration, or its fields ``width, seed, taps, form,
+        n_streams, value_width, rotations, permutations`` (positionally or as
+        keywords); the contract is the docstring of :mod:`sc_model.sng`.
 
     Attributes
     ----------
@@ -45,28 +35,10 @@ class SNGBank(wiring.Component):
         The LFSR register.
     """
 
-    def __init__(
-        self,
-        width: int,
-        seed: int = 1,
-        taps: Sequence[int] | None = None,
-        form: str = "fibonacci",
-        n_streams: int = 1,
-        value_width: int | None = None,
-        rotations: Sequence[int] | None = None,
-        permutations: Sequence[Sequence[int]] | None = None,
-    ) -> None:
-        self.width = lfsr_model.check_width(width)
-        self.seed = lfsr_model.check_seed(self.width, seed)
-        self.taps = lfsr_model.check_taps(self.width, taps)
-        self.form = check_choice("form", form, lfsr_model.FORMS)
-        self.n_streams = check_int("n_streams", n_streams, 1, model.MAX_STREAMS)
-        self.value_width = (
-            self.width if value_width is None else model.check_value_width(self.width, value_width)
-        )
-        self.selection = model.check_selection(
-            self.width, self.value_width, self.n_streams, rotations, permutations
-        )
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = c = config_from(model.SNGConfig, args, params)
+        self.width, self.seed, self.taps, self.form = c.width, c.seed, c.taps, c.form
+        self.n_streams, self.value_width, self.selection = c.n_streams, c.value_width, c.selection
         super().__init__(
             {
                 "en": In(1),
@@ -99,11 +71,10 @@ class LDSNG(wiring.Component):
 
     Parameters
     ----------
-    value_width : int
-        Counter, random-number and value width, 1 .. 32.
-    kind : ``"vdc"`` or ``"sobol"``
-    dimension : int, optional
-        Sobol dimension 1 .. 8 (default 1); only with ``kind="sobol"``.
+    config : sc_model.sng.LDSNGConfig
+        The block's configuration, or its fields ``value_width, kind,
+        dimension`` (positionally or as keywords); the contract is the
+        docstring of :mod:`sc_model.sng`.
 
     Attributes
     ----------
@@ -116,9 +87,9 @@ class LDSNG(wiring.Component):
         The counter register, reset 0.
     """
 
-    def __init__(self, value_width: int, kind: str = "vdc", dimension: int | None = None) -> None:
-        self.value_width = model.check_ld_width(value_width)
-        self.kind, self.dimension = model.check_kind_dimension(kind, dimension)
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = c = config_from(model.LDSNGConfig, args, params)
+        self.value_width, self.kind, self.dimension = c.value_width, c.kind, c.dimension
         super().__init__(
             {
                 "en": In(1),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from amaranth.hdl import Cat, EnableInserter, Module, Mux, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from sc_model import synapses as model
+from sc_model._validate import take_config
 from sc_model.sng import rotation_indices
 
 from .arith import AndMul, Majority, MuxAdd, ParallelCounter, XnorMul
@@ -45,16 +44,9 @@ class Synapses(wiring.Component):
 
     Parameters
     ----------
-    Those of :func:`sc_model.synapses.check_synapse_params`, validated here at
-    construction: ``n_inputs`` (N, 1 .. 1024; up to 64 for majority and MUX),
-    ``n_neurons`` (M, 1 .. 1024; large sizes are for the model and do not fit
-    a device, see ``docs/synthesis.md``),
-    ``weight_width`` (1 .. 16), ``weights`` (M x N ints), ``synapse``
-    (``"and"``/``"xnor"``), ``input_mode`` (``"spikes"``/``"values"``),
-    ``aggregation`` (``"counter"``/``"majority"``/``"mux"``), ``pipeline``,
-    ``tie``, the LFSR ``width``/``seed``/``taps``/``form``, ``rotations``,
-    ``value_width``, ``input_seed``, ``input_rotations``, ``mux_seed``,
-    ``mux_sel_bits``.
+    config : sc_model.synapses.SynapseConfig
+        The block's configuration (or its fields as keywords); the contract
+        is the docstring of :mod:`sc_model.synapses`.
 
     Attributes
     ----------
@@ -81,51 +73,8 @@ class Synapses(wiring.Component):
     :class:`~sc_hw.arith.MuxAdd` as the select source.
     """
 
-    def __init__(
-        self,
-        n_inputs: int,
-        n_neurons: int,
-        weight_width: int = 8,
-        weights: Sequence[Sequence[int]] | None = None,
-        synapse: str = "and",
-        input_mode: str = "spikes",
-        aggregation: str = "counter",
-        pipeline: int = 0,
-        tie: str | None = None,
-        width: int = 16,
-        seed: int = 1,
-        taps: Sequence[int] | None = None,
-        form: str = "fibonacci",
-        rotations: Sequence[int] | None = None,
-        value_width: int | None = None,
-        input_seed: int | None = None,
-        input_rotations: Sequence[int] | None = None,
-        mux_seed: int | None = None,
-        mux_sel_bits: int | None = None,
-        write_register: bool = False,
-    ) -> None:
-        self.params = p = model.check_synapse_params(
-            n_inputs=n_inputs,
-            n_neurons=n_neurons,
-            weight_width=weight_width,
-            weights=weights,
-            synapse=synapse,
-            input_mode=input_mode,
-            aggregation=aggregation,
-            pipeline=pipeline,
-            tie=tie,
-            width=width,
-            seed=seed,
-            taps=taps,
-            form=form,
-            rotations=rotations,
-            value_width=value_width,
-            input_seed=input_seed,
-            input_rotations=input_rotations,
-            mux_seed=mux_seed,
-            mux_sel_bits=mux_sel_bits,
-            write_register=write_register,
-        )
+    def __init__(self, config: model.SynapseConfig | None = None, **params: object) -> None:
+        self.config = p = take_config(model.SynapseConfig, config, params)
         ports: dict[str, object] = {}
         if p.input_mode == "spikes":
             ports["spikes"] = In(p.n_inputs)
@@ -144,7 +93,7 @@ class Synapses(wiring.Component):
         super().__init__(ports)
 
     def _input_bits(self, m: Module) -> Value:
-        p = self.params
+        p = self.config
         if p.input_mode == "spikes":
             return self.spikes
         m.submodules.input_lfsr = lfsr = LFSR(p.width, p.input_seed, p.taps, p.form)
@@ -158,9 +107,7 @@ class Synapses(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        p = self.params
-        n, wb = p.n_inputs, p.weight_width
-
+        p = self.config
         m.submodules.lfsr = lfsr = LFSR(p.width, p.seed, p.taps, p.form)
         m.d.comb += [lfsr.en.eq(self.en), lfsr.load.eq(0), lfsr.load_value.eq(0)]
         randoms = [
@@ -168,14 +115,31 @@ class Synapses(wiring.Component):
             for rot in p.rotations
         ]
         x = self._input_bits(m)
+        write = self._write_port(m)
+        mux = None
+        if p.aggregation == "mux" and p.n_inputs > 1:
+            m.submodules.mux_select = mux = MuxAdd(
+                p.n_inputs, p.width, p.mux_seed, p.taps, p.form, p.mux_sel_bits
+            )
+            m.d.comb += [mux.inputs.eq(0), mux.en.eq(self.en)]  # only its selection is used
+        for mi, row in enumerate(p.weights):
+            s, neg = self._weight_stream(m, mi, row, randoms, write)
+            e, i = self._polarity(m, mi, x, s, neg)
+            self._aggregate(m, mi, e, i, mux)
+        return m
 
-        # Write port: decode w_data into sign and magnitude (-2**wb saturates).
+    def _write_port(self, m: Module) -> tuple[Signal, Signal, Signal, Signal]:
+        """Decode ``w_data`` into sign and magnitude (``-2**wb`` saturates).
+
+        With ``write_register`` the decoded write is captured (not gated by
+        ``en``) and lands at the next edge; only ``w_en`` needs a reset.
+        """
+        p = self.config
+        wb = p.weight_width
         w_low = self.w_data[:wb]
         w_mag_in = Mux(self.w_data[wb], Mux(w_low == 0, (1 << wb) - 1, (-w_low)[:wb]), w_low)
         w_en, w_addr = Signal(name="w_en_now"), Signal(p.addr_width, name="w_addr_now")
         w_neg, w_mag = Signal(name="w_neg_new"), Signal(wb, name="w_mag_new")
-        # write_register: the decoded write is captured (not gated by en) and lands
-        # at the next edge; only w_en needs a reset.
         domain = m.d.sync if p.write_register else m.d.comb
         domain += [
             w_en.eq(self.w_en),
@@ -183,64 +147,74 @@ class Synapses(wiring.Component):
             w_neg.eq(self.w_data[wb]),
             w_mag.eq(w_mag_in),
         ]
+        return w_en, w_addr, w_neg, w_mag
 
-        if p.aggregation == "mux" and n > 1:
-            m.submodules.mux_select = mux = MuxAdd(
-                n, p.width, p.mux_seed, p.taps, p.form, p.mux_sel_bits
-            )
-            m.d.comb += [mux.inputs.eq(0), mux.en.eq(self.en)]  # only its selection is used
-
-        for mi, row in enumerate(p.weights):
-            mags = [Signal(wb, init=abs(w), name=f"w_mag_{mi}_{j}") for j, w in enumerate(row)]
-            negs = [Signal(init=int(w < 0), name=f"w_neg_{mi}_{j}") for j, w in enumerate(row)]
-            for j in range(n):
-                with m.If(w_en & (w_addr == mi * n + j)):
-                    m.d.sync += [mags[j].eq(w_mag), negs[j].eq(w_neg)]
-
-            s = Signal(n, name=f"s_{mi}")  # weight stream bits of neuron mi
-            for j in range(n):
-                if p.synapse == "and":
-                    m.d.comb += s[j].eq(randoms[j] < mags[j])
-                else:  # r' < w + 2**wb, with r' = (r_hi, r_lo) and sign-magnitude w
-                    r_lo, r_hi = randoms[j][:wb], randoms[j][wb]
-                    c = Mux(negs[j], ~r_lo, r_lo) < mags[j]
-                    m.d.comb += s[j].eq(Mux(negs[j], ~r_hi & ~c, ~r_hi | c))
-            neg = Cat(*negs)
-            e = Signal(n, name=f"e_{mi}")
-            i = Signal(n, name=f"i_{mi}")
+    def _weight_stream(
+        self, m: Module, mi: int, row: tuple[int, ...], randoms: list[Value], write: tuple
+    ) -> tuple[Signal, Value]:
+        """Neuron ``mi``'s weight registers and weight stream bits ``s``; returns ``s``, signs."""
+        p = self.config
+        n, wb = p.n_inputs, p.weight_width
+        w_en, w_addr, w_neg, w_mag = write
+        mags = [Signal(wb, init=abs(w), name=f"w_mag_{mi}_{j}") for j, w in enumerate(row)]
+        negs = [Signal(init=int(w < 0), name=f"w_neg_{mi}_{j}") for j, w in enumerate(row)]
+        for j in range(n):
+            with m.If(w_en & (w_addr == mi * n + j)):
+                m.d.sync += [mags[j].eq(w_mag), negs[j].eq(w_neg)]
+        s = Signal(n, name=f"s_{mi}")
+        for j in range(n):
             if p.synapse == "and":
-                m.submodules[f"mul_{mi}"] = mul = AndMul(n)
-                m.d.comb += [e.eq(mul.y & ~neg), i.eq(mul.y & neg)]
-            else:
-                m.submodules[f"mul_{mi}"] = mul = XnorMul(n)
-                m.d.comb += [e.eq(mul.y), i.eq(~mul.y)]
-            m.d.comb += [mul.a.eq(x), mul.b.eq(s)]
+                m.d.comb += s[j].eq(randoms[j] < mags[j])
+            else:  # r' < w + 2**wb, with r' = (r_hi, r_lo) and sign-magnitude w
+                r_lo, r_hi = randoms[j][:wb], randoms[j][wb]
+                c = Mux(negs[j], ~r_lo, r_lo) < mags[j]
+                m.d.comb += s[j].eq(Mux(negs[j], ~r_hi & ~c, ~r_hi | c))
+        return s, Cat(*negs)
 
-            if p.aggregation == "counter":
-                cw = p.count_width
-                exc, inh = _counter(n, p.pipeline), _counter(n, p.pipeline)
-                m.submodules[f"exc_{mi}"] = EnableInserter(self.en)(exc)
-                m.submodules[f"inh_{mi}"] = EnableInserter(self.en)(inh)
-                m.d.comb += [
-                    exc.inputs.eq(e),
-                    inh.inputs.eq(i),
-                    self.count[mi * cw : (mi + 1) * cw].eq(exc.count - inh.count),
-                ]
-            elif p.aggregation == "majority":
-                up, down = Majority(n, p.tie), Majority(n, p.tie)
-                m.submodules[f"up_{mi}"] = EnableInserter(self.en)(up)
-                m.submodules[f"down_{mi}"] = EnableInserter(self.en)(down)
-                m.d.comb += [
-                    up.inputs.eq(e),
-                    down.inputs.eq(i),
-                    self.up[mi].eq(up.y),
-                    self.down[mi].eq(down.y),
-                ]
-            elif n > 1:
-                m.d.comb += [
-                    self.up[mi].eq(e.bit_select(mux.sel, 1)),
-                    self.down[mi].eq(i.bit_select(mux.sel, 1)),
-                ]
-            else:
-                m.d.comb += [self.up[mi].eq(e[0]), self.down[mi].eq(i[0])]
-        return m
+    def _polarity(
+        self, m: Module, mi: int, x: Value, s: Value, neg: Value
+    ) -> tuple[Signal, Signal]:
+        """Excitatory and inhibitory bits ``e``, ``i`` of neuron ``mi`` (AND or XNOR gates)."""
+        n = self.config.n_inputs
+        e = Signal(n, name=f"e_{mi}")
+        i = Signal(n, name=f"i_{mi}")
+        if self.config.synapse == "and":
+            m.submodules[f"mul_{mi}"] = mul = AndMul(n)
+            m.d.comb += [e.eq(mul.y & ~neg), i.eq(mul.y & neg)]
+        else:
+            m.submodules[f"mul_{mi}"] = mul = XnorMul(n)
+            m.d.comb += [e.eq(mul.y), i.eq(~mul.y)]
+        m.d.comb += [mul.a.eq(x), mul.b.eq(s)]
+        return e, i
+
+    def _aggregate(self, m: Module, mi: int, e: Value, i: Value, mux: MuxAdd | None) -> None:
+        """Neuron ``mi``'s output: ``exc - inh`` counts, majority votes or the MUX selection."""
+        p = self.config
+        n = p.n_inputs
+        if p.aggregation == "counter":
+            cw = p.count_width
+            exc, inh = _counter(n, p.pipeline), _counter(n, p.pipeline)
+            m.submodules[f"exc_{mi}"] = EnableInserter(self.en)(exc)
+            m.submodules[f"inh_{mi}"] = EnableInserter(self.en)(inh)
+            m.d.comb += [
+                exc.inputs.eq(e),
+                inh.inputs.eq(i),
+                self.count[mi * cw : (mi + 1) * cw].eq(exc.count - inh.count),
+            ]
+        elif p.aggregation == "majority":
+            up, down = Majority(n, p.tie), Majority(n, p.tie)
+            m.submodules[f"up_{mi}"] = EnableInserter(self.en)(up)
+            m.submodules[f"down_{mi}"] = EnableInserter(self.en)(down)
+            m.d.comb += [
+                up.inputs.eq(e),
+                down.inputs.eq(i),
+                self.up[mi].eq(up.y),
+                self.down[mi].eq(down.y),
+            ]
+        elif mux is not None:
+            m.d.comb += [
+                self.up[mi].eq(e.bit_select(mux.sel, 1)),
+                self.down[mi].eq(i.bit_select(mux.sel, 1)),
+            ]
+        else:
+            m.d.comb += [self.up[mi].eq(e[0]), self.down[mi].eq(i[0])]

@@ -7,8 +7,10 @@ parameter, shows the value and says what is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -131,3 +133,57 @@ def check_finite(name: str, value: np.ndarray) -> None:
             f"{name} must be finite; found {value[first]!r} at index {first} "
             f"({int(bad.sum())} non-finite value(s))"
         )
+
+
+def settle(config: object, **values: object) -> None:
+    """Store the validated, canonical ``values`` in the fields of a frozen config.
+
+    Used by every block configuration's ``__post_init__``: defaults derived
+    from other fields are filled in, sequences become tuples. The stored values
+    validate again to themselves, so ``dataclasses.replace`` works.
+    """
+    for name, value in values.items():
+        object.__setattr__(config, name, value)
+
+
+def take_config(
+    cls: type, config: object, params: dict[str, object], first: str | None = None
+) -> Any:
+    """A twin's configuration: ``config`` itself (an instance of ``cls``) or ``cls(**params)``.
+
+    The twins of a block take either the configuration object, built once, or
+    its fields as keywords (the older call shape); not both. With ``first``
+    given, a ``config`` that is not a ``cls`` is the value of that field
+    (the older positional call shape, e.g. ``STPUnit(4, ...)``).
+    """
+    if first is not None and config is not None and not isinstance(config, cls):
+        config, params = None, {first: config, **params}
+    if config is None:
+        return cls(**params)
+    if not isinstance(config, cls):
+        raise TypeError(f"config must be a {cls.__name__}, not {type(config).__name__}")
+    if params:
+        raise TypeError(
+            f"pass either a {cls.__name__} or its fields as keywords, not both "
+            f"(got also {', '.join(sorted(params))})"
+        )
+    return config
+
+
+def config_from(cls: type, args: tuple[object, ...], params: dict[str, object]) -> Any:
+    """A twin's configuration from ``(*args, **params)`` of its call.
+
+    ``args`` is a single ``cls`` instance (then ``params`` must be empty), or
+    field values in the order of the dataclass fields (the older positional
+    call shape, e.g. ``sc_multiply(a, b, 10, 3, 4, 4)``) completed by ``params``.
+    """
+    if len(args) == 1 and isinstance(args[0], cls):
+        return take_config(cls, args[0], params)
+    names = [f.name for f in dataclasses.fields(cls)]
+    if len(args) > len(names):
+        raise TypeError(f"{cls.__name__} takes at most {len(names)} fields, got {len(args)}")
+    for name, value in zip(names, args, strict=False):
+        if name in params:
+            raise TypeError(f"{cls.__name__} field {name!r} given twice")
+        params = {**params, name: value}
+    return cls(**params)

@@ -119,11 +119,12 @@ cycle ``t`` reflects the inputs of cycles ``0 .. t - 1``. ``saturated``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_broadcast, check_choice, check_int
+from ._validate import check_bits, check_broadcast, check_choice, check_int, config_from, settle
 from .lfsr import FORMS, LFSR, check_seed, check_taps, check_width, lfsr_sequence
 
 MAX_MUX_INPUTS = 64
@@ -223,11 +224,79 @@ def xnor_mul(a: object, b: object) -> np.ndarray:
     return (a_bits ^ b_bits) ^ np.uint8(1)
 
 
-class AndMul:
-    """Cycle model of ``lanes`` AND gates (twin of :class:`sc_hw.arith.AndMul`)."""
+@dataclass(frozen=True, kw_only=True)
+class LanesConfig:
+    """Parameters of ``and_mul`` and ``xnor_mul`` (:class:`AndMul`, :class:`XnorMul`)."""
 
-    def __init__(self, lanes: int = 1) -> None:
-        self.lanes = check_lanes(lanes)
+    lanes: int = 1
+
+    def __post_init__(self) -> None:
+        settle(self, lanes=check_lanes(self.lanes))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MuxAddConfig:
+    """Parameters of ``mux_add`` (:class:`MuxAdd`); ``taps``, ``sel_bits`` stored resolved."""
+
+    n_inputs: int
+    width: int = 16
+    seed: int = 1
+    taps: Sequence[int] | None = None
+    form: str = "fibonacci"
+    sel_bits: int | None = None
+
+    def __post_init__(self) -> None:
+        n = check_mux_inputs(self.n_inputs)
+        width = check_width(self.width)
+        seed = check_seed(width, self.seed)
+        taps = check_taps(width, self.taps)
+        form = str(check_choice("form", self.form, FORMS))
+        sel_bits = check_sel_bits(width, n, self.sel_bits)
+        settle(self, n_inputs=n, width=width, seed=seed, taps=taps, form=form, sel_bits=sel_bits)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MajorityConfig:
+    """Parameters of ``majority`` (:class:`Majority`)."""
+
+    n_inputs: int
+    tie: str = "zero"
+
+    def __post_init__(self) -> None:
+        settle(self, n_inputs=check_majority_inputs(self.n_inputs), tie=check_tie(self.tie))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParallelCounterConfig:
+    """Parameters of ``parallel_counter`` (:class:`ParallelCounter`)."""
+
+    n_inputs: int
+    pipeline: int = 0
+
+    def __post_init__(self) -> None:
+        n = check_counter_inputs(self.n_inputs)
+        settle(self, n_inputs=n, pipeline=check_pipeline(n, self.pipeline))
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamCounterConfig:
+    """Parameters of ``stream_counter`` (:class:`StreamCounter`)."""
+
+    count_width: int = 8
+
+    def __post_init__(self) -> None:
+        settle(self, count_width=check_count_width(self.count_width))
+
+
+class AndMul:
+    """Cycle model of ``lanes`` AND gates (twin of :class:`sc_hw.arith.AndMul`).
+
+    Takes a :class:`LanesConfig` (or ``lanes``, positionally or as a keyword).
+    """
+
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(LanesConfig, args, params)
+        self.lanes = self.config.lanes
 
     def reset(self) -> None:
         """Nothing to reset: the block is combinational."""
@@ -238,10 +307,14 @@ class AndMul:
 
 
 class XnorMul:
-    """Cycle model of ``lanes`` XNOR gates (twin of :class:`sc_hw.arith.XnorMul`)."""
+    """Cycle model of ``lanes`` XNOR gates (twin of :class:`sc_hw.arith.XnorMul`).
 
-    def __init__(self, lanes: int = 1) -> None:
-        self.lanes = check_lanes(lanes)
+    Takes a :class:`LanesConfig` (or ``lanes``, positionally or as a keyword).
+    """
+
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(LanesConfig, args, params)
+        self.lanes = self.config.lanes
 
     def reset(self) -> None:
         """Nothing to reset: the block is combinational."""
@@ -388,23 +461,15 @@ class MuxOutputs(NamedTuple):
 
 
 class MuxAdd:
-    """Cycle model of the MUX scaled adder (twin of :class:`sc_hw.arith.MuxAdd`)."""
+    """Cycle model of the MUX scaled adder (twin of :class:`sc_hw.arith.MuxAdd`).
 
-    def __init__(
-        self,
-        n_inputs: int,
-        width: int = 16,
-        seed: int = 1,
-        taps: Sequence[int] | None = None,
-        form: str = "fibonacci",
-        sel_bits: int | None = None,
-    ) -> None:
-        self.n_inputs = check_mux_inputs(n_inputs)
-        self.width = check_width(width)
-        self.seed = check_seed(self.width, seed)
-        self.taps = check_taps(self.width, taps)
-        self.form = check_choice("form", form, FORMS)
-        self.sel_bits = check_sel_bits(self.width, self.n_inputs, sel_bits)
+    Takes a :class:`MuxAddConfig` (or its fields, positionally or as keywords).
+    """
+
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = c = config_from(MuxAddConfig, args, params)
+        self.n_inputs, self.width, self.seed = c.n_inputs, c.width, c.seed
+        self.taps, self.form, self.sel_bits = c.taps, c.form, c.sel_bits
         self._lfsr = LFSR(self.width, self.seed, self.taps, self.form)
 
     def reset(self) -> None:
@@ -459,11 +524,14 @@ def majority(inputs: object, tie: str = "zero") -> np.ndarray:
 
 
 class Majority:
-    """Cycle model of the majority gate (twin of :class:`sc_hw.arith.Majority`)."""
+    """Cycle model of the majority gate (twin of :class:`sc_hw.arith.Majority`).
 
-    def __init__(self, n_inputs: int, tie: str = "zero") -> None:
-        self.n_inputs = check_majority_inputs(n_inputs)
-        self.tie = check_tie(tie)
+    Takes a :class:`MajorityConfig` (or its fields, positionally or as keywords).
+    """
+
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(MajorityConfig, args, params)
+        self.n_inputs, self.tie = self.config.n_inputs, self.config.tie
         self.toggle = 0
 
     def reset(self) -> None:
@@ -533,11 +601,14 @@ def parallel_count(inputs: object, pipeline: int = 0) -> np.ndarray:
 
 
 class ParallelCounter:
-    """Cycle model of the parallel counter (twin of :class:`sc_hw.arith.ParallelCounter`)."""
+    """Cycle model of the parallel counter (twin of :class:`sc_hw.arith.ParallelCounter`).
 
-    def __init__(self, n_inputs: int, pipeline: int = 0) -> None:
-        self.n_inputs = check_counter_inputs(n_inputs)
-        self.pipeline = check_pipeline(self.n_inputs, pipeline)
+    Takes a :class:`ParallelCounterConfig` (or its fields, positionally or as keywords).
+    """
+
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(ParallelCounterConfig, args, params)
+        self.n_inputs, self.pipeline = self.config.n_inputs, self.config.pipeline
         self._line = [0] * self.pipeline  # _line[j]: the count held by stage j + 1
 
     def reset(self) -> None:
@@ -604,10 +675,14 @@ def stream_count(
 
 
 class StreamCounter:
-    """Cycle model of the stream counter (twin of :class:`sc_hw.arith.StreamCounter`)."""
+    """Cycle model of the stream counter (twin of :class:`sc_hw.arith.StreamCounter`).
 
-    def __init__(self, count_width: int = 8) -> None:
-        self.count_width = check_count_width(count_width)
+    Takes a :class:`StreamCounterConfig` (or ``count_width``, positionally or as a keyword).
+    """
+
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = config_from(StreamCounterConfig, args, params)
+        self.count_width = self.config.count_width
         self.top = (1 << self.count_width) - 1
         self.count = 0
 

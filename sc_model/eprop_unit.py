@@ -98,7 +98,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_int, check_int_array
+from ._validate import check_bits, check_int, check_int_array, settle, take_config
 
 MAX_PRE = 32
 MAX_POST = 16
@@ -115,19 +115,52 @@ MAX_DW_WIDTH = 24
 DW_LATENCY = 2  # cycles from a strobe (or clear) to its effect on the dw output
 
 
-@dataclass(frozen=True)
-class EpropParams:
-    """Validated parameters of the ``eprop_unit`` block (defaults filled in)."""
+@dataclass(frozen=True, kw_only=True)
+class EpropConfig:
+    """Every parameter of the ``eprop_unit`` block (module docstring), validated.
+
+    Built once and taken by :class:`EpropUnit`, :func:`eprop_run` and
+    :class:`sc_hw.eprop_unit.EpropUnit`.
+    """
 
     n_pre: int
     n_post: int
-    trace_frac_bits: int
-    alpha_shift: int
-    psi_width: int
-    kappa_shift: int
-    learning_width: int
-    eta_shift: int
-    dw_width: int
+    trace_frac_bits: int = 4
+    alpha_shift: int = 3
+    psi_width: int = 4
+    kappa_shift: int = 2
+    learning_width: int = 8
+    eta_shift: int = 8
+    dw_width: int = 16
+
+    def __post_init__(self) -> None:
+        n = check_int("n_pre", self.n_pre, 1, MAX_PRE)
+        m = check_int("n_post", self.n_post, 1, MAX_POST)
+        f = check_int("trace_frac_bits", self.trace_frac_bits, 0, MAX_TRACE_FRAC_BITS)
+        ka = check_int("alpha_shift", self.alpha_shift, 1, MAX_ALPHA_SHIFT)
+        pw = check_int("psi_width", self.psi_width, 1, MAX_PSI_WIDTH)
+        ke = check_int("kappa_shift", self.kappa_shift, 0, MAX_KAPPA_SHIFT)
+        eb = pw + f + ka + ke
+        if eb > MAX_E_BAR_WIDTH:
+            raise ValueError(
+                f"psi_width + trace_frac_bits + alpha_shift + kappa_shift (the e_bar width) must "
+                f"be in [2, {MAX_E_BAR_WIDTH}], not {pw} + {f} + {ka} + {ke} = {eb}"
+            )
+        lw = check_int(
+            "learning_width", self.learning_width, MIN_LEARNING_WIDTH, MAX_LEARNING_WIDTH
+        )
+        settle(
+            self,
+            n_pre=n,
+            n_post=m,
+            trace_frac_bits=f,
+            alpha_shift=ka,
+            psi_width=pw,
+            kappa_shift=ke,
+            learning_width=lw,
+            eta_shift=check_int("eta_shift", self.eta_shift, 0, MAX_ETA_SHIFT),
+            dw_width=check_int("dw_width", self.dw_width, MIN_DW_WIDTH, MAX_DW_WIDTH),
+        )
 
     @property
     def z_width(self) -> int:
@@ -148,34 +181,9 @@ class EpropParams:
         return (1 << (self.dw_width - 1)) - 1
 
 
-def check_eprop_params(
-    n_pre: int,
-    n_post: int,
-    trace_frac_bits: int = 4,
-    alpha_shift: int = 3,
-    psi_width: int = 4,
-    kappa_shift: int = 2,
-    learning_width: int = 8,
-    eta_shift: int = 8,
-    dw_width: int = 16,
-) -> EpropParams:
-    """Validate every parameter (module docstring) and fill in the defaults."""
-    n = check_int("n_pre", n_pre, 1, MAX_PRE)
-    m = check_int("n_post", n_post, 1, MAX_POST)
-    f = check_int("trace_frac_bits", trace_frac_bits, 0, MAX_TRACE_FRAC_BITS)
-    ka = check_int("alpha_shift", alpha_shift, 1, MAX_ALPHA_SHIFT)
-    pw = check_int("psi_width", psi_width, 1, MAX_PSI_WIDTH)
-    ke = check_int("kappa_shift", kappa_shift, 0, MAX_KAPPA_SHIFT)
-    eb = pw + f + ka + ke
-    if eb > MAX_E_BAR_WIDTH:
-        raise ValueError(
-            f"psi_width + trace_frac_bits + alpha_shift + kappa_shift (the e_bar width) must be "
-            f"in [2, {MAX_E_BAR_WIDTH}], not {pw} + {f} + {ka} + {ke} = {eb}"
-        )
-    lw = check_int("learning_width", learning_width, MIN_LEARNING_WIDTH, MAX_LEARNING_WIDTH)
-    s = check_int("eta_shift", eta_shift, 0, MAX_ETA_SHIFT)
-    dww = check_int("dw_width", dw_width, MIN_DW_WIDTH, MAX_DW_WIDTH)
-    return EpropParams(n, m, f, ka, pw, ke, lw, s, dww)
+def check_eprop_params(n_pre: int, n_post: int, **params: int) -> EpropConfig:
+    """``EpropConfig(n_pre=n_pre, n_post=n_post, **params)`` (the older call shape)."""
+    return EpropConfig(n_pre=n_pre, n_post=n_post, **params)
 
 
 # --------------------------------------------------------------------------
@@ -196,14 +204,14 @@ def eligibility(psi: object, z_bar: object) -> np.ndarray:
     return psi[..., :, None] * z_bar[..., None, :]
 
 
-def weight_delta(learning: object, e_bar: object, p: EpropParams) -> np.ndarray:
+def weight_delta(learning: object, e_bar: object, p: EpropConfig) -> np.ndarray:
     """``Delta = floor(L e_bar / 2**s)``: ``(..., M)``, ``(..., M, N)`` -> ``(..., M, N)``."""
     lm = np.asarray(learning, dtype=np.int64)[..., :, None]
     return (lm * np.asarray(e_bar, dtype=np.int64)) >> p.eta_shift
 
 
 def weight_step(
-    dw: object, delta: object, valid: object, clear: object, p: EpropParams
+    dw: object, delta: object, valid: object, clear: object, p: EpropConfig
 ) -> np.ndarray:
     """``dW'`` at one edge: clear, or on a (pipelined) strobe ``sat(dW - Delta)``."""
     dw = np.asarray(dw, dtype=np.int64)
@@ -224,7 +232,7 @@ class _Pending(NamedTuple):
     clear: np.ndarray
 
 
-def _no_pending(batch: tuple[int, ...], p: EpropParams) -> tuple[_Pending, ...]:
+def _no_pending(batch: tuple[int, ...], p: EpropConfig) -> tuple[_Pending, ...]:
     """The empty ``dW`` pipeline: ``DW_LATENCY - 1`` stages, oldest first."""
     empty = _Pending(
         np.zeros(batch + (p.n_post, p.n_pre), np.int64),
@@ -251,7 +259,7 @@ def _edge(
     learning: np.ndarray,
     valid: object,
     clear: object,
-    p: EpropParams,
+    p: EpropConfig,
 ) -> tuple[EpropOutputs, np.ndarray, tuple[_Pending, ...]]:
     z_bar, e_bar, dw = state
     e = eligibility(psi, z_bar)  # into the e_q register
@@ -271,7 +279,7 @@ def _edge(
 
 
 def _check_inputs(
-    p: EpropParams, pre: object, psi: object, learning: object
+    p: EpropConfig, pre: object, psi: object, learning: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pre_b = check_bits("pre", pre)
     if pre_b.ndim < 1 or pre_b.shape[-1] != p.n_pre:
@@ -289,7 +297,7 @@ def _check_inputs(
 
 
 def eprop_run(
-    p: EpropParams,
+    p: EpropConfig,
     pre: object,
     psi: object,
     learning: object,
@@ -344,8 +352,16 @@ class EpropUnit:
     ``dW`` ``DW_LATENCY - 1`` edges after the strobe's own.
     """
 
-    def __init__(self, n_pre: int, n_post: int, batch: tuple[int, ...] = (), **kwargs: int) -> None:
-        self.params = check_eprop_params(n_pre, n_post, **kwargs)
+    def __init__(
+        self,
+        config: EpropConfig | int | None = None,
+        n_post: int | None = None,
+        batch: tuple[int, ...] = (),
+        **params: int,
+    ) -> None:
+        if n_post is not None:  # the older call shape EpropUnit(n_pre, n_post, ...)
+            params["n_post"] = n_post
+        self.config = self.params = take_config(EpropConfig, config, params, "n_pre")
         self.batch = tuple(batch)
         self.reset()
 
@@ -383,7 +399,7 @@ class EpropUnit:
         return out
 
 
-def trace_bounds(p: EpropParams, psi_max: int) -> tuple[float, float]:
+def trace_bounds(p: EpropConfig, psi_max: int) -> tuple[float, float]:
     """``(z_bar, e_bar)`` bounds (LSB): real formula minus register lies in ``[0, b)``.
 
     ``z_bar``: each ``D`` adds a floor error in ``[0, 1)`` to an error that

@@ -70,7 +70,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_choice, check_int, must_be_unset
+from ._validate import check_bits, check_choice, check_int, must_be_unset, settle, take_config
 
 MAX_NEURONS = 64
 MAX_RATE_FRAC_BITS = 16
@@ -82,22 +82,71 @@ MAX_ETA_SHIFT = 24
 UPDATES = ("sign", "proportional")
 
 
-@dataclass(frozen=True)
-class HomeostasisParams:
-    """Validated parameters of the ``homeostasis_unit`` block (defaults filled in)."""
+@dataclass(frozen=True, kw_only=True)
+class HomeostasisConfig:
+    """Every parameter of the ``homeostasis_unit`` block (module docstring), validated.
+
+    Built once and taken by :class:`HomeostasisUnit`, :func:`homeostasis_run`
+    and :class:`sc_hw.homeostasis_unit.HomeostasisUnit`. Defaults left at None
+    are filled in at construction; ``eta`` stays None under
+    ``update="proportional"`` and ``eta_shift`` under ``update="sign"``.
+    """
 
     n_neurons: int
-    rate_frac_bits: int
-    rate_shift: int
-    target: int
-    threshold_width: int
-    threshold_min: int
-    threshold_max: int
-    threshold_init: int
-    update_period_log2: int
-    update: str
-    eta: int
-    eta_shift: int
+    rate_frac_bits: int = 10
+    rate_shift: int = 6
+    target: int | None = None
+    threshold_width: int = 12
+    threshold_min: int = 1
+    threshold_max: int | None = None
+    threshold_init: int | None = None
+    update_period_log2: int = 4
+    update: str = "sign"
+    eta: int | None = None
+    eta_shift: int | None = None
+
+    def __post_init__(self) -> None:
+        m = check_int("n_neurons", self.n_neurons, 1, MAX_NEURONS)
+        f = check_int("rate_frac_bits", self.rate_frac_bits, 1, MAX_RATE_FRAC_BITS)
+        k = check_int("rate_shift", self.rate_shift, 1, MAX_RATE_SHIFT)
+        one = 1 << f
+        target = one >> 4 if self.target is None else check_int("target", self.target, 0, one)
+        tw = check_int(
+            "threshold_width", self.threshold_width, MIN_THRESHOLD_WIDTH, MAX_THRESHOLD_WIDTH
+        )
+        top = (1 << tw) - 1
+        t_min = check_int("threshold_min", self.threshold_min, 0, top)
+        t_max = self.threshold_max
+        t_max = top if t_max is None else check_int("threshold_max", t_max, t_min, top)
+        if t_min > t_max:  # only when threshold_min was given above the default maximum
+            raise ValueError(f"threshold_min must be in [0, threshold_max={t_max}], not {t_min}")
+        t_init = t_min if self.threshold_init is None else self.threshold_init
+        t_init = check_int("threshold_init", t_init, t_min, t_max)
+        period = check_int("update_period_log2", self.update_period_log2, 0, MAX_PERIOD_LOG2)
+        update = str(check_choice("update", self.update, UPDATES))
+        eta, eta_shift = self.eta, self.eta_shift
+        if update == "sign":
+            must_be_unset("eta_shift", eta_shift, "update='proportional'")
+            eta = 1 if eta is None else check_int("eta", eta, 1, top)
+        else:
+            must_be_unset("eta", eta, "update='sign'")
+            eta_shift = 4 if eta_shift is None else eta_shift
+            eta_shift = check_int("eta_shift", eta_shift, 0, MAX_ETA_SHIFT)
+        settle(
+            self,
+            n_neurons=m,
+            rate_frac_bits=f,
+            rate_shift=k,
+            target=target,
+            threshold_width=tw,
+            threshold_min=t_min,
+            threshold_max=t_max,
+            threshold_init=t_init,
+            update_period_log2=period,
+            update=update,
+            eta=eta,
+            eta_shift=eta_shift,
+        )
 
     @property
     def rate_width(self) -> int:
@@ -110,47 +159,9 @@ class HomeostasisParams:
         return max(1, self.update_period_log2)
 
 
-def check_homeostasis_params(
-    n_neurons: int,
-    rate_frac_bits: int = 10,
-    rate_shift: int = 6,
-    target: int | None = None,
-    threshold_width: int = 12,
-    threshold_min: int = 1,
-    threshold_max: int | None = None,
-    threshold_init: int | None = None,
-    update_period_log2: int = 4,
-    update: str = "sign",
-    eta: int | None = None,
-    eta_shift: int | None = None,
-) -> HomeostasisParams:
-    """Validate every parameter (module docstring) and fill in the defaults."""
-    m = check_int("n_neurons", n_neurons, 1, MAX_NEURONS)
-    f = check_int("rate_frac_bits", rate_frac_bits, 1, MAX_RATE_FRAC_BITS)
-    k = check_int("rate_shift", rate_shift, 1, MAX_RATE_SHIFT)
-    one = 1 << f
-    target = one >> 4 if target is None else check_int("target", target, 0, one)
-    tw = check_int("threshold_width", threshold_width, MIN_THRESHOLD_WIDTH, MAX_THRESHOLD_WIDTH)
-    top = (1 << tw) - 1
-    t_min = check_int("threshold_min", threshold_min, 0, top)
-    t_max = top if threshold_max is None else check_int("threshold_max", threshold_max, t_min, top)
-    if t_min > t_max:  # only when threshold_min was given above the default maximum
-        raise ValueError(f"threshold_min must be in [0, threshold_max={t_max}], not {t_min}")
-    t_init = t_min if threshold_init is None else threshold_init
-    t_init = check_int("threshold_init", t_init, t_min, t_max)
-    period = check_int("update_period_log2", update_period_log2, 0, MAX_PERIOD_LOG2)
-    update = str(check_choice("update", update, UPDATES))
-    if update == "sign":
-        must_be_unset("eta_shift", eta_shift, "update='proportional'")
-        eta = 1 if eta is None else check_int("eta", eta, 1, top)
-        eta_shift = 0
-    else:
-        must_be_unset("eta", eta, "update='sign'")
-        eta = 0
-        eta_shift = 4 if eta_shift is None else check_int("eta_shift", eta_shift, 0, MAX_ETA_SHIFT)
-    return HomeostasisParams(
-        m, f, k, target, tw, t_min, t_max, t_init, period, update, eta, eta_shift
-    )
+def check_homeostasis_params(n_neurons: int, **params: object) -> HomeostasisConfig:
+    """``HomeostasisConfig(n_neurons=n_neurons, **params)`` (the older call shape)."""
+    return HomeostasisConfig(n_neurons=n_neurons, **params)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------
@@ -158,14 +169,14 @@ def check_homeostasis_params(
 # --------------------------------------------------------------------------
 
 
-def rate_next(r: object, spikes: object, p: HomeostasisParams) -> np.ndarray:
+def rate_next(r: object, spikes: object, p: HomeostasisConfig) -> np.ndarray:
     """``r + floor((s 2**f - r) / 2**k)`` elementwise (``int64``)."""
     r = np.asarray(r, dtype=np.int64)
     s = (np.asarray(spikes) != 0).astype(np.int64)
     return r + (((s << p.rate_frac_bits) - r) >> p.rate_shift)
 
 
-def threshold_delta(r: object, p: HomeostasisParams) -> np.ndarray:
+def threshold_delta(r: object, p: HomeostasisConfig) -> np.ndarray:
     """``delta`` of a tick from the rate registers (``int64``)."""
     err = np.asarray(r, dtype=np.int64) - p.target
     if p.update == "sign":
@@ -173,7 +184,7 @@ def threshold_delta(r: object, p: HomeostasisParams) -> np.ndarray:
     return err >> p.eta_shift
 
 
-def threshold_next(theta: object, r: object, tick: object, p: HomeostasisParams) -> np.ndarray:
+def threshold_next(theta: object, r: object, tick: object, p: HomeostasisConfig) -> np.ndarray:
     """``theta'``: clamped ``theta + delta`` on a tick, else ``theta``."""
     theta = np.asarray(theta, dtype=np.int64)
     moved = np.clip(theta + threshold_delta(r, p), p.threshold_min, p.threshold_max)
@@ -194,7 +205,7 @@ class HomeostasisOutputs(NamedTuple):
     phase: np.ndarray
 
 
-def homeostasis_run(p: HomeostasisParams, spikes: object) -> HomeostasisOutputs:
+def homeostasis_run(p: HomeostasisConfig, spikes: object) -> HomeostasisOutputs:
     """Every output during every cycle of a run from reset (open loop).
 
     ``spikes``: bits ``(n_cycles, *batch, M)``. Entry ``t`` of each output is
@@ -228,8 +239,13 @@ class HomeostasisUnit:
     model (:mod:`sc_model.lif`).
     """
 
-    def __init__(self, n_neurons: int, batch: tuple[int, ...] = (), **kwargs: object) -> None:
-        self.params = check_homeostasis_params(n_neurons, **kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        config: HomeostasisConfig | int | None = None,
+        batch: tuple[int, ...] = (),
+        **params: object,
+    ) -> None:
+        self.config = self.params = take_config(HomeostasisConfig, config, params, "n_neurons")
         self.shape = tuple(batch) + (self.params.n_neurons,)
         self.reset()
 

@@ -34,11 +34,19 @@ order of the transition matrix over GF(2).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
-from ._validate import check_bits, check_broadcast_to, check_choice, check_int, check_int_array
+from ._validate import (
+    check_bits,
+    check_broadcast_to,
+    check_choice,
+    check_int,
+    check_int_array,
+    settle,
+)
 
 MIN_WIDTH = 3
 MAX_WIDTH = 32
@@ -118,6 +126,41 @@ def check_seed(width: int, seed: object, name: str = "seed") -> int:
             f"(allowed: 1 .. {(1 << width) - 1})"
         )
     return seed
+
+
+@dataclass(frozen=True, kw_only=True)
+class LFSRConfig:
+    """Every parameter of the ``lfsr`` block (module docstring), validated at construction.
+
+    Taken by :class:`LFSR` and :class:`sc_hw.lfsr.LFSR`; ``taps`` is stored
+    resolved (the maximal default filled in, sorted descending).
+    """
+
+    width: int
+    seed: int = 1
+    taps: Sequence[int] | None = None
+    form: str = "fibonacci"
+
+    def __post_init__(self) -> None:
+        width = check_width(self.width)
+        settle(
+            self,
+            width=width,
+            taps=check_taps(width, self.taps),
+            form=str(check_choice("form", self.form, FORMS)),
+            seed=check_seed(width, self.seed),
+        )
+
+
+def _unpack_config(
+    width: int | LFSRConfig, seed: object, taps: object, form: object
+) -> tuple[object, object, object, object]:
+    """``(width, seed, taps, form)`` of an :class:`LFSRConfig` or of the separate arguments."""
+    if not isinstance(width, LFSRConfig):
+        return width, seed, taps, form
+    if (seed, taps, form) != (1, None, "fibonacci"):
+        raise TypeError("pass either an LFSRConfig or its fields, not both")
+    return width.width, width.seed, width.taps, width.form
 
 
 def tap_mask(taps: Sequence[int]) -> int:
@@ -364,17 +407,19 @@ class LFSR:
     """Cycle model of a bank of identical-form LFSRs (one per element of ``seed``).
 
     The twin of :class:`sc_hw.lfsr.LFSR`; see the module docstring for the
-    contract. ``step`` returns the ``state`` output *during* the current cycle,
-    then applies the clock edge.
+    contract. Takes an :class:`LFSRConfig`, or its fields (``seed`` may then
+    be an array: one register per element). ``step`` returns the ``state``
+    output *during* the current cycle, then applies the clock edge.
     """
 
     def __init__(
         self,
-        width: int,
+        width: int | LFSRConfig,
         seed: int | Sequence[int] | np.ndarray = 1,
         taps: Sequence[int] | None = None,
         form: str = "fibonacci",
     ) -> None:
+        width, seed, taps, form = _unpack_config(width, seed, taps, form)  # type: ignore[assignment]
         self.width = check_width(width)
         self.taps = check_taps(self.width, taps)
         self.form = check_choice("form", form, FORMS)

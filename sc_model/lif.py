@@ -113,13 +113,20 @@ Array conventions of the model
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
 
 from . import _kernels
-from ._validate import check_bits, check_choice, check_int, check_int_array, must_be_unset
+from ._validate import (
+    check_bits,
+    check_choice,
+    check_int,
+    check_int_array,
+    must_be_unset,
+    settle,
+)
 
 MIN_V_WIDTH = 4
 MAX_V_WIDTH = 32
@@ -183,25 +190,126 @@ def _check_number(
     return arr.astype(np.int64)
 
 
-@dataclass(frozen=True, eq=False)
-class LIFParams:
-    """Validated parameters with defaults filled in (see the module docstring).
+@dataclass(frozen=True, eq=False, kw_only=True)
+class LIFConfig:
+    """Every parameter of the ``lif`` block (module docstring), validated at construction.
 
-    The per-neuron fields are ints, or ``int64`` arrays when built with
-    ``per_neuron=True`` from array arguments.
+    Built once and taken by :class:`LIFPopulation`, :func:`lif_run`,
+    :func:`lif_trace` and :class:`sc_hw.lif.LIFNeuron`. Defaults left at None
+    are filled in; those of a mode not chosen stay None (``in_width`` under
+    ``input_mode="updown"``, ``leak_shift``/``leak_const`` unless that leak).
+    With ``per_neuron=True`` the numeric parameters other than the widths may
+    be integer arrays (checked element by element, ``threshold > v_reset``
+    after broadcasting; stored as ``int64`` arrays); otherwise they must be
+    ints, as in hardware.
     """
 
     v_width: int
     threshold: Number
-    input_mode: str
-    in_width: int | None
-    leak_mode: str
-    leak_shift: Number | None
-    leak_const: Number | None
-    reset_mode: str
-    v_reset: Number
-    refractory: Number
+    input_mode: str = "count"
+    in_width: int | None = None
+    leak_mode: str = "none"
+    leak_shift: Number | None = None
+    leak_const: Number | None = None
+    reset_mode: str = "value"
+    v_reset: Number = 0
+    refractory: Number = 0
     input_register: bool = False
+    per_neuron: bool = False
+
+    def __post_init__(self) -> None:
+        per_neuron = bool(self.per_neuron)
+        v_width, threshold, in_width = self.v_width, self.threshold, self.in_width
+        input_mode, leak_mode, reset_mode = self.input_mode, self.leak_mode, self.reset_mode
+        leak_shift, leak_const, v_reset = self.leak_shift, self.leak_const, self.v_reset
+        refractory, input_register = self.refractory, self.input_register
+        w = check_int("v_width", v_width, MIN_V_WIDTH, MAX_V_WIDTH)
+        v_min, v_max = v_range(w)
+        input_mode = str(check_choice("input_mode", input_mode, INPUT_MODES))
+        leak_mode = str(check_choice("leak_mode", leak_mode, LEAK_MODES))
+        reset_mode = str(check_choice("reset_mode", reset_mode, RESET_MODES))
+        if input_mode == "count":
+            in_width = (
+                min(DEFAULT_IN_WIDTH, w)
+                if in_width is None
+                else _check_number(
+                    "in_width",
+                    in_width,
+                    1,
+                    min(MAX_IN_WIDTH, w),
+                    False,
+                    f"1 .. min(16, v_width) for v_width={w}: in_width <= v_width",
+                )
+            )
+        else:
+            must_be_unset("in_width", in_width, "input_mode='count'")
+        if leak_mode == "shift":
+            leak_shift = _check_number(
+                "leak_shift",
+                min(DEFAULT_LEAK_SHIFT, w - 1) if leak_shift is None else leak_shift,
+                1,
+                w - 1,
+                per_neuron,
+                f"1 .. v_width - 1 for v_width={w}",
+            )
+        else:
+            must_be_unset("leak_shift", leak_shift, "leak_mode='shift'")
+        if leak_mode == "constant":
+            leak_const = _check_number(
+                "leak_const",
+                DEFAULT_LEAK_CONST if leak_const is None else leak_const,
+                0,
+                v_max,
+                per_neuron,
+                f"0 .. 2**(v_width - 1) - 1 for v_width={w}",
+            )
+        else:
+            must_be_unset("leak_const", leak_const, "leak_mode='constant'")
+        v_reset = _check_number(
+            "v_reset",
+            v_reset,
+            v_min,
+            v_max - 1,
+            per_neuron,
+            f"-2**(v_width - 1) .. 2**(v_width - 1) - 2 for v_width={w}, below some threshold",
+        )
+        t_lo = 1 if reset_mode == "subtract" else v_min + 1
+        t_why = f"threshold <= 2**(v_width - 1) - 1 for v_width={w}" + (
+            "; reset_mode='subtract' needs threshold >= 1" if reset_mode == "subtract" else ""
+        )
+        threshold = _check_number("threshold", threshold, t_lo, v_max, per_neuron, t_why)
+        try:
+            below = np.broadcast_arrays(np.asarray(threshold), np.asarray(v_reset))
+        except ValueError:
+            raise ValueError(
+                f"threshold (shape {np.shape(threshold)}) and v_reset (shape {np.shape(v_reset)}) "
+                f"must broadcast together"
+            ) from None
+        idx = _first_true(below[0] <= below[1])
+        if idx is not None:
+            where = f"{list(idx)}" if idx else ""
+            raise ValueError(
+                f"threshold{where} must be > v_reset{where} (a reset neuron must not fire "
+                f"without input), not threshold={int(below[0][idx])} <= "
+                f"v_reset={int(below[1][idx])}"
+            )
+        refractory = _check_number("refractory", refractory, 0, MAX_REFRACTORY, per_neuron)
+        input_register = check_flag("input_register", input_register)
+        settle(
+            self,
+            v_width=w,
+            threshold=threshold,
+            input_mode=input_mode,
+            in_width=in_width,
+            leak_mode=leak_mode,
+            leak_shift=leak_shift,
+            leak_const=leak_const,
+            reset_mode=reset_mode,
+            v_reset=v_reset,
+            refractory=refractory,
+            input_register=input_register,
+            per_neuron=per_neuron,
+        )
 
     @property
     def v_min(self) -> int:
@@ -227,7 +335,7 @@ class LIFParams:
         return int(np.max(self.refractory)).bit_length()
 
     def kwargs(self) -> dict[str, object]:
-        """The constructor arguments that rebuild these parameters (unset ones None)."""
+        """The fields but ``per_neuron`` (unset ones None): the arguments of a single neuron."""
         return {
             "v_width": self.v_width,
             "threshold": self.threshold,
@@ -243,111 +351,29 @@ class LIFParams:
         }
 
 
-def check_lif_params(
-    v_width: int,
-    threshold: object,
-    input_mode: str = "count",
-    in_width: int | None = None,
-    leak_mode: str = "none",
-    leak_shift: object = None,
-    leak_const: object = None,
-    reset_mode: str = "value",
-    v_reset: object = 0,
-    refractory: object = 0,
-    per_neuron: bool = False,
-    input_register: object = False,
-) -> LIFParams:
-    """Validate every parameter (module docstring); fill in the defaults.
+def check_lif_params(v_width: int, threshold: object, **params: object) -> LIFConfig:
+    """``LIFConfig(v_width=v_width, threshold=threshold, **params)`` (the older call shape)."""
+    return LIFConfig(v_width=v_width, threshold=threshold, **params)  # type: ignore[arg-type]
 
-    With ``per_neuron=True`` the numeric parameters other than the widths may
-    be integer arrays (checked element by element, ``threshold > v_reset``
-    after broadcasting); otherwise they must be ints, as in hardware.
+
+def population_config(
+    config: LIFConfig | int | None, threshold: object, params: dict[str, object]
+) -> LIFConfig:
+    """The ``per_neuron=True`` configuration of a population or run.
+
+    ``config`` is a :class:`LIFConfig`, or (the older call shape) ``v_width``
+    followed by ``threshold`` and the other fields as keywords.
     """
-    w = check_int("v_width", v_width, MIN_V_WIDTH, MAX_V_WIDTH)
-    v_min, v_max = v_range(w)
-    input_mode = str(check_choice("input_mode", input_mode, INPUT_MODES))
-    leak_mode = str(check_choice("leak_mode", leak_mode, LEAK_MODES))
-    reset_mode = str(check_choice("reset_mode", reset_mode, RESET_MODES))
-    if input_mode == "count":
-        in_width = (
-            min(DEFAULT_IN_WIDTH, w)
-            if in_width is None
-            else _check_number(
-                "in_width",
-                in_width,
-                1,
-                min(MAX_IN_WIDTH, w),
-                False,
-                f"1 .. min(16, v_width) for v_width={w}: in_width <= v_width",
-            )
-        )
-    else:
-        must_be_unset("in_width", in_width, "input_mode='count'")
-    if leak_mode == "shift":
-        leak_shift = _check_number(
-            "leak_shift",
-            min(DEFAULT_LEAK_SHIFT, w - 1) if leak_shift is None else leak_shift,
-            1,
-            w - 1,
-            per_neuron,
-            f"1 .. v_width - 1 for v_width={w}",
-        )
-    else:
-        must_be_unset("leak_shift", leak_shift, "leak_mode='shift'")
-    if leak_mode == "constant":
-        leak_const = _check_number(
-            "leak_const",
-            DEFAULT_LEAK_CONST if leak_const is None else leak_const,
-            0,
-            v_max,
-            per_neuron,
-            f"0 .. 2**(v_width - 1) - 1 for v_width={w}",
-        )
-    else:
-        must_be_unset("leak_const", leak_const, "leak_mode='constant'")
-    v_reset = _check_number(
-        "v_reset",
-        v_reset,
-        v_min,
-        v_max - 1,
-        per_neuron,
-        f"-2**(v_width - 1) .. 2**(v_width - 1) - 2 for v_width={w}, below some threshold",
-    )
-    t_lo = 1 if reset_mode == "subtract" else v_min + 1
-    t_why = f"threshold <= 2**(v_width - 1) - 1 for v_width={w}" + (
-        "; reset_mode='subtract' needs threshold >= 1" if reset_mode == "subtract" else ""
-    )
-    threshold = _check_number("threshold", threshold, t_lo, v_max, per_neuron, t_why)
-    try:
-        below = np.broadcast_arrays(np.asarray(threshold), np.asarray(v_reset))
-    except ValueError:
-        raise ValueError(
-            f"threshold (shape {np.shape(threshold)}) and v_reset (shape {np.shape(v_reset)}) "
-            f"must broadcast together"
-        ) from None
-    idx = _first_true(below[0] <= below[1])
-    if idx is not None:
-        where = f"{list(idx)}" if idx else ""
-        raise ValueError(
-            f"threshold{where} must be > v_reset{where} (a reset neuron must not fire "
-            f"without input), not threshold={int(below[0][idx])} <= "
-            f"v_reset={int(below[1][idx])}"
-        )
-    refractory = _check_number("refractory", refractory, 0, MAX_REFRACTORY, per_neuron)
-    input_register = check_flag("input_register", input_register)
-    return LIFParams(
-        v_width=w,
-        threshold=threshold,
-        input_mode=input_mode,
-        in_width=in_width,
-        leak_mode=leak_mode,
-        leak_shift=leak_shift,
-        leak_const=leak_const,
-        reset_mode=reset_mode,
-        v_reset=v_reset,
-        refractory=refractory,
-        input_register=input_register,
-    )
+    if isinstance(config, LIFConfig):
+        if threshold is not None or params:
+            raise TypeError("pass either a LIFConfig or its fields, not both")
+        return config if config.per_neuron else replace(config, per_neuron=True)
+    fields = dict(params)
+    if config is not None:
+        fields["v_width"] = config
+    if threshold is not None:
+        fields["threshold"] = threshold
+    return LIFConfig(per_neuron=True, **fields)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------
@@ -355,7 +381,7 @@ def check_lif_params(
 # --------------------------------------------------------------------------
 
 
-def leak(v: object, p: LIFParams) -> np.ndarray:
+def leak(v: object, p: LIFConfig) -> np.ndarray:
     """``L(v)`` of the module docstring, elementwise (``int64``)."""
     v = np.asarray(v, dtype=np.int64)
     if p.leak_mode == "none":
@@ -366,7 +392,7 @@ def leak(v: object, p: LIFParams) -> np.ndarray:
     return np.where(v > 0, np.maximum(v - c, 0), np.minimum(v + c, 0))
 
 
-def integrate(v: object, x: object, p: LIFParams) -> np.ndarray:
+def integrate(v: object, x: object, p: LIFConfig) -> np.ndarray:
     """``v1 = sat(L(v) + x)`` (``int64``), the candidate membrane of an enabled cycle."""
     return np.clip(leak(v, p) + np.asarray(x, dtype=np.int64), p.v_min, p.v_max)
 
@@ -376,12 +402,12 @@ def updown_input(up: object, down: object) -> np.ndarray:
     return check_bits("up", up).astype(np.int64) - check_bits("down", down).astype(np.int64)
 
 
-def _check_inputs(name: str, x: object, p: LIFParams) -> np.ndarray:
+def _check_inputs(name: str, x: object, p: LIFConfig) -> np.ndarray:
     return check_int_array(name, x, p.in_min, p.in_max)
 
 
 def _edge(
-    v: np.ndarray, spike: np.ndarray, rc: np.ndarray, x: np.ndarray, en: np.ndarray, p: LIFParams
+    v: np.ndarray, spike: np.ndarray, rc: np.ndarray, x: np.ndarray, en: np.ndarray, p: LIFConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The registers after one rising edge: ``(v, spike, refractory_count)``.
 
@@ -423,34 +449,14 @@ class LIFTrace(NamedTuple):
 
 def lif_trace(
     inputs: object,
-    v_width: int,
-    threshold: object,
-    input_mode: str = "count",
-    in_width: int | None = None,
-    leak_mode: str = "none",
-    leak_shift: object = None,
-    leak_const: object = None,
-    reset_mode: str = "value",
-    v_reset: object = 0,
-    refractory: object = 0,
+    config: LIFConfig | int | None = None,
+    threshold: object = None,
+    *,
     en: object = None,
-    input_register: object = False,
+    **params: object,
 ) -> LIFTrace:
     """Like :func:`lif_run`, also returning ``refractory_count`` during each cycle."""
-    p = check_lif_params(
-        v_width,
-        threshold,
-        input_mode,
-        in_width,
-        leak_mode,
-        leak_shift,
-        leak_const,
-        reset_mode,
-        v_reset,
-        refractory,
-        per_neuron=True,
-        input_register=input_register,
-    )
+    p = population_config(config, threshold, params)
     x = _check_inputs("inputs", inputs, p)
     if x.ndim < 1:
         raise ValueError(f"inputs must have shape (n_steps, batch, n_neurons), not {x.shape}")
@@ -484,7 +490,7 @@ def lif_trace(
 def _lif_compiled(
     x: np.ndarray,
     en: np.ndarray,
-    p: LIFParams,
+    p: LIFConfig,
     shape: tuple[int, ...],
     spikes: np.ndarray,
     vs: np.ndarray,
@@ -519,18 +525,11 @@ def _lif_compiled(
 
 def lif_run(
     inputs: object,
-    v_width: int,
-    threshold: object,
-    input_mode: str = "count",
-    in_width: int | None = None,
-    leak_mode: str = "none",
-    leak_shift: object = None,
-    leak_const: object = None,
-    reset_mode: str = "value",
-    v_reset: object = 0,
-    refractory: object = 0,
+    config: LIFConfig | int | None = None,
+    threshold: object = None,
+    *,
     en: object = None,
-    input_register: object = False,
+    **params: object,
 ) -> LIFOutputs:
     """``spike`` and ``v`` of a population of neurons over ``n_steps`` cycles from reset.
 
@@ -541,16 +540,13 @@ def lif_run(
         ``[-2**(in_width - 1), 2**(in_width - 1) - 1]``, or for
         ``input_mode="updown"`` ``up - down`` in ``{-1, 0, +1}``
         (:func:`updown_input`).
-    v_width, threshold, input_mode, in_width, leak_mode, leak_shift, leak_const,
-    reset_mode, v_reset, refractory
-        As in the module docstring; ``threshold``, ``v_reset``,
-        ``leak_shift``, ``leak_const`` and ``refractory`` may be per-neuron
-        arrays broadcasting to ``(batch, n_neurons)``.
+    config : LIFConfig, or ``v_width`` with ``threshold`` and the other fields as keywords
+        As in the module docstring (:func:`population_config`: per neuron);
+        ``threshold``, ``v_reset``, ``leak_shift``, ``leak_const`` and
+        ``refractory`` may be arrays broadcasting to ``(batch, n_neurons)``.
     en : bits, optional
         Shape ``(n_steps,)`` (one enable for all) or broadcasting to the
         inputs' shape; default all high.
-    input_register : bool
-        Integrate each input one enabled cycle later (module docstring).
 
     Returns
     -------
@@ -561,21 +557,7 @@ def lif_run(
         (latency 1; ``t + 2`` with ``input_register`` and ``en`` high). The
         only loop is over time.
     """
-    trace = lif_trace(
-        inputs,
-        v_width,
-        threshold,
-        input_mode,
-        in_width,
-        leak_mode,
-        leak_shift,
-        leak_const,
-        reset_mode,
-        v_reset,
-        refractory,
-        en,
-        input_register,
-    )
+    trace = lif_trace(inputs, config, threshold, en=en, **params)
     return LIFOutputs(trace.spike, trace.v)
 
 
@@ -588,8 +570,9 @@ class LIFPopulation:
     """Cycle model of ``batch x n_neurons`` independent neurons (twin of
     :class:`sc_hw.lif.LIFNeuron`, one element per hardware instance).
 
-    Parameters are those of :func:`check_lif_params` (``per_neuron=True``):
-    per-neuron arrays broadcast to ``(batch, n_neurons)``. State arrays
+    Takes a :class:`LIFConfig` (or ``v_width``, ``threshold`` and the other
+    fields as keywords; :func:`population_config`): per-neuron arrays
+    broadcast to ``(batch, n_neurons)``. State arrays
     ``v`` (``int64``), ``spike`` (``uint8``), ``refractory_count``
     (``int64``) and ``x_reg`` (``int64``, the input register; stays 0
     without ``input_register``), each of shape ``(batch, n_neurons)``, are
@@ -601,45 +584,24 @@ class LIFPopulation:
     def __init__(
         self,
         n_neurons: int,
-        v_width: int,
-        threshold: object,
-        input_mode: str = "count",
-        in_width: int | None = None,
-        leak_mode: str = "none",
-        leak_shift: object = None,
-        leak_const: object = None,
-        reset_mode: str = "value",
-        v_reset: object = 0,
-        refractory: object = 0,
+        config: LIFConfig | int | None = None,
+        threshold: object = None,
+        *,
         batch: int = 1,
-        input_register: object = False,
+        **params: object,
     ) -> None:
         n_neurons = check_int("n_neurons", n_neurons, 1)
         batch = check_int("batch", batch, 1)
-        p = check_lif_params(
-            v_width,
-            threshold,
-            input_mode,
-            in_width,
-            leak_mode,
-            leak_shift,
-            leak_const,
-            reset_mode,
-            v_reset,
-            refractory,
-            per_neuron=True,
-            input_register=input_register,
-        )
-        self._init((batch, n_neurons), p)
+        self._init((batch, n_neurons), population_config(config, threshold, params))
 
     @classmethod
-    def from_params(cls, shape: tuple[int, ...], params: LIFParams) -> LIFPopulation:
+    def from_params(cls, shape: tuple[int, ...], params: LIFConfig) -> LIFPopulation:
         """A population of any state ``shape`` from already validated parameters."""
         pop = cls.__new__(cls)
         pop._init(tuple(shape), params)
         return pop
 
-    def _init(self, shape: tuple[int, ...], p: LIFParams) -> None:
+    def _init(self, shape: tuple[int, ...], p: LIFConfig) -> None:
         for name in ("threshold", "v_reset", "leak_shift", "leak_const", "refractory"):
             value = getattr(p, name)
             if value is not None and np.ndim(value):

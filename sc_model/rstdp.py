@@ -76,8 +76,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import stdp
-from ._validate import check_bits, check_int, check_int_array
-from .lfsr import LFSR
+from ._validate import check_bits, check_int, check_int_array, settle, take_config
 
 MIN_ELIG_WIDTH = 2
 MAX_ELIG_WIDTH = 24
@@ -87,17 +86,44 @@ MAX_REWARD_SHIFT = 40
 MAX_REWARD_DELAY = 64
 
 
-@dataclass(frozen=True)
-class RSTDPParams:
-    """Validated parameters of the ``rstdp`` block: the STDP front end plus the reward path."""
+@dataclass(frozen=True, kw_only=True)
+class RSTDPConfig(stdp.STDPConfig):
+    """Every parameter of the ``rstdp`` block (module docstring), validated at construction.
 
-    stdp: stdp.STDPParams
-    elig_width: int
-    elig_decay_shift: int
-    elig_decay_period_log2: int
-    reward_width: int
-    reward_shift: int
-    reward_delay: int
+    The STDP front end's fields (:class:`sc_model.stdp.STDPConfig`, validated
+    first) plus the reward path. Built once and taken by :class:`RSTDP`,
+    :func:`rstdp_run` and :class:`sc_hw.rstdp.RSTDP`.
+    """
+
+    elig_width: int = 12
+    elig_decay_shift: int | None = None
+    elig_decay_period_log2: int = 0
+    reward_width: int = 8
+    reward_shift: int = 6
+    reward_delay: int = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        eb = check_int("elig_width", self.elig_width, MIN_ELIG_WIDTH, MAX_ELIG_WIDTH)
+        ke = min(4, eb - 1) if self.elig_decay_shift is None else self.elig_decay_shift
+        period = self.elig_decay_period_log2
+        rb, rs, d = self.reward_width, self.reward_shift, self.reward_delay
+        settle(
+            self,
+            elig_width=eb,
+            elig_decay_shift=check_int("elig_decay_shift", ke, 1, eb - 1),
+            elig_decay_period_log2=check_int(
+                "elig_decay_period_log2", period, 0, stdp.MAX_PERIOD_LOG2
+            ),
+            reward_width=check_int("reward_width", rb, MIN_REWARD_WIDTH, MAX_REWARD_WIDTH),
+            reward_shift=check_int("reward_shift", rs, 0, MAX_REWARD_SHIFT),
+            reward_delay=check_int("reward_delay", d, 0, MAX_REWARD_DELAY),
+        )
+
+    @property
+    def stdp(self) -> stdp.STDPConfig:
+        """The STDP front end: this object (an ``RSTDPConfig`` is an ``STDPConfig``)."""
+        return self
 
     @property
     def elig_max(self) -> int:
@@ -108,25 +134,9 @@ class RSTDPParams:
         return -(1 << (self.reward_width - 1)), (1 << (self.reward_width - 1)) - 1
 
 
-def check_rstdp_params(
-    elig_width: int = 12,
-    elig_decay_shift: int | None = None,
-    elig_decay_period_log2: int = 0,
-    reward_width: int = 8,
-    reward_shift: int = 6,
-    reward_delay: int = 0,
-    **stdp_params: object,
-) -> RSTDPParams:
-    """Validate every parameter (module docstring); the rest go to :func:`check_stdp_params`."""
-    front = stdp.check_stdp_params(**stdp_params)  # type: ignore[arg-type]
-    eb = check_int("elig_width", elig_width, MIN_ELIG_WIDTH, MAX_ELIG_WIDTH)
-    ke = min(4, eb - 1) if elig_decay_shift is None else elig_decay_shift
-    ke = check_int("elig_decay_shift", ke, 1, eb - 1)
-    pe = check_int("elig_decay_period_log2", elig_decay_period_log2, 0, stdp.MAX_PERIOD_LOG2)
-    rb = check_int("reward_width", reward_width, MIN_REWARD_WIDTH, MAX_REWARD_WIDTH)
-    rs = check_int("reward_shift", reward_shift, 0, MAX_REWARD_SHIFT)
-    d = check_int("reward_delay", reward_delay, 0, MAX_REWARD_DELAY)
-    return RSTDPParams(front, eb, ke, pe, rb, rs, d)
+def check_rstdp_params(**params: object) -> RSTDPConfig:
+    """``RSTDPConfig(**params)`` (the older call shape)."""
+    return RSTDPConfig(**params)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------
@@ -134,14 +144,14 @@ def check_rstdp_params(
 # --------------------------------------------------------------------------
 
 
-def decay_eligibility(e: object, p: RSTDPParams) -> np.ndarray:
+def decay_eligibility(e: object, p: RSTDPConfig) -> np.ndarray:
     """``E(e) = sign(e) (|e| - (|e| >> ke))``: decay toward zero, symmetric in sign."""
     e = np.asarray(e, dtype=np.int64)
     return e - np.sign(e) * (np.abs(e) >> p.elig_decay_shift)
 
 
 def eligibility_next(
-    e: object, pot: object, dep: object, tick: object, p: RSTDPParams
+    e: object, pot: object, dep: object, tick: object, p: RSTDPConfig
 ) -> np.ndarray:
     """``esat(E(e) + P - Q)`` (``E`` only where ``tick``) after an enabled cycle."""
     e = np.asarray(e, dtype=np.int64)
@@ -150,7 +160,7 @@ def eligibility_next(
 
 
 def reward_update(
-    w: object, e: object, reward: object, strobe: object, p: RSTDPParams
+    w: object, e: object, reward: object, strobe: object, p: RSTDPConfig
 ) -> np.ndarray:
     """``sat(w + ((reward * e) >> reward_shift))`` where ``strobe``; ``w`` elsewhere.
 
@@ -195,7 +205,7 @@ class RSTDPState(NamedTuple):
 
 
 def _check_reward(
-    p: RSTDPParams, reward: object, strobe: object, shape: tuple[int, ...]
+    p: RSTDPConfig, reward: object, strobe: object, shape: tuple[int, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     lo, hi = p.reward_range
     r = check_int_array("reward", reward, lo, hi)
@@ -209,7 +219,7 @@ def _check_reward(
 
 
 def rstdp_run(
-    p: RSTDPParams,
+    p: RSTDPConfig,
     pre: object,
     post: object,
     reward: object,
@@ -265,15 +275,13 @@ def rstdp_run(
 class RSTDP(stdp.STDP):
     """Cycle model of the block (twin of :class:`sc_hw.rstdp.RSTDP`).
 
-    Takes the parameters of :func:`check_rstdp_params`. ``step`` returns the
+    Takes an :class:`RSTDPConfig` (or its fields as keywords). ``step`` returns the
     register values *during* the current cycle, then applies the clock edge.
     """
 
-    def __init__(self, **params: object) -> None:
-        self.rparams = r = check_rstdp_params(**params)  # type: ignore[arg-type]
-        self.params = p = r.stdp
-        self._lfsr = LFSR(p.width, p.seed, p.taps, p.form)
-        self.reset()
+    def __init__(self, config: RSTDPConfig | None = None, **params: object) -> None:
+        self.rparams = take_config(RSTDPConfig, config, params)
+        super().__init__(self.rparams)
 
     def reset(self) -> None:
         """Synchronous reset (see the contract)."""

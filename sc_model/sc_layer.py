@@ -53,11 +53,9 @@ Timing
     critical one unless it is cut: with ``aggregation="counter"``,
     ``pipeline = ceil(log2 N)`` (every tree level registered) and
     ``input_register=True``, and ``write_register=True`` (the weight write
-    port's decoder and fan-out) the core closes timing at 48 MHz on iCE40UP5K up
-    to 16 x 4 synapses (24 x 4 and 12 x 8 with one of two placer seeds) and at
-    100 MHz on ECP5-25F at every size measured (up to 32 x 8, 153 MHz); see
-    ``docs/synthesis.md``. Larger ``N``/``M`` (up to 1024 each) are valid
-    model and generator parameters, not device fits.
+    port's decoder and fan-out); the sizes that close timing on iCE40UP5K and
+    ECP5-25F are measured in ``docs/synthesis.md``. Larger ``N``/``M`` (up to
+    1024 each) are valid model and generator parameters, not device fits.
 Reset
     The synapse block's reset (LFSRs to their seeds, pipeline and toggles 0,
     weights back to ``weights``) and the neurons' (``v = v_reset``, spike 0,
@@ -68,14 +66,14 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._validate import check_int
-from .lif import LIFParams, LIFPopulation, check_lif_params, lif_run, updown_input, v_range
-from .synapses import SynapseParams, Synapses, check_synapse_params, synapses_run
+from .lif import LIFConfig, LIFPopulation, lif_run, updown_input, v_range
+from .synapses import SynapseConfig, Synapses, synapses_run
 
 SYNAPSE_FIELDS = (
     "n_inputs",
@@ -128,8 +126,8 @@ def _int_tuple(name: str, value: object, length: int, what: str) -> tuple[int, .
 class SCLayerConfig:
     """Every parameter of an SC layer (module docstring), validated at construction.
 
-    Synapse parameters as :func:`sc_model.synapses.check_synapse_params`;
-    neuron parameters as :func:`sc_model.lif.check_lif_params`, shared by all
+    Synapse parameters as :class:`sc_model.synapses.SynapseConfig`;
+    neuron parameters as :class:`sc_model.lif.LIFConfig`, shared by all
     neurons, except ``thresholds``: one int per neuron. Sequences are stored
     as tuples (the config is hashable); ``weights`` defaults to all 0.
     """
@@ -165,7 +163,7 @@ class SCLayerConfig:
     input_register: bool = False
 
     def __post_init__(self) -> None:
-        syn = check_synapse_params(**{f: getattr(self, f) for f in SYNAPSE_FIELDS})
+        syn = SynapseConfig(**{f: getattr(self, f) for f in SYNAPSE_FIELDS})
         counter = syn.aggregation == "counter"
         v_width = check_int("v_width", self.v_width, 4, 32)
         if counter and v_width < syn.count_width:
@@ -187,12 +185,12 @@ class SCLayerConfig:
             "input_register": self.input_register,
         }
         v_max = v_range(v_width)[1]
-        base = check_lif_params(threshold=v_max, **neuron)  # all but the thresholds
+        base = LIFConfig(threshold=v_max, **neuron)  # all but the thresholds
         lo = max(base.v_reset + 1, 1 if base.reset_mode == "subtract" else base.v_min + 1)
         thresholds = _int_tuple("thresholds", self.thresholds, syn.n_neurons, "one per neuron")
         for k, t in enumerate(thresholds):
             check_int(f"thresholds[{k}]", t, lo, v_max)
-        lif = check_lif_params(threshold=np.array(thresholds), per_neuron=True, **neuron)
+        lif = LIFConfig(threshold=np.array(thresholds), per_neuron=True, **neuron)
         put = object.__setattr__  # frozen: store the canonical (hashable) forms
         put(self, "weights", syn.weights)
         put(self, "thresholds", thresholds)
@@ -205,25 +203,19 @@ class SCLayerConfig:
         put(self, "_neuron_params", lif)
 
     @property
-    def synapse_params(self) -> SynapseParams:
+    def synapse_params(self) -> SynapseConfig:
         """The resolved parameters of the synapse block (defaults filled in)."""
         return self._synapse_params  # type: ignore[attr-defined]
 
     @property
-    def neuron_params(self) -> LIFParams:
+    def neuron_params(self) -> LIFConfig:
         """The resolved neuron parameters, ``threshold`` an ``int64`` array ``(M,)``."""
         return self._neuron_params  # type: ignore[attr-defined]
 
-    def synapse_kwargs(self) -> dict[str, Any]:
-        """Arguments of :class:`sc_model.synapses.Synapses` / :class:`sc_hw.synapses.Synapses`."""
-        return {f: getattr(self, f) for f in SYNAPSE_FIELDS}
-
-    def neuron_kwargs(self, neuron: int) -> dict[str, Any]:
-        """Arguments of :class:`sc_hw.lif.LIFNeuron` for neuron ``neuron`` (scalars)."""
+    def neuron_config(self, neuron: int) -> LIFConfig:
+        """Neuron ``neuron`` alone (scalar parameters), for :class:`sc_hw.lif.LIFNeuron`."""
         neuron = check_int("neuron", neuron, 0, self.n_neurons - 1)
-        kw = dict(self.neuron_params.kwargs())
-        kw["threshold"] = self.thresholds[neuron]
-        return kw
+        return replace(self.neuron_params, threshold=self.thresholds[neuron], per_neuron=False)
 
 
 def _jsonable(value: object) -> object:
@@ -294,7 +286,7 @@ class SCLayer:
         """
         c = self.config
         drive = _drive(c, synapses_run(c.synapse_params, inputs))
-        out = lif_run(drive, **c.neuron_params.kwargs())
+        out = lif_run(drive, c.neuron_params)
         return LayerOutputs(out.spike, out.v)
 
 
@@ -306,7 +298,7 @@ class SCLayerCycle:
         if not isinstance(config, SCLayerConfig):
             raise TypeError(f"config must be an SCLayerConfig, not {type(config).__name__}")
         self.config = config
-        self.synapses = Synapses(**config.synapse_kwargs())
+        self.synapses = Synapses(config.synapse_params)
         self.neurons = LIFPopulation.from_params((config.n_neurons,), config.neuron_params)
 
     def reset(self) -> None:

@@ -43,10 +43,11 @@ Result
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_int_array
+from ._validate import check_choice, check_int, check_int_array, config_from, settle
 from .arith import AndMul, StreamCounter
 from .lfsr import FORMS, check_seed, check_taps, check_width, lfsr_sequence
 from .sng import SNGBank, default_rotations, select_bits
@@ -54,56 +55,68 @@ from .sng import SNGBank, default_rotations, select_bits
 MAX_LENGTH_LOG2 = 24
 
 
-def check_params(
-    width: object, seed: object, value_width: object, length_log2: object
-) -> tuple[int, int, int, int]:
-    """Validate the core's integer parameters (see the module docstring)."""
-    width = check_width(width)
-    seed = check_seed(width, seed)
-    value_width = check_int("value_width", value_width, 1, max(1, width // 2))
-    length_log2 = check_int("length_log2", length_log2, 1, MAX_LENGTH_LOG2)
-    return width, seed, value_width, length_log2
+@dataclass(frozen=True, kw_only=True)
+class MultiplierConfig:
+    """Every parameter of the ``multiplier`` block (module docstring), validated.
+
+    Built once and taken by :class:`SCMultiplier`, :func:`sc_multiply` and
+    :class:`sc_hw.sc_multiplier.SCMultiplier`; ``taps`` is stored resolved
+    (the maximal default filled in).
+    """
+
+    width: int = 16
+    seed: int = 1
+    value_width: int = 8
+    length_log2: int = 8
+    taps: Sequence[int] | None = None
+    form: str = "fibonacci"
+
+    def __post_init__(self) -> None:
+        width = check_width(self.width)
+        seed = check_seed(width, self.seed)
+        value_width = check_int("value_width", self.value_width, 1, max(1, width // 2))
+        settle(
+            self,
+            width=width,
+            seed=seed,
+            value_width=value_width,
+            length_log2=check_int("length_log2", self.length_log2, 1, MAX_LENGTH_LOG2),
+            taps=check_taps(width, self.taps),
+            form=str(check_choice("form", self.form, FORMS)),
+        )
 
 
-def multiplier_randoms(
-    width: int,
-    seed: int,
-    value_width: int,
-    length_log2: int,
-    taps: Sequence[int] | None = None,
-    form: str = "fibonacci",
-) -> np.ndarray:
-    """The two streams' random numbers over one product: ``uint64 (L, 2)``."""
-    width, seed, value_width, length_log2 = check_params(width, seed, value_width, length_log2)
-    states = lfsr_sequence(width, seed, 1 << length_log2, taps, form)
-    rotations = default_rotations(width, 2)
-    return np.stack([select_bits(states, width, value_width, rotation=r) for r in rotations], -1)
+def multiplier_randoms(*args: object, **params: object) -> np.ndarray:
+    """The two streams' random numbers over one product: ``uint64 (L, 2)``.
+
+    Arguments: a :class:`MultiplierConfig`, or its fields (positionally in
+    field order or as keywords).
+    """
+    c = config_from(MultiplierConfig, args, params)
+    states = lfsr_sequence(c.width, c.seed, 1 << c.length_log2, c.taps, c.form)
+    rotations = default_rotations(c.width, 2)
+    return np.stack(
+        [select_bits(states, c.width, c.value_width, rotation=r) for r in rotations], -1
+    )
 
 
 def sc_multiply(
-    a: object,
-    b: object,
-    width: int = 16,
-    seed: int = 1,
-    value_width: int = 8,
-    length_log2: int = 8,
-    taps: Sequence[int] | None = None,
-    form: str = "fibonacci",
-    chunk: int = 4096,
+    a: object, b: object, *args: object, chunk: int = 4096, **params: object
 ) -> np.ndarray:
     """``product`` of the core for every pair ``(a, b)`` (broadcast), ``int64``.
 
-    Vectorised over the pairs (in chunks of ``chunk`` pairs) and over the
-    ``L`` cycles of one product; no Python loop over either.
+    ``args``/``params``: a :class:`MultiplierConfig`, or its fields
+    (positionally in field order, ``width, seed, value_width, length_log2,
+    taps, form``, or as keywords). Vectorised over the pairs (in chunks of
+    ``chunk`` pairs) and over the ``L`` cycles of one product; no Python loop
+    over either.
     """
-    width, seed, value_width, length_log2 = check_params(width, seed, value_width, length_log2)
-    check_choice("form", form, FORMS)
-    check_taps(width, taps)
-    hi = (1 << value_width) - 1
+    c = config_from(MultiplierConfig, args, params)
+    hi = (1 << c.value_width) - 1
     a_arr, b_arr = np.broadcast_arrays(
         check_int_array("a", a, 0, hi), check_int_array("b", b, 0, hi)
     )
-    r = multiplier_randoms(width, seed, value_width, length_log2, taps, form).astype(np.int64)
+    r = multiplier_randoms(c).astype(np.int64)
     flat_a, flat_b = a_arr.ravel(), b_arr.ravel()
     out = np.empty(flat_a.size, dtype=np.int64)
     for lo in range(0, flat_a.size, chunk):
@@ -115,27 +128,18 @@ def sc_multiply(
 class SCMultiplier:
     """Cycle model of the core (twin of :class:`sc_hw.sc_multiplier.SCMultiplier`).
 
-    ``step(start, a, b)`` returns ``{"busy", "done", "product"}`` seen during
+    Takes a :class:`MultiplierConfig` (or its fields, positionally or as
+    keywords). ``step(start, a, b)`` returns ``{"busy", "done", "product"}`` seen during
     the current cycle, then applies the clock edge.
     """
 
-    def __init__(
-        self,
-        width: int = 16,
-        seed: int = 1,
-        value_width: int = 8,
-        length_log2: int = 8,
-        taps: Sequence[int] | None = None,
-        form: str = "fibonacci",
-    ) -> None:
-        self.width, self.seed, self.value_width, self.length_log2 = check_params(
-            width, seed, value_width, length_log2
-        )
-        self._sng = SNGBank(
-            self.width, self.seed, taps, form, n_streams=2, value_width=self.value_width
-        )
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = c = config_from(MultiplierConfig, args, params)
+        self.width, self.seed = c.width, c.seed
+        self.value_width, self.length_log2 = c.value_width, c.length_log2
+        self._sng = SNGBank(c.width, c.seed, c.taps, c.form, n_streams=2, value_width=c.value_width)
         self._mul = AndMul(lanes=1)
-        self._counter = StreamCounter(count_width=self.length_log2 + 1)
+        self._counter = StreamCounter(count_width=c.length_log2 + 1)
         self.reset()
 
     def reset(self) -> None:

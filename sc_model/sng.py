@@ -104,6 +104,7 @@ Accuracy
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
@@ -115,6 +116,8 @@ from ._validate import (
     check_choice,
     check_int,
     check_int_array,
+    config_from,
+    settle,
 )
 from .lfsr import FORMS, LFSR, check_seed, check_taps, check_width, lfsr_sequence
 
@@ -317,6 +320,54 @@ def unpack_values(packed: int, n_streams: int, value_width: int) -> np.ndarray:
     return np.array([(packed >> (k * value_width)) & mask for k in range(n_streams)], np.int64)
 
 
+@dataclass(frozen=True, kw_only=True)
+class SNGConfig:
+    """Every parameter of the ``sng`` block (module docstring), validated at construction.
+
+    Taken by :class:`SNGBank` and :class:`sc_hw.sng.SNGBank`. ``taps`` and
+    ``value_width`` are stored resolved; ``selection`` is the per-stream bit
+    selection (:func:`check_selection`).
+    """
+
+    width: int
+    seed: int = 1
+    taps: Sequence[int] | None = None
+    form: str = "fibonacci"
+    n_streams: int = 1
+    value_width: int | None = None
+    rotations: Sequence[int] | None = None
+    permutations: Sequence[Sequence[int]] | None = None
+
+    def __post_init__(self) -> None:
+        width = check_width(self.width)
+        seed = check_seed(width, self.seed)
+        taps = check_taps(width, self.taps)
+        form = str(check_choice("form", self.form, FORMS))
+        n_streams = check_int("n_streams", self.n_streams, 1, MAX_STREAMS)
+        vw = width if self.value_width is None else check_value_width(width, self.value_width)
+        selection = check_selection(width, vw, n_streams, self.rotations, self.permutations)
+        rotations, permutations = self.rotations, self.permutations
+        settle(
+            self,
+            width=width,
+            seed=seed,
+            taps=taps,
+            form=form,
+            n_streams=n_streams,
+            value_width=vw,
+            rotations=None if rotations is None else tuple(int(r) for r in rotations),
+            permutations=None
+            if permutations is None
+            else tuple(tuple(int(b) for b in q) for q in permutations),
+            _selection=selection,
+        )
+
+    @property
+    def selection(self) -> tuple[tuple[int, ...], ...]:
+        """Per stream, the state bit that becomes each bit of its random number."""
+        return self._selection  # type: ignore[attr-defined]
+
+
 class SNGOutputs(NamedTuple):
     """Outputs of :class:`SNGBank` during one cycle."""
 
@@ -327,32 +378,15 @@ class SNGOutputs(NamedTuple):
 class SNGBank:
     """Cycle model of the comparator bank (twin of :class:`sc_hw.sng.SNGBank`).
 
-    See the module docstring for the contract. ``step`` returns the outputs
-    *during* the current cycle, then applies the clock edge.
+    Takes an :class:`SNGConfig` (or its fields, positionally in field order or
+    as keywords); the contract is the module docstring. ``step`` returns the
+    outputs *during* the current cycle, then applies the clock edge.
     """
 
-    def __init__(
-        self,
-        width: int,
-        seed: int = 1,
-        taps: Sequence[int] | None = None,
-        form: str = "fibonacci",
-        n_streams: int = 1,
-        value_width: int | None = None,
-        rotations: Sequence[int] | None = None,
-        permutations: Sequence[Sequence[int]] | None = None,
-    ) -> None:
-        self.width = check_width(width)
-        self.seed = check_seed(self.width, seed)
-        self.taps = check_taps(self.width, taps)
-        self.form = check_choice("form", form, FORMS)
-        self.n_streams = check_int("n_streams", n_streams, 1, MAX_STREAMS)
-        self.value_width = (
-            self.width if value_width is None else check_value_width(self.width, value_width)
-        )
-        self.selection = check_selection(
-            self.width, self.value_width, self.n_streams, rotations, permutations
-        )
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = c = config_from(SNGConfig, args, params)
+        self.width, self.seed, self.taps, self.form = c.width, c.seed, c.taps, c.form
+        self.n_streams, self.value_width, self.selection = c.n_streams, c.value_width, c.selection
         self._lfsr = LFSR(self.width, self.seed, self.taps, self.form)
 
     def reset(self) -> None:
@@ -427,12 +461,6 @@ def sobol_directions(dimension: int, value_width: int) -> tuple[int, ...]:
     return tuple(mj << (value_width - j) for j, mj in enumerate(m, start=1))
 
 
-def gray_code(indices: object) -> np.ndarray:
-    """``i ^ (i >> 1)`` elementwise (``uint64``)."""
-    i = check_int_array("indices", indices, 0).astype(np.uint64)
-    return i ^ (i >> np.uint64(1))
-
-
 def bit_reverse(x: object, n_bits: int) -> np.ndarray:
     """Reverse the low ``n_bits`` bits of each element (higher bits are dropped)."""
     n_bits = check_int("n_bits", n_bits, 1, 64)
@@ -479,6 +507,24 @@ def ld_sng_stream(
     return comparator_bits(v, r.reshape((n_cycles,) + (1,) * v.ndim))
 
 
+@dataclass(frozen=True, kw_only=True)
+class LDSNGConfig:
+    """Every parameter of the ``ldsng`` block (module docstring), validated at construction.
+
+    Taken by :class:`LDSNG` and :class:`sc_hw.sng.LDSNG`; ``dimension`` is
+    stored resolved (1 by default for ``"sobol"``, None for ``"vdc"``).
+    """
+
+    value_width: int
+    kind: str = "vdc"
+    dimension: int | None = None
+
+    def __post_init__(self) -> None:
+        value_width = check_ld_width(self.value_width)
+        kind, dimension = check_kind_dimension(self.kind, self.dimension)
+        settle(self, value_width=value_width, kind=kind, dimension=dimension)
+
+
 class LDOutputs(NamedTuple):
     """Outputs of :class:`LDSNG` during one cycle."""
 
@@ -487,11 +533,14 @@ class LDOutputs(NamedTuple):
 
 
 class LDSNG:
-    """Cycle model of the low-discrepancy SNG (twin of :class:`sc_hw.sng.LDSNG`)."""
+    """Cycle model of the low-discrepancy SNG (twin of :class:`sc_hw.sng.LDSNG`).
 
-    def __init__(self, value_width: int, kind: str = "vdc", dimension: int | None = None) -> None:
-        self.value_width = check_ld_width(value_width)
-        self.kind, self.dimension = check_kind_dimension(kind, dimension)
+    Takes an :class:`LDSNGConfig` (or its fields, positionally or as keywords).
+    """
+
+    def __init__(self, *args: object, **params: object) -> None:
+        self.config = c = config_from(LDSNGConfig, args, params)
+        self.value_width, self.kind, self.dimension = c.value_width, c.kind, c.dimension
         self.index = 0
 
     def reset(self) -> None:

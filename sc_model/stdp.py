@@ -113,12 +113,12 @@ a loop over parameter sets.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_choice, check_int, must_be_unset
+from ._validate import check_bits, check_choice, check_int, must_be_unset, settle, take_config
 from .lfsr import FORMS, LFSR, check_seed, check_taps, check_width, lfsr_sequence
 from .sng import default_rotations
 
@@ -166,34 +166,122 @@ def check_weight_matrix(
     return arr.astype(np.int64)
 
 
-@dataclass(frozen=True)
-class STDPParams:
-    """Validated, resolved parameters of the ``stdp`` block (defaults filled in)."""
+@dataclass(frozen=True, kw_only=True)
+class STDPConfig:
+    """Every parameter of the ``stdp`` block (module docstring), validated at construction.
+
+    Built once and taken by :class:`STDP`, :func:`stdp_run` and
+    :class:`sc_hw.stdp.STDP`. Defaults left at None are filled in; the
+    parameters of the mode not chosen stay None (``decay_shift`` under
+    ``decay="mult"``, ``decay_mult`` and ``decay_mult_shift`` under
+    ``"shift"``, ``seed``, ``taps`` and ``rotations`` under
+    ``rounding="floor"``). Sequences are stored as tuples.
+    """
 
     n_pre: int
     n_post: int
-    weight_width: int
-    w_min: int
-    w_max: int
-    weights: tuple[tuple[int, ...], ...]
-    trace_width: int
-    pre_increment: int
-    post_increment: int
-    pairing: str
-    decay: str
-    decay_shift: int
-    decay_mult: int
-    decay_mult_shift: int
-    decay_period_log2: int
-    a_plus: int
-    a_minus: int
-    update_shift: int
-    rounding: str
-    width: int
-    seed: int
-    taps: tuple[int, ...]
-    form: str
-    rotations: tuple[int, ...]
+    weight_width: int = 8
+    w_min: int | None = None
+    w_max: int | None = None
+    weights: Sequence[Sequence[int]] | None = None
+    trace_width: int = 8
+    pre_increment: int | None = None
+    post_increment: int | None = None
+    pairing: str = "all_to_all"
+    decay: str = "shift"
+    decay_shift: int | None = None
+    decay_mult: int | None = None
+    decay_mult_shift: int | None = None
+    decay_period_log2: int = 0
+    a_plus: int = 3
+    a_minus: int = 3
+    update_shift: int = 4
+    rounding: str = "floor"
+    width: int = 16
+    seed: int | None = None
+    taps: Sequence[int] | None = None
+    form: str = "fibonacci"
+    rotations: Sequence[int] | None = None
+
+    def __post_init__(self) -> None:
+        n = check_int("n_pre", self.n_pre, 1, MAX_PRE)
+        m = check_int("n_post", self.n_post, 1, MAX_POST)
+        wb = check_int("weight_width", self.weight_width, MIN_WEIGHT_WIDTH, MAX_WEIGHT_WIDTH)
+        lo, hi = -(1 << (wb - 1)), (1 << (wb - 1)) - 1
+        w_min = 0 if self.w_min is None else check_int("w_min", self.w_min, lo, hi)
+        w_max = hi if self.w_max is None else check_int("w_max", self.w_max, w_min, hi)
+        if w_min > w_max:  # only when w_min was given above the default w_max
+            raise ValueError(f"w_min must be in [{lo}, w_max={w_max}], not {w_min}")
+        w = self.weights
+        w = np.full((m, n), min(max(0, w_min), w_max)) if w is None else w
+        w_arr = check_weight_matrix("weights", w, m, n, w_min, w_max, "w_min", "w_max")
+        tb = check_int("trace_width", self.trace_width, 1, MAX_TRACE_WIDTH)
+        x_max = (1 << tb) - 1
+        default_inc = 1 << (tb - 1)
+        pre_inc = default_inc if self.pre_increment is None else self.pre_increment
+        post_inc = default_inc if self.post_increment is None else self.post_increment
+        pre_inc = check_int("pre_increment", pre_inc, 0, x_max)
+        post_inc = check_int("post_increment", post_inc, 0, x_max)
+        pairing = str(check_choice("pairing", self.pairing, PAIRINGS))
+        decay = str(check_choice("decay", self.decay, DECAYS))
+        k, c, q = self.decay_shift, self.decay_mult, self.decay_mult_shift
+        if decay == "shift":
+            must_be_unset("decay_mult", c, "decay='mult'")
+            must_be_unset("decay_mult_shift", q, "decay='mult'")
+            k = min(3, tb) if k is None else check_int("decay_shift", k, 1, tb)
+        else:
+            must_be_unset("decay_shift", k, "decay='shift'")
+            q = check_int("decay_mult_shift", 8 if q is None else q, 1, MAX_MULT_SHIFT)
+            c = (1 << q) - max(1, (1 << q) >> 3) if c is None else c
+            c = check_int("decay_mult", c, 0, (1 << q) - 1)
+        period = check_int("decay_period_log2", self.decay_period_log2, 0, MAX_PERIOD_LOG2)
+        a_plus = check_int("a_plus", self.a_plus, 0, MAX_AMPLITUDE)
+        a_minus = check_int("a_minus", self.a_minus, 0, MAX_AMPLITUDE)
+        s = check_int("update_shift", self.update_shift, 0, MAX_UPDATE_SHIFT)
+        rounding = str(check_choice("rounding", self.rounding, ROUNDINGS))
+        width = check_width(self.width)
+        form = str(check_choice("form", self.form, FORMS))
+        seed, taps, rotations = self.seed, self.taps, self.rotations
+        if rounding == "stochastic":
+            if not 1 <= s <= width:
+                raise ValueError(
+                    f"update_shift must be in [1, width={width}] for rounding='stochastic' "
+                    f"(an s-bit random fraction from the width-bit LFSR), not {s}"
+                )
+            seed = check_seed(width, 1 if seed is None else seed)
+            taps = check_taps(width, taps)
+            rotations = _check_rotations(rotations, m * n, width)
+        else:
+            must_be_unset("seed", seed, "rounding='stochastic'")
+            must_be_unset("taps", taps, "rounding='stochastic'")
+            must_be_unset("rotations", rotations, "rounding='stochastic'")
+        settle(
+            self,
+            n_pre=n,
+            n_post=m,
+            weight_width=wb,
+            w_min=w_min,
+            w_max=w_max,
+            weights=tuple(tuple(int(v) for v in row) for row in w_arr),
+            trace_width=tb,
+            pre_increment=pre_inc,
+            post_increment=post_inc,
+            pairing=pairing,
+            decay=decay,
+            decay_shift=k,
+            decay_mult=c,
+            decay_mult_shift=q,
+            decay_period_log2=period,
+            a_plus=a_plus,
+            a_minus=a_minus,
+            update_shift=s,
+            rounding=rounding,
+            width=width,
+            seed=seed,
+            taps=taps,
+            form=form,
+            rotations=rotations,
+        )
 
     @property
     def n_synapses(self) -> int:
@@ -215,130 +303,25 @@ class STDPParams:
 
     @property
     def rotation_array(self) -> np.ndarray:
-        """Rotations as ``uint64`` ``(M, N)`` (synapse ``k = m N + j``)."""
+        """Rotations as ``uint64`` ``(M, N)`` (synapse ``k = m N + j``; stochastic rounding)."""
         return np.array(self.rotations, dtype=np.uint64).reshape(self.n_post, self.n_pre)
 
 
-def check_stdp_params(
-    n_pre: int,
-    n_post: int,
-    weight_width: int = 8,
-    w_min: int | None = None,
-    w_max: int | None = None,
-    weights: object = None,
-    trace_width: int = 8,
-    pre_increment: int | None = None,
-    post_increment: int | None = None,
-    pairing: str = "all_to_all",
-    decay: str = "shift",
-    decay_shift: int | None = None,
-    decay_mult: int | None = None,
-    decay_mult_shift: int | None = None,
-    decay_period_log2: int = 0,
-    a_plus: int = 3,
-    a_minus: int = 3,
-    update_shift: int = 4,
-    rounding: str = "floor",
-    width: int = 16,
-    seed: int | None = None,
-    taps: Sequence[int] | None = None,
-    form: str = "fibonacci",
-    rotations: Sequence[int] | None = None,
-) -> STDPParams:
-    """Validate every parameter of the block (module docstring); fill in the defaults."""
-    n = check_int("n_pre", n_pre, 1, MAX_PRE)
-    m = check_int("n_post", n_post, 1, MAX_POST)
-    wb = check_int("weight_width", weight_width, MIN_WEIGHT_WIDTH, MAX_WEIGHT_WIDTH)
-    lo, hi = -(1 << (wb - 1)), (1 << (wb - 1)) - 1
-    w_min = 0 if w_min is None else check_int("w_min", w_min, lo, hi)
-    w_max = hi if w_max is None else check_int("w_max", w_max, w_min, hi)
-    if w_min > w_max:  # only when w_min was given above the default w_max
-        raise ValueError(f"w_min must be in [{lo}, w_max={w_max}], not {w_min}")
-    w = np.full((m, n), min(max(0, w_min), w_max)) if weights is None else weights
-    w_arr = check_weight_matrix("weights", w, m, n, w_min, w_max, "w_min", "w_max")
-    tb = check_int("trace_width", trace_width, 1, MAX_TRACE_WIDTH)
-    x_max = (1 << tb) - 1
-    default_inc = 1 << (tb - 1)
-    pre_inc = default_inc if pre_increment is None else pre_increment
-    post_inc = default_inc if post_increment is None else post_increment
-    pre_inc = check_int("pre_increment", pre_inc, 0, x_max)
-    post_inc = check_int("post_increment", post_inc, 0, x_max)
-    pairing = str(check_choice("pairing", pairing, PAIRINGS))
-    decay = str(check_choice("decay", decay, DECAYS))
-    if decay == "shift":
-        must_be_unset("decay_mult", decay_mult, "decay='mult'")
-        must_be_unset("decay_mult_shift", decay_mult_shift, "decay='mult'")
-        k = min(3, tb) if decay_shift is None else check_int("decay_shift", decay_shift, 1, tb)
-        c, q = 0, 1
-    else:
-        must_be_unset("decay_shift", decay_shift, "decay='shift'")
-        k = 1
-        q = 8 if decay_mult_shift is None else decay_mult_shift
-        q = check_int("decay_mult_shift", q, 1, MAX_MULT_SHIFT)
-        c = (1 << q) - max(1, (1 << q) >> 3) if decay_mult is None else decay_mult
-        c = check_int("decay_mult", c, 0, (1 << q) - 1)
-    period = check_int("decay_period_log2", decay_period_log2, 0, MAX_PERIOD_LOG2)
-    a_plus = check_int("a_plus", a_plus, 0, MAX_AMPLITUDE)
-    a_minus = check_int("a_minus", a_minus, 0, MAX_AMPLITUDE)
-    s = check_int("update_shift", update_shift, 0, MAX_UPDATE_SHIFT)
-    rounding = str(check_choice("rounding", rounding, ROUNDINGS))
-    width = check_width(width)
-    form = str(check_choice("form", form, FORMS))
-    if rounding == "stochastic":
-        if not 1 <= s <= width:
-            raise ValueError(
-                f"update_shift must be in [1, width={width}] for rounding='stochastic' "
-                f"(an s-bit random fraction from the width-bit LFSR), not {s}"
-            )
-        seed = check_seed(width, 1 if seed is None else seed)
-        taps = check_taps(width, taps)
-        if rotations is None:
-            rots = default_rotations(width, m * n)
-        else:
-            if isinstance(rotations, (str, bytes)) or not isinstance(
-                rotations, Sequence | np.ndarray
-            ):
-                raise TypeError(f"rotations must be a sequence of M N = {m * n} ints")
-            rots = tuple(rotations)
-            if len(rots) != m * n:
-                raise ValueError(f"rotations must hold M N = {m * n} entries, not {len(rots)}")
-            rots = tuple(check_int(f"rotations[{i}]", r, 0, width - 1) for i, r in enumerate(rots))
-    else:
-        must_be_unset("seed", seed, "rounding='stochastic'")
-        must_be_unset("taps", taps, "rounding='stochastic'")
-        must_be_unset("rotations", rotations, "rounding='stochastic'")
-        seed, taps, rots = 1, check_taps(width, None), (0,) * (m * n)
-    return STDPParams(
-        n_pre=n,
-        n_post=m,
-        weight_width=wb,
-        w_min=w_min,
-        w_max=w_max,
-        weights=tuple(tuple(int(v) for v in row) for row in w_arr),
-        trace_width=tb,
-        pre_increment=pre_inc,
-        post_increment=post_inc,
-        pairing=pairing,
-        decay=decay,
-        decay_shift=k,
-        decay_mult=c,
-        decay_mult_shift=q,
-        decay_period_log2=period,
-        a_plus=a_plus,
-        a_minus=a_minus,
-        update_shift=s,
-        rounding=rounding,
-        width=width,
-        seed=seed,
-        taps=taps,
-        form=form,
-        rotations=rots,
-    )
+def _check_rotations(rotations: object, n_synapses: int, width: int) -> tuple[int, ...]:
+    """``rotations`` checked, or the default spread (:func:`sc_model.sng.default_rotations`)."""
+    if rotations is None:
+        return default_rotations(width, n_synapses)
+    if isinstance(rotations, (str, bytes)) or not isinstance(rotations, Sequence | np.ndarray):
+        raise TypeError(f"rotations must be a sequence of M N = {n_synapses} ints")
+    rots = tuple(rotations)
+    if len(rots) != n_synapses:
+        raise ValueError(f"rotations must hold M N = {n_synapses} entries, not {len(rots)}")
+    return tuple(check_int(f"rotations[{i}]", r, 0, width - 1) for i, r in enumerate(rots))
 
 
-def with_seed(p: STDPParams, seed: int) -> STDPParams:
-    """``p`` with another LFSR seed (stochastic rounding), validated."""
-    return replace(p, seed=check_seed(p.width, seed))
+def check_stdp_params(**params: object) -> STDPConfig:
+    """``STDPConfig(**params)`` (the older call shape)."""
+    return STDPConfig(**params)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------
@@ -346,7 +329,7 @@ def with_seed(p: STDPParams, seed: int) -> STDPParams:
 # --------------------------------------------------------------------------
 
 
-def decay_traces(x: object, p: STDPParams) -> np.ndarray:
+def decay_traces(x: object, p: STDPConfig) -> np.ndarray:
     """``D(x)`` of the contract for every element (``int64``)."""
     x = np.asarray(x, dtype=np.int64)
     if p.decay == "shift":
@@ -355,7 +338,7 @@ def decay_traces(x: object, p: STDPParams) -> np.ndarray:
 
 
 def trace_next(
-    x: object, spikes: object, tick: object, increment: int, p: STDPParams
+    x: object, spikes: object, tick: object, increment: int, p: STDPConfig
 ) -> np.ndarray:
     """Next trace value after an *enabled* cycle (``spikes``, ``tick`` 0/1 broadcast)."""
     x = np.asarray(x, dtype=np.int64)
@@ -364,7 +347,7 @@ def trace_next(
     return np.where(np.asarray(spikes) != 0, bumped, d).astype(np.int64)
 
 
-def synapse_randoms(state: object, p: STDPParams) -> np.ndarray:
+def synapse_randoms(state: object, p: STDPConfig) -> np.ndarray:
     """``r_mj`` of every synapse from LFSR states: ``int64`` ``state.shape + (M, N)``."""
     if p.rounding == "floor":
         return np.zeros(np.shape(state) + (p.n_post, p.n_pre), dtype=np.int64)
@@ -384,7 +367,7 @@ def round_shift(v: object, r: object, shift: int, rounding: str) -> np.ndarray:
 
 
 def pair_updates(
-    x_pre: object, y_post: object, pre: object, post: object, r: object, p: STDPParams
+    x_pre: object, y_post: object, pre: object, post: object, r: object, p: STDPConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(P, Q)`` of the contract, ``int64`` ``(*batch, M, N)`` each.
 
@@ -401,12 +384,12 @@ def pair_updates(
     return pot, dep
 
 
-def saturate(w: object, p: STDPParams) -> np.ndarray:
+def saturate(w: object, p: STDPConfig) -> np.ndarray:
     """``sat(w) = min(max(w, w_min), w_max)``."""
     return np.clip(np.asarray(w, dtype=np.int64), p.w_min, p.w_max)
 
 
-def decode_w_data(w_data: int, p: STDPParams) -> int:
+def decode_w_data(w_data: int, p: STDPConfig) -> int:
     """The weight written by ``w_data`` (``wb`` bits two's complement), clamped into range."""
     wb = p.weight_width
     w_data = check_int("w_data", w_data, 0, (1 << wb) - 1)
@@ -414,7 +397,7 @@ def decode_w_data(w_data: int, p: STDPParams) -> int:
     return int(min(max(value, p.w_min), p.w_max))
 
 
-def encode_w_data(weight: int, p: STDPParams) -> int:
+def encode_w_data(weight: int, p: STDPConfig) -> int:
     """The ``w_data`` port value that writes ``weight`` (``wb`` bits two's complement)."""
     wb = p.weight_width
     weight = check_int("weight", weight, -(1 << (wb - 1)), (1 << (wb - 1)) - 1)
@@ -461,7 +444,7 @@ def _check_spikes(name: str, spikes: object, size: int, size_name: str) -> np.nd
 
 
 def _check_run(
-    p: STDPParams, pre: object, post: object, en: object
+    p: STDPConfig, pre: object, post: object, en: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pre_b = _check_spikes("pre", pre, p.n_pre, "n_pre")
     post_b = _check_spikes("post", post, p.n_post, "n_post")
@@ -474,7 +457,7 @@ def _check_run(
     return pre_b, post_b, en_b
 
 
-def stdp_run(p: STDPParams, pre: object, post: object, en: object = None) -> STDPState:
+def stdp_run(p: STDPConfig, pre: object, post: object, en: object = None) -> STDPState:
     """Register values during every cycle of a run from reset (no weight writes).
 
     ``pre`` ``(n_cycles, *batch, N)`` and ``post`` ``(n_cycles, *batch, M)``
@@ -517,18 +500,20 @@ def stdp_run(p: STDPParams, pre: object, post: object, en: object = None) -> STD
 class STDP:
     """Cycle model of the block (twin of :class:`sc_hw.stdp.STDP`).
 
-    Takes the parameters of :func:`check_stdp_params`. ``step`` returns the
-    register values *during* the current cycle, then applies the clock edge.
+    Takes an :class:`STDPConfig` (or its fields as keywords). ``step`` returns
+    the register values *during* the current cycle, then applies the clock edge.
     """
 
-    def __init__(self, **params: object) -> None:
-        self.params = p = check_stdp_params(**params)  # type: ignore[arg-type]
-        self._lfsr = LFSR(p.width, p.seed, p.taps, p.form)
+    def __init__(self, config: STDPConfig | None = None, **params: object) -> None:
+        self.config = self.params = p = take_config(STDPConfig, config, params)
+        stochastic = p.rounding == "stochastic"  # no LFSR in the contract otherwise
+        self._lfsr = LFSR(p.width, p.seed, p.taps, p.form) if stochastic else None
         self.reset()
 
     def reset(self) -> None:
         """Synchronous reset: traces and prescaler 0, LFSR to its seed, weights restored."""
-        self._lfsr.reset()
+        if self._lfsr is not None:
+            self._lfsr.reset()
         p = self.params
         self.weights = p.weight_array.copy()
         self.pre_trace = np.zeros(p.n_pre, np.int64)
@@ -542,7 +527,7 @@ class STDP:
         tick = int(en and self.prescaler == mask)
         if en:
             self.prescaler = (self.prescaler + 1) & mask
-        if p.rounding == "floor":  # no LFSR in the contract; r is unused
+        if self._lfsr is None:  # rounding="floor": r is unused
             return tick, self._zero_randoms
         state = int(self._lfsr.step(en))
         return tick, synapse_randoms(np.uint64(state), p)

@@ -111,13 +111,12 @@ outputs have the same shape. Batch elements are independent runs from reset.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_int
+from ._validate import check_bits, check_int, settle, take_config
 
 MAX_CHANNELS = 64
 MIN_FRAC_BITS = 2
@@ -125,16 +124,36 @@ MAX_FRAC_BITS = 16
 MAX_TAU_SHIFT = 16
 
 
-@dataclass(frozen=True)
-class STPParams:
-    """Validated parameters of the ``stp_unit`` block (defaults filled in)."""
+@dataclass(frozen=True, kw_only=True)
+class STPConfig:
+    """Every parameter of the ``stp_unit`` block (module docstring), validated at construction.
+
+    Built once and taken by :class:`STPUnit`, :func:`stp_run` and
+    :class:`sc_hw.stp_unit.STPUnit`. The defaults left at None are filled in
+    (``u_base = round(0.2 ONE)``, ``u_rest = u_base``).
+    """
 
     n_channels: int
-    frac_bits: int
-    u_base: int
-    u_rest: int
-    tau_d_shift: int
-    tau_f_shift: int
+    frac_bits: int = 12
+    u_base: int | None = None
+    u_rest: int | None = None
+    tau_d_shift: int = 5
+    tau_f_shift: int = 3
+
+    def __post_init__(self) -> None:
+        n = check_int("n_channels", self.n_channels, 1, MAX_CHANNELS)
+        f = check_int("frac_bits", self.frac_bits, MIN_FRAC_BITS, MAX_FRAC_BITS)
+        one = 1 << f
+        u_b = round(0.2 * one) if self.u_base is None else check_int("u_base", self.u_base, 0, one)
+        settle(
+            self,
+            n_channels=n,
+            frac_bits=f,
+            u_base=u_b,
+            u_rest=u_b if self.u_rest is None else check_int("u_rest", self.u_rest, 0, one),
+            tau_d_shift=check_int("tau_d_shift", self.tau_d_shift, 1, MAX_TAU_SHIFT),
+            tau_f_shift=check_int("tau_f_shift", self.tau_f_shift, 1, MAX_TAU_SHIFT),
+        )
 
     @property
     def one(self) -> int:
@@ -147,28 +166,9 @@ class STPParams:
         return self.frac_bits + 1
 
 
-def check_stp_params(
-    n_channels: int,
-    frac_bits: int = 12,
-    u_base: int | None = None,
-    u_rest: int | None = None,
-    tau_d_shift: int = 5,
-    tau_f_shift: int = 3,
-) -> STPParams:
-    """Validate every parameter (module docstring) and fill in the defaults."""
-    n = check_int("n_channels", n_channels, 1, MAX_CHANNELS)
-    f = check_int("frac_bits", frac_bits, MIN_FRAC_BITS, MAX_FRAC_BITS)
-    one = 1 << f
-    u_b = round(0.2 * one) if u_base is None else check_int("u_base", u_base, 0, one)
-    u_r = u_b if u_rest is None else check_int("u_rest", u_rest, 0, one)
-    k_d = check_int("tau_d_shift", tau_d_shift, 1, MAX_TAU_SHIFT)
-    k_f = check_int("tau_f_shift", tau_f_shift, 1, MAX_TAU_SHIFT)
-    return STPParams(n, f, u_b, u_r, k_d, k_f)
-
-
-def tau_cycles(shift: int) -> float:
-    """Time constant ``-1 / ln(1 - 2**-k)`` (cycles) of a per-cycle factor ``1 - 2**-k``."""
-    return -1.0 / math.log1p(-(2.0 ** -check_int("shift", shift, 1, MAX_TAU_SHIFT)))
+def check_stp_params(n_channels: int, **params: int | None) -> STPConfig:
+    """``STPConfig(n_channels=n_channels, **params)`` (the older call shape)."""
+    return STPConfig(n_channels=n_channels, **params)
 
 
 # --------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def decay_deficit(d: object, k: int) -> np.ndarray:
 
 
 def spike_cycle(
-    x: object, u: object, spikes: object, p: STPParams
+    x: object, u: object, spikes: object, p: STPConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(release, x', u')`` of one cycle from registers ``x``, ``u`` and spike bits."""
     x = np.asarray(x, dtype=np.int64)
@@ -205,7 +205,7 @@ class STPOutputs(NamedTuple):
     u: np.ndarray
 
 
-def stp_run(p: STPParams, spikes: object) -> STPOutputs:
+def stp_run(p: STPConfig, spikes: object) -> STPOutputs:
     """Every output during every cycle of a run from reset.
 
     ``spikes``: bits of shape ``(n_cycles, *batch, N)``. Returns
@@ -237,8 +237,10 @@ class STPUnit:
     rising edge.
     """
 
-    def __init__(self, n_channels: int, batch: tuple[int, ...] = (), **kwargs: int) -> None:
-        self.params = check_stp_params(n_channels, **kwargs)
+    def __init__(
+        self, config: STPConfig | int | None = None, batch: tuple[int, ...] = (), **params: int
+    ) -> None:
+        self.config = self.params = take_config(STPConfig, config, params, "n_channels")
         self.shape = tuple(batch) + (self.params.n_channels,)
         self.reset()
 
@@ -257,37 +259,8 @@ class STPUnit:
 
 
 # --------------------------------------------------------------------------
-# Real-valued Tsodyks-Markram reference and the fixed-point error bounds
+# Fixed-point error bounds against the real-valued Tsodyks-Markram recursion
 # --------------------------------------------------------------------------
-
-
-def tm_recursion(
-    x: object, u: object, delta: int, p: STPParams
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Real-valued Tsodyks-Markram map over one interval (module docstring).
-
-    From the values just before a spike (``x``, ``u`` as fractions of 1)
-    return ``(release, x_next, u_next)``: the release of that spike and the
-    values just before the next spike ``delta`` cycles later.
-    """
-    x = np.asarray(x, dtype=float)
-    u = np.asarray(u, dtype=float)
-    big_u, u_rest = p.u_base / p.one, p.u_rest / p.one
-    a_d = (1.0 - 2.0**-p.tau_d_shift) ** delta
-    a_f = (1.0 - 2.0**-p.tau_f_shift) ** delta
-    u_plus = u + big_u * (1.0 - u)
-    r = u_plus * x
-    return r, 1.0 - (1.0 - x + r) * a_d, u_rest + (u_plus - u_rest) * a_f
-
-
-def tm_steady_state(delta: int, p: STPParams) -> tuple[float, float, float]:
-    """``(r*, x*, u+*)``: release, ``x`` and facilitated ``u`` per spike at steady state."""
-    big_u, u_rest = p.u_base / p.one, p.u_rest / p.one
-    a_d = (1.0 - 2.0**-p.tau_d_shift) ** delta
-    a_f = (1.0 - 2.0**-p.tau_f_shift) ** delta
-    u_plus = (big_u + (1.0 - big_u) * u_rest * (1.0 - a_f)) / (1.0 - (1.0 - big_u) * a_f)
-    x = (1.0 - a_d) / (1.0 - (1.0 - u_plus) * a_d)
-    return u_plus * x, x, u_plus
 
 
 class ErrorBounds(NamedTuple):
@@ -301,7 +274,7 @@ class ErrorBounds(NamedTuple):
     global_release: float
 
 
-def error_bounds(delta: int, p: STPParams) -> ErrorBounds:
+def error_bounds(delta: int, p: STPConfig) -> ErrorBounds:
     """Bounds (LSB) of fixed point minus real Tsodyks-Markram for a regular train.
 
     *Local* (one interval from the same fixed-point state): ``u_p`` is low by

@@ -15,8 +15,7 @@ Sizes
     those of the model and the generator, not of a device. The fully parallel
     layer needs ``M N`` weight registers and comparators; what fits and
     closes timing on iCE40UP5K and ECP5-25F is measured in
-    ``docs/synthesis.md`` (iCE40: 64 to 96 synapses at 48 MHz; ECP5-25F:
-    hundreds at 100 MHz), so sizes like 256 x 256 are for the model
+    ``docs/synthesis.md``; sizes like 256 x 256 are for the model
     (benchmarks) only.
 Weights
     Sign-magnitude registers, one per synapse: a ``weight_width = wb`` (1 .. 16)
@@ -154,7 +153,15 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _kernels, arith
-from ._validate import check_bits, check_choice, check_int, check_int_array, must_be_unset
+from ._validate import (
+    check_bits,
+    check_choice,
+    check_int,
+    check_int_array,
+    must_be_unset,
+    settle,
+    take_config,
+)
 from .lfsr import FORMS, LFSR, _apply, _power, check_seed, check_taps, check_width, lfsr_sequence
 from .lfsr import transition_rows as lfsr_transition_rows
 from .sng import comparator_bits, default_rotations
@@ -254,30 +261,149 @@ def _check_rotations(name: str, rotations: object, n_inputs: int, width: int) ->
     return tuple(check_int(f"{name}[{j}]", r, 0, width - 1) for j, r in enumerate(rots))
 
 
-@dataclass(frozen=True)
-class SynapseParams:
-    """Validated, resolved parameters of the ``synapses`` block (defaults filled in)."""
+@dataclass(frozen=True, kw_only=True)
+class SynapseConfig:
+    """Every parameter of the ``synapses`` block (module docstring), validated at construction.
+
+    Built once and taken by :class:`Synapses`, :func:`synapses_run` and
+    :class:`sc_hw.synapses.Synapses`. Defaults left at None are filled in;
+    the parameters of a mode not chosen stay None (``tie`` unless
+    ``aggregation="majority"``, ``mux_seed`` and ``mux_sel_bits`` unless
+    ``"mux"``, ``value_width``, ``input_seed`` and ``input_rotations`` unless
+    ``input_mode="values"``; ``pipeline`` is 0 unless ``"counter"``).
+    Sequences are stored as tuples.
+    """
 
     n_inputs: int
     n_neurons: int
-    weight_width: int
-    weights: tuple[tuple[int, ...], ...]
-    synapse: str
-    input_mode: str
-    aggregation: str
-    pipeline: int
-    tie: str
-    width: int
-    seed: int
-    taps: tuple[int, ...]
-    form: str
-    rotations: tuple[int, ...]
-    value_width: int
-    input_seed: int
-    input_rotations: tuple[int, ...]
-    mux_seed: int
-    mux_sel_bits: int
+    weight_width: int = 8
+    weights: Sequence[Sequence[int]] | None = None
+    synapse: str = "and"
+    input_mode: str = "spikes"
+    aggregation: str = "counter"
+    pipeline: int = 0
+    tie: str | None = None
+    width: int = 16
+    seed: int = 1
+    taps: Sequence[int] | None = None
+    form: str = "fibonacci"
+    rotations: Sequence[int] | None = None
+    value_width: int | None = None
+    input_seed: int | None = None
+    input_rotations: Sequence[int] | None = None
+    mux_seed: int | None = None
+    mux_sel_bits: int | None = None
     write_register: bool = False
+
+    def __post_init__(self) -> None:
+        n_inputs, n_neurons, weight_width = self.n_inputs, self.n_neurons, self.weight_width
+        weights, synapse, input_mode = self.weights, self.synapse, self.input_mode
+        aggregation, pipeline, tie, width = self.aggregation, self.pipeline, self.tie, self.width
+        seed, taps, form, rotations = self.seed, self.taps, self.form, self.rotations
+        value_width, input_seed = self.value_width, self.input_seed
+        input_rotations, mux_seed = self.input_rotations, self.mux_seed
+        mux_sel_bits, write_register = self.mux_sel_bits, self.write_register
+        if not isinstance(write_register, bool | np.bool_):
+            raise TypeError(
+                f"write_register must be True or False, not {write_register!r} "
+                f"({type(write_register).__name__})"
+            )
+        n = check_int("n_inputs", n_inputs, 1, MAX_INPUTS)
+        m = check_int("n_neurons", n_neurons, 1, MAX_NEURONS)
+        wb = check_int("weight_width", weight_width, 1, MAX_WEIGHT_WIDTH)
+        synapse = str(check_choice("synapse", synapse, SYNAPSES))
+        input_mode = str(check_choice("input_mode", input_mode, INPUT_MODES))
+        aggregation = str(check_choice("aggregation", aggregation, AGGREGATIONS))
+        width = check_width(width)
+        rw = wb + (synapse == "xnor")
+        if rw > width:
+            bits = "weight_width + 1" if synapse == "xnor" else "weight_width"
+            raise ValueError(
+                f"weight_width must be in [1, {width - (rw - wb)}] for width={width} and "
+                f"synapse={synapse!r} (random numbers of {bits} bits from the width-bit LFSR), "
+                f"not {wb}"
+            )
+        seed = check_seed(width, seed)
+        taps = check_taps(width, taps)
+        form = str(check_choice("form", form, FORMS))
+        w = weights if weights is not None else np.zeros((m, n), dtype=np.int64)
+        w_arr = check_weights(w, m, n, wb)
+        rots = (
+            default_rotations(width, n)
+            if rotations is None
+            else _check_rotations("rotations", rotations, n, width)
+        )
+        if aggregation != "counter" and n > MAX_VOTE_INPUTS:
+            raise ValueError(
+                f"n_inputs must be in [1, {MAX_VOTE_INPUTS}] for aggregation={aggregation!r} "
+                f"(only 'counter' goes up to {MAX_INPUTS}), not {n}"
+            )
+        if aggregation == "counter":
+            pipeline = check_int("pipeline", pipeline, 0, counter_depth(n))
+        else:
+            must_be_unset("pipeline", pipeline, "aggregation='counter'", unset=0)
+            pipeline = 0
+        if aggregation == "majority":
+            tie = arith.check_tie(DEFAULT_TIE if tie is None else tie)
+        else:
+            must_be_unset("tie", tie, "aggregation='majority'")
+        if aggregation == "mux":
+            arith.check_sel_bits(width, n, None)  # width >= N.bit_length()
+            if mux_sel_bits is None:
+                mux_sel_bits = width
+            mux_sel_bits = check_int("mux_sel_bits", mux_sel_bits, n.bit_length(), width)
+            mux_seed = (
+                jump_state(width, seed, 1 << (width - 2), taps, form)
+                if mux_seed is None
+                else check_seed(width, mux_seed, "mux_seed")
+            )
+        else:
+            must_be_unset("mux_seed", mux_seed, "aggregation='mux'")
+            must_be_unset("mux_sel_bits", mux_sel_bits, "aggregation='mux'")
+        if input_mode == "values":
+            value_width = (
+                min(8, width)
+                if value_width is None
+                else check_int("value_width", value_width, 1, width)
+            )
+            input_seed = (
+                jump_state(width, seed, 1 << (width - 1), taps, form)
+                if input_seed is None
+                else check_seed(width, input_seed, "input_seed")
+            )
+            in_rots = (
+                rots
+                if input_rotations is None
+                else _check_rotations("input_rotations", input_rotations, n, width)
+            )
+        else:
+            must_be_unset("value_width", value_width, "input_mode='values'")
+            must_be_unset("input_seed", input_seed, "input_mode='values'")
+            must_be_unset("input_rotations", input_rotations, "input_mode='values'")
+            in_rots = None
+        settle(
+            self,
+            n_inputs=n,
+            n_neurons=m,
+            weight_width=wb,
+            weights=tuple(tuple(int(v) for v in row) for row in w_arr),
+            synapse=synapse,
+            input_mode=input_mode,
+            aggregation=aggregation,
+            pipeline=pipeline,
+            tie=None if tie is None else str(tie),
+            width=width,
+            seed=seed,
+            taps=taps,
+            form=form,
+            rotations=rots,
+            value_width=value_width,
+            input_seed=input_seed,
+            input_rotations=in_rots,
+            mux_seed=mux_seed,
+            mux_sel_bits=mux_sel_bits,
+            write_register=bool(write_register),
+        )
 
     @property
     def random_width(self) -> int:
@@ -300,131 +426,9 @@ class SynapseParams:
         return np.array(self.weights, dtype=np.int64).reshape(self.n_neurons, self.n_inputs)
 
 
-def check_synapse_params(
-    n_inputs: int,
-    n_neurons: int,
-    weight_width: int = 8,
-    weights: object = None,
-    synapse: str = "and",
-    input_mode: str = "spikes",
-    aggregation: str = "counter",
-    pipeline: int = 0,
-    tie: str | None = None,
-    width: int = 16,
-    seed: int = 1,
-    taps: Sequence[int] | None = None,
-    form: str = "fibonacci",
-    rotations: Sequence[int] | None = None,
-    value_width: int | None = None,
-    input_seed: int | None = None,
-    input_rotations: Sequence[int] | None = None,
-    mux_seed: int | None = None,
-    mux_sel_bits: int | None = None,
-    write_register: bool = False,
-) -> SynapseParams:
-    """Validate every parameter of the block (module docstring); fill in the defaults."""
-    if not isinstance(write_register, bool | np.bool_):
-        raise TypeError(
-            f"write_register must be True or False, not {write_register!r} "
-            f"({type(write_register).__name__})"
-        )
-    n = check_int("n_inputs", n_inputs, 1, MAX_INPUTS)
-    m = check_int("n_neurons", n_neurons, 1, MAX_NEURONS)
-    wb = check_int("weight_width", weight_width, 1, MAX_WEIGHT_WIDTH)
-    synapse = str(check_choice("synapse", synapse, SYNAPSES))
-    input_mode = str(check_choice("input_mode", input_mode, INPUT_MODES))
-    aggregation = str(check_choice("aggregation", aggregation, AGGREGATIONS))
-    width = check_width(width)
-    rw = wb + (synapse == "xnor")
-    if rw > width:
-        bits = "weight_width + 1" if synapse == "xnor" else "weight_width"
-        raise ValueError(
-            f"weight_width must be in [1, {width - (rw - wb)}] for width={width} and "
-            f"synapse={synapse!r} (random numbers of {bits} bits from the width-bit LFSR), "
-            f"not {wb}"
-        )
-    seed = check_seed(width, seed)
-    taps = check_taps(width, taps)
-    form = str(check_choice("form", form, FORMS))
-    w = weights if weights is not None else np.zeros((m, n), dtype=np.int64)
-    w_arr = check_weights(w, m, n, wb)
-    rots = (
-        default_rotations(width, n)
-        if rotations is None
-        else _check_rotations("rotations", rotations, n, width)
-    )
-    if aggregation != "counter" and n > MAX_VOTE_INPUTS:
-        raise ValueError(
-            f"n_inputs must be in [1, {MAX_VOTE_INPUTS}] for aggregation={aggregation!r} "
-            f"(only 'counter' goes up to {MAX_INPUTS}), not {n}"
-        )
-    if aggregation == "counter":
-        pipeline = check_int("pipeline", pipeline, 0, counter_depth(n))
-    else:
-        must_be_unset("pipeline", pipeline, "aggregation='counter'", unset=0)
-        pipeline = 0
-    if aggregation == "majority":
-        tie = arith.check_tie(DEFAULT_TIE if tie is None else tie)
-    else:
-        must_be_unset("tie", tie, "aggregation='majority'")
-        tie = DEFAULT_TIE
-    if aggregation == "mux":
-        arith.check_sel_bits(width, n, None)  # width >= N.bit_length()
-        if mux_sel_bits is None:
-            mux_sel_bits = width
-        mux_sel_bits = check_int("mux_sel_bits", mux_sel_bits, n.bit_length(), width)
-        mux_seed = (
-            jump_state(width, seed, 1 << (width - 2), taps, form)
-            if mux_seed is None
-            else check_seed(width, mux_seed, "mux_seed")
-        )
-    else:
-        must_be_unset("mux_seed", mux_seed, "aggregation='mux'")
-        must_be_unset("mux_sel_bits", mux_sel_bits, "aggregation='mux'")
-        mux_seed, mux_sel_bits = 1, width
-    if input_mode == "values":
-        value_width = (
-            min(8, width)
-            if value_width is None
-            else check_int("value_width", value_width, 1, width)
-        )
-        input_seed = (
-            jump_state(width, seed, 1 << (width - 1), taps, form)
-            if input_seed is None
-            else check_seed(width, input_seed, "input_seed")
-        )
-        in_rots = (
-            rots
-            if input_rotations is None
-            else _check_rotations("input_rotations", input_rotations, n, width)
-        )
-    else:
-        must_be_unset("value_width", value_width, "input_mode='values'")
-        must_be_unset("input_seed", input_seed, "input_mode='values'")
-        must_be_unset("input_rotations", input_rotations, "input_mode='values'")
-        value_width, input_seed, in_rots = 1, 1, rots
-    return SynapseParams(
-        n_inputs=n,
-        n_neurons=m,
-        weight_width=wb,
-        weights=tuple(tuple(int(v) for v in row) for row in w_arr),
-        synapse=synapse,
-        input_mode=input_mode,
-        aggregation=aggregation,
-        pipeline=pipeline,
-        tie=str(tie),
-        width=width,
-        seed=seed,
-        taps=taps,
-        form=form,
-        rotations=rots,
-        value_width=value_width,
-        input_seed=input_seed,
-        input_rotations=in_rots,
-        mux_seed=mux_seed,
-        mux_sel_bits=mux_sel_bits,
-        write_register=bool(write_register),
-    )
+def check_synapse_params(**params: object) -> SynapseConfig:
+    """``SynapseConfig(**params)`` (the older call shape)."""
+    return SynapseConfig(**params)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------
@@ -507,7 +511,7 @@ class SynapseOutputs(NamedTuple):
     down: np.ndarray | None
 
 
-def _check_run_inputs(p: SynapseParams, inputs: object) -> np.ndarray:
+def _check_run_inputs(p: SynapseConfig, inputs: object) -> np.ndarray:
     if p.input_mode == "spikes":
         x = check_bits("inputs", inputs)
     else:
@@ -519,7 +523,7 @@ def _check_run_inputs(p: SynapseParams, inputs: object) -> np.ndarray:
     return x
 
 
-def input_stream_bits(p: SynapseParams, inputs: object) -> np.ndarray:
+def input_stream_bits(p: SynapseConfig, inputs: object) -> np.ndarray:
     """Input bits ``x`` (``uint8``, ``inputs``' shape): the spikes, or the SNG-encoded values."""
     x = _check_run_inputs(p, inputs)
     if p.input_mode == "spikes":
@@ -530,14 +534,14 @@ def input_stream_bits(p: SynapseParams, inputs: object) -> np.ndarray:
     return comparator_bits(x, q.reshape((n_cycles,) + (1,) * (x.ndim - 2) + (p.n_inputs,)))
 
 
-def _weight_randoms(p: SynapseParams, n_cycles: int) -> np.ndarray:
+def _weight_randoms(p: SynapseConfig, n_cycles: int) -> np.ndarray:
     """``r`` of every cycle and input, ``int64`` ``(n_cycles, N)``."""
     states = lfsr_sequence(p.width, p.seed, n_cycles, p.taps, p.form)
     return _select(states, p.width, p.random_width, np.asarray(p.rotations, np.uint64))
 
 
 def _polarity_chunk(
-    p: SynapseParams, x: np.ndarray, r: np.ndarray, rows: slice
+    p: SynapseConfig, x: np.ndarray, r: np.ndarray, rows: slice
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(e, i)`` of the neurons ``rows``: ``uint8`` ``(n_cycles, *batch, rows, N)`` each."""
     n_cycles = x.shape[0]
@@ -547,7 +551,7 @@ def _polarity_chunk(
     return polarity_bits(x[..., None, :], s, w, p.synapse)
 
 
-def synapse_polarity_run(p: SynapseParams, inputs: object) -> tuple[np.ndarray, np.ndarray]:
+def synapse_polarity_run(p: SynapseConfig, inputs: object) -> tuple[np.ndarray, np.ndarray]:
     """``(e, i)`` over a run from reset: ``uint8`` ``(n_cycles, *batch, M, N)`` each.
 
     Memory ``O(n_cycles * batch * M * N)``: for large layers use
@@ -557,7 +561,7 @@ def synapse_polarity_run(p: SynapseParams, inputs: object) -> tuple[np.ndarray, 
     return _polarity_chunk(p, x, _weight_randoms(p, x.shape[0]), slice(None))
 
 
-def _aggregate(p: SynapseParams, e: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, ...]:
+def _aggregate(p: SynapseConfig, e: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, ...]:
     """Aggregate ``(n_cycles, *batch, M', N)`` bits; outputs ``(n_cycles, *batch, M')``."""
     e_t, i_t = np.moveaxis(e, 0, -2), np.moveaxis(i, 0, -2)  # (*batch, M', n_cycles, N)
     if p.aggregation == "counter":
@@ -574,7 +578,7 @@ def _aggregate(p: SynapseParams, e: np.ndarray, i: np.ndarray) -> tuple[np.ndarr
     return np.moveaxis(up, -1, 0), np.moveaxis(down, -1, 0)
 
 
-def _kernel_thresholds(p: SynapseParams) -> tuple[np.ndarray, np.ndarray]:
+def _kernel_thresholds(p: SynapseConfig) -> tuple[np.ndarray, np.ndarray]:
     """``pos``, ``neg`` ``(N, M)`` of :func:`_counter_compiled`, built once per parameter set.
 
     ``int16`` when every random number and threshold is below ``2**15``, else ``int32``.
@@ -595,7 +599,7 @@ def _kernel_thresholds(p: SynapseParams) -> tuple[np.ndarray, np.ndarray]:
     return cached
 
 
-def _counter_compiled(p: SynapseParams, x: np.ndarray, r: np.ndarray) -> np.ndarray:
+def _counter_compiled(p: SynapseConfig, x: np.ndarray, r: np.ndarray) -> np.ndarray:
     """``count`` ``(n_cycles, batch, M)`` of the counter through one compiled loop.
 
     :func:`sc_model._kernels.synapse_count` with ``"and"``: ``pos = |w|`` on
@@ -622,7 +626,7 @@ def _counter_compiled(p: SynapseParams, x: np.ndarray, r: np.ndarray) -> np.ndar
     return out
 
 
-def synapses_run(p: SynapseParams, inputs: object) -> SynapseOutputs:
+def synapses_run(p: SynapseConfig, inputs: object) -> SynapseOutputs:
     """Outputs of the block in every cycle of a run from reset (``en`` high, no writes).
 
     ``inputs``: ``(n_cycles, *batch, N)`` spike bits or input values. Returns
@@ -669,25 +673,28 @@ def synapses_run(p: SynapseParams, inputs: object) -> SynapseOutputs:
 class Synapses:
     """Cycle model of the block (twin of :class:`sc_hw.synapses.Synapses`).
 
-    Takes the parameters of :func:`check_synapse_params`. ``step`` returns the
+    Takes a :class:`SynapseConfig` (or its fields as keywords). ``step`` returns the
     outputs *during* the current cycle, then applies the clock edge. The
     register semantics (pipeline delay line, tie toggles, enable) are written
     out here, vectorised over neurons; :func:`synapses_run` computes the same
     outputs through the :mod:`sc_model.arith` vector models instead.
     """
 
-    def __init__(self, **params: object) -> None:
-        self.params = p = check_synapse_params(**params)  # type: ignore[arg-type]
+    def __init__(self, config: SynapseConfig | None = None, **params: object) -> None:
+        self.config = self.params = p = take_config(SynapseConfig, config, params)
         self._lfsr = LFSR(p.width, p.seed, p.taps, p.form)
-        self._in_lfsr = LFSR(p.width, p.input_seed, p.taps, p.form)
-        self._mux_lfsr = LFSR(p.width, p.mux_seed, p.taps, p.form)
+        # the input SNGs' and the select LFSRs exist in their modes only
+        values, mux = p.input_mode == "values", p.aggregation == "mux"
+        self._in_lfsr = LFSR(p.width, p.input_seed, p.taps, p.form) if values else None
+        self._mux_lfsr = LFSR(p.width, p.mux_seed, p.taps, p.form) if mux else None
         self.reset()
 
     def reset(self) -> None:
         """Synchronous reset: LFSRs to their seeds, pipeline and toggles to 0, weights restored."""
         p = self.params
         for lfsr in (self._lfsr, self._in_lfsr, self._mux_lfsr):
-            lfsr.reset()
+            if lfsr is not None:
+                lfsr.reset()
         self.weights = p.weight_array.copy()
         self._line = [np.zeros(p.n_neurons, np.int64) for _ in range(p.pipeline)]
         self._toggle = np.zeros((2, p.n_neurons), np.int64)  # up, down
@@ -726,8 +733,8 @@ class Synapses:
         w_addr = check_int("w_addr", w_addr, 0, (1 << p.addr_width) - 1)
         new_weight = decode_w_data(w_data, p.weight_width)
         state = int(self._lfsr.step(en))
-        x = self._input_bits(inputs, int(self._in_lfsr.step(en)))
-        mux_state = int(self._mux_lfsr.step(en))
+        x = self._input_bits(inputs, 0 if self._in_lfsr is None else int(self._in_lfsr.step(en)))
+        mux_state = 0 if self._mux_lfsr is None else int(self._mux_lfsr.step(en))
         r = select_randoms(np.int64(state), p.width, p.random_width, p.rotations)
         s = weight_stream_bits(r[None, :], self.weights, p.weight_width, p.synapse)
         e, i = polarity_bits(x[None, :], s, self.weights, p.synapse)

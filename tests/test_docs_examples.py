@@ -14,6 +14,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "contract.md"
 
@@ -38,8 +39,14 @@ def test_contract_example_model_matches_its_closed_form(monkeypatch) -> None:
     for row, seq in zip(t_in, model.toggle_sequence(t_in), strict=True):
         twin = model.Toggle()
         assert [twin.step(int(x)) for x in row] == seq.tolist()
-    # q after k cycles is the parity of the ones seen so far
+    # q after k cycles is the parity of the ones seen so far (from init)
     assert model.toggle_sequence(np.array([1, 1, 0, 1, 0]))[-1] == 1
+    one = model.ToggleConfig(init=1)
+    assert model.toggle_sequence(np.array([1, 1, 0, 1, 0]), one).tolist() == [1, 0, 1, 1, 0]
+    twin = model.Toggle(one)
+    assert [twin.step(x) for x in (1, 1, 0, 1, 0)] == [1, 0, 1, 1, 0]
+    with pytest.raises(ValueError, match=r"init must be in \[0, 1\], not 2"):
+        model.ToggleConfig(init=2)
 
 
 def test_contract_example_rtl_matches_model(monkeypatch) -> None:
@@ -47,3 +54,4 @@ def test_contract_example_rtl_matches_model(monkeypatch) -> None:
 
     spec = _load_example_modules(monkeypatch)["sc_cosim.blocks.toggle_example"].SPEC
     assert pysim_against_twin(spec, {}, seed=4, cycles=300) == ""
+    assert pysim_against_twin(spec, {"init": 1}, seed=5, cycles=300) == ""

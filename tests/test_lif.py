@@ -98,7 +98,7 @@ def run_hw(params: dict, xs, en=None) -> dict[str, list[int]]:
 
     async def bench(ctx) -> None:
         for t, x in enumerate(xs):
-            if dut.params.input_mode == "count":
+            if dut.config.input_mode == "count":
                 ctx.set(dut.in_count, int(x))
             else:
                 ctx.set(dut.up, int(x > 0))
@@ -106,7 +106,7 @@ def run_hw(params: dict, xs, en=None) -> dict[str, list[int]]:
             ctx.set(dut.en, 1 if en is None else int(en[t]))
             seen["spike"].append(int(ctx.get(dut.spike)))
             seen["v"].append(int(ctx.get(dut.v)))  # a signed port reads as a signed int
-            seen["rc"].append(int(ctx.get(dut.refractory_count)) if dut.params.refractory else 0)
+            seen["rc"].append(int(ctx.get(dut.refractory_count)) if dut.config.refractory else 0)
             await ctx.tick()
 
     sim = Simulator(dut)

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw import arith as hw
 from sc_model import arith as model
 from sc_model.lfsr import MAXIMAL_TAPS
+
+# The old private names, still imported by the sc_layer_tm and learning_core
+# specs; the helpers live in sc_cosim.draw.
+_edge_or_uniform = edge_or_uniform
+_n_with_edges = n_with_edges
 
 MAX_COSIM_LANES = 256
 
@@ -28,7 +34,7 @@ class _MulTwin:
     cls: type = model.AndMul
 
     def __init__(self, params: Params) -> None:
-        self.model = self.cls(**params)
+        self.model = self.cls(model.LanesConfig(**params))
 
     def reset(self) -> None:
         self.model.reset()
@@ -49,7 +55,7 @@ class XnorTwin(_MulTwin):
 
 class MuxTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.MuxAdd(**params)
+        self.model = model.MuxAdd(model.MuxAddConfig(**params))
 
     def reset(self) -> None:
         self.model.reset()
@@ -62,7 +68,7 @@ class MuxTwin:
 
 class MajorityTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.Majority(**params)
+        self.model = model.Majority(model.MajorityConfig(**params))
 
     def reset(self) -> None:
         self.model.reset()
@@ -73,7 +79,7 @@ class MajorityTwin:
 
 class CounterTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.ParallelCounter(**params)
+        self.model = model.ParallelCounter(model.ParallelCounterConfig(**params))
 
     def reset(self) -> None:
         self.model.reset()
@@ -85,7 +91,7 @@ class CounterTwin:
 
 class StreamCounterTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.StreamCounter(**params)
+        self.model = model.StreamCounter(model.StreamCounterConfig(**params))
 
     def reset(self) -> None:
         self.model.reset()
@@ -98,24 +104,6 @@ class StreamCounterTwin:
 # ---------------------------------------------------------------------------
 # Random parameters and stimulus
 # ---------------------------------------------------------------------------
-
-
-def _edge_or_uniform(rng: np.random.Generator, lo: int, hi: int, p_edge: float) -> int:
-    """``lo`` or ``hi`` with probability ``p_edge`` each, else uniform in ``[lo, hi]``."""
-    u = rng.random()
-    if u < p_edge:
-        return lo
-    if u < 2 * p_edge:
-        return hi
-    return int(rng.integers(lo, hi + 1))
-
-
-def _n_with_edges(rng: np.random.Generator, lo: int, hi: int) -> int:
-    """A size in ``[lo, hi]``: ``lo``, ``lo + 1`` and ``hi`` 15 % each, else uniform."""
-    u = rng.random()
-    if u < 0.45:
-        return (lo, lo + 1, hi)[int(u / 0.15)]
-    return int(rng.integers(lo, hi + 1))
 
 
 def lane_probabilities(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -142,7 +130,7 @@ def packed_biased(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.n
 
 
 def _lanes_params(rng: np.random.Generator) -> Params:
-    lanes = _n_with_edges(rng, 1, MAX_COSIM_LANES)
+    lanes = n_with_edges(rng, 1, MAX_COSIM_LANES)
     if lanes > 16 and rng.random() < 0.4:
         lanes = int(rng.integers(1, 17))
     return {"lanes": lanes}
@@ -154,9 +142,9 @@ def _mul_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str,
 
 
 def _mux_params(rng: np.random.Generator) -> Params:
-    n_inputs = _n_with_edges(rng, 2, model.MAX_MUX_INPUTS)
+    n_inputs = n_with_edges(rng, 2, model.MAX_MUX_INPUTS)
     lo = n_inputs.bit_length()
-    width = _edge_or_uniform(rng, max(3, lo), 32, 0.15)
+    width = edge_or_uniform(rng, max(3, lo), 32, 0.15)
     params: Params = {
         "n_inputs": n_inputs,
         "width": width,
@@ -164,7 +152,7 @@ def _mux_params(rng: np.random.Generator) -> Params:
         "form": str(rng.choice(["fibonacci", "galois"])),
     }
     if rng.random() < 0.6:
-        params["sel_bits"] = _edge_or_uniform(rng, lo, width, 0.3)
+        params["sel_bits"] = edge_or_uniform(rng, lo, width, 0.3)
     if rng.random() < 0.2:
         params["taps"] = list(MAXIMAL_TAPS[width])
     return params
@@ -178,7 +166,7 @@ def _mux_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str,
 
 
 def _majority_params(rng: np.random.Generator) -> Params:
-    n_inputs = _n_with_edges(rng, 1, model.MAX_MAJORITY_INPUTS)
+    n_inputs = n_with_edges(rng, 1, model.MAX_MAJORITY_INPUTS)
     if rng.random() < 0.4:
         n_inputs = 2 * int(rng.integers(1, 9))  # small even N: ties are frequent
     return {"n_inputs": n_inputs, "tie": str(rng.choice(model.TIES))}
@@ -195,9 +183,9 @@ def _majority_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict
 
 
 def _counter_params(rng: np.random.Generator) -> Params:
-    n_inputs = _n_with_edges(rng, 1, model.MAX_COUNTER_INPUTS)
+    n_inputs = n_with_edges(rng, 1, model.MAX_COUNTER_INPUTS)
     depth = model.tree_depth(n_inputs)
-    return {"n_inputs": n_inputs, "pipeline": _edge_or_uniform(rng, 0, depth, 0.3)}
+    return {"n_inputs": n_inputs, "pipeline": edge_or_uniform(rng, 0, depth, 0.3)}
 
 
 def _counter_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -229,7 +217,7 @@ def _stream_counter_stimulus(
 
 and_spec = BlockSpec(
     name="and_mul",
-    build=lambda p: hw.AndMul(**p),
+    build=lambda p: hw.AndMul(model.LanesConfig(**p)),
     twin=AndTwin,
     random_params=_lanes_params,
     stimulus=_mul_stimulus,
@@ -239,7 +227,7 @@ and_spec = BlockSpec(
 
 xnor_spec = BlockSpec(
     name="xnor_mul",
-    build=lambda p: hw.XnorMul(**p),
+    build=lambda p: hw.XnorMul(model.LanesConfig(**p)),
     twin=XnorTwin,
     random_params=_lanes_params,
     stimulus=_mul_stimulus,
@@ -249,7 +237,7 @@ xnor_spec = BlockSpec(
 
 mux_spec = BlockSpec(
     name="mux_add",
-    build=lambda p: hw.MuxAdd(**p),
+    build=lambda p: hw.MuxAdd(model.MuxAddConfig(**p)),
     twin=MuxTwin,
     random_params=_mux_params,
     stimulus=_mux_stimulus,
@@ -259,7 +247,7 @@ mux_spec = BlockSpec(
 
 majority_spec = BlockSpec(
     name="majority",
-    build=lambda p: hw.Majority(**p),
+    build=lambda p: hw.Majority(model.MajorityConfig(**p)),
     twin=MajorityTwin,
     random_params=_majority_params,
     stimulus=_majority_stimulus,
@@ -269,7 +257,7 @@ majority_spec = BlockSpec(
 
 counter_spec = BlockSpec(
     name="parallel_counter",
-    build=lambda p: hw.ParallelCounter(**p),
+    build=lambda p: hw.ParallelCounter(model.ParallelCounterConfig(**p)),
     twin=CounterTwin,
     random_params=_counter_params,
     stimulus=_counter_stimulus,
@@ -279,7 +267,7 @@ counter_spec = BlockSpec(
 
 stream_counter_spec = BlockSpec(
     name="stream_counter",
-    build=lambda p: hw.StreamCounter(**p),
+    build=lambda p: hw.StreamCounter(model.StreamCounterConfig(**p)),
     twin=StreamCounterTwin,
     random_params=_stream_counter_params,
     stimulus=_stream_counter_stimulus,

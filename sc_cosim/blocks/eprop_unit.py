@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform, _n_with_edges
+from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.eprop_unit import EpropUnit as HwEprop
 from sc_model import arith
@@ -25,8 +25,8 @@ MAX_COSIM_POST = 3
 
 class EpropTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.EpropUnit(**params)
-        self.p = self.model.params
+        self.p = model.EpropConfig(**params)
+        self.model = model.EpropUnit(self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -52,20 +52,20 @@ class EpropTwin:
 
 def _random_params(rng: np.random.Generator) -> Params:
     return {
-        "n_pre": _n_with_edges(rng, 1, MAX_COSIM_PRE),
-        "n_post": _n_with_edges(rng, 1, MAX_COSIM_POST),
-        "trace_frac_bits": _edge_or_uniform(rng, 0, 6, 0.15),
-        "alpha_shift": _edge_or_uniform(rng, 1, 6, 0.15),
-        "psi_width": _edge_or_uniform(rng, 1, 5, 0.15),
-        "kappa_shift": _edge_or_uniform(rng, 0, 5, 0.2),
-        "learning_width": _edge_or_uniform(rng, 2, 10, 0.15),
-        "eta_shift": _edge_or_uniform(rng, 0, 16, 0.15),
-        "dw_width": _edge_or_uniform(rng, 2, 16, 0.15),
+        "n_pre": n_with_edges(rng, 1, MAX_COSIM_PRE),
+        "n_post": n_with_edges(rng, 1, MAX_COSIM_POST),
+        "trace_frac_bits": edge_or_uniform(rng, 0, 6, 0.15),
+        "alpha_shift": edge_or_uniform(rng, 1, 6, 0.15),
+        "psi_width": edge_or_uniform(rng, 1, 5, 0.15),
+        "kappa_shift": edge_or_uniform(rng, 0, 5, 0.2),
+        "learning_width": edge_or_uniform(rng, 2, 10, 0.15),
+        "eta_shift": edge_or_uniform(rng, 0, 16, 0.15),
+        "dw_width": edge_or_uniform(rng, 2, 16, 0.15),
     }
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    p = model.check_eprop_params(**params)
+    p = model.EpropConfig(**params)
     rate = rng.uniform(0.02, 0.4, p.n_pre)
     u = rng.random(p.n_pre)
     rate[u < 0.1] = 0.0
@@ -87,7 +87,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="eprop_unit",
-    build=lambda p: HwEprop(**p),
+    build=lambda p: HwEprop(model.EpropConfig(**p)),
     twin=EpropTwin,
     random_params=_random_params,
     stimulus=_stimulus,

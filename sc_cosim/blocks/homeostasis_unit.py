@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform, _n_with_edges
+from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.homeostasis_unit import HomeostasisUnit as HwHomeostasis
 from sc_model import arith
@@ -24,8 +24,8 @@ MAX_COSIM_NEURONS = 8
 
 class HomeostasisTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.HomeostasisUnit(**params)
-        self.p = self.model.params
+        self.p = model.HomeostasisConfig(**params)
+        self.model = model.HomeostasisUnit(self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -49,27 +49,27 @@ def _update_rule(rng: np.random.Generator) -> str:
 
 
 def _random_params(rng: np.random.Generator) -> Params:
-    f = _edge_or_uniform(rng, 1, 12, 0.15)
-    tw = _edge_or_uniform(rng, 2, 14, 0.15)
+    f = edge_or_uniform(rng, 1, 12, 0.15)
+    tw = edge_or_uniform(rng, 2, 14, 0.15)
     top = (1 << tw) - 1
     t_min = int(rng.integers(0, top + 1)) if rng.random() < 0.5 else 0
     t_max = int(rng.integers(t_min, top + 1)) if rng.random() < 0.5 else top
     params: Params = {
-        "n_neurons": _n_with_edges(rng, 1, MAX_COSIM_NEURONS),
+        "n_neurons": n_with_edges(rng, 1, MAX_COSIM_NEURONS),
         "rate_frac_bits": f,
-        "rate_shift": _edge_or_uniform(rng, 1, 8, 0.15),
-        "target": _edge_or_uniform(rng, 0, 1 << f, 0.1),
+        "rate_shift": edge_or_uniform(rng, 1, 8, 0.15),
+        "target": edge_or_uniform(rng, 0, 1 << f, 0.1),
         "threshold_width": tw,
         "threshold_min": t_min,
         "threshold_max": t_max,
         "threshold_init": int(rng.integers(t_min, t_max + 1)),
-        "update_period_log2": _edge_or_uniform(rng, 0, 4, 0.2),
+        "update_period_log2": edge_or_uniform(rng, 0, 4, 0.2),
         "update": _update_rule(rng),
     }
     if params["update"] == "sign":
-        params["eta"] = _edge_or_uniform(rng, 1, top, 0.1) if rng.random() < 0.5 else 1
+        params["eta"] = edge_or_uniform(rng, 1, top, 0.1) if rng.random() < 0.5 else 1
     else:
-        params["eta_shift"] = _edge_or_uniform(rng, 0, 14, 0.2)
+        params["eta_shift"] = edge_or_uniform(rng, 0, 14, 0.2)
     return params
 
 
@@ -86,7 +86,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="homeostasis_unit",
-    build=lambda p: HwHomeostasis(**p),
+    build=lambda p: HwHomeostasis(model.HomeostasisConfig(**p)),
     twin=HomeostasisTwin,
     random_params=_random_params,
     stimulus=_stimulus,

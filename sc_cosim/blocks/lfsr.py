@@ -7,12 +7,12 @@ import numpy as np
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.lfsr import LFSR as HwLFSR
 from sc_model.lfsr import LFSR as ModelLFSR
-from sc_model.lfsr import MAXIMAL_TAPS
+from sc_model.lfsr import MAXIMAL_TAPS, LFSRConfig
 
 
 class LFSRTwin:
     def __init__(self, params: Params) -> None:
-        self.model = ModelLFSR(**params)
+        self.model = ModelLFSR(LFSRConfig(**params))
 
     def reset(self) -> None:
         self.model.reset()
@@ -34,7 +34,7 @@ def _random_params(rng: np.random.Generator) -> Params:
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    width = params["width"]
+    width = LFSRConfig(**params).width
     load = (rng.random(n) < 0.02).astype(np.int64)
     value = rng.integers(0, 1 << width, n, dtype=np.int64)
     value[rng.random(n) < 0.3] = 0  # exercise the specified runtime load of zero
@@ -43,7 +43,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="lfsr",
-    build=lambda p: HwLFSR(**p),
+    build=lambda p: HwLFSR(LFSRConfig(**p)),
     twin=LFSRTwin,
     random_params=_random_params,
     stimulus=_stimulus,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform
+from sc_cosim.draw import edge_or_uniform
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.lif import LIFNeuron
 from sc_model import lif as model
@@ -40,8 +40,8 @@ class LIFTwin:
     """One neuron: :class:`sc_model.lif.LIFPopulation` with one element."""
 
     def __init__(self, params: Params) -> None:
-        self.model = model.LIFPopulation(1, **params)
-        self.p = self.model.params
+        self.p = model.LIFConfig(**params)
+        self.model = model.LIFPopulation(1, self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -74,19 +74,19 @@ def random_lif_params(rng: np.random.Generator) -> Params:
     input_mode = model.INPUT_MODES[combo % 2]
     leak_mode = model.LEAK_MODES[combo // 2 % 3]
     reset_mode = model.RESET_MODES[combo // 6]
-    w = _edge_or_uniform(rng, model.MIN_V_WIDTH, model.MAX_V_WIDTH, 0.2)
+    w = edge_or_uniform(rng, model.MIN_V_WIDTH, model.MAX_V_WIDTH, 0.2)
     v_min, v_max = model.v_range(w)
     params: Params = {"v_width": w, "input_mode": input_mode}
     if input_mode == "count":
         hi = min(model.MAX_IN_WIDTH, w)
-        iw = hi if rng.random() < 0.35 else _edge_or_uniform(rng, 1, hi, 0.15)
+        iw = hi if rng.random() < 0.35 else edge_or_uniform(rng, 1, hi, 0.15)
         params["in_width"] = iw
         in_max = max(1, (1 << (iw - 1)) - 1)
     else:
         in_max = 1
     params["leak_mode"] = leak_mode
     if leak_mode == "shift":
-        params["leak_shift"] = _edge_or_uniform(rng, 1, w - 1, 0.2)
+        params["leak_shift"] = edge_or_uniform(rng, 1, w - 1, 0.2)
     if leak_mode == "constant":
         u = rng.random()
         if u < 0.1:
@@ -151,7 +151,7 @@ def _segments(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    p = model.check_lif_params(**params)
+    p = model.LIFConfig(**params)
     kinds = _segments(rng, n)
     en = (rng.random(n) >= rng.choice([0.02, 0.05, 0.2])).astype(np.int64)
     if p.input_mode == "updown":
@@ -186,7 +186,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 
 def _aim(
-    p: model.LIFParams, x: np.ndarray, en: np.ndarray, aim: np.ndarray, rng: np.random.Generator
+    p: model.LIFConfig, x: np.ndarray, en: np.ndarray, aim: np.ndarray, rng: np.random.Generator
 ) -> None:
     """Rewrite ``x[t]`` where ``aim[t]`` so that ``L(v) + x`` lands exactly on a boundary.
 
@@ -223,7 +223,7 @@ def _aim(
 
 SPEC = BlockSpec(
     name="lif",
-    build=lambda p: LIFNeuron(**p),
+    build=lambda p: LIFNeuron(model.LIFConfig(**p)),
     twin=LIFTwin,
     random_params=random_lif_params,
     stimulus=_stimulus,

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform
 from sc_cosim.blocks.stdp import random_stdp_params, state_ports, stdp_stimulus
+from sc_cosim.draw import edge_or_uniform
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.rstdp import RSTDP as HwRSTDP
 from sc_model import arith
@@ -24,14 +24,14 @@ from sc_model.arith import pack_fields
 
 class RSTDPTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.RSTDP(**params)
-        self.r = self.model.rparams
+        self.r = model.RSTDPConfig(**params)
+        self.model = model.RSTDP(self.r)
 
     def reset(self) -> None:
         self.model.reset()
 
     def step(self, inputs: dict[str, int]) -> dict[str, int]:
-        r, p = self.r, self.r.stdp
+        r = p = self.r
         rb = r.reward_width
         raw = inputs["reward"]
         out = self.model.step(
@@ -51,21 +51,21 @@ class RSTDPTwin:
 
 def _random_params(rng: np.random.Generator) -> Params:
     params = random_stdp_params(rng)
-    eb = _edge_or_uniform(rng, 2, 16, 0.15)
+    eb = edge_or_uniform(rng, 2, 16, 0.15)
     params.update(
         elig_width=eb,
-        elig_decay_shift=_edge_or_uniform(rng, 1, eb - 1, 0.2),
-        elig_decay_period_log2=_edge_or_uniform(rng, 0, 3, 0.3),
-        reward_width=_edge_or_uniform(rng, 2, 10, 0.2),
-        reward_shift=_edge_or_uniform(rng, 0, 12, 0.2),
+        elig_decay_shift=edge_or_uniform(rng, 1, eb - 1, 0.2),
+        elig_decay_period_log2=edge_or_uniform(rng, 0, 3, 0.3),
+        reward_width=edge_or_uniform(rng, 2, 10, 0.2),
+        reward_shift=edge_or_uniform(rng, 0, 12, 0.2),
         reward_delay=int(rng.choice([0, 1, 2, 3, 5])),
     )
     return params
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    r = model.check_rstdp_params(**params)
-    stim = stdp_stimulus(r.stdp, rng, n)
+    r = model.RSTDPConfig(**params)
+    stim = stdp_stimulus(r, rng, n)
     strobe = rng.random(n) < 0.06
     starts = np.flatnonzero(rng.random(n) < 0.005)
     for s in starts:  # a few runs of consecutive strobes
@@ -82,7 +82,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="rstdp",
-    build=lambda p: HwRSTDP(**p),
+    build=lambda p: HwRSTDP(model.RSTDPConfig(**p)),
     twin=RSTDPTwin,
     random_params=_random_params,
     stimulus=_stimulus,

@@ -18,16 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform
-from sc_cosim.blocks.synapses import (
-    pack_fields,
-    random_synapse_params,
-    synapse_inputs,
-    synapse_stimulus,
-)
+from sc_cosim.blocks.synapses import random_synapse_params, synapse_inputs, synapse_stimulus
+from sc_cosim.draw import edge_or_uniform
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.sc_layer import SCLayer as HwLayer
 from sc_model import lif
+from sc_model.arith import pack_fields
 from sc_model.sc_layer import SCLayerConfig, SCLayerCycle, sc_layer_params
 
 MAX_COSIM_INPUTS = 16
@@ -71,7 +67,7 @@ def random_layer_params(rng: np.random.Generator) -> Params:
     n, m = params["n_inputs"], params["n_neurons"]
     counter = params["aggregation"] == "counter"
     lo = max(4, n.bit_length() + 1) if counter else 4
-    v_width = _edge_or_uniform(rng, lo, 16, 0.25)
+    v_width = edge_or_uniform(rng, lo, 16, 0.25)
     if rng.random() < 0.1:
         v_width = int(rng.integers(17, 33))
     v_min, v_max = lif.v_range(v_width)
@@ -92,7 +88,7 @@ def random_layer_params(rng: np.random.Generator) -> Params:
     reach = max(2, n) if counter else 6  # thresholds within reach of the drive
     thresholds = []
     for _ in range(m):
-        t = v_reset + _edge_or_uniform(rng, 1, reach, 0.2)
+        t = v_reset + edge_or_uniform(rng, 1, reach, 0.2)
         if rng.random() < 0.1 and v_width <= 8:
             t = v_max  # fires only by saturating
         if not counter and leak_mode == "constant" and leak_const != 0:
@@ -110,7 +106,7 @@ def random_layer_params(rng: np.random.Generator) -> Params:
         v_reset=v_reset,
     )
     if leak_mode == "shift" and rng.random() < 0.7:
-        params["leak_shift"] = _edge_or_uniform(rng, 1, v_width - 1, 0.2)
+        params["leak_shift"] = edge_or_uniform(rng, 1, v_width - 1, 0.2)
     u = rng.random()
     if u < 0.4:
         params["refractory"] = int(rng.integers(1, 6))
@@ -128,7 +124,7 @@ def layer_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str
 
 SPEC = BlockSpec(
     name="sc_layer",
-    build=lambda p: HwLayer(**p),
+    build=lambda p: HwLayer(SCLayerConfig(**p)),
     twin=SCLayerTwin,
     random_params=random_layer_params,
     stimulus=layer_stimulus,

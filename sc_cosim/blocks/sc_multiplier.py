@@ -6,12 +6,13 @@ import numpy as np
 
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.sc_multiplier import SCMultiplier as HwMultiplier
+from sc_model.sc_multiplier import MultiplierConfig
 from sc_model.sc_multiplier import SCMultiplier as ModelMultiplier
 
 
 class MultiplierTwin:
     def __init__(self, params: Params) -> None:
-        self.model = ModelMultiplier(**params)
+        self.model = ModelMultiplier(MultiplierConfig(**params))
 
     def reset(self) -> None:
         self.model.reset()
@@ -32,7 +33,7 @@ def _random_params(rng: np.random.Generator) -> Params:
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    hi = (1 << params["value_width"]) - 1
+    hi = (1 << MultiplierConfig(**params).value_width) - 1
     a = rng.integers(0, hi + 1, n, dtype=np.int64)
     b = rng.integers(0, hi + 1, n, dtype=np.int64)
     # The extremes of the encoding: each operand at 0 or at its maximum, and
@@ -55,7 +56,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="multiplier",
-    build=lambda p: HwMultiplier(**p),
+    build=lambda p: HwMultiplier(MultiplierConfig(**p)),
     twin=MultiplierTwin,
     random_params=_random_params,
     stimulus=_stimulus,

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from sc_cosim.draw import edge_or_uniform
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.sng import LDSNG as HwLDSNG
 from sc_hw.sng import SNGBank as HwSNGBank
 from sc_model.lfsr import MAXIMAL_TAPS
-from sc_model.sng import LDSNG, SNGBank, pack_values, unpack_values
+from sc_model.sng import LDSNG, LDSNGConfig, SNGBank, SNGConfig, pack_values, unpack_values
 
 
 class SNGTwin:
     def __init__(self, params: Params) -> None:
-        self.model = SNGBank(**params)
+        self.model = SNGBank(SNGConfig(**params))
 
     def reset(self) -> None:
         self.model.reset()
@@ -33,7 +34,7 @@ class SNGTwin:
 
 class LDSNGTwin:
     def __init__(self, params: Params) -> None:
-        self.model = LDSNG(**params)
+        self.model = LDSNG(LDSNGConfig(**params))
 
     def reset(self) -> None:
         self.model.reset()
@@ -43,20 +44,10 @@ class LDSNGTwin:
         return {"bit_out": out.bit_out, "index": out.index}
 
 
-def _edge_or_uniform(rng: np.random.Generator, lo: int, hi: int, p_edge: float) -> int:
-    """``lo`` or ``hi`` with probability ``p_edge`` each, else uniform in ``[lo, hi]``."""
-    u = rng.random()
-    if u < p_edge:
-        return lo
-    if u < 2 * p_edge:
-        return hi
-    return int(rng.integers(lo, hi + 1))
-
-
 def _sng_params(rng: np.random.Generator) -> Params:
-    width = _edge_or_uniform(rng, 3, 32, 0.15)
-    value_width = _edge_or_uniform(rng, 1, width, 0.25)
-    n_streams = _edge_or_uniform(rng, 1, 8, 0.2)
+    width = edge_or_uniform(rng, 3, 32, 0.15)
+    value_width = edge_or_uniform(rng, 1, width, 0.25)
+    n_streams = edge_or_uniform(rng, 1, 8, 0.2)
     params: Params = {
         "width": width,
         "seed": int(rng.integers(1, 1 << width)),
@@ -93,9 +84,8 @@ def _stream_values(rng: np.random.Generator, n: int, value_width: int) -> np.nda
 
 
 def _sng_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    width = params["width"]
-    vw = params.get("value_width", width)
-    k = params.get("n_streams", 1)
+    c = SNGConfig(**params)
+    width, vw, k = c.width, c.value_width, c.n_streams
     per_stream = np.stack([_stream_values(rng, n, vw) for _ in range(k)], axis=1)
     packed = np.array([pack_values(row, vw) for row in per_stream], dtype=object)
     load_value = rng.integers(0, 1 << width, n, dtype=np.int64)
@@ -109,7 +99,7 @@ def _sng_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str,
 
 
 def _ldsng_params(rng: np.random.Generator) -> Params:
-    value_width = _edge_or_uniform(rng, 1, 32, 0.15)
+    value_width = edge_or_uniform(rng, 1, 32, 0.15)
     if value_width > 12 and rng.random() < 0.5:
         value_width = int(rng.integers(1, 13))  # small widths wrap within a 2000-cycle run
     if rng.random() < 0.4:
@@ -120,13 +110,13 @@ def _ldsng_params(rng: np.random.Generator) -> Params:
 def _ldsng_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     return {
         "en": (rng.random(n) < 0.9).astype(np.int64),
-        "value": _stream_values(rng, n, params["value_width"]),
+        "value": _stream_values(rng, n, LDSNGConfig(**params).value_width),
     }
 
 
 sng_spec = BlockSpec(
     name="sng",
-    build=lambda p: HwSNGBank(**p),
+    build=lambda p: HwSNGBank(SNGConfig(**p)),
     twin=SNGTwin,
     random_params=_sng_params,
     stimulus=_sng_stimulus,
@@ -137,7 +127,7 @@ sng_spec = BlockSpec(
 
 ldsng_spec = BlockSpec(
     name="ldsng",
-    build=lambda p: HwLDSNG(**p),
+    build=lambda p: HwLDSNG(LDSNGConfig(**p)),
     twin=LDSNGTwin,
     random_params=_ldsng_params,
     stimulus=_ldsng_stimulus,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform, _n_with_edges
+from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.stdp import STDP as HwSTDP
 from sc_model import arith
@@ -23,7 +23,7 @@ MAX_COSIM_PRE = 8
 MAX_COSIM_POST = 4
 
 
-def state_ports(p: model.STDPParams, state: model.STDPState) -> dict[str, int]:
+def state_ports(p: model.STDPConfig, state: model.STDPState) -> dict[str, int]:
     """The output ports from register values."""
     return {
         "weights": arith.pack_fields(state.weights, p.weight_width),
@@ -34,8 +34,8 @@ def state_ports(p: model.STDPParams, state: model.STDPState) -> dict[str, int]:
 
 class STDPTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.STDP(**params)
-        self.p = self.model.params
+        self.p = model.STDPConfig(**params)
+        self.model = model.STDP(self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -74,13 +74,13 @@ def _increment(rng: np.random.Generator, tb: int) -> int:
 def random_stdp_params(rng: np.random.Generator) -> Params:
     """One valid random parameter set of the STDP front end (also used by ``rstdp``)."""
     combo = _combination(rng)
-    n = _n_with_edges(rng, 1, MAX_COSIM_PRE)
-    m = _n_with_edges(rng, 1, MAX_COSIM_POST)
-    wb = _edge_or_uniform(rng, 2, 12, 0.15)
+    n = n_with_edges(rng, 1, MAX_COSIM_PRE)
+    m = n_with_edges(rng, 1, MAX_COSIM_POST)
+    wb = edge_or_uniform(rng, 2, 12, 0.15)
     lo, hi = -(1 << (wb - 1)), (1 << (wb - 1)) - 1
     w_min = int(rng.integers(lo, hi + 1)) if rng.random() < 0.6 else lo
     w_max = int(rng.integers(w_min, hi + 1)) if rng.random() < 0.6 else hi
-    tb = _edge_or_uniform(rng, 1, 12, 0.15)
+    tb = edge_or_uniform(rng, 1, 12, 0.15)
     params: Params = {
         "n_pre": n,
         "n_post": m,
@@ -93,20 +93,20 @@ def random_stdp_params(rng: np.random.Generator) -> Params:
         "post_increment": _increment(rng, tb),
         "pairing": model.PAIRINGS[combo % 2],
         "decay": model.DECAYS[combo // 2 % 2],
-        "decay_period_log2": _edge_or_uniform(rng, 0, 3, 0.3),
+        "decay_period_log2": edge_or_uniform(rng, 0, 3, 0.3),
         "a_plus": int(rng.integers(0, 1 << int(rng.integers(1, 10)))),
         "a_minus": int(rng.integers(0, 1 << int(rng.integers(1, 10)))),
         "rounding": model.ROUNDINGS[combo // 4],
     }
     if params["decay"] == "shift":
-        params["decay_shift"] = _edge_or_uniform(rng, 1, tb, 0.2)
+        params["decay_shift"] = edge_or_uniform(rng, 1, tb, 0.2)
     else:
-        q = _edge_or_uniform(rng, 1, 10, 0.2)
+        q = edge_or_uniform(rng, 1, 10, 0.2)
         params["decay_mult_shift"] = q
-        params["decay_mult"] = _edge_or_uniform(rng, 0, (1 << q) - 1, 0.2)
-    width = _edge_or_uniform(rng, 3, 24, 0.2)
+        params["decay_mult"] = edge_or_uniform(rng, 0, (1 << q) - 1, 0.2)
+    width = edge_or_uniform(rng, 3, 24, 0.2)
     if params["rounding"] == "stochastic":
-        params["update_shift"] = _edge_or_uniform(rng, 1, min(width, 12), 0.2)
+        params["update_shift"] = edge_or_uniform(rng, 1, min(width, 12), 0.2)
         params["width"] = width
         params["seed"] = int(rng.integers(1, 1 << width))
         params["form"] = str(rng.choice(["fibonacci", "galois"]))
@@ -115,7 +115,7 @@ def random_stdp_params(rng: np.random.Generator) -> Params:
         if rng.random() < 0.4:
             params["rotations"] = rng.integers(0, width, m * n).tolist()
     else:
-        params["update_shift"] = _edge_or_uniform(rng, 0, 12, 0.2)
+        params["update_shift"] = edge_or_uniform(rng, 0, 12, 0.2)
     return params
 
 
@@ -133,7 +133,7 @@ def spike_bits(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.ndar
 
 
 def stdp_stimulus(
-    p: model.STDPParams, rng: np.random.Generator, n_cycles: int
+    p: model.STDPConfig, rng: np.random.Generator, n_cycles: int
 ) -> dict[str, np.ndarray]:
     """Random values of the shared input ports (spikes, en, write port)."""
     wb = p.weight_width
@@ -153,12 +153,12 @@ def stdp_stimulus(
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    return stdp_stimulus(model.check_stdp_params(**params), rng, n)
+    return stdp_stimulus(model.STDPConfig(**params), rng, n)
 
 
 SPEC = BlockSpec(
     name="stdp",
-    build=lambda p: HwSTDP(**p),
+    build=lambda p: HwSTDP(model.STDPConfig(**p)),
     twin=STDPTwin,
     random_params=random_stdp_params,
     stimulus=_stimulus,

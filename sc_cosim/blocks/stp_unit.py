@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform, _n_with_edges
+from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.stp_unit import STPUnit as HwSTPUnit
 from sc_model import arith
@@ -24,8 +24,8 @@ MAX_COSIM_CHANNELS = 8
 
 class STPTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.STPUnit(**params)
-        self.p = self.model.params
+        self.p = model.STPConfig(**params)
+        self.model = model.STPUnit(self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -42,20 +42,20 @@ class STPTwin:
 
 
 def _random_params(rng: np.random.Generator) -> Params:
-    f = _edge_or_uniform(rng, model.MIN_FRAC_BITS, model.MAX_FRAC_BITS, 0.15)
+    f = edge_or_uniform(rng, model.MIN_FRAC_BITS, model.MAX_FRAC_BITS, 0.15)
     one = 1 << f
     return {
-        "n_channels": _n_with_edges(rng, 1, MAX_COSIM_CHANNELS),
+        "n_channels": n_with_edges(rng, 1, MAX_COSIM_CHANNELS),
         "frac_bits": f,
-        "u_base": _edge_or_uniform(rng, 0, one, 0.1),
-        "u_rest": _edge_or_uniform(rng, 0, one, 0.15),
-        "tau_d_shift": _edge_or_uniform(rng, 1, 10, 0.15),
-        "tau_f_shift": _edge_or_uniform(rng, 1, 10, 0.15),
+        "u_base": edge_or_uniform(rng, 0, one, 0.1),
+        "u_rest": edge_or_uniform(rng, 0, one, 0.15),
+        "tau_d_shift": edge_or_uniform(rng, 1, 10, 0.15),
+        "tau_f_shift": edge_or_uniform(rng, 1, 10, 0.15),
     }
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    n_ch = params["n_channels"]
+    n_ch = model.STPConfig(**params).n_channels
     rate = rng.uniform(0.0, 0.5, n_ch)
     u = rng.random(n_ch)
     rate[u < 0.1] = 0.0
@@ -68,7 +68,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
 
 SPEC = BlockSpec(
     name="stp_unit",
-    build=lambda p: HwSTPUnit(**p),
+    build=lambda p: HwSTPUnit(model.STPConfig(**p)),
     twin=STPTwin,
     random_params=_random_params,
     stimulus=_stimulus,

@@ -13,36 +13,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc_cosim.blocks.arith import _edge_or_uniform, _n_with_edges
+from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.synapses import Synapses as HwSynapses
 from sc_model import arith
 from sc_model import synapses as model
+from sc_model.arith import pack_fields, unpack_fields
 from sc_model.lfsr import MAXIMAL_TAPS
 
 MAX_COSIM_INPUTS = 16
 MAX_COSIM_NEURONS = 6
 
 
-def unpack_fields(packed: int, n_fields: int, field_width: int) -> np.ndarray:
-    """Unsigned fields of a packed port: field ``k`` at bit ``k * field_width``."""
-    mask = (1 << field_width) - 1
-    return np.array([(packed >> (k * field_width)) & mask for k in range(n_fields)], np.int64)
-
-
-def pack_fields(values: np.ndarray, field_width: int) -> int:
-    """Inverse of :func:`unpack_fields` (values already in range)."""
-    return sum(int(v) << (k * field_width) for k, v in enumerate(values))
-
-
-def synapse_outputs(p: model.SynapseParams, out: model.SynapseOutputs) -> dict[str, int]:
+def synapse_outputs(p: model.SynapseConfig, out: model.SynapseOutputs) -> dict[str, int]:
     """The block's output ports from a cycle model result."""
     if p.aggregation == "counter":
         return {"count": model.pack_signed(out.count, p.count_width)}
     return {"up": arith.pack_bits(out.up), "down": arith.pack_bits(out.down)}
 
 
-def synapse_inputs(p: model.SynapseParams, inputs: dict[str, int]) -> np.ndarray:
+def synapse_inputs(p: model.SynapseConfig, inputs: dict[str, int]) -> np.ndarray:
     """The cycle model's ``inputs`` argument from the port values."""
     if p.input_mode == "spikes":
         return arith.unpack_bits(inputs["spikes"], p.n_inputs)
@@ -51,8 +41,8 @@ def synapse_inputs(p: model.SynapseParams, inputs: dict[str, int]) -> np.ndarray
 
 class SynapsesTwin:
     def __init__(self, params: Params) -> None:
-        self.model = model.Synapses(**params)
-        self.p = self.model.params
+        self.p = model.SynapseConfig(**params)
+        self.model = model.Synapses(self.p)
 
     def reset(self) -> None:
         self.model.reset()
@@ -98,17 +88,17 @@ def _combination_index(rng: np.random.Generator) -> int:
 
 def random_synapse_params(rng: np.random.Generator, max_n: int, max_m: int) -> Params:
     """One valid random parameter set of the synapse block (also used by ``sc_layer``)."""
-    n = _n_with_edges(rng, 1, max_n)
-    m = _n_with_edges(rng, 1, max_m)
+    n = n_with_edges(rng, 1, max_n)
+    m = n_with_edges(rng, 1, max_m)
     combo = _combination_index(rng)
     synapse = model.SYNAPSES[combo % 2]
     input_mode = model.INPUT_MODES[combo // 2 % 2]
     aggregation = model.AGGREGATIONS[combo // 4]
-    wb = _edge_or_uniform(rng, 1, 12, 0.2)
+    wb = edge_or_uniform(rng, 1, 12, 0.2)
     if rng.random() < 0.1:
         wb = model.MAX_WEIGHT_WIDTH
     lo = max(3, wb + (synapse == "xnor"), n.bit_length())
-    width = _edge_or_uniform(rng, lo, 32, 0.2)
+    width = edge_or_uniform(rng, lo, 32, 0.2)
     params: Params = {
         "n_inputs": n,
         "n_neurons": m,
@@ -126,16 +116,16 @@ def random_synapse_params(rng: np.random.Generator, max_n: int, max_m: int) -> P
     if rng.random() < 0.4:
         params["rotations"] = rng.integers(0, width, n).tolist()
     if aggregation == "counter":
-        params["pipeline"] = _edge_or_uniform(rng, 0, arith.tree_depth(n), 0.3)
+        params["pipeline"] = edge_or_uniform(rng, 0, arith.tree_depth(n), 0.3)
     if aggregation == "majority":
         params["tie"] = str(rng.choice(arith.TIES))
     if aggregation == "mux":
         if rng.random() < 0.4:
             params["mux_seed"] = int(rng.integers(1, 1 << width))
         if rng.random() < 0.4:
-            params["mux_sel_bits"] = _edge_or_uniform(rng, n.bit_length(), width, 0.3)
+            params["mux_sel_bits"] = edge_or_uniform(rng, n.bit_length(), width, 0.3)
     if input_mode == "values":
-        params["value_width"] = _edge_or_uniform(rng, 1, min(width, 12), 0.2)
+        params["value_width"] = edge_or_uniform(rng, 1, min(width, 12), 0.2)
         if rng.random() < 0.4:
             params["input_seed"] = int(rng.integers(1, 1 << width))
         if rng.random() < 0.3:
@@ -168,7 +158,7 @@ def _weight_values(
 
 
 def weight_writes(
-    p: model.SynapseParams,
+    p: model.SynapseConfig,
     rng: np.random.Generator,
     n_cycles: int,
     p_write: float,
@@ -212,7 +202,7 @@ def weight_writes(
 
 
 def synapse_stimulus(
-    p: model.SynapseParams,
+    p: model.SynapseConfig,
     rng: np.random.Generator,
     n_cycles: int,
     p_en: float = 0.9,
@@ -259,12 +249,12 @@ def _random_params(rng: np.random.Generator) -> Params:
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    return synapse_stimulus(model.check_synapse_params(**params), rng, n)
+    return synapse_stimulus(model.SynapseConfig(**params), rng, n)
 
 
 SPEC = BlockSpec(
     name="synapses",
-    build=lambda p: HwSynapses(**p),
+    build=lambda p: HwSynapses(model.SynapseConfig(**p)),
     twin=SynapsesTwin,
     random_params=_random_params,
     stimulus=_stimulus,

@@ -97,7 +97,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import check_choice, check_int
-from ..lif import LIFParams, LIFPopulation, check_lif_params
+from ..lif import LIFConfig, LIFPopulation, check_lif_params
 
 MODES = ("float", "int")
 RESETS = ("subtract", "zero")
@@ -281,7 +281,7 @@ class Population:
                 self.tau_syn = check_positive("tau_syn", tau_syn, (self.n,))
                 self.alpha = np.exp(-self.dt / self.tau_syn)
             self.reset = str(check_choice("reset", reset, RESETS))
-            self.lif_params: LIFParams | None = None
+            self.lif_params: LIFConfig | None = None
         else:
             if beta is not None:
                 raise TypeError(
