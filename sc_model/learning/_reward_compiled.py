@@ -44,8 +44,8 @@ def rule_array(unit: RSTDP) -> np.ndarray:
             q.a_minus,
             q.update_shift,
             mult,
-            q.decay_shift,
-            q.decay_mult_shift,
+            q.decay_shift or 0,  # None in the mode that does not use it
+            q.decay_mult_shift or 0,
             q.pairing == "all_to_all",
             q.pre_increment,
             q.post_increment,
