@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from sc_model.learning_core import HOST_SPACES, LearningCoreConfig
@@ -19,6 +21,8 @@ from .sc_layer_tm import BANK_WORDS, MemoryTap, SCLayerTM
 
 class LearningCore(wiring.Component):
     """The time-multiplexed SC layer with an STDP pass over its weight RAM (``learning_core``).
+
+    Behaviour, widths and cycle timing: the contract in :mod:`sc_model.learning_core`.
 
     Parameters
     ----------
@@ -36,23 +40,26 @@ class LearningCore(wiring.Component):
     upd_en : Out(1), upd_addr : Out(addr_width), upd_data : Out(P (wb + 1))
         The pass's weight write (registers), performed at the edge ending the
         cycle they are shown in.
-    pre_trace : Out(N tb), post_trace : Out(M tb)
-        The trace registers used by the running pass.
+    host_req, host_we : In(1), host_space : In(3), host_addr : In(host_addr_width),
+    host_wdata : In(host_data_width)
+        The host port's request (served when ``host_ack`` is high).
+    host_ack : Out(1), host_rvalid : Out(1), host_rdata : Out(host_data_width)
+        Its answer.
 
     Structure: the layer (:class:`sc_hw.sc_layer_tm.SCLayerTM`) is elaborated
     here and its weight RAM banks' read ports are shared: the layer reads word
     ``k`` in cycle ``k``, which is the word the pass needs, so the weights are
-    stored once and the RAM keeps one read and one write port (EBR / DP16KD).
-    The pass pipeline: E1 the RAM read register, E2 a register per bank (no
-    logic after a RAM output) and the word's traces and spike bits (muxes by
-    chunk and neuron), E3 the constant shift-and-add products, E4 the rounded
-    ``P``, ``Q`` per lane (the LFSR comparators), E5 ``w + P - Q``, E6 its
-    clamp in sign-magnitude on ``upd_*``, which drive the layer's write port.
+    stored once and the RAM keeps one read and one write port. The pre traces
+    live in their own RAM (``C`` words), the post traces in the layer's state
+    words (a second read port serves the pass). Methods, one per stage:
+    :meth:`_sequencer`, :meth:`_host_port`, :meth:`_pass_read` (E1 the RAM
+    read registers, E2 a register per bank and the traces), :meth:`_pass_products`
+    (E3), :meth:`_pass_round` (E4), :meth:`_pass_write` (E5 ``w + P - Q``,
+    E6 the clamp on ``upd_*`` and the pre-trace write of the last row).
     """
 
     def __init__(self, **params: Any) -> None:
         self.config = c = LearningCoreConfig(**params)
-        tb = c.trace_width
         super().__init__(
             {
                 "spikes": In(c.n_inputs),
@@ -66,8 +73,6 @@ class LearningCore(wiring.Component):
                 "upd_en": Out(1),
                 "upd_addr": Out(c.addr_width),
                 "upd_data": Out(c.word_width),
-                "pre_trace": Out(c.n_inputs * tb),  # type: ignore[operator]
-                "post_trace": Out(c.n_neurons * tb),  # type: ignore[operator]
                 "host_req": In(1),
                 "host_we": In(1),
                 "host_space": In(3),
@@ -80,6 +85,8 @@ class LearningCore(wiring.Component):
         )
         self.host_addr_width = c.host_addr_width
         self.host_data_width = c.host_data_width
+
+    # -- trace arithmetic ---------------------------------------------------------
 
     def _decay(self, m: Module, x: Value, name: str) -> Value:
         """``x - (x >> q)`` in ``tb`` bits (as :class:`sc_hw.stdp.TraceBank`)."""
@@ -97,6 +104,11 @@ class LearningCore(wiring.Component):
         total = wire(m, d + inc, tb + 1, f"{name}_sum")
         return Mux(spike, Mux(total[tb], Const(c.trace_max, tb), total[:tb]), d)
 
+    def _post_next(self, m: Module, old: Value) -> Value:
+        """The layer's state-word hook: the new post trace from the field read (y, spike)."""
+        tb = self.config.trace_width
+        return self._trace_next(m, old[:tb], old[tb], self.config.post_increment, "y")  # type: ignore[arg-type]
+
     def _rounded(self, m: Module, prod: Value, r: Value | None, tz: int, name: str) -> Value:
         s = self.config.update_shift
         n = max(1, len(prod) - s)
@@ -106,26 +118,116 @@ class LearningCore(wiring.Component):
         up = wire(m, nonneg(r) < nonneg(prod[:s]), n, f"{name}_up")
         return wire(m, floor + up, n + 1, f"{name}_r")
 
-    def _host_port(self, m, layer, lm, tap, k_zero, tick_end, n_banks, low) -> None:
+    # -- stages ---------------------------------------------------------------------
+
+    def _layer(self, m: Module, platform) -> tuple[SCLayerTM, Module, MemoryTap]:
+        """The layer, elaborated here so that its memories can be shared."""
+        c = self.config
+        layer = SCLayerTM(**sc_layer_tm_params(c.layer_config()))
+        tap = MemoryTap(
+            addr=Signal(c.host_addr_width, name="tap_addr"),
+            wdata=Signal(c.host_data_width, name="tap_wdata"),
+            read_weights=Signal(name="tap_read_weights"),
+            read_thresholds=Signal(name="tap_read_thresholds"),
+            write_thresholds=Signal(name="tap_write_thresholds"),
+            read_state=Signal(name="tap_read_state"),
+            write_state=Signal(name="tap_write_state"),
+            extra_width=c.trace_width + 1,
+            extra_next=self._post_next,
+        )
+        layer.tap = tap
+        lm = layer.elaborate(platform)
+        layer._MustUse__silence = True  # elaborated here, so that its RAMs can be shared
+        m.submodules.layer = lm
+        m.d.comb += [
+            layer.spikes.eq(self.spikes),
+            layer.en.eq(self.en),
+            self.out_valid.eq(layer.out_valid),
+            self.out_neuron.eq(layer.out_neuron),
+            self.out_spike.eq(layer.out_spike),
+            self.out_v.eq(layer.out_v),
+            self.tick_done.eq(layer.tick_done),
+            self.in_ready.eq(layer.in_ready),
+        ]
+        return layer, lm, tap
+
+    def _sequencer(self, m: Module) -> SimpleNamespace:
+        """A copy of the layer's tick counter: the word read in this cycle and the flags."""
+        c = self.config
+        chunks, nm, tick, en = c.chunks, c.n_neurons, c.tick_cycles, self.en
+        q = SimpleNamespace(
+            k=Signal(range(tick), name="pk"),
+            k_zero=Signal(init=1, name="pk_zero"),
+            tick_end=Signal(name="pk_end"),
+            reading=Signal(init=1, name="p_reading"),
+            ch=Signal(range(max(2, chunks)), name="p_chunk"),
+            ch_first=Signal(init=1, name="p_chunk_first"),
+            ch_last=Signal(init=int(chunks == 1), name="p_chunk_last"),
+            neuron=Signal(range(max(2, nm)), name="p_neuron"),
+            row_last=Signal(init=int(nm == 1), name="p_row_last"),
+            fresh=Signal(init=1, name="p_fresh"),  # first tick after reset: traces read 0
+        )
+        with m.If(en):
+            m.d.sync += [
+                q.k.eq(Mux(q.tick_end, 0, q.k + 1)),
+                q.k_zero.eq(q.tick_end),
+                q.tick_end.eq(~q.tick_end & (q.k == tick - 2)),
+            ]
+            with m.If(q.tick_end):
+                m.d.sync += [
+                    q.reading.eq(1),
+                    q.ch.eq(0),
+                    q.ch_first.eq(1),
+                    q.ch_last.eq(int(chunks == 1)),
+                    q.neuron.eq(0),
+                    q.row_last.eq(int(nm == 1)),
+                    q.fresh.eq(0),
+                ]
+            with m.Elif(q.reading):
+                with m.If(q.ch_last):
+                    m.d.sync += [
+                        q.ch.eq(0),
+                        q.ch_first.eq(1),
+                        q.ch_last.eq(int(chunks == 1)),
+                        q.neuron.eq(q.neuron + 1),
+                        q.row_last.eq(q.neuron == max(nm - 2, 0)),
+                        q.reading.eq(~q.row_last),
+                    ]
+                with m.Else():
+                    m.d.sync += [
+                        q.ch.eq(q.ch + 1),
+                        q.ch_first.eq(0),
+                        q.ch_last.eq(q.ch == max(chunks - 2, 0)),
+                    ]
+        return q
+
+    def _host_port(self, m, layer, lm, tap, q, pre_rd, pre_wr, n_banks, low) -> Value:
         """Host port: served in the tick's last cycle, or at ``k = 0`` with ``en`` low.
 
         Drives the layer's weight write port (the pass's ``upd_*`` or a host
-        write), the layer's memory tap and the read pipeline: the RAM read at
-        the ack edge, ``host_rdata`` registered from the RAM outputs at the
-        next edge (``host_rvalid`` two cycles after ``host_ack``).
+        write), the layer's memory tap, the pre-trace RAM's ports when the
+        host is served, and the read pipeline: the RAM read at the ack edge,
+        ``host_rdata`` registered from the RAM outputs at the next edge
+        (``host_rvalid`` two cycles after ``host_ack``). Returns the host's
+        pre-trace write strobe.
         """
         c = self.config
         words, nm, ww = c.words, c.n_neurons, c.word_width
         aw = c.host_addr_width
-        ack = wire(m, self.host_req & (tick_end | (k_zero & ~self.en)), 1, "host_ack_now")
+        ack = wire(m, self.host_req & (q.tick_end | (q.k_zero & ~self.en)), 1, "host_ack_now")
         m.d.comb += self.host_ack.eq(ack)
         addr = self.host_addr
-        in_w = addr < words if words < 1 << aw else Const(1)
-        in_n = addr < nm if nm < 1 << aw else Const(1)
+
+        def below(limit: int) -> Value:
+            return addr < limit if limit < 1 << aw else Const(1)
+
         space = self.host_space
-        hit_w = wire(m, ack & (space == HOST_SPACES["weights"]) & in_w, 1, "host_hit_w")
-        hit_t = wire(m, ack & (space == HOST_SPACES["thresholds"]) & in_n, 1, "host_hit_t")
-        hit_s = wire(m, ack & (space == HOST_SPACES["state"]) & in_n, 1, "host_hit_s")
+        hit_w = wire(m, ack & (space == HOST_SPACES["weights"]) & below(words), 1, "host_hit_w")
+        hit_t = wire(m, ack & (space == HOST_SPACES["thresholds"]) & below(nm), 1, "host_hit_t")
+        hit_s = wire(m, ack & (space == HOST_SPACES["state"]) & below(nm), 1, "host_hit_s")
+        hit_x = wire(
+            m, ack & (space == HOST_SPACES["pre_traces"]) & below(c.chunks), 1, "host_hit_x"
+        )
         we = self.host_we
         host_ww = wire(m, hit_w & we, 1, "host_write_w")
         m.d.comb += [
@@ -142,9 +244,9 @@ class LearningCore(wiring.Component):
         ]
         # read pipeline (not gated by en)
         h_valid = Signal(name="host_read1")
-        h_kind = Signal(2, name="host_kind1")  # 0 nothing, 1 weights, 2 thresholds, 3 state
+        h_kind = Signal(3, name="host_kind1")  # 0 nothing, 1 w, 2 thresholds, 3 state, 4 pre
         h_bank = Signal(range(max(2, n_banks)), name="host_bank1")
-        kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, 0)))
+        kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, Mux(hit_x, 4, 0))))
         m.d.sync += [h_valid.eq(ack & ~we), h_kind.eq(Mux(we, 0, kind))]
         if n_banks > 1:
             m.d.sync += h_bank.eq(addr[low:])
@@ -152,125 +254,82 @@ class LearningCore(wiring.Component):
         t_data = lm.submodules.threshold_mem.read_ports[0].data
         s_data = lm.submodules.state_mem.read_ports[0].data
         w_data = banks[0] if n_banks == 1 else pick(banks, h_bank)
-        data = Mux(h_kind == 1, w_data, Mux(h_kind == 2, t_data, Mux(h_kind == 3, s_data, 0)))
+        data = Mux(
+            h_kind == 1,
+            w_data,
+            Mux(h_kind == 2, t_data, Mux(h_kind == 3, s_data, Mux(h_kind == 4, pre_rd.data, 0))),
+        )
         m.d.sync += [self.host_rvalid.eq(h_valid), self.host_rdata.eq(data)]
+        return wire(m, hit_x & we, 1, "host_write_x"), wire(m, hit_x & ~we, 1, "host_read_x")
 
     def elaborate(self, platform):
         m = Module()
         c = self.config
-        n, nm, lanes, chunks = c.n_inputs, c.n_neurons, c.lanes, c.chunks
+        lanes, chunks = c.lanes, c.chunks
         assert isinstance(lanes, int)
-        wb, tb = c.weight_width, c.trace_width
-        words, tick = c.words, c.tick_cycles
+        tb, words = c.trace_width, c.words
         en = self.en
 
-        # --- the layer, its weight RAM read ports shared with the pass ---------
-        layer = SCLayerTM(**sc_layer_tm_params(c.layer_config()))
-        tap = MemoryTap(
-            addr=Signal(c.host_addr_width, name="tap_addr"),
-            wdata=Signal(c.host_data_width, name="tap_wdata"),
-            read_weights=Signal(name="tap_read_weights"),
-            read_thresholds=Signal(name="tap_read_thresholds"),
-            write_thresholds=Signal(name="tap_write_thresholds"),
-            read_state=Signal(name="tap_read_state"),
-            write_state=Signal(name="tap_write_state"),
-        )
-        layer.tap = tap
-        lm = layer.elaborate(platform)
-        layer._MustUse__silence = True  # elaborated here, so that its RAMs can be shared
-        m.submodules.layer = lm
+        layer, lm, tap = self._layer(m, platform)
         n_banks = -(-words // BANK_WORDS)
         low = (min(words, BANK_WORDS) - 1).bit_length()
-        rds = [lm.submodules[f"weight_mem_{b}"].read_ports[0] for b in range(n_banks)]
+        q = self._sequencer(m)
+
+        # the pre-trace memory: word c holds lanes' traces then their last-tick spike bits
+        depth = max(2, chunks)  # (a word more when C = 1: no zero-width address)
+        m.submodules.pre_trace_mem = pmem = Memory(
+            shape=unsigned(c.pre_word_width), depth=depth, init=[0] * depth
+        )
+        pre_rd, pre_wr = pmem.read_port(), pmem.write_port()
+        host_wx, host_rx = self._host_port(m, layer, lm, tap, q, pre_rd, pre_wr, n_banks, low)
+        cw = max(1, (chunks - 1).bit_length())
+        pt_en = Signal(name="pre_wen")
+        pt_addr = Signal(cw, name="pre_waddr", reset_less=True)
+        pt_data = Signal(c.pre_word_width, name="pre_wdata", reset_less=True)
         m.d.comb += [
-            layer.spikes.eq(self.spikes),
-            layer.en.eq(en),
-            self.out_valid.eq(layer.out_valid),
-            self.out_neuron.eq(layer.out_neuron),
-            self.out_spike.eq(layer.out_spike),
-            self.out_v.eq(layer.out_v),
-            self.tick_done.eq(layer.tick_done),
-            self.in_ready.eq(layer.in_ready),
+            pre_rd.addr.eq(Mux(host_rx, self.host_addr[:cw], q.ch[:cw])),
+            pre_rd.en.eq(en | host_rx),
+            pre_wr.addr.eq(Mux(host_wx, self.host_addr[:cw], pt_addr)),
+            pre_wr.data.eq(Mux(host_wx, self.host_wdata[: c.pre_word_width], pt_data)),
+            pre_wr.en.eq(pt_en | host_wx),
         ]
+        # the post trace and last spike of the row's neuron: a second read port of the
+        # state memory, read with the row's first word and held through the row
+        s_rd2 = lm.submodules.state_mem.read_port()
+        m.d.comb += [s_rd2.addr.eq(q.neuron), s_rd2.en.eq(en & q.reading & q.ch_first)]
+        base = c.v_width + c.refractory_width
 
-        # --- sequencer (a copy of the layer's tick counter) -------------------
-        k = Signal(range(tick), name="pk")
-        k_zero = Signal(init=1, name="pk_zero")
-        tick_end = Signal(name="pk_end")
-        reading = Signal(init=1, name="p_reading")
-        ch = Signal(range(max(2, chunks)), name="p_chunk")
-        ch_last = Signal(init=int(chunks == 1), name="p_chunk_last")
-        neuron = Signal(range(max(2, nm)), name="p_neuron")
-        with m.If(en):
-            m.d.sync += [
-                k.eq(Mux(tick_end, 0, k + 1)),
-                k_zero.eq(tick_end),
-                tick_end.eq(~tick_end & (k == tick - 2)),
-            ]
-            with m.If(tick_end):
-                m.d.sync += [reading.eq(1), ch.eq(0), ch_last.eq(int(chunks == 1)), neuron.eq(0)]
-            with m.Elif(reading):
-                with m.If(ch_last):
-                    m.d.sync += [ch.eq(0), ch_last.eq(int(chunks == 1)), neuron.eq(neuron + 1)]
-                    m.d.sync += reading.eq(neuron != nm - 1)
-                with m.Else():
-                    m.d.sync += [ch.eq(ch + 1), ch_last.eq(ch == max(chunks - 2, 0))]
-
-        self._host_port(m, layer, lm, tap, k_zero, tick_end, n_banks, low)
-
-        # --- spikes of the previous tick, traces --------------------------------
-        x_in = Signal(n, name="x_in")
-        pre = Signal(n, name="pre_pass")
-        post_acc = Signal(nm, name="post_acc")
-        post = Signal(nm, name="post_pass")
-        acc_next = Signal(nm, name="post_acc_next")
-        for mi in range(nm):
-            hit = layer.out_valid & (layer.out_neuron == mi)
-            m.d.comb += acc_next[mi].eq(Mux(hit, layer.out_spike, post_acc[mi]))
-        xt = [Signal(tb, name=f"x_{j}") for j in range(n)]
-        yt = [Signal(tb, name=f"y_{i}") for i in range(nm)]
-        with m.If(en):
-            m.d.sync += post_acc.eq(acc_next)
-            with m.If(k_zero):
-                m.d.sync += x_in.eq(self.spikes)
-            with m.If(tick_end):
-                m.d.sync += [pre.eq(x_in), post.eq(acc_next)]
-                for j, x in enumerate(xt):
-                    nxt = self._trace_next(m, x, pre[j], c.pre_increment, f"x_{j}")  # type: ignore[arg-type]
-                    m.d.sync += x.eq(nxt)
-                for i, y in enumerate(yt):
-                    nxt = self._trace_next(m, y, post[i], c.post_increment, f"y_{i}")  # type: ignore[arg-type]
-                    m.d.sync += y.eq(nxt)
-        m.d.comb += [self.pre_trace.eq(Cat(*xt)), self.post_trace.eq(Cat(*yt))]
-
-        # --- pass pipeline -------------------------------------------------------
+        # --- E1/E2: the word (RAM read register, then one register per bank) and traces
         aw = c.addr_width
         v1, v2, v3 = (Signal(name=f"pv{i}") for i in (1, 2, 3))
         a1, a2, a3 = (Signal(aw, name=f"pa{i}", reset_less=True) for i in (1, 2, 3))
-        n1 = Signal.like(neuron, name="pn1", reset_less=True)
-        c1 = Signal.like(ch, name="pc1", reset_less=True)
+        r1, r2, r3 = (Signal(name=f"prow{i}", reset_less=True) for i in (1, 2, 3))
         ww = c.word_width
+        rds = [lm.submodules[f"weight_mem_{b}"].read_ports[0] for b in range(n_banks)]
         words2 = [Signal(ww, name=f"pword2_{b}", reset_less=True) for b in range(n_banks)]
         with m.If(en):
-            m.d.sync += [v1.eq(reading), a1.eq(k), n1.eq(neuron), c1.eq(ch)]
-            m.d.sync += [v2.eq(v1), a2.eq(a1), v3.eq(v2), a3.eq(a2)]
+            m.d.sync += [v1.eq(q.reading), a1.eq(q.k), r1.eq(q.row_last)]
+            m.d.sync += [v2.eq(v1), a2.eq(a1), r2.eq(r1), v3.eq(v2), a3.eq(a2), r3.eq(r2)]
             m.d.sync += [r.eq(rd.data) for r, rd in zip(words2, rds, strict=True)]
         if n_banks == 1:
             word = words2[0]
         else:
             word = Signal(ww, name="pword")
             m.d.comb += word.eq(pick(words2, a2[low:]))
+        fresh = q.fresh
+        y_sel = Signal(tb, name="y_sel", reset_less=True)
+        post_sel = Signal(name="post_sel", reset_less=True)
+        with m.If(en):
+            m.d.sync += [
+                y_sel.eq(Mux(fresh, 0, s_rd2.data[base : base + tb])),
+                post_sel.eq(~fresh & s_rd2.data[base + tb]),
+            ]
 
         # the rounding LFSR (steps on every enabled edge)
         m.submodules.stdp_lfsr = lfsr = LFSR(c.width, c.stdp_seed, c.taps, c.form)
         m.d.comb += [lfsr.en.eq(en), lfsr.load.eq(0), lfsr.load_value.eq(0)]
-        # the word's traces and spike bits are selected in stage 2 (from n1, c1) and
-        # registered beside the word, so E3 starts from registers
-        y_sel = Signal(tb, name="y_sel", reset_less=True)
-        post_sel = Signal(name="post_sel", reset_less=True)
-        with m.If(en):
-            m.d.sync += [y_sel.eq(pick(yt, n1)), post_sel.eq(pick(list(post), n1))]
-        # E3: the products a_plus x (per lane) and a_minus y (shared), the signed weights
+
+        # --- E3: products a_plus x (per lane), a_minus y (shared), next pre traces
         py3 = Signal(tb + c.a_minus.bit_length(), name="py3", reset_less=True)
         post3 = Signal(name="post3", reset_less=True)
         with m.If(en):
@@ -278,59 +337,95 @@ class LearningCore(wiring.Component):
         tz_p, tz_m = trailing_zeros(c.a_plus), trailing_zeros(c.a_minus)
         v4, v5 = Signal(name="pv4"), Signal(name="pv5")
         a4, a5 = (Signal(aw, name=f"pa{i}", reset_less=True) for i in (4, 5))
+        r4, r5 = (Signal(name=f"prow{i}", reset_less=True) for i in (4, 5))
         with m.If(en):
-            m.d.sync += [v4.eq(v3), a4.eq(a3), v5.eq(v4), a5.eq(a4)]
+            m.d.sync += [v4.eq(v3), a4.eq(a3), r4.eq(r3), v5.eq(v4), a5.eq(a4), r5.eq(r4)]
         fields_new = []
+        xn5s = []
         for lane, rot in enumerate(c.lane_rotations):  # type: ignore[arg-type]
-            cols = [cc * lanes + lane for cc in range(chunks)]
-            x_opts = [xt[j] if j < n else Const(0, tb) for j in cols]
-            pre_opts = [pre[j] if j < n else Const(0, 1) for j in cols]
             x_sel = Signal(tb, name=f"x_sel_{lane}", reset_less=True)
             pre_sel = Signal(name=f"pre_sel_{lane}", reset_less=True)
             with m.If(en):
-                m.d.sync += [x_sel.eq(pick(x_opts, c1)), pre_sel.eq(pick(pre_opts, c1))]
-            field = word[lane * (wb + 1) : (lane + 1) * (wb + 1)]
-            mag, neg = field[:wb], field[wb]
-            w_s = Signal(signed(wb + 1), name=f"w_lane_{lane}")
-            mag_x = wire(m, mag, wb + 1, f"mag_{lane}")
-            neg_x = wire(m, ~mag_x + 1, wb + 1, f"neg_mag_{lane}")  # two's complement
-            m.d.comb += w_s.eq(Mux(neg, neg_x, mag_x))
-            px3 = Signal(tb + c.a_plus.bit_length(), name=f"px3_{lane}", reset_less=True)
-            pre3 = Signal(name=f"pre3_{lane}", reset_less=True)
-            w3 = Signal(signed(wb + 1), name=f"w3_{lane}", reset_less=True)
-            with m.If(en):
                 m.d.sync += [
-                    px3.eq(const_mul(m, x_sel, c.a_plus, f"prod_x_{lane}")),
-                    pre3.eq(pre_sel),
-                    w3.eq(w_s),
+                    x_sel.eq(Mux(fresh, 0, pre_rd.data[lane * tb : (lane + 1) * tb])),
+                    pre_sel.eq(~fresh & pre_rd.data[lanes * tb + lane]),
                 ]
+            field = word[lane * (c.weight_width + 1) : (lane + 1) * (c.weight_width + 1)]
+            w3, px3, pre3, xn3 = self._pass_products(m, lane, field, x_sel, pre_sel)
             # E4: rounded P and Q (this cycle's LFSR state)
             r = None
             if c.rounding == "stochastic":
                 r = Cat(*(lfsr.state[i] for i in rotation_indices(c.width, c.update_shift, rot)))
-            pot = self._rounded(m, px3, r, tz_p, f"pot_{lane}")
-            dep = self._rounded(m, py3, r, tz_m, f"dep_{lane}")
-            w4 = Signal(signed(wb + 1), name=f"w4_{lane}", reset_less=True)
-            p4 = Signal(len(pot), name=f"p4_{lane}", reset_less=True)
-            q4 = Signal(len(dep), name=f"q4_{lane}", reset_less=True)
+            w4, p4, q4 = self._pass_round(m, lane, w3, px3, py3, pre3, post3, r, tz_p, tz_m)
+            xn4 = Signal(tb, name=f"xn4_{lane}", reset_less=True)
+            xn5 = Signal(tb, name=f"xn5_{lane}", reset_less=True)
             with m.If(en):
-                m.d.sync += [
-                    w4.eq(w3),
-                    p4.eq(Mux(post3, pot, 0)),
-                    q4.eq(Mux(pre3, dep, 0)),
-                ]
-            # E5: w + P - Q at full width; E6: sat() in sign-magnitude on upd_*
-            sum_now = w4 + nonneg(p4) - nonneg(q4)
-            total = Signal(sum_now.shape(), name=f"sum5_{lane}", reset_less=True)
-            with m.If(en):
-                m.d.sync += total.eq(sum_now)
-            v = Signal(signed(wb + 1), name=f"w_new_{lane}")
-            m.d.comb += v.eq(clamp(m, total, c.w_min, c.w_max, wb + 1, f"w_sum_{lane}"))  # type: ignore[arg-type]
-            mag_new = Signal(wb, name=f"mag_new_{lane}")
-            m.d.comb += mag_new.eq(Mux(v[wb], -v, v)[:wb])
-            fields_new.append(Cat(mag_new, v[wb]))
+                m.d.sync += [xn4.eq(xn3), xn5.eq(xn4)]
+            xn5s.append(xn5)
+            fields_new.append(self._pass_write(m, lane, w4, p4, q4))
+        # E6: the weight write on upd_*, the last row's pre-trace write (spike bits of
+        # this tick from a register of the chunks, rotated by P per write)
+        xr = Signal(chunks * lanes, name="x_rot", reset_less=True)
         with m.If(en):
             m.d.sync += self.upd_en.eq(v5)
             with m.If(v5):
                 m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(Cat(*fields_new))]
+            m.d.sync += pt_en.eq(v5 & r5)
+            with m.If(q.k_zero):
+                m.d.sync += xr.eq(self.spikes)
+            with m.Elif(v5 & r5):
+                m.d.sync += [
+                    pt_addr.eq(a5 - (c.n_neurons - 1) * chunks),
+                    pt_data.eq(Cat(*xn5s, xr[:lanes])),
+                    xr.eq(Cat(xr[lanes:], xr[:lanes])),
+                ]
         return m
+
+    def _pass_products(self, m, lane, field, x_sel, pre_sel):
+        """E3 of one lane: the signed weight, ``a_plus x``, the spike bit, the next trace."""
+        c = self.config
+        wb, tb = c.weight_width, c.trace_width
+        mag, neg = field[:wb], field[wb]
+        w_s = Signal(signed(wb + 1), name=f"w_lane_{lane}")
+        mag_x = wire(m, mag, wb + 1, f"mag_{lane}")
+        neg_x = wire(m, ~mag_x + 1, wb + 1, f"neg_mag_{lane}")  # two's complement
+        m.d.comb += w_s.eq(Mux(neg, neg_x, mag_x))
+        px3 = Signal(tb + c.a_plus.bit_length(), name=f"px3_{lane}", reset_less=True)
+        pre3 = Signal(name=f"pre3_{lane}", reset_less=True)
+        w3 = Signal(signed(wb + 1), name=f"w3_{lane}", reset_less=True)
+        xn3 = Signal(tb, name=f"xn3_{lane}", reset_less=True)
+        xn = self._trace_next(m, x_sel, pre_sel, c.pre_increment, f"x_{lane}")  # type: ignore[arg-type]
+        with m.If(self.en):
+            m.d.sync += [
+                px3.eq(const_mul(m, x_sel, c.a_plus, f"prod_x_{lane}")),
+                pre3.eq(pre_sel),
+                w3.eq(w_s),
+                xn3.eq(xn),
+            ]
+        return w3, px3, pre3, xn3
+
+    def _pass_round(self, m, lane, w3, px3, py3, pre3, post3, r, tz_p, tz_m):
+        """E4 of one lane: ``P``, ``Q`` rounded with this cycle's randoms, gated by the spikes."""
+        pot = self._rounded(m, px3, r, tz_p, f"pot_{lane}")
+        dep = self._rounded(m, py3, r, tz_m, f"dep_{lane}")
+        wb = self.config.weight_width
+        w4 = Signal(signed(wb + 1), name=f"w4_{lane}", reset_less=True)
+        p4 = Signal(len(pot), name=f"p4_{lane}", reset_less=True)
+        q4 = Signal(len(dep), name=f"q4_{lane}", reset_less=True)
+        with m.If(self.en):
+            m.d.sync += [w4.eq(w3), p4.eq(Mux(post3, pot, 0)), q4.eq(Mux(pre3, dep, 0))]
+        return w4, p4, q4
+
+    def _pass_write(self, m, lane, w4, p4, q4) -> Value:
+        """E5 ``w + P - Q`` at full width; the clamp in sign-magnitude for E6's ``upd_data``."""
+        c = self.config
+        wb = c.weight_width
+        sum_now = w4 + nonneg(p4) - nonneg(q4)
+        total = Signal(sum_now.shape(), name=f"sum5_{lane}", reset_less=True)
+        with m.If(self.en):
+            m.d.sync += total.eq(sum_now)
+        v = Signal(signed(wb + 1), name=f"w_new_{lane}")
+        m.d.comb += v.eq(clamp(m, total, c.w_min, c.w_max, wb + 1, f"w_sum_{lane}"))  # type: ignore[arg-type]
+        mag_new = Signal(wb, name=f"mag_new_{lane}")
+        m.d.comb += mag_new.eq(Mux(v[wb], -v, v)[:wb])
+        return Cat(mag_new, v[wb])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -32,6 +33,13 @@ class MemoryTap:
     ``addr`` (data one cycle later on the port, as any read);
     ``write_thresholds``/``write_state`` write ``wdata`` there at the edge.
     With a tap the threshold memory gets a write port (else it is a ROM).
+
+    ``extra_width`` (default 0) widens every state word by a field the
+    enclosing core owns, stored after the membrane and refractory count:
+    when neuron ``m`` is updated the layer writes ``Cat(extra_next(m, old),
+    fire)``, ``old`` the field it read (0 in the first tick after reset) and
+    ``extra_next`` a function building ``extra_width - 1`` bits of logic
+    (registered in stage E7).
     """
 
     addr: Signal
@@ -41,6 +49,8 @@ class MemoryTap:
     write_thresholds: Signal
     read_state: Signal
     write_state: Signal
+    extra_width: int = 0
+    extra_next: Callable[[Module, Value], Value] | None = None
 
 
 class SCLayerTM(wiring.Component):
@@ -143,7 +153,9 @@ class SCLayerTM(wiring.Component):
                 w_wr.data.eq(self.w_data),
                 w_wr.en.eq(self.w_en & hit),
             ]
-        state_w = vw + rcw
+        tap = self.tap
+        extra_w = 0 if tap is None else tap.extra_width
+        state_w = vw + rcw + extra_w
         m.submodules.state_mem = smem = Memory(
             shape=unsigned(state_w), depth=nm, init=[c.v_reset & vmask] * nm
         )
@@ -153,7 +165,6 @@ class SCLayerTM(wiring.Component):
             shape=unsigned(vw), depth=nm, init=[t & vmask for t in c.thresholds]
         )
         t_rd = tmem.read_port()
-        tap = self.tap
         if tap is not None:
             t_wr = tmem.write_port()
             m.d.comb += [
@@ -393,6 +404,13 @@ class SCLayerTM(wiring.Component):
         with m.Else():
             m.d.comb += [v_new.eq(v1), rc_new.eq(0)]
         state_new = Cat(v_new, rc_new[:rcw]) if rcw else v_new
+        if extra_w:
+            assert tap is not None and tap.extra_next is not None
+            old = Mux(fresh, 0, s_data[vw + rcw :])
+            extra6 = Signal(extra_w - 1, name="extra6", reset_less=True)
+            with m.If(en):
+                m.d.sync += extra6.eq(tap.extra_next(m, old))
+            state_new = Cat(state_new, extra6, fire)
         if tap is None:
             m.d.comb += [s_wr.addr.eq(neuron6), s_wr.data.eq(state_new), s_wr.en.eq(en & valid6)]
         else:

@@ -32,7 +32,7 @@ Plasticity parameters (integer; the names and formulas of :mod:`sc_model.stdp`)
     ``taps`` and ``form`` as the layer's LFSR).
 Traces (all-to-all pairing, shift decay once per tick, saturating)
     Pre trace ``x[j]`` per input and post trace ``y[m]`` per neuron,
-    unsigned ``tb``-bit registers, reset 0. With ``pre[t]`` the spikes latched
+    unsigned ``tb`` bits, 0 after reset. With ``pre[t]`` the spikes latched
     by tick ``t`` and ``post[t]`` the ``out_spike`` decisions of tick ``t``:
     ``x_{t+1}[j] = min(D(x_t[j]) + a_x, X_MAX)`` if ``pre[t][j]`` else
     ``D(x_t[j])``; the same for ``y`` with ``post[t]`` and ``a_y``.
@@ -61,23 +61,41 @@ Pass schedule and visibility
     cycle), registers it in cycle ``k + 1`` (no logic after the RAM) with
     its traces, forms the products ``a_plus x``, ``a_minus y`` in ``k + 2``,
     rounds ``P`` and ``Q`` in ``k + 3``, adds in ``k + 4`` and clamps in
-    ``k + 5``, from the registers ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``,
-    ``post[u-1]`` (all 0 in tick 0 after reset: the tick-0 pass rewrites
-    every word unchanged) and writes it in cycle ``k + 6``: the outputs ``upd_en`` (1), ``upd_addr``
+    ``k + 5``, from ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``, ``post[u-1]``
+    read from the trace memories below (all 0 in tick 0 after reset: the
+    tick-0 pass rewrites every word unchanged) and writes it in cycle
+    ``k + 6``: the outputs ``upd_en`` (1), ``upd_addr``
     (the layer's ``w_addr`` width) and ``upd_data`` (a whole word in the
     layer's sign-magnitude format; a negative zero is rewritten as +0) are
     registers showing the write that the edge ending the cycle performs
     (``upd_en`` high in cycles ``k = 6 .. M C + 5`` of every tick). Every
     word is written after the layer has read it in that tick, so the update
     of tick ``t``'s spikes is visible to the layer from tick ``t + 2`` on.
-    ``pre_trace`` (``N tb`` bits, input ``j`` in bits ``[j tb, (j+1) tb)``)
-    and ``post_trace`` (``M tb`` bits) show ``x_{u-1}`` and ``y_{u-1}``
-    during tick ``u``; they change at the edge ending the tick's last cycle.
+Trace memories (no trace register: every trace is a memory field, updated serially)
+    *Pre-trace memory*: ``C`` words of ``P (tb + 1)`` bits
+    (:func:`encode_pre_word`); word ``c`` holds lane ``l``'s trace
+    ``x[c P + l]`` in bits ``[l tb, (l + 1) tb)`` and its spike bit
+    ``pre[c P + l]`` in bit ``P tb + l`` (padding lanes are stored and
+    used like the others; they only reach padding weights). At the start of
+    tick ``u >= 1`` word ``c`` holds ``x_{u-1}`` and ``pre[u-1]``. The pass
+    reads word ``c`` with every weight word ``m C + c`` (same cycle) and the
+    last row's word ``(M - 1) C + c`` writes it in that word's write cycle
+    ``k + 6`` with ``x_u = T(x_{u-1}, pre[u-1])`` and the spikes latched in
+    tick ``u`` (after every read of that word in the tick).
+    *State words* carry ``y`` and ``post``: a neuron's state word is
+    ``v`` (``v_width`` bits), its refractory count (``refractory_width``),
+    ``y`` (``tb`` bits) and the neuron's last spike bit; the pass reads
+    neuron ``m``'s word in cycle ``m C`` (before the layer updates it in
+    this tick), and the layer's state write of neuron ``m`` in tick ``u``
+    stores ``y_u = T(y_{u-1}, post[u-1])`` and ``post[u]``. In the first
+    tick after reset every trace and spike field reads as 0 (the layer's
+    ``fresh`` rule), so the memories' power-on or pre-reset contents do
+    not matter; they are 0 at power-on.
 Enable and reset
-    ``en`` low: no register changes (the plasticity LFSR, the traces and the
-    pass pipeline hold); a write shown on ``upd_*`` acts again at that edge
-    (the same word with the same value). ``rst``: traces and the latched
-    spikes 0, the LFSR to ``stdp_seed``, the pass pipeline emptied
+    ``en`` low: no register changes (the plasticity LFSR and the pass
+    pipeline hold); a write shown on ``upd_*`` (and the pass's pre-trace
+    write) acts again at that edge (the same word with the same value).
+    ``rst``: the LFSR to ``stdp_seed``, the pass pipeline emptied
     (``upd_en`` 0), the layer reset as in :mod:`sc_model.sc_layer_tm`.
 Plasticity off
     ``a_plus = a_minus = 0``: every rewrite stores the word read, and the
@@ -92,10 +110,10 @@ Host port (the agreed interface of ``HOSTPORT.md``; what the board link drives)
     words (``M C`` words, the layer's sign-magnitude format, as
     :meth:`SCLayerTMConfig.weight_words` and the exported image), 1 the
     thresholds (``M`` words, ``v_width`` bits two's complement), 2 the
-    neuron state (``M`` words: bits ``[0, v_width)`` the membrane in two's
-    complement, then ``refractory_width`` bits of refractory count), 3 the
-    pre-synaptic traces and 4 the eligibility (not held in memory by this
-    core: such a request is acked and ignored), 5 .. 7 reserved (the same).
+    neuron state (``M`` words of ``state_width`` bits: the layout above),
+    3 the pre-trace memory (``C`` words of ``pre_word_width`` bits), 4 the
+    eligibility (none under STDP: such a request is acked and ignored),
+    5 .. 7 reserved (the same).
     A request to an address past its space is acked and ignored. Ignored
     reads return 0 (with ``host_rvalid``), ignored writes change nothing.
     Bits of ``host_wdata`` above the space's word are ignored.
@@ -221,9 +239,19 @@ class LearningCoreConfig(SCLayerTMConfig):
         return self.addr_width
 
     @property
+    def state_width(self) -> int:
+        """Bits of a state word: ``v_width + refractory_width + tb + 1``."""
+        return self.v_width + self.refractory_width + self.trace_width + 1
+
+    @property
+    def pre_word_width(self) -> int:
+        """Bits of a pre-trace word: ``P (tb + 1)``."""
+        return self.lanes * (self.trace_width + 1)  # type: ignore[operator]
+
+    @property
     def host_data_width(self) -> int:
         """Bits of ``host_wdata``/``host_rdata``: the widest space word."""
-        return max(self.word_width, self.v_width + self.refractory_width)
+        return max(self.word_width, self.state_width, self.pre_word_width)
 
     @property
     def trace_max(self) -> int:
@@ -375,7 +403,7 @@ class LearningCore:
 
 
 class LearningCycleOutputs(NamedTuple):
-    """Output ports during one cycle (``out_v`` signed, traces as arrays)."""
+    """Output ports during one cycle (``out_v`` signed)."""
 
     out_valid: int
     out_neuron: int
@@ -386,8 +414,6 @@ class LearningCycleOutputs(NamedTuple):
     upd_en: int
     upd_addr: int
     upd_data: int
-    pre_trace: np.ndarray
-    post_trace: np.ndarray
     host_ack: int = 0
     host_rvalid: int = 0
     host_rdata: int = 0
@@ -397,15 +423,20 @@ class LearningCoreCycle:
     """Cycle twin of :class:`sc_hw.learning_core.LearningCore`.
 
     The layer is a :class:`sc_model.sc_layer_tm.SCLayerTMCycle` whose write
-    port is driven by the pass registers ``upd_*``; its weight memory is the
-    one the pass reads (``self.weights``, decoded ``(M, C P)``).
+    port is driven by the pass registers ``upd_*`` and whose state words
+    carry the post trace and last spike (``extra`` field); its weight memory
+    is the one the pass reads (``self.weights``, decoded ``(M, C P)``). The
+    pre-trace memory is ``self.pre_words`` (``C`` raw words).
     """
 
     def __init__(self, config: LearningCoreConfig) -> None:
         if not isinstance(config, LearningCoreConfig):
             raise TypeError(f"config must be a LearningCoreConfig, not {type(config).__name__}")
-        self.config = config
-        self.layer = SCLayerTMCycle(config.layer_config())
+        self.config = c = config
+        self.layer = SCLayerTMCycle(
+            config.layer_config(), extra_width=c.trace_width + 1, extra_next=self._post_next
+        )
+        self.pre_words = [0] * c.chunks  # power-on contents; rst does not clear them
         self._lfsr = LFSR(config.width, config.stdp_seed, config.taps, config.form)
         self.reset()
 
@@ -414,25 +445,45 @@ class LearningCoreCycle:
         """The weight memory, decoded: ``(M, C P)`` (padding lanes last)."""
         return self.layer.weights
 
+    def _post_next(self, old: int) -> int:
+        """The post trace a neuron's state write stores: ``T(y, post)`` of the field read."""
+        c = self.config
+        y, spike = old & c.trace_max, old >> c.trace_width
+        return int(trace_next(y, spike, c.post_increment, c))  # type: ignore[arg-type]
+
+    def pre_chunk(self, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pre-trace word ``chunk`` decoded: traces ``(P,)`` and last-tick spike bits ``(P,)``."""
+        c = self.config
+        word = self.pre_words[chunk]
+        tb, lanes = c.trace_width, c.lanes
+        x = np.array([(word >> (lane * tb)) & c.trace_max for lane in range(lanes)], np.int64)  # type: ignore[arg-type]
+        bits = np.array([(word >> (lanes * tb + lane)) & 1 for lane in range(lanes)], np.int64)  # type: ignore[operator]
+        return x, bits
+
+    def traces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The memories' trace fields: ``x``, pre bits ``(N,)``; ``y``, post bits ``(M,)``."""
+        c = self.config
+        parts = [self.pre_chunk(cc) for cc in range(c.chunks)]
+        x = np.concatenate([p[0] for p in parts])[: c.n_inputs]
+        pre = np.concatenate([p[1] for p in parts])[: c.n_inputs]
+        extra = np.array(self.layer.state_extra, np.int64)
+        return x, pre, extra & c.trace_max, extra >> c.trace_width
+
     def reset(self) -> None:
-        """Synchronous reset (the weight memory keeps its contents)."""
+        """Synchronous reset (the memories keep their contents)."""
         c = self.config
         self.layer.reset()
         self._lfsr.reset()
         self.k = 0
-        self._x_in = np.zeros(c.n_inputs, np.uint8)
-        self._pre = np.zeros(c.n_inputs, np.uint8)
-        self._post_acc = np.zeros(c.n_neurons, np.uint8)
-        self._post = np.zeros(c.n_neurons, np.uint8)
-        self._xt = np.zeros(c.n_inputs, np.int64)
-        self._yt = np.zeros(c.n_neurons, np.int64)
+        self._x_in = np.zeros(c.chunks * c.lanes, np.int64)  # type: ignore[operator]
         # pass pipeline: (address, decoded word) read / registered; computed write
         self._rd: tuple[int, np.ndarray] | None = None
         self._rd2: tuple[int, np.ndarray] | None = None
         self._rd3: tuple[int, np.ndarray] | None = None
-        self._new: tuple[int, int] | None = None
-        self._new2: tuple[int, int] | None = None
+        self._new: tuple[int, int, tuple[int, int] | None] | None = None
+        self._new2: tuple[int, int, tuple[int, int] | None] | None = None
         self._upd = (0, 0, 0)
+        self._pre_upd = (0, 0, 0)  # the pre-trace memory's write register (en, addr, word)
         self._host_read: int | None = None  # the word read at the last ack edge
         self._host_out = (0, 0)  # host_rvalid, host_rdata
 
@@ -445,6 +496,8 @@ class LearningCoreCycle:
             return layer.threshold_word(addr)
         if space == HOST_SPACES["state"] and addr < c.n_neurons:
             return layer.state_word(addr)
+        if space == HOST_SPACES["pre_traces"] and addr < c.chunks:
+            return self.pre_words[addr]
         return 0
 
     def host_write(self, space: int, addr: int, data: int) -> None:
@@ -456,6 +509,29 @@ class LearningCoreCycle:
             layer.write_threshold_word(addr, data)
         elif space == HOST_SPACES["state"] and addr < c.n_neurons:
             layer.write_state_word(addr, data)
+        elif space == HOST_SPACES["pre_traces"] and addr < c.chunks:
+            self.pre_words[addr] = data & ((1 << c.pre_word_width) - 1)
+
+    def _pass_word(self, addr: int, word: np.ndarray, state: int) -> tuple:
+        """The rounding stage of word ``addr``: its new word and pre-trace write (last row)."""
+        c = self.config
+        lanes = c.lanes
+        mm, cc = divmod(addr, c.chunks)
+        if self.layer.fresh:  # first tick after reset: every trace and spike bit reads 0
+            xp = pre = np.zeros(lanes, np.int64)  # type: ignore[arg-type]
+            y = post = 0
+        else:
+            xp, pre = self.pre_chunk(cc)
+            extra = self.layer.state_extra[mm]
+            y, post = extra & c.trace_max, extra >> c.trace_width
+        r = lane_randoms(np.uint64(state), c)
+        new = stdp_update(word[None, :], xp, [y], pre, [post], r, c)[0]
+        pre_write = None
+        if mm == c.n_neurons - 1:
+            xn = trace_next(xp, pre, c.pre_increment, c)  # type: ignore[arg-type]
+            bits = self._x_in[cc * lanes : (cc + 1) * lanes]  # type: ignore[operator]
+            pre_write = (cc, encode_pre_word(xn, bits, c))
+        return addr, encode_weight_word(new, c.weight_width), pre_write
 
     def step(
         self,
@@ -491,59 +567,55 @@ class LearningCoreCycle:
         if host_ack and not host_we:
             self._host_read = self.host_read(host_space, host_addr)
         upd_en, upd_addr, upd_data = self._upd
-        regs = (self._xt.copy(), self._yt.copy())
+        pre_wen, pre_waddr, pre_wdata = self._pre_upd
         state = int(self._lfsr.state)
         if en:
-            lanes, ch, n = c.lanes, c.chunks, c.n_inputs
-            # stage E: the computed word -> the write shown next cycle
+            lanes = c.lanes
+            # stage E: the computed word -> the writes shown next cycle
             if self._new2 is None:
                 self._upd = (0, self._upd[1], self._upd[2])
+                self._pre_upd = (0, self._pre_upd[1], self._pre_upd[2])
             else:
-                self._upd = (1, *self._new2)
+                addr, word, pre_write = self._new2
+                self._upd = (1, addr, word)
+                if pre_write is None:
+                    self._pre_upd = (0, self._pre_upd[1], self._pre_upd[2])
+                else:
+                    self._pre_upd = (1, *pre_write)
             # stage D: the sum's register (the clamp happens in E; no effect on values)
             self._new2 = self._new
             # rounding stage: round and update the registered word (this cycle's LFSR state)
-            if self._rd3 is None:
-                self._new = None
-            else:
-                addr, word = self._rd3
-                mm, cc = divmod(addr, ch)
-                cols = np.arange(cc * lanes, (cc + 1) * lanes)  # type: ignore[operator]
-                real = cols < n
-                jj = np.where(real, cols, 0)
-                xp = np.where(real, self._xt[jj], 0)
-                pre = np.where(real, self._pre[jj], 0)
-                r = lane_randoms(np.uint64(state), c)
-                new = stdp_update(
-                    word[None, :], xp, self._yt[mm : mm + 1], pre, self._post[mm : mm + 1], r, c
-                )[0]
-                self._new = (addr, encode_weight_word(new, c.weight_width))
+            self._new = None if self._rd3 is None else self._pass_word(*self._rd3, state)
             # stage B: the word read last cycle, registered
             self._rd3 = self._rd2  # the products' register (no effect on values)
             self._rd2 = self._rd
             # stage A: read word k (before this edge's write)
             if self.k < c.words:
-                mm, cc = divmod(self.k, ch)
+                mm, cc = divmod(self.k, c.chunks)
                 w = self.layer.weights[mm, cc * lanes : (cc + 1) * lanes]  # type: ignore[operator]
                 self._rd = (self.k, w.copy())
             else:
                 self._rd = None
         out = self.layer.step(x, en, upd_en, upd_addr, upd_data)
+        if pre_wen:
+            self.pre_words[pre_waddr] = pre_wdata
         if en:
             if self.k == 0:
-                self._x_in = x.copy()
-            if out.out_valid:
-                self._post_acc[out.out_neuron] = out.out_spike
-            if self.k == c.tick_cycles - 1:
-                self._xt = trace_next(self._xt, self._pre, c.pre_increment, c)  # type: ignore[arg-type]
-                self._yt = trace_next(self._yt, self._post, c.post_increment, c)  # type: ignore[arg-type]
-                self._pre = self._x_in.copy()
-                self._post = self._post_acc.copy()
+                self._x_in[: c.n_inputs] = x
             self._lfsr.step(1)
             self.k = (self.k + 1) % c.tick_cycles
         if host_ack and host_we:
             self.host_write(host_space, host_addr, host_wdata)
-        return LearningCycleOutputs(*out, upd_en, upd_addr, upd_data, *regs, host_ack, *host_out)
+        return LearningCycleOutputs(*out, upd_en, upd_addr, upd_data, host_ack, *host_out)
+
+
+def encode_pre_word(traces: object, bits: object, config: LearningCoreConfig) -> int:
+    """One pre-trace word: lane ``l``'s trace at bit ``l tb``, its spike bit at ``P tb + l``."""
+    c = config
+    word = 0
+    for lane, (xv, bv) in enumerate(zip(np.asarray(traces), np.asarray(bits), strict=True)):
+        word |= int(xv) << (lane * c.trace_width) | int(bv) << (c.lanes * c.trace_width + lane)  # type: ignore[operator]
+    return word
 
 
 def decode_word(word: int, config: LearningCoreConfig) -> np.ndarray:
@@ -560,6 +632,7 @@ __all__: Sequence[str] = (
     "LearningCycleOutputs",
     "LearningRun",
     "decode_word",
+    "encode_pre_word",
     "lane_randoms",
     "learning_core_params",
     "round_shift",

@@ -136,6 +136,12 @@ def test_cycle_twin_equals_tick_model(seed: int) -> None:
         assert np.array_equal(cyc.weights[:, : c.n_inputs], run.weights[t]), f"seed {seed} t {t}"
         seen = 0
         k = 0
+        if t > 0:  # the memories' trace fields at the tick's start: x_{t-1}, pre[t-1], ...
+            xm, pre, ym, post = cyc.traces()
+            assert np.array_equal(xm, run.pre_trace[t - 1]), f"seed {seed} t {t}"
+            assert np.array_equal(pre, x[t - 1]), f"seed {seed} t {t}"
+            assert np.array_equal(ym, run.post_trace[t - 1]), f"seed {seed} t {t}"
+            assert np.array_equal(post, run.spikes[t - 1]), f"seed {seed} t {t}"
         while k < c.tick_cycles:
             en = int(rng.random() < 0.85)
             o = cyc.step(x[t], en)
@@ -145,9 +151,6 @@ def test_cycle_twin_equals_tick_model(seed: int) -> None:
                     run.v[t, o.out_neuron],
                 ), f"seed {seed} tick {t}"
                 seen += 1
-            if en and k == 0 and t > 0:
-                assert np.array_equal(o.pre_trace, run.pre_trace[t - 1]), f"seed {seed}"
-                assert np.array_equal(o.post_trace, run.post_trace[t - 1]), f"seed {seed}"
             k += en
         assert seen == c.n_neurons
 
@@ -495,3 +498,37 @@ def test_host_inputs_are_checked() -> None:
         cyc.step(np.zeros(4, np.uint8), 1, 1, 0, 8, 0, 0)
     with pytest.raises(ValueError, match="host_addr"):
         cyc.step(np.zeros(4, np.uint8), 1, 1, 0, 0, 1 << c.host_addr_width, 0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_traces_live_in_memory_and_the_host_reads_them(seed: int) -> None:
+    """Pre-trace words and state words hold x_{t-1}, pre[t-1], y_{t-1}, post[t-1] at tick t."""
+    rng = np.random.default_rng(400 + seed)
+    c = _random_config(rng)
+    ticks = 5
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    run = LearningCore(c).run(x)
+    cyc = LearningCoreCycle(c)
+    for t in range(ticks):
+        for _ in range(c.tick_cycles):
+            cyc.step(x[t], 1)
+    # held at k = 0 of tick `ticks`: read every pre-trace word and every state word
+    requests = [(3, a) for a in range(c.chunks)] + [(2, a) for a in range(c.n_neurons)]
+    data = []
+    for space, addr in requests + [(7, 0), (7, 0)]:  # two more cycles: the last data
+        o = _host_cycle(cyc, 0, host_we=0, host_space=space, host_addr=addr)
+        if o.host_rvalid:
+            data.append(o.host_rdata)
+    tb, lanes = c.trace_width, c.lanes
+    pre_words, state_words = data[: c.chunks], data[c.chunks :]
+    xs = [(w >> (lane * tb)) & c.trace_max for w in pre_words for lane in range(lanes)]
+    bits = [(w >> (lanes * tb + lane)) & 1 for w in pre_words for lane in range(lanes)]
+    assert xs[: c.n_inputs] == run.pre_trace[-1].tolist(), f"seed {seed}"
+    assert bits[: c.n_inputs] == x[-1].tolist(), f"seed {seed}"
+    base = c.v_width + c.refractory_width
+    ys = [(w >> base) & c.trace_max for w in state_words]
+    posts = [(w >> (base + tb)) & 1 for w in state_words]
+    vs = [w & ((1 << c.v_width) - 1) for w in state_words]
+    assert ys == run.post_trace[-1].tolist(), f"seed {seed}"
+    assert posts == run.spikes[-1].tolist(), f"seed {seed}"
+    assert vs == (run.v[-1] & ((1 << c.v_width) - 1)).tolist(), f"seed {seed}"

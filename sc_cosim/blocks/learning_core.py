@@ -21,7 +21,6 @@ from sc_cosim.blocks.sc_layer_tm import layer_ports, random_tm_params
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.learning_core import LearningCore as HwLearningCore
 from sc_model import arith
-from sc_model.arith import pack_fields
 from sc_model.learning_core import LearningCoreConfig, LearningCoreCycle, learning_core_params
 
 
@@ -49,8 +48,6 @@ class LearningCoreTwin:
             "upd_en": out.upd_en,
             "upd_addr": out.upd_addr,
             "upd_data": out.upd_data,
-            "pre_trace": pack_fields(out.pre_trace, c.trace_width),
-            "post_trace": pack_fields(out.post_trace, c.trace_width),
             "host_ack": out.host_ack,
             "host_rvalid": out.host_rvalid,
             "host_rdata": out.host_rdata,
@@ -93,8 +90,8 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
     for start in rng.integers(0, n, max(1, n // 200)):  # a few long holds (host bulk access)
         en[start : start + int(rng.integers(5, 40))] = False
     # host requests: busy, mostly to the three spaces held, sometimes past the space's end
-    space = np.where(rng.random(n) < 0.85, rng.integers(0, 3, n), rng.integers(3, 8, n))
-    hi = np.where(space == 0, c.words, c.n_neurons) + 2
+    space = np.where(rng.random(n) < 0.9, rng.integers(0, 4, n), rng.integers(4, 8, n))
+    hi = np.where(space == 0, c.words, np.where(space == 3, c.chunks, c.n_neurons)) + 2
     addr = np.minimum(rng.integers(0, 1 << 30, n) % hi, (1 << c.host_addr_width) - 1)
     wdata = np.array([int(v) for v in rng.integers(0, 1 << 62, n, dtype=np.int64)], dtype=object)
     wdata = np.array([(v | v << 62) & ((1 << c.host_data_width) - 1) for v in wdata], dtype=object)
