@@ -82,6 +82,7 @@ class LearningCore(wiring.Component):
                 "host_rvalid": Out(1),
                 "host_rdata": Out(c.host_data_width),
             }
+            | ({"reward": In(c.reward_width), "reward_strobe": In(1)} if c.rstdp else {})
         )
         self.host_addr_width = c.host_addr_width
         self.host_data_width = c.host_data_width
@@ -201,7 +202,7 @@ class LearningCore(wiring.Component):
                     ]
         return q
 
-    def _host_port(self, m, layer, lm, tap, q, pre_rd, pre_wr, n_banks, low) -> Value:
+    def _host_port(self, m, layer, lm, tap, q, pre_rd, e_rds, n_banks, low) -> tuple:
         """Host port: served in the tick's last cycle, or at ``k = 0`` with ``en`` low.
 
         Drives the layer's weight write port (the pass's ``upd_*`` or a host
@@ -209,7 +210,7 @@ class LearningCore(wiring.Component):
         host is served, and the read pipeline: the RAM read at the ack edge,
         ``host_rdata`` registered from the RAM outputs at the next edge
         (``host_rvalid`` two cycles after ``host_ack``). Returns the host's
-        pre-trace write strobe.
+        pre-trace write and read strobes and eligibility write and read strobes.
         """
         c = self.config
         words, nm, ww = c.words, c.n_neurons, c.word_width
@@ -228,6 +229,11 @@ class LearningCore(wiring.Component):
         hit_x = wire(
             m, ack & (space == HOST_SPACES["pre_traces"]) & below(c.chunks), 1, "host_hit_x"
         )
+        hit_e = Const(0)
+        if c.rstdp:
+            hit_e = wire(
+                m, ack & (space == HOST_SPACES["eligibility"]) & below(words), 1, "host_hit_e"
+            )
         we = self.host_we
         host_ww = wire(m, hit_w & we, 1, "host_write_w")
         m.d.comb += [
@@ -246,7 +252,7 @@ class LearningCore(wiring.Component):
         h_valid = Signal(name="host_read1")
         h_kind = Signal(3, name="host_kind1")  # 0 nothing, 1 w, 2 thresholds, 3 state, 4 pre
         h_bank = Signal(range(max(2, n_banks)), name="host_bank1")
-        kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, Mux(hit_x, 4, 0))))
+        kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, Mux(hit_x, 4, Mux(hit_e, 5, 0)))))
         m.d.sync += [h_valid.eq(ack & ~we), h_kind.eq(Mux(we, 0, kind))]
         if n_banks > 1:
             m.d.sync += h_bank.eq(addr[low:])
@@ -254,13 +260,30 @@ class LearningCore(wiring.Component):
         t_data = lm.submodules.threshold_mem.read_ports[0].data
         s_data = lm.submodules.state_mem.read_ports[0].data
         w_data = banks[0] if n_banks == 1 else pick(banks, h_bank)
+        e_data: Value = Const(0)
+        if c.rstdp:
+            e_banks = [rd.data for rd in e_rds]
+            e_data = e_banks[0] if n_banks == 1 else pick(e_banks, h_bank)
         data = Mux(
             h_kind == 1,
             w_data,
-            Mux(h_kind == 2, t_data, Mux(h_kind == 3, s_data, Mux(h_kind == 4, pre_rd.data, 0))),
+            Mux(
+                h_kind == 2,
+                t_data,
+                Mux(
+                    h_kind == 3,
+                    s_data,
+                    Mux(h_kind == 4, pre_rd.data, Mux(h_kind == 5, e_data, 0)),
+                ),
+            ),
         )
         m.d.sync += [self.host_rvalid.eq(h_valid), self.host_rdata.eq(data)]
-        return wire(m, hit_x & we, 1, "host_write_x"), wire(m, hit_x & ~we, 1, "host_read_x")
+        return (
+            wire(m, hit_x & we, 1, "host_write_x"),
+            wire(m, hit_x & ~we, 1, "host_read_x"),
+            wire(m, hit_e & we, 1, "host_write_e"),
+            wire(m, hit_e & ~we, 1, "host_read_e"),
+        )
 
     def elaborate(self, platform):
         m = Module()
@@ -281,7 +304,19 @@ class LearningCore(wiring.Component):
             shape=unsigned(c.pre_word_width), depth=depth, init=[0] * depth
         )
         pre_rd, pre_wr = pmem.read_port(), pmem.write_port()
-        host_wx, host_rx = self._host_port(m, layer, lm, tap, q, pre_rd, pre_wr, n_banks, low)
+        # the eligibility memory (R-STDP): banked and addressed like the weight memory
+        e_rds, e_wrs = [], []
+        if c.rstdp:
+            for b in range(n_banks):
+                depth = min(BANK_WORDS, words - b * BANK_WORDS)
+                m.submodules[f"elig_mem_{b}"] = emem = Memory(
+                    shape=unsigned(c.elig_word_width), depth=max(2, depth), init=[]
+                )
+                e_rds.append(emem.read_port())
+                e_wrs.append(emem.write_port())
+        host_wx, host_rx, host_we_, host_re = self._host_port(
+            m, layer, lm, tap, q, pre_rd, e_rds, n_banks, low
+        )
         cw = max(1, (chunks - 1).bit_length())
         pt_en = Signal(name="pre_wen")
         pt_addr = Signal(cw, name="pre_waddr", reset_less=True)
@@ -342,6 +377,39 @@ class LearningCore(wiring.Component):
             m.d.sync += [v4.eq(v3), a4.eq(a3), r4.eq(r3), v5.eq(v4), a5.eq(a4), r5.eq(r4)]
         fields_new = []
         xn5s = []
+        e_fields = []
+        if c.rstdp:
+            ew = c.elig_word_width
+            e_en = Signal(name="elig_wen")
+            e_addr = Signal(aw, name="elig_waddr", reset_less=True)
+            e_wdata = Signal(ew, name="elig_wdata", reset_less=True)
+            eaddr = Mux(host_re, self.host_addr[:aw], q.k)
+            for b, (rd, wr) in enumerate(zip(e_rds, e_wrs, strict=True)):
+                hit = Const(1) if n_banks == 1 else (eaddr[low:] == b)
+                waddr = Mux(host_we_, self.host_addr[:aw], e_addr)
+                whit = Const(1) if n_banks == 1 else (waddr[low:] == b)
+                m.d.comb += [
+                    rd.addr.eq(eaddr[:low]),
+                    rd.en.eq(en | (host_re & hit)),
+                    wr.addr.eq(waddr[:low]),
+                    wr.data.eq(Mux(host_we_, self.host_wdata[:ew], e_wdata)),
+                    wr.en.eq((host_we_ | e_en) & whit),
+                ]
+            e2s = [Signal(ew, name=f"eword2_{b}", reset_less=True) for b in range(n_banks)]
+            with m.If(en):
+                m.d.sync += [r.eq(rd.data) for r, rd in zip(e2s, e_rds, strict=True)]
+            eword = e2s[0] if n_banks == 1 else pick(e2s, a2[low:])
+            # the reward of the previous tick (latched with the spikes, moved at the tick's end)
+            rb = c.reward_width
+            r_in = Signal(signed(rb), name="reward_in")
+            s_in = Signal(name="reward_strobe_in")
+            r_pass = Signal(signed(rb), name="reward_pass")
+            s_pass = Signal(name="reward_strobe_pass")
+            with m.If(en):
+                with m.If(q.k_zero):
+                    m.d.sync += [r_in.eq(self.reward), s_in.eq(self.reward_strobe)]
+                with m.If(q.tick_end):
+                    m.d.sync += [r_pass.eq(r_in), s_pass.eq(s_in)]
         for lane, rot in enumerate(c.lane_rotations):  # type: ignore[arg-type]
             x_sel = Signal(tb, name=f"x_sel_{lane}", reset_less=True)
             pre_sel = Signal(name=f"pre_sel_{lane}", reset_less=True)
@@ -357,12 +425,20 @@ class LearningCore(wiring.Component):
             if c.rounding == "stochastic":
                 r = Cat(*(lfsr.state[i] for i in rotation_indices(c.width, c.update_shift, rot)))
             w4, p4, q4 = self._pass_round(m, lane, w3, px3, py3, pre3, post3, r, tz_p, tz_m)
+            if c.rstdp:
+                eb = c.elig_width
+                e_lane = Signal(signed(eb), name=f"e_lane_{lane}")
+                m.d.comb += e_lane.eq(eword[lane * eb : (lane + 1) * eb])
+                w5, e_new = self._elig_lane(m, lane, e_lane, r_pass, s_pass, w4, p4, q4, fresh)
+                e_fields.append(e_new)
+                fields_new.append(self._clamp_weight(m, lane, w5))
+            else:
+                fields_new.append(self._pass_write(m, lane, w4, p4, q4))
             xn4 = Signal(tb, name=f"xn4_{lane}", reset_less=True)
             xn5 = Signal(tb, name=f"xn5_{lane}", reset_less=True)
             with m.If(en):
                 m.d.sync += [xn4.eq(xn3), xn5.eq(xn4)]
             xn5s.append(xn5)
-            fields_new.append(self._pass_write(m, lane, w4, p4, q4))
         # E6: the weight write on upd_*, the last row's pre-trace write (spike bits of
         # this tick from a register of the chunks, rotated by P per write)
         xr = Signal(chunks * lanes, name="x_rot", reset_less=True)
@@ -370,6 +446,10 @@ class LearningCore(wiring.Component):
             m.d.sync += self.upd_en.eq(v5)
             with m.If(v5):
                 m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(Cat(*fields_new))]
+            if c.rstdp:
+                m.d.sync += e_en.eq(v5)
+                with m.If(v5):
+                    m.d.sync += [e_addr.eq(a5), e_wdata.eq(Cat(*e_fields))]
             m.d.sync += pt_en.eq(v5 & r5)
             with m.If(q.k_zero):
                 m.d.sync += xr.eq(self.spikes)
@@ -416,14 +496,48 @@ class LearningCore(wiring.Component):
             m.d.sync += [w4.eq(w3), p4.eq(Mux(post3, pot, 0)), q4.eq(Mux(pre3, dep, 0))]
         return w4, p4, q4
 
+    def _elig_lane(self, m, lane, e_lane, r_pass, s_pass, w4, p4, q4, fresh):
+        """R-STDP lane: E3 ``e`` (0 in the first tick), E4 ``R e`` and ``E(e)`` beside the
+        rounded ``P``, ``Q``, E5 ``w + ((R e) >> rs)`` and ``E(e) + P - Q``; returns the E5
+        weight sum and the E6 eligibility field (``esat``, ``eb`` bits)."""
+        c = self.config
+        eb, ke, en = c.elig_width, c.elig_decay_shift, self.en
+        e2 = Signal(signed(eb), name=f"e2_{lane}", reset_less=True)
+        with m.If(en):
+            m.d.sync += e2.eq(Mux(fresh, 0, e_lane))
+        prod3 = Signal(signed(c.reward_width + eb), name=f"re3_{lane}", reset_less=True)
+        ed3 = Signal(signed(eb), name=f"ed3_{lane}", reset_less=True)
+        # E(e) = e - trunc(e / 2**ke): the arithmetic shift of e + (2**ke - 1 if e < 0)
+        bias = Mux(e2[eb - 1], (1 << ke) - 1, 0)  # type: ignore[operator]
+        biased = Signal(signed(eb + 1), name=f"e_biased_{lane}")
+        m.d.comb += biased.eq(e2 + bias)
+        with m.If(en):
+            m.d.sync += [prod3.eq(r_pass * e2), ed3.eq(e2 - (biased >> ke))]
+        # E5: from the E4 registers (w4, P, Q) and the product registered beside them
+        dw = Signal(signed(max(1, len(prod3) - c.reward_shift) + 1), name=f"dw_{lane}")
+        m.d.comb += dw.eq(Mux(s_pass, prod3 >> c.reward_shift, 0))
+        w_sum = w4 + dw
+        e_sum = ed3 + nonneg(p4) - nonneg(q4)
+        w5 = Signal(w_sum.shape(), name=f"wsum5_{lane}", reset_less=True)
+        e5 = Signal(e_sum.shape(), name=f"esum5_{lane}", reset_less=True)
+        with m.If(en):
+            m.d.sync += [w5.eq(w_sum), e5.eq(e_sum)]
+        e_new = Signal(signed(eb), name=f"e_new_{lane}")
+        m.d.comb += e_new.eq(clamp(m, e5, -c.elig_max, c.elig_max, eb, f"e_sat_{lane}"))
+        return w5, e_new
+
     def _pass_write(self, m, lane, w4, p4, q4) -> Value:
         """E5 ``w + P - Q`` at full width; the clamp in sign-magnitude for E6's ``upd_data``."""
-        c = self.config
-        wb = c.weight_width
         sum_now = w4 + nonneg(p4) - nonneg(q4)
         total = Signal(sum_now.shape(), name=f"sum5_{lane}", reset_less=True)
         with m.If(self.en):
             m.d.sync += total.eq(sum_now)
+        return self._clamp_weight(m, lane, total)
+
+    def _clamp_weight(self, m, lane, total) -> Value:
+        """E6: ``sat(total)`` into ``[w_min, w_max]``, as a sign-magnitude lane field."""
+        c = self.config
+        wb = c.weight_width
         v = Signal(signed(wb + 1), name=f"w_new_{lane}")
         m.d.comb += v.eq(clamp(m, total, c.w_min, c.w_max, wb + 1, f"w_sum_{lane}"))  # type: ignore[arg-type]
         mag_new = Signal(wb, name=f"mag_new_{lane}")

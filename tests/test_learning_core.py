@@ -532,3 +532,103 @@ def test_traces_live_in_memory_and_the_host_reads_them(seed: int) -> None:
     assert ys == run.post_trace[-1].tolist(), f"seed {seed}"
     assert posts == run.spikes[-1].tolist(), f"seed {seed}"
     assert vs == (run.v[-1] & ((1 << c.v_width) - 1)).tolist(), f"seed {seed}"
+
+
+# --------------------------------------------------------------------------
+# R-STDP (rule="rstdp"): the rstdp unit's integer semantics, one unit cycle per tick
+# --------------------------------------------------------------------------
+
+
+def _rstdp_config(rng: np.random.Generator, **over: object) -> LearningCoreConfig:
+    eb = int(rng.integers(4, 13))
+    return _random_config(
+        rng,
+        rule="rstdp",
+        elig_width=eb,
+        elig_decay_shift=int(rng.integers(1, eb)),
+        reward_width=int(rng.integers(3, 9)),
+        reward_shift=int(rng.integers(0, 4)),
+        **over,
+    )
+
+
+def _rewards(rng: np.random.Generator, c: LearningCoreConfig, ticks: int):
+    half = 1 << (c.reward_width - 1)
+    return rng.integers(-half, half, ticks), (rng.random(ticks) < 0.4).astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rstdp_core_equals_the_rstdp_unit_on_the_cores_spikes(seed: int) -> None:
+    """Tick t of the core is cycle t of sc_model.rstdp (floor rounding, period 0, no delay)."""
+    from sc_model.rstdp import check_rstdp_params, rstdp_run
+
+    rng = np.random.default_rng(500 + seed)
+    c = _rstdp_config(
+        rng,
+        rounding="floor",
+        a_plus=int(rng.integers(20, 60)),
+        a_minus=int(rng.integers(20, 60)),
+        update_shift=int(rng.integers(0, 4)),
+        weight_width=6,
+        w_min=-63,
+        w_max=63,
+        synapse="and",
+    )
+    # busy neurons (low thresholds, mostly excitatory weights), so that pairs form
+    busy = rng.integers(-10, 64, (c.n_neurons, c.n_inputs)).tolist()
+    c = LearningCoreConfig(
+        **{**learning_core_params(c), "weights": busy, "thresholds": [1] * c.n_neurons}
+    )
+    ticks = 30
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    rew, stb = _rewards(rng, c, ticks)
+    run = LearningCore(c).run(x, reward=rew, reward_strobe=stb)
+    p = check_rstdp_params(
+        n_pre=c.n_inputs,
+        n_post=c.n_neurons,
+        weight_width=c.weight_width + 1,
+        w_min=c.w_min,
+        w_max=c.w_max,
+        weights=np.asarray(c.weights).tolist(),
+        trace_width=c.trace_width,
+        pre_increment=c.pre_increment,
+        post_increment=c.post_increment,
+        decay_shift=c.decay_shift,
+        a_plus=c.a_plus,
+        a_minus=c.a_minus,
+        update_shift=c.update_shift,
+        elig_width=c.elig_width,
+        elig_decay_shift=c.elig_decay_shift,
+        reward_width=c.reward_width,
+        reward_shift=c.reward_shift,
+    )
+    unit = rstdp_run(p, x, run.spikes, rew, stb)
+    # the layer of tick t reads the weights after the updates of ticks 0 .. t-2
+    assert np.array_equal(run.weights[1:], unit.weights[:-1]), f"seed {seed}"
+    assert np.array_equal(run.eligibility[1:], unit.eligibility[:-1]), f"seed {seed}"
+    assert np.array_equal(run.pre_trace, unit.pre_trace), f"seed {seed}"
+    assert np.array_equal(run.post_trace, unit.post_trace), f"seed {seed}"
+    assert (run.eligibility != 0).any(), f"seed {seed}: nothing paired"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rstdp_cycle_twin_equals_tick_model(seed: int) -> None:
+    rng = np.random.default_rng(600 + seed)
+    c = _rstdp_config(rng)
+    ticks = 10
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    rew, stb = _rewards(rng, c, ticks)
+    run = LearningCore(c).run(x, reward=rew, reward_strobe=stb)
+    cyc = LearningCoreCycle(c)
+    for t in range(ticks):
+        assert np.array_equal(cyc.weights[:, : c.n_inputs], run.weights[t]), f"seed {seed} t {t}"
+        if t > 0:
+            e = np.array([cyc.elig_lanes(a) for a in range(c.words)]).reshape(c.n_neurons, -1)
+            assert np.array_equal(e[:, : c.n_inputs], run.eligibility[t]), f"seed {seed} t {t}"
+        k = 0
+        while k < c.tick_cycles:
+            en = int(rng.random() < 0.85)
+            o = cyc.step(x[t], en, reward=int(rew[t]), reward_strobe=int(stb[t]))
+            if en and o.out_valid:
+                assert o.out_spike == run.spikes[t, o.out_neuron], f"seed {seed} tick {t}"
+            k += en
