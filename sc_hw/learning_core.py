@@ -10,6 +10,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from sc_model.export import load_learning_core
 from sc_model.learning_core import HOST_SPACES, LearningCoreConfig
 from sc_model.sc_layer_tm import sc_layer_tm_params
 from sc_model.sng import rotation_indices
@@ -86,6 +87,15 @@ class LearningCore(wiring.Component):
         )
         self.host_addr_width = c.host_addr_width
         self.host_data_width = c.host_data_width
+
+    @classmethod
+    def from_export(cls, directory, with_weights: bool = True) -> LearningCore:
+        """Build the core from :func:`sc_model.export.export_learning_core`'s files.
+
+        ``with_weights=False``: the weight memory starts at zero and the image
+        is loaded over the host port (:func:`sc_model.export.load_image_words`).
+        """
+        return cls(**load_learning_core(directory, with_weights))
 
     # -- trace arithmetic ---------------------------------------------------------
 

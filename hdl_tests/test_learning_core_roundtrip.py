@@ -1,0 +1,96 @@
+"""Learning core: export to files, build from them, load the weights over the host port.
+
+A random configuration is exported (:func:`sc_model.export.export_learning_core`);
+the hardware is built from the files *without* its weights
+(:meth:`sc_hw.learning_core.LearningCore.from_export` with
+``with_weights=False``: the memory starts at zero, as a memory without
+power-on contents), the image ``weights.hex`` is written word by word over
+the host port while ``en`` is held low at ``k = 0``, then the core runs with
+learning on (Amaranth simulation of the Amaranth twin). Every tick's output
+spikes and the whole weight memory at the end, read back over the host port,
+must equal :meth:`sc_model.learning_core.LearningCore.run` from the same image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from sc_cosim.blocks.learning_core import random_learning_params
+from sc_hw.learning_core import LearningCore as HwLearningCore
+from sc_model.export import export_learning_core, load_image_words
+from sc_model.learning_core import LearningCore, LearningCoreConfig
+from sc_model.sc_layer_tm import decode_weight_word
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_host_loads_the_exported_image_and_the_core_learns_like_the_model(
+    seed: int, tmp_path
+) -> None:
+    rng = np.random.default_rng(700 + seed)
+    config = LearningCoreConfig(**random_learning_params(rng))
+    export_learning_core(config, tmp_path / "export")
+    image = load_image_words(tmp_path / "export")
+    dut = HwLearningCore.from_export(tmp_path / "export", with_weights=False)
+    c = dut.config
+    assert not np.asarray(c.weights).any()
+    ticks = 8
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    rew = rng.integers(-(1 << (c.reward_width - 1)), 1 << (c.reward_width - 1), ticks)
+    stb = (rng.random(ticks) < 0.5).astype(np.int64)
+    run = LearningCore(config).run(
+        np.concatenate([x, np.zeros((1, c.n_inputs), np.uint8)]),
+        reward=np.append(rew, 0),
+        reward_strobe=np.append(stb, 0),
+    )
+    spikes: list[list[int]] = [[] for _ in range(ticks)]
+    readback: list[int] = []
+
+    async def host(ctx, space: int, addr: int, we: int, data: int = 0) -> None:
+        ctx.set(dut.host_req, 1)
+        ctx.set(dut.host_we, we)
+        ctx.set(dut.host_space, space)
+        ctx.set(dut.host_addr, addr)
+        ctx.set(dut.host_wdata, data)
+        assert ctx.get(dut.host_ack) == 1, f"seed {seed}: not served with en low at k = 0"
+        await ctx.tick()
+        ctx.set(dut.host_req, 0)
+
+    async def bench(ctx) -> None:
+        ctx.set(dut.en, 0)
+        for addr, word in enumerate(image):
+            await host(ctx, 0, addr, 1, word)
+        ctx.set(dut.en, 1)
+        for t in range(ticks):
+            ctx.set(dut.spikes, int(sum(int(b) << j for j, b in enumerate(x[t]))))
+            if c.rstdp:
+                ctx.set(dut.reward, int(rew[t]) & ((1 << c.reward_width) - 1))
+                ctx.set(dut.reward_strobe, int(stb[t]))
+            for _ in range(c.tick_cycles):
+                if ctx.get(dut.out_valid):
+                    spikes[t].append(ctx.get(dut.out_spike))
+                await ctx.tick()
+        # held at k = 0 of the next tick: the pass of tick `ticks` has not run yet
+        ctx.set(dut.en, 0)
+        for addr in range(c.words):
+            await host(ctx, 0, addr, 0)
+            if ctx.get(dut.host_rvalid):  # two cycles after each ack
+                readback.append(ctx.get(dut.host_rdata))
+        for _ in range(3):
+            await ctx.tick()
+            if ctx.get(dut.host_rvalid):
+                readback.append(ctx.get(dut.host_rdata))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    # every neuron's update of tick t is presented within tick t, in order
+    assert spikes == run.spikes[:ticks].tolist(), f"seed {seed}"
+    lanes, wb = int(c.lanes), c.weight_width
+    assert len(readback) == c.words, f"seed {seed}"
+    got = np.array([decode_weight_word(w, lanes, wb) for w in readback])
+    got = got.reshape(c.n_neurons, -1)[:, : c.n_inputs]
+    # after `ticks` ticks the memory holds the weights the layer reads in tick `ticks`
+    assert np.array_equal(got, run.weights[ticks]), f"seed {seed}"
