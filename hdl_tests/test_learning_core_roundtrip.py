@@ -13,6 +13,9 @@ must equal :meth:`sc_model.learning_core.LearningCore.run` from the same image.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
@@ -75,9 +78,9 @@ def test_host_loads_the_exported_image_and_the_core_learns_like_the_model(
         ctx.set(dut.en, 0)
         for addr in range(c.words):
             await host(ctx, 0, addr, 0)
-            if ctx.get(dut.host_rvalid):  # two cycles after each ack
+            if ctx.get(dut.host_rvalid):  # three cycles after each ack
                 readback.append(ctx.get(dut.host_rdata))
-        for _ in range(3):
+        for _ in range(4):
             await ctx.tick()
             if ctx.get(dut.host_rvalid):
                 readback.append(ctx.get(dut.host_rdata))
@@ -94,3 +97,72 @@ def test_host_loads_the_exported_image_and_the_core_learns_like_the_model(
     got = got.reshape(c.n_neurons, -1)[:, : c.n_inputs]
     # after `ticks` ticks the memory holds the weights the layer reads in tick `ticks`
     assert np.array_equal(got, run.weights[ticks]), f"seed {seed}"
+
+
+FULL_SIZE = Path(__file__).resolve().parents[1] / "configs" / "learning_core_ecp5.json"
+
+
+@pytest.mark.long
+def test_full_size_core_on_verilog_equals_the_model_weight_for_weight(tmp_path) -> None:
+    """256 x 256 (65,536 synapses) from configs/, image loaded over the host port,
+    ticks with learning on in the generated Verilog (the capture path, Verilator when
+    available), every weight read back and compared with the tick model."""
+    from amaranth.back import verilog
+
+    from sc_cosim.capture_tb import run_capture
+    from sc_cosim.harness import verilator_available
+
+    rng = np.random.default_rng(2026)
+    params = json.loads(FULL_SIZE.read_text())
+    config = LearningCoreConfig(**params)
+    image_w = rng.integers(0, 256, (config.n_neurons, config.n_inputs))
+    config = LearningCoreConfig(**{**params, "weights": image_w.tolist()})
+    export_learning_core(config, tmp_path / "export")
+    image = load_image_words(tmp_path / "export")
+    dut = HwLearningCore.from_export(tmp_path / "export", with_weights=False)
+    c = dut.config
+    ticks = 3
+    x = (rng.random((ticks, c.n_inputs)) < 0.2).astype(np.uint8)
+    run = LearningCore(config).run(np.concatenate([x, np.zeros((1, c.n_inputs), np.uint8)]))
+    words, t_cyc = c.words, c.tick_cycles
+    n_cycles = words + ticks * t_cyc + words + 3
+    stim = {
+        name: np.zeros(n_cycles, dtype=object)
+        for name in ("spikes", "en", "host_req", "host_we", "host_space", "host_addr")
+    }
+    stim["host_wdata"] = np.zeros(n_cycles, dtype=object)
+    load = slice(0, words)
+    stim["host_req"][load], stim["host_we"][load] = 1, 1
+    stim["host_addr"][load] = np.arange(words)
+    stim["host_wdata"][load] = image
+    start = words
+    for t in range(ticks):
+        span = slice(start + t * t_cyc, start + (t + 1) * t_cyc)
+        stim["en"][span] = 1
+        stim["spikes"][span] = int(sum(int(b) << j for j, b in enumerate(x[t])))
+    read = start + ticks * t_cyc
+    stim["host_req"][read : read + words] = 1
+    stim["host_addr"][read : read + words] = np.arange(words)
+    text = verilog.convert(dut, name="sc_learning_core", emit_src=False)
+    sim = "verilator" if verilator_available() else "icarus"
+    out, seconds = run_capture(
+        text,
+        "sc_learning_core",
+        {k: [int(v) for v in a] for k, a in stim.items()},
+        ["host_ack", "host_rvalid", "host_rdata", "out_valid", "out_spike"],
+        tmp_path / "sim",
+        simulator=sim,
+    )
+    print(f"full-size run: {n_cycles} cycles, {sim}, {seconds:.1f} s (build + simulation)")
+    assert all(out["host_ack"][a] for a in range(words)), "image load not served every cycle"
+    spikes = [
+        s
+        for cyc, (v, s) in enumerate(zip(out["out_valid"], out["out_spike"], strict=True))
+        if v and start <= cyc < read
+    ]
+    assert spikes == run.spikes[:ticks].ravel().tolist()
+    back = [d for v, d in zip(out["host_rvalid"], out["host_rdata"], strict=True) if v]
+    assert len(back) == words
+    lanes, wb = int(c.lanes), c.weight_width
+    got = np.array([decode_weight_word(w, lanes, wb) for w in back]).reshape(c.n_neurons, -1)
+    assert np.array_equal(got[:, : c.n_inputs], run.weights[ticks])

@@ -218,8 +218,8 @@ class LearningCore(wiring.Component):
         Drives the layer's weight write port (the pass's ``upd_*`` or a host
         write), the layer's memory tap, the pre-trace RAM's ports when the
         host is served, and the read pipeline: the RAM read at the ack edge,
-        ``host_rdata`` registered from the RAM outputs at the next edge
-        (``host_rvalid`` two cycles after ``host_ack``). Returns the host's
+        the RAM outputs registered at the next edge, ``host_rdata`` at the one after
+        (``host_rvalid`` three cycles after ``host_ack``). Returns the host's
         pre-trace write and read strobes and eligibility write and read strobes.
         """
         c = self.config
@@ -258,36 +258,17 @@ class LearningCore(wiring.Component):
             layer.w_addr.eq(Mux(host_ww, addr[: c.addr_width], self.upd_addr)),
             layer.w_data.eq(Mux(host_ww, self.host_wdata[:ww], self.upd_data)),
         ]
-        # read pipeline (not gated by en)
-        h_valid = Signal(name="host_read1")
-        h_kind = Signal(3, name="host_kind1")  # 0 nothing, 1 w, 2 thresholds, 3 state, 4 pre
-        h_bank = Signal(range(max(2, n_banks)), name="host_bank1")
-        kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, Mux(hit_x, 4, Mux(hit_e, 5, 0)))))
-        m.d.sync += [h_valid.eq(ack & ~we), h_kind.eq(Mux(we, 0, kind))]
-        if n_banks > 1:
-            m.d.sync += h_bank.eq(addr[low:])
-        banks = [lm.submodules[f"weight_mem_{b}"].read_ports[0].data for b in range(n_banks)]
-        t_data = lm.submodules.threshold_mem.read_ports[0].data
-        s_data = lm.submodules.state_mem.read_ports[0].data
-        w_data = banks[0] if n_banks == 1 else pick(banks, h_bank)
-        e_data: Value = Const(0)
-        if c.rstdp:
-            e_banks = [rd.data for rd in e_rds]
-            e_data = e_banks[0] if n_banks == 1 else pick(e_banks, h_bank)
-        data = Mux(
-            h_kind == 1,
-            w_data,
-            Mux(
-                h_kind == 2,
-                t_data,
-                Mux(
-                    h_kind == 3,
-                    s_data,
-                    Mux(h_kind == 4, pre_rd.data, Mux(h_kind == 5, e_data, 0)),
-                ),
-            ),
+        # read pipeline (not gated by en): stage 1 the RAM read at the ack edge
+        h = SimpleNamespace(
+            valid=Signal(name="host_read1"),
+            kind=Signal(3, name="host_kind1"),  # 0 none, 1 w, 2 thresholds, 3 state, 4 pre, 5 e
+            bank=Signal(range(max(2, n_banks)), name="host_bank1"),
         )
-        m.d.sync += [self.host_rvalid.eq(h_valid), self.host_rdata.eq(data)]
+        kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, Mux(hit_x, 4, Mux(hit_e, 5, 0)))))
+        m.d.sync += [h.valid.eq(ack & ~we), h.kind.eq(Mux(we, 0, kind))]
+        if n_banks > 1:
+            m.d.sync += h.bank.eq(addr[low:])
+        self._host_pipe = h
         return (
             wire(m, hit_x & we, 1, "host_write_x"),
             wire(m, hit_x & ~we, 1, "host_read_x"),
@@ -355,6 +336,7 @@ class LearningCore(wiring.Component):
         with m.If(en):
             m.d.sync += [v1.eq(q.reading), a1.eq(q.k), r1.eq(q.row_last)]
             m.d.sync += [v2.eq(v1), a2.eq(a1), r2.eq(r1), v3.eq(v2), a3.eq(a2), r3.eq(r2)]
+        with m.If(en | self._host_pipe.valid):  # (also after a host read: stage 2 of it)
             m.d.sync += [r.eq(rd.data) for r, rd in zip(words2, rds, strict=True)]
         if n_banks == 1:
             word = words2[0]
@@ -388,6 +370,7 @@ class LearningCore(wiring.Component):
         fields_new = []
         xn5s = []
         e_fields = []
+        e2s: list[Signal] = []
         if c.rstdp:
             ew = c.elig_word_width
             e_en = Signal(name="elig_wen")
@@ -406,7 +389,7 @@ class LearningCore(wiring.Component):
                     wr.en.eq((host_we_ | e_en) & whit),
                 ]
             e2s = [Signal(ew, name=f"eword2_{b}", reset_less=True) for b in range(n_banks)]
-            with m.If(en):
+            with m.If(en | self._host_pipe.valid):
                 m.d.sync += [r.eq(rd.data) for r, rd in zip(e2s, e_rds, strict=True)]
             eword = e2s[0] if n_banks == 1 else pick(e2s, a2[low:])
             # the reward of the previous tick (latched with the spikes, moved at the tick's end)
@@ -469,7 +452,43 @@ class LearningCore(wiring.Component):
                     pt_data.eq(Cat(*xn5s, xr[:lanes])),
                     xr.eq(Cat(xr[lanes:], xr[:lanes])),
                 ]
+        self._host_read(m, lm, pre_rd, words2, e2s)
         return m
+
+    def _host_read(self, m, lm, pre_rd, words2, e2s) -> None:
+        """Stages 2 and 3 of a host read: every RAM output registered (the weight and
+        eligibility banks in the pass's own E2 registers, which also load in a cycle
+        after a host read; small registers for the threshold, state and pre-trace
+        words), then the word of the space on ``host_rdata`` with ``host_rvalid``."""
+        c = self.config
+        h = self._host_pipe
+        valid2 = Signal(name="host_read2")
+        kind2 = Signal(3, name="host_kind2")
+        bank2 = Signal.like(h.bank, name="host_bank2")
+        t_reg = Signal(c.v_width, name="host_threshold2")
+        s_reg = Signal(c.state_width, name="host_state2")
+        x_reg = Signal(c.pre_word_width, name="host_pre2")
+        m.d.sync += [valid2.eq(h.valid), kind2.eq(h.kind), bank2.eq(h.bank)]
+        with m.If(h.valid):
+            m.d.sync += [
+                t_reg.eq(lm.submodules.threshold_mem.read_ports[0].data),
+                s_reg.eq(lm.submodules.state_mem.read_ports[0].data),
+                x_reg.eq(pre_rd.data),
+            ]
+        w_data = words2[0] if len(words2) == 1 else pick(words2, bank2)
+        e_data: Value = Const(0)
+        if e2s:
+            e_data = e2s[0] if len(e2s) == 1 else pick(e2s, bank2)
+        data = Mux(
+            kind2 == 1,
+            w_data,
+            Mux(
+                kind2 == 2,
+                t_reg,
+                Mux(kind2 == 3, s_reg, Mux(kind2 == 4, x_reg, Mux(kind2 == 5, e_data, 0))),
+            ),
+        )
+        m.d.sync += [self.host_rvalid.eq(valid2), self.host_rdata.eq(data)]
 
     def _pass_products(self, m, lane, field, x_sel, pre_sel):
         """E3 of one lane: the signed weight, ``a_plus x``, the spike bit, the next trace."""

@@ -163,7 +163,7 @@ Host arbitration (the pipeline always wins; the host waits for a free cycle)
     update of the previous tick's spikes (a host write is never lost to a
     pass in flight). A read returns the word as it was during the ack cycle:
     ``host_rvalid`` is high and ``host_rdata`` holds the word (zero-extended)
-    exactly :data:`HOST_READ_LATENCY` = 2 cycles after ``host_ack``
+    exactly :data:`HOST_READ_LATENCY` = 3 cycles after ``host_ack``
     (whatever ``en``); otherwise ``host_rvalid`` is 0 and ``host_rdata`` 0.
     ``rst`` empties the read pipeline. The weight, threshold and state
     memories keep their contents through ``rst``; the first tick after
@@ -203,7 +203,7 @@ RULES = ("stdp", "rstdp")
 PASS_ROUND = 3  # cycles from a word's read to its rounding (the LFSR state used)
 PASS_LATENCY = 6  # cycles from a word's read to the cycle its write is shown on upd_*
 HOST_SPACES = {"weights": 0, "thresholds": 1, "state": 2, "pre_traces": 3, "eligibility": 4}
-HOST_READ_LATENCY = 2  # cycles from host_ack to host_rvalid
+HOST_READ_LATENCY = 3  # cycles from host_ack to host_rvalid
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -669,7 +669,8 @@ class LearningCoreCycle:
         self._elig_upd = (0, 0, 0)  # the eligibility memory's write register
         self._r_in = (0, 0)  # (reward, strobe) latched at k = 0
         self._r_pass = (0, 0)  # the previous tick's, used by the running pass
-        self._host_read: int | None = None  # the word read at the last ack edge
+        # host reads in flight: the word read at the last ack edge, then registered once
+        self._host_pipe: list[int | None] = [None] * (HOST_READ_LATENCY - 1)
         self._host_out = (0, 0)  # host_rvalid, host_rdata
 
     def host_read(self, space: int, addr: int) -> int:
@@ -777,10 +778,10 @@ class LearningCoreCycle:
         free = self.k == c.tick_cycles - 1 or (self.k == 0 and not en)
         host_ack = int(host_req and free)
         host_out = self._host_out
-        self._host_out = (0, 0) if self._host_read is None else (1, self._host_read)
-        self._host_read = None
-        if host_ack and not host_we:
-            self._host_read = self.host_read(host_space, host_addr)
+        last = self._host_pipe[-1]
+        self._host_out = (0, 0) if last is None else (1, last)
+        now = self.host_read(host_space, host_addr) if host_ack and not host_we else None
+        self._host_pipe = [now] + self._host_pipe[:-1]
         upd_en, upd_addr, upd_data = self._upd
         pre_wen, pre_waddr, pre_wdata = self._pre_upd
         e_wen, e_waddr, e_wdata = self._elig_upd

@@ -407,12 +407,12 @@ def test_host_loads_an_image_at_k0_then_the_run_equals_the_tick_model(seed: int)
     for addr, word in enumerate(words):  # served every cycle while en is low at k = 0
         o = _host_cycle(cyc, 0, host_we=1, host_space=0, host_addr=addr, host_wdata=word)
         assert o.host_ack == 1
-    # read back every word: rvalid exactly two cycles after each ack, data as written
+    # read back every word: rvalid exactly three cycles after each ack, data as written
     got = []
-    for addr in range(c.words + 2):
+    for addr in range(c.words + 3):
         o = _host_cycle(cyc, 0, host_we=0, host_space=0, host_addr=min(addr, c.words - 1))
         assert o.host_ack == 1
-        assert o.host_rvalid == int(addr >= 2)
+        assert o.host_rvalid == int(addr >= 3)
         if o.host_rvalid:
             got.append(o.host_rdata)
     assert got == words, f"seed {seed}"
@@ -477,9 +477,9 @@ def test_host_reads_thresholds_and_state_and_writes_them() -> None:
     for space, addr in [(1, 0), (1, 1), (1, 2), (2, 1), (5, 0), (1, 3), (0, c.words)]:
         o = _host_cycle(cyc, 0, host_we=0, host_space=space, host_addr=addr)
         reads.append(o)
-    for _ in range(2):
+    for _ in range(3):
         reads.append(cyc.step(np.zeros(4, np.uint8), 0))
-    data = [o.host_rdata for o in reads[2:] if o.host_rvalid]
+    data = [o.host_rdata for o in reads[3:] if o.host_rvalid]
     # thresholds, state of neuron 1 (v_reset 0, refractory 0), ignored reads give 0
     assert data == [3, 5, 7, 0, 0, 0, 0]
     # write neuron 1's threshold to 100 and neuron 2's state to v = -5 with refractory 2
@@ -515,7 +515,7 @@ def test_traces_live_in_memory_and_the_host_reads_them(seed: int) -> None:
     # held at k = 0 of tick `ticks`: read every pre-trace word and every state word
     requests = [(3, a) for a in range(c.chunks)] + [(2, a) for a in range(c.n_neurons)]
     data = []
-    for space, addr in requests + [(7, 0), (7, 0)]:  # two more cycles: the last data
+    for space, addr in requests + [(7, 0)] * 3:  # two more cycles: the last data
         o = _host_cycle(cyc, 0, host_we=0, host_space=space, host_addr=addr)
         if o.host_rvalid:
             data.append(o.host_rdata)

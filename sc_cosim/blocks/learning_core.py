@@ -84,13 +84,13 @@ def random_learning_params(rng: np.random.Generator) -> Params:
         stdp_seed=int(rng.integers(1, 1 << width)),
     )
     if rng.random() < 0.5:
-        eb = _edge_or_uniform(rng, 2, 14, 0.2)
+        eb = _edge_or_uniform(rng, 3, 14, 0.2)
         params.update(
             rule="rstdp",
             elig_width=eb,
             elig_decay_shift=_edge_or_uniform(rng, 1, eb - 1, 0.3),
             reward_width=_edge_or_uniform(rng, 2, 10, 0.2),
-            reward_shift=_edge_or_uniform(rng, 0, 12, 0.2),
+            reward_shift=_edge_or_uniform(rng, 0, 8, 0.2),
         )
     return learning_core_params(LearningCoreConfig(**params))
 
