@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -18,6 +20,37 @@ from .arith import ParallelCounter
 from .lfsr import LFSR
 
 BANK_WORDS = 1024  # weight words per RAM bank (structure only, no effect on behaviour)
+
+
+@dataclass(frozen=True)
+class MemoryTap:
+    """Access to the layer's memories for an enclosing core (set :attr:`SCLayerTM.tap`).
+
+    The enclosing core asserts a strobe only in cycles its contract leaves
+    that memory free (no read or write of the layer's pipeline needs it).
+    ``read_weights`` points every weight bank's read port at ``addr``;
+    ``read_thresholds``/``read_state`` point that memory's read port at
+    ``addr`` (data one cycle later on the port, as any read);
+    ``write_thresholds``/``write_state`` write ``wdata`` there at the edge.
+    With a tap the threshold memory gets a write port (else it is a ROM).
+
+    ``extra_width`` (default 0) widens every state word by a field the
+    enclosing core owns, stored after the membrane and refractory count:
+    when neuron ``m`` is updated the layer writes ``Cat(extra_next(m, old),
+    fire)``, ``old`` the field it read (0 in the first tick after reset) and
+    ``extra_next`` a function building ``extra_width - 1`` bits of logic
+    (registered in stage E7).
+    """
+
+    addr: Signal
+    wdata: Signal
+    read_weights: Signal
+    read_thresholds: Signal
+    write_thresholds: Signal
+    read_state: Signal
+    write_state: Signal
+    extra_width: int = 0
+    extra_next: Callable[[Module, Value], Value] | None = None
 
 
 class SCLayerTM(wiring.Component):
@@ -62,6 +95,7 @@ class SCLayerTM(wiring.Component):
 
     def __init__(self, **params: Any) -> None:
         self.config = c = SCLayerTMConfig(**params)
+        self.tap: MemoryTap | None = None
         super().__init__(
             {
                 "spikes": In(c.n_inputs),
@@ -119,7 +153,9 @@ class SCLayerTM(wiring.Component):
                 w_wr.data.eq(self.w_data),
                 w_wr.en.eq(self.w_en & hit),
             ]
-        state_w = vw + rcw
+        tap = self.tap
+        extra_w = 0 if tap is None else tap.extra_width
+        state_w = vw + rcw + extra_w
         m.submodules.state_mem = smem = Memory(
             shape=unsigned(state_w), depth=nm, init=[c.v_reset & vmask] * nm
         )
@@ -129,6 +165,13 @@ class SCLayerTM(wiring.Component):
             shape=unsigned(vw), depth=nm, init=[t & vmask for t in c.thresholds]
         )
         t_rd = tmem.read_port()
+        if tap is not None:
+            t_wr = tmem.write_port()
+            m.d.comb += [
+                t_wr.addr.eq(tap.addr[: len(t_wr.addr)]),
+                t_wr.data.eq(tap.wdata[:vw]),
+                t_wr.en.eq(tap.write_thresholds),
+            ]
 
         # --- tick sequencer ------------------------------------------------
         nw = c.neuron_width
@@ -167,7 +210,13 @@ class SCLayerTM(wiring.Component):
                         ch_last.eq(ch == max(chunks - 2, 0)),
                     ]
         for w_rd in w_rds:
-            m.d.comb += [w_rd.addr.eq(k[:low]), w_rd.en.eq(en)]
+            if tap is None:
+                m.d.comb += [w_rd.addr.eq(k[:low]), w_rd.en.eq(en)]
+            else:
+                m.d.comb += [
+                    w_rd.addr.eq(Mux(tap.read_weights, tap.addr[:low], k[:low])),
+                    w_rd.en.eq(en | tap.read_weights),
+                ]
 
         m.submodules.lfsr = lfsr = LFSR(c.width, c.seed, c.taps, c.form)
         m.d.comb += [lfsr.en.eq(en & tick_end), lfsr.load.eq(0), lfsr.load_value.eq(0)]
@@ -266,7 +315,20 @@ class SCLayerTM(wiring.Component):
         # State and threshold of the neuron in the accumulator stage, read a cycle
         # ahead (its neuron index one stage earlier) into the RAMs' read registers,
         # then registered as they are, so no logic follows a RAM output.
-        m.d.comb += [s_rd.addr.eq(st4[1]), s_rd.en.eq(en), t_rd.addr.eq(st4[1]), t_rd.en.eq(en)]
+        if tap is None:
+            m.d.comb += [
+                s_rd.addr.eq(st4[1]),
+                s_rd.en.eq(en),
+                t_rd.addr.eq(st4[1]),
+                t_rd.en.eq(en),
+            ]
+        else:
+            m.d.comb += [
+                s_rd.addr.eq(Mux(tap.read_state, tap.addr[:nw], st4[1])),
+                s_rd.en.eq(en | tap.read_state),
+                t_rd.addr.eq(Mux(tap.read_thresholds, tap.addr[:nw], st4[1])),
+                t_rd.en.eq(en | tap.read_thresholds),
+            ]
         s_data = Signal(len(s_rd.data), name="state5", reset_less=True)
         t_data = Signal(vw, name="threshold5", reset_less=True)
         with m.If(en):
@@ -341,11 +403,22 @@ class SCLayerTM(wiring.Component):
             ]
         with m.Else():
             m.d.comb += [v_new.eq(v1), rc_new.eq(0)]
-        m.d.comb += [
-            s_wr.addr.eq(neuron6),
-            s_wr.data.eq(Cat(v_new, rc_new[:rcw]) if rcw else v_new),
-            s_wr.en.eq(en & valid6),
-        ]
+        state_new = Cat(v_new, rc_new[:rcw]) if rcw else v_new
+        if extra_w:
+            assert tap is not None and tap.extra_next is not None
+            old = Mux(fresh, 0, s_data[vw + rcw :])
+            extra6 = Signal(extra_w - 1, name="extra6", reset_less=True)
+            with m.If(en):
+                m.d.sync += extra6.eq(tap.extra_next(m, old))
+            state_new = Cat(state_new, extra6, fire)
+        if tap is None:
+            m.d.comb += [s_wr.addr.eq(neuron6), s_wr.data.eq(state_new), s_wr.en.eq(en & valid6)]
+        else:
+            m.d.comb += [
+                s_wr.addr.eq(Mux(tap.write_state, tap.addr[:nw], neuron6)),
+                s_wr.data.eq(Mux(tap.write_state, tap.wdata[:state_w], state_new)),
+                s_wr.en.eq((en & valid6) | tap.write_state),
+            ]
         with m.If(en):
             m.d.sync += [
                 self.out_valid.eq(valid6),
