@@ -2,9 +2,11 @@
 
 The RTL twin of :class:`sc_model.learning_core.LearningCore` gets only the
 input spikes of every tick (``spikes`` held for the tick's ``T`` cycles,
-``en`` high); its own LIF neurons decide the post spikes and its own
-plasticity pass rewrites its weight memory. Nothing of the model is fed
-back into it, so the loop is closed in the hardware.
+``en`` high) and, under ``rule="rstdp"``, the reward and strobe of every
+tick (what the host computes from the spikes; held likewise); the host port
+is idle. Its own LIF neurons decide the post spikes and its own plasticity
+pass rewrites its weight memory. Nothing of the model is fed back into it,
+so the loop is closed in the hardware.
 
 The comparison (:func:`compare`), for every tick ``t`` of the run:
 
@@ -14,9 +16,10 @@ The comparison (:func:`compare`), for every tick ``t`` of the run:
   cycles before tick ``t`` (a write shown in cycle ``c`` is performed at the
   edge ending it), against ``LearningRun.weights[t]``: every synapse;
 * ``spikes`` and ``v``: ``out_spike``/``out_v`` in the cycle neuron ``m``
-  is presented (``out_valid``), against ``LearningRun.spikes``/``v``;
-* ``pre_trace``/``post_trace``: the ports in the tick's first cycle show
-  ``x_{t-1}``/``y_{t-1}`` (0 in tick 0), against ``LearningRun``'s traces.
+  is presented (``out_valid``), against ``LearningRun.spikes``/``v``.
+
+The traces and eligibility live in the core's memories (readable over the
+host port, not on ports): they are checked through the weights they make.
 
 A run of ``n`` ticks is extended by two silent ticks (no input spikes):
 the pass of tick ``t + 1`` applies tick ``t``'s update, visible from tick
@@ -40,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sc_model.arith import pack_bits, unpack_fields  # noqa: E402
+from sc_model.arith import pack_bits  # noqa: E402
 from sc_model.learning_core import (  # noqa: E402
     LearningCore,
     LearningCoreConfig,
@@ -51,20 +54,30 @@ from sc_model.learning_core import (  # noqa: E402
 
 #: Silent ticks appended to a run so every update of its ticks is applied.
 TAIL_TICKS = 2
-OUTPUTS = ("out_valid", "out_neuron", "out_spike", "out_v", "upd_en", "upd_addr", "upd_data",
-           "pre_trace", "post_trace")  # fmt: skip
-QUANTITIES = ("weights", "spikes", "v", "pre_trace", "post_trace")
+OUTPUTS = ("out_valid", "out_neuron", "out_spike", "out_v", "upd_en", "upd_addr", "upd_data")
+QUANTITIES = ("weights", "spikes", "v")
+HOST_IDLE = ("host_req", "host_we", "host_space", "host_addr", "host_wdata")
 
 
-def with_tail(spikes: np.ndarray) -> np.ndarray:
-    """``spikes`` ``(n, N)`` followed by :data:`TAIL_TICKS` silent ticks."""
-    spikes = np.asarray(spikes, np.uint8)
-    return np.vstack([spikes, np.zeros((TAIL_TICKS, spikes.shape[1]), np.uint8)])
+def with_tail(values: np.ndarray) -> np.ndarray:
+    """``values`` (ticks on axis 0) followed by :data:`TAIL_TICKS` zero ticks."""
+    values = np.asarray(values)
+    return np.concatenate([values, np.zeros((TAIL_TICKS, *values.shape[1:]), values.dtype)])
 
 
-def learn(config: LearningCoreConfig, spikes: np.ndarray) -> tuple[LearningRun, np.ndarray]:
-    """The model over ``spikes`` plus the silent tail; returns (run, learned weights ``(M, N)``)."""
-    run = LearningCore(config).run(with_tail(spikes))
+def learn(
+    config: LearningCoreConfig,
+    spikes: np.ndarray,
+    reward: np.ndarray | None = None,
+    reward_strobe: np.ndarray | None = None,
+) -> tuple[LearningRun, np.ndarray]:
+    """The model over ``spikes`` (and rewards) plus the silent tail; (run, learned ``(M, N)``)."""
+    n = len(spikes)
+    rew = with_tail(np.zeros(n, np.int64) if reward is None else np.asarray(reward, np.int64))
+    stb = with_tail(
+        np.zeros(n, np.int64) if reward_strobe is None else np.asarray(reward_strobe, np.int64)
+    )
+    run = LearningCore(config).run(with_tail(spikes), reward=rew, reward_strobe=stb)
     return run, run.weights[-1].copy()
 
 
@@ -74,6 +87,8 @@ class Case:
 
     config: LearningCoreConfig
     spikes: np.ndarray  # (n + TAIL_TICKS, N) uint8: what the RTL is given, tick by tick
+    reward: np.ndarray  # (n + TAIL_TICKS,) signed rewards (0 under STDP)
+    reward_strobe: np.ndarray  # (n + TAIL_TICKS,) 0/1
     run: LearningRun  # the model over the same ticks
 
     @property
@@ -90,10 +105,18 @@ class Case:
         return self.run.weights[-1]
 
 
-def make_case(config: LearningCoreConfig, spikes: np.ndarray) -> Case:
-    """The case of ``spikes`` ``(n, N)`` (the silent tail appended) on ``config``."""
-    run, _ = learn(config, spikes)
-    return Case(config, with_tail(spikes), run)
+def make_case(
+    config: LearningCoreConfig,
+    spikes: np.ndarray,
+    reward: np.ndarray | None = None,
+    reward_strobe: np.ndarray | None = None,
+) -> Case:
+    """The case of ``spikes`` ``(n, N)`` and rewards (the silent tail appended) on ``config``."""
+    run, _ = learn(config, spikes, reward, reward_strobe)
+    n = len(spikes)
+    rew = np.zeros(n, np.int64) if reward is None else np.asarray(reward, np.int64)
+    stb = np.zeros(n, np.int64) if reward_strobe is None else np.asarray(reward_strobe, np.int64)
+    return Case(config, with_tail(spikes), with_tail(rew), with_tail(stb), run)
 
 
 def flip_input_spike(case: Case, tick: int, synapse: int) -> Case:
@@ -107,11 +130,26 @@ def flip_input_spike(case: Case, tick: int, synapse: int) -> Case:
 
 
 def rtl_inputs(case: Case) -> dict[str, list[int]]:
-    """Per-cycle port values: each tick's spikes held for its ``T`` cycles, ``en`` high."""
-    t_cyc = case.config.tick_cycles
-    packed = [int(pack_bits(row)) for row in case.spikes]
-    cycles = [v for v in packed for _ in range(t_cyc)]
-    return {"spikes": cycles, "en": [1] * len(cycles)}
+    """Per-cycle port values: each tick's inputs held for its ``T`` cycles, ``en`` high,
+    the host port idle."""
+    c = case.config
+    t_cyc = c.tick_cycles
+
+    def hold(per_tick: list[int]) -> list[int]:
+        return [v for v in per_tick for _ in range(t_cyc)]
+
+    ports = {"spikes": hold([int(pack_bits(row)) for row in case.spikes])}
+    n_cycles = len(ports["spikes"])
+    ports["en"] = [1] * n_cycles
+    for name in HOST_IDLE:
+        ports[name] = [0] * n_cycles
+    if c.rstdp:
+        mask = (1 << c.reward_width) - 1
+        ports["reward"] = hold([int(r) & mask for r in case.reward])
+        ports["reward_strobe"] = hold([int(s) for s in case.reward_strobe])
+    elif case.reward_strobe.any():
+        raise ValueError("reward strobes given for a core without rule='rstdp'")
+    return ports
 
 
 @dataclass
@@ -150,7 +188,7 @@ def rtl_ticks(case: Case, rec: dict[str, list[int]]) -> dict[str, np.ndarray]:
     """The captured cycles as per-tick arrays of the quantities of :data:`QUANTITIES`."""
     c = case.config
     n, m, t_cyc = case.ticks, c.n_neurons, c.tick_cycles
-    lanes, ch, tb, vw = c.lanes, c.chunks, c.trace_width, c.v_width
+    lanes, ch, vw = c.lanes, c.chunks, c.v_width
     if len(rec["upd_en"]) != n * t_cyc:
         raise ValueError(f"capture has {len(rec['upd_en'])} cycles, expected {n * t_cyc}")
     memory = np.zeros((m, ch * lanes), np.int64)  # type: ignore[operator]
@@ -158,14 +196,10 @@ def rtl_ticks(case: Case, rec: dict[str, list[int]]) -> dict[str, np.ndarray]:
     weights = np.zeros((n, m, c.n_inputs), np.int64)
     spikes = np.zeros((n, m), np.uint8)
     v = np.zeros((n, m), np.int64)
-    pre = np.zeros((n, c.n_inputs), np.int64)
-    post = np.zeros((n, m), np.int64)
     for cyc in range(n * t_cyc):
         t, k = divmod(cyc, t_cyc)
         if k == 0:
             weights[t] = memory[:, : c.n_inputs]
-            pre[t] = unpack_fields(rec["pre_trace"][cyc], c.n_inputs, tb)  # type: ignore[arg-type]
-            post[t] = unpack_fields(rec["post_trace"][cyc], m, tb)  # type: ignore[arg-type]
         if rec["out_valid"][cyc] and k >= ch + 7:  # type: ignore[operator]
             nm = rec["out_neuron"][cyc]
             spikes[t, nm] = rec["out_spike"][cyc]
@@ -174,22 +208,17 @@ def rtl_ticks(case: Case, rec: dict[str, list[int]]) -> dict[str, np.ndarray]:
         if rec["upd_en"][cyc]:
             mm, cc = divmod(rec["upd_addr"][cyc], ch)
             memory[mm, cc * lanes : (cc + 1) * lanes] = decode_word(rec["upd_data"][cyc], c)  # type: ignore[operator]
-    # the traces shown during tick t are x_{t-1}, y_{t-1}: row t of the result is x_t, y_t
-    # (n - 1 rows: the last tick's x_t is never shown)
-    return {"weights": weights, "spikes": spikes, "v": v,
-            "pre_trace": pre[1:], "post_trace": post[1:]}  # fmt: skip
+    return {"weights": weights, "spikes": spikes, "v": v}
 
 
 def compare(case: Case, rec: dict[str, list[int]], seconds: float, min_changes: int) -> Report:
     """Every quantity of every tick, RTL (rebuilt from ``rec``) against the model run."""
     got = rtl_ticks(case, rec)
     run = case.run
-    want = {"weights": run.weights, "spikes": run.spikes, "v": run.v,
-            "pre_trace": run.pre_trace, "post_trace": run.post_trace}  # fmt: skip
+    want = {"weights": run.weights, "spikes": run.spikes, "v": run.v}
     mismatches, first = {}, {}
     for name in QUANTITIES:
-        a = got[name]
-        b = want[name][: len(a)]
+        a, b = got[name], want[name]
         bad = np.flatnonzero((a != b).reshape(len(a), -1).any(axis=1))
         mismatches[name], first[name] = int(bad.size), (int(bad[0]) if bad.size else None)
     changed = np.diff(run.weights, axis=0) != 0
