@@ -27,7 +27,10 @@ class MemoryTap:
     """Access to the layer's memories for an enclosing core (set :attr:`SCLayerTM.tap`).
 
     The enclosing core asserts a strobe only in cycles its contract leaves
-    that memory free (no read or write of the layer's pipeline needs it).
+    that memory free (no read or write of the layer's pipeline needs it), and
+    ``free`` in every such cycle: the memories' address and data inputs
+    follow ``addr``/``wdata`` whenever ``free`` is high (a fast select; the
+    pipeline neither uses a read nor writes in those cycles).
     ``read_weights`` points every weight bank's read port at ``addr``;
     ``read_thresholds``/``read_state`` point that memory's read port at
     ``addr`` (data one cycle later on the port, as any read);
@@ -44,6 +47,7 @@ class MemoryTap:
 
     addr: Signal
     wdata: Signal
+    free: Signal
     read_weights: Signal
     read_thresholds: Signal
     write_thresholds: Signal
@@ -214,7 +218,7 @@ class SCLayerTM(wiring.Component):
                 m.d.comb += [w_rd.addr.eq(k[:low]), w_rd.en.eq(en)]
             else:
                 m.d.comb += [
-                    w_rd.addr.eq(Mux(tap.read_weights, tap.addr[:low], k[:low])),
+                    w_rd.addr.eq(Mux(tap.free, tap.addr[:low], k[:low])),
                     w_rd.en.eq(en | tap.read_weights),
                 ]
 
@@ -324,9 +328,9 @@ class SCLayerTM(wiring.Component):
             ]
         else:
             m.d.comb += [
-                s_rd.addr.eq(Mux(tap.read_state, tap.addr[:nw], st4[1])),
+                s_rd.addr.eq(Mux(tap.free, tap.addr[:nw], st4[1])),
                 s_rd.en.eq(en | tap.read_state),
-                t_rd.addr.eq(Mux(tap.read_thresholds, tap.addr[:nw], st4[1])),
+                t_rd.addr.eq(Mux(tap.free, tap.addr[:nw], st4[1])),
                 t_rd.en.eq(en | tap.read_thresholds),
             ]
         s_data = Signal(len(s_rd.data), name="state5", reset_less=True)
@@ -415,8 +419,8 @@ class SCLayerTM(wiring.Component):
             m.d.comb += [s_wr.addr.eq(neuron6), s_wr.data.eq(state_new), s_wr.en.eq(en & valid6)]
         else:
             m.d.comb += [
-                s_wr.addr.eq(Mux(tap.write_state, tap.addr[:nw], neuron6)),
-                s_wr.data.eq(Mux(tap.write_state, tap.wdata[:state_w], state_new)),
+                s_wr.addr.eq(Mux(tap.free, tap.addr[:nw], neuron6)),
+                s_wr.data.eq(Mux(tap.free, tap.wdata[:state_w], state_new)),
                 s_wr.en.eq((en & valid6) | tap.write_state),
             ]
         with m.If(en):
