@@ -31,7 +31,9 @@ class MemoryTap:
     that memory free (no read or write of the layer's pipeline needs it), and
     ``free`` in every such cycle: the memories' address and data inputs
     follow ``addr``/``wdata`` whenever ``free`` is high (a fast select; the
-    pipeline neither uses a read nor writes in those cycles).
+    pipeline neither uses a read nor writes in those cycles); the write
+    ports' address and data follow them whenever ``free_write`` is high (a
+    superset of ``free`` in which the layer writes nothing, e.g. a register).
     ``read_weights`` points every weight bank's read port at ``addr``;
     ``read_thresholds``/``read_state`` point that memory's read port at
     ``addr`` (data one cycle later on the port, as any read);
@@ -49,6 +51,7 @@ class MemoryTap:
     addr: Signal
     wdata: Signal
     free: Signal
+    free_write: Signal
     read_weights: Signal
     read_thresholds: Signal
     write_thresholds: Signal
@@ -626,8 +629,8 @@ class SCLayerTM(wiring.Component):
             m.d.comb += [s_wr.addr.eq(neuron6), s_wr.data.eq(state_new), s_wr.en.eq(en & valid6)]
         else:
             m.d.comb += [
-                s_wr.addr.eq(Mux(tap.free, tap.addr[:nw], neuron6)),
-                s_wr.data.eq(Mux(tap.free, tap.wdata[:state_w], state_new)),
+                s_wr.addr.eq(Mux(tap.free_write, tap.addr[:nw], neuron6)),
+                s_wr.data.eq(Mux(tap.free_write, tap.wdata[:state_w], state_new)),
                 s_wr.en.eq((en & valid6) | tap.write_state),
             ]
         with m.If(en):
