@@ -138,6 +138,8 @@ class LearningCore(wiring.Component):
         tap = MemoryTap(
             addr=Signal(c.host_addr_width, name="tap_addr"),
             wdata=Signal(c.host_data_width, name="tap_wdata"),
+            free=Signal(name="tap_free"),
+            free_write=Signal(name="tap_free_write"),
             read_weights=Signal(name="tap_read_weights"),
             read_thresholds=Signal(name="tap_read_thresholds"),
             write_thresholds=Signal(name="tap_write_thresholds"),
@@ -225,7 +227,13 @@ class LearningCore(wiring.Component):
         c = self.config
         words, nm, ww = c.words, c.n_neurons, c.word_width
         aw = c.host_addr_width
-        ack = wire(m, self.host_req & (q.tick_end | (q.k_zero & ~self.en)), 1, "host_ack_now")
+        free = wire(m, q.tick_end | (q.k_zero & ~self.en), 1, "host_free")
+        self._free = free
+        # write ports: the host's address and data at k = 0 and T - 1 whatever en (no
+        # pipeline write then): a select straight from registers
+        free_w = wire(m, q.tick_end | q.k_zero, 1, "host_free_write")
+        self._free_w = free_w
+        ack = wire(m, self.host_req & free, 1, "host_ack_now")
         m.d.comb += self.host_ack.eq(ack)
         addr = self.host_addr
 
@@ -246,17 +254,23 @@ class LearningCore(wiring.Component):
             )
         we = self.host_we
         host_ww = wire(m, hit_w & we, 1, "host_write_w")
+        # reads need no decode (a read of any memory at any address is harmless in a
+        # free cycle; the registered kind picks the word), so only write enables wait
+        # for the range compare; addresses and data follow the host whenever free
+        read = wire(m, ack & ~we, 1, "host_read_now")
         m.d.comb += [
             tap.addr.eq(addr),
             tap.wdata.eq(self.host_wdata),
-            tap.read_weights.eq(hit_w & ~we),
-            tap.read_thresholds.eq(hit_t & ~we),
+            tap.free.eq(free),
+            tap.free_write.eq(free_w),
+            tap.read_weights.eq(read),
+            tap.read_thresholds.eq(read),
             tap.write_thresholds.eq(hit_t & we),
-            tap.read_state.eq(hit_s & ~we),
+            tap.read_state.eq(read),
             tap.write_state.eq(hit_s & we),
             layer.w_en.eq(self.upd_en | host_ww),
-            layer.w_addr.eq(Mux(host_ww, addr[: c.addr_width], self.upd_addr)),
-            layer.w_data.eq(Mux(host_ww, self.host_wdata[:ww], self.upd_data)),
+            layer.w_addr.eq(Mux(free_w, addr[: c.addr_width], self.upd_addr)),
+            layer.w_data.eq(Mux(free_w, self.host_wdata[:ww], self.upd_data)),
         ]
         # read pipeline (not gated by en): stage 1 the RAM read at the ack edge
         h = SimpleNamespace(
@@ -271,9 +285,9 @@ class LearningCore(wiring.Component):
         self._host_pipe = h
         return (
             wire(m, hit_x & we, 1, "host_write_x"),
-            wire(m, hit_x & ~we, 1, "host_read_x"),
+            read,
             wire(m, hit_e & we, 1, "host_write_e"),
-            wire(m, hit_e & ~we, 1, "host_read_e"),
+            read,
         )
 
     def elaborate(self, platform):
@@ -313,10 +327,10 @@ class LearningCore(wiring.Component):
         pt_addr = Signal(cw, name="pre_waddr", reset_less=True)
         pt_data = Signal(c.pre_word_width, name="pre_wdata", reset_less=True)
         m.d.comb += [
-            pre_rd.addr.eq(Mux(host_rx, self.host_addr[:cw], q.ch[:cw])),
+            pre_rd.addr.eq(Mux(self._free, self.host_addr[:cw], q.ch[:cw])),
             pre_rd.en.eq(en | host_rx),
-            pre_wr.addr.eq(Mux(host_wx, self.host_addr[:cw], pt_addr)),
-            pre_wr.data.eq(Mux(host_wx, self.host_wdata[: c.pre_word_width], pt_data)),
+            pre_wr.addr.eq(Mux(self._free_w, self.host_addr[:cw], pt_addr)),
+            pre_wr.data.eq(Mux(self._free_w, self.host_wdata[: c.pre_word_width], pt_data)),
             pre_wr.en.eq(pt_en | host_wx),
         ]
         # the post trace and last spike of the row's neuron: a second read port of the
@@ -376,16 +390,15 @@ class LearningCore(wiring.Component):
             e_en = Signal(name="elig_wen")
             e_addr = Signal(aw, name="elig_waddr", reset_less=True)
             e_wdata = Signal(ew, name="elig_wdata", reset_less=True)
-            eaddr = Mux(host_re, self.host_addr[:aw], q.k)
+            eaddr = Mux(self._free, self.host_addr[:aw], q.k)
             for b, (rd, wr) in enumerate(zip(e_rds, e_wrs, strict=True)):
-                hit = Const(1) if n_banks == 1 else (eaddr[low:] == b)
-                waddr = Mux(host_we_, self.host_addr[:aw], e_addr)
+                waddr = Mux(self._free_w, self.host_addr[:aw], e_addr)
                 whit = Const(1) if n_banks == 1 else (waddr[low:] == b)
                 m.d.comb += [
                     rd.addr.eq(eaddr[:low]),
-                    rd.en.eq(en | (host_re & hit)),
+                    rd.en.eq(en | host_re),
                     wr.addr.eq(waddr[:low]),
-                    wr.data.eq(Mux(host_we_, self.host_wdata[:ew], e_wdata)),
+                    wr.data.eq(Mux(self._free_w, self.host_wdata[:ew], e_wdata)),
                     wr.en.eq((host_we_ | e_en) & whit),
                 ]
             e2s = [Signal(ew, name=f"eword2_{b}", reset_less=True) for b in range(n_banks)]
