@@ -5,8 +5,10 @@ any lane count, every synapse, leak and reset mode) plus random plasticity:
 trace widths 1 .. 10, increments, decay shifts, amplitudes 0 .. 300 (often
 large enough to saturate), update shifts, floor or stochastic rounding and a
 random ``[w_min, w_max]`` around 0 (the initial weights clamped into it).
-Stimulus: busy spike inputs and ``en`` low in ~10 % of the cycles; every
-output, including every weight write (``upd_*``) and both traces, is compared
+Stimulus: busy spike inputs, ``en`` low in ~10 % of the cycles plus a few
+long holds, host requests in half the cycles (reads and writes of random
+words to every space, sometimes past a space's end); every output, including
+every weight write (``upd_*``), both traces and the host port, is compared
 every cycle.
 """
 
@@ -19,7 +21,6 @@ from sc_cosim.blocks.sc_layer_tm import layer_ports, random_tm_params
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.learning_core import LearningCore as HwLearningCore
 from sc_model import arith
-from sc_model.arith import pack_fields
 from sc_model.learning_core import LearningCoreConfig, LearningCoreCycle, learning_core_params
 
 
@@ -33,14 +34,28 @@ class LearningCoreTwin:
 
     def step(self, inputs: dict[str, int]) -> dict[str, int]:
         c = self.config
-        out = self.model.step(arith.unpack_bits(inputs["spikes"], c.n_inputs), inputs["en"])
+        reward = inputs.get("reward", 0)  # the port's bits, two's complement
+        if reward >> (c.reward_width - 1):
+            reward -= 1 << c.reward_width
+        out = self.model.step(
+            arith.unpack_bits(inputs["spikes"], c.n_inputs),
+            inputs["en"],
+            inputs["host_req"],
+            inputs["host_we"],
+            inputs["host_space"],
+            inputs["host_addr"],
+            inputs["host_wdata"],
+            reward,
+            inputs.get("reward_strobe", 0),
+        )
         return {
             **layer_ports(out, c.v_width),
             "upd_en": out.upd_en,
             "upd_addr": out.upd_addr,
             "upd_data": out.upd_data,
-            "pre_trace": pack_fields(out.pre_trace, c.trace_width),
-            "post_trace": pack_fields(out.post_trace, c.trace_width),
+            "host_ack": out.host_ack,
+            "host_rvalid": out.host_rvalid,
+            "host_rdata": out.host_rdata,
         }
 
 
@@ -68,6 +83,15 @@ def random_learning_params(rng: np.random.Generator) -> Params:
         rounding=rounding,
         stdp_seed=int(rng.integers(1, 1 << width)),
     )
+    if rng.random() < 0.5:
+        eb = _edge_or_uniform(rng, 3, 14, 0.2)
+        params.update(
+            rule="rstdp",
+            elig_width=eb,
+            elig_decay_shift=_edge_or_uniform(rng, 1, eb - 1, 0.3),
+            reward_width=_edge_or_uniform(rng, 2, 10, 0.2),
+            reward_shift=_edge_or_uniform(rng, 0, 8, 0.2),
+        )
     return learning_core_params(LearningCoreConfig(**params))
 
 
@@ -75,11 +99,40 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
     c = LearningCoreConfig(**params)
     density = rng.uniform(0.2, 0.8)
     bits = rng.random((n, c.n_inputs)) < density
-    # uint64: with 64 inputs bit 63 would make an int64 sum negative
-    spikes = (bits.astype(np.uint64) << np.arange(c.n_inputs, dtype=np.uint64)).sum(
-        axis=1, dtype=np.uint64
-    )
-    return {"spikes": spikes, "en": (rng.random(n) < 0.9).astype(np.int64)}
+    # Python ints (object array): any width; an int64 sum goes negative at bit 63
+    weights = [1 << k for k in range(c.n_inputs)]
+    spikes = np.array([sum(w for w, b in zip(weights, row) if b) for row in bits], dtype=object)
+    en = rng.random(n) < 0.9
+    for start in rng.integers(0, n, max(1, n // 200)):  # a few long holds (host bulk access)
+        en[start : start + int(rng.integers(5, 40))] = False
+    # host requests: busy, mostly to the three spaces held, sometimes past the space's end
+    space = np.where(rng.random(n) < 0.95, rng.integers(0, 5, n), rng.integers(5, 8, n))
+    deep = (space == 0) | (space == 4)
+    hi = np.where(deep, c.words, np.where(space == 3, c.chunks, c.n_neurons)) + 2
+    addr = np.minimum(rng.integers(0, 1 << 30, n) % hi, (1 << c.host_addr_width) - 1)
+    wdata = np.array([int(v) for v in rng.integers(0, 1 << 62, n, dtype=np.int64)], dtype=object)
+    wdata = np.array([(v | v << 62) & ((1 << c.host_data_width) - 1) for v in wdata], dtype=object)
+    # a threshold written must be one the configuration allows (the model raises otherwise)
+    lo, hi = LearningCoreCycle(c).layer.threshold_range()
+    for t in np.flatnonzero(space == 1):
+        value = int(rng.integers(lo, hi + 1)) & ((1 << c.v_width) - 1)
+        wdata[t] = (int(wdata[t]) >> c.v_width << c.v_width) | value
+    rewards = {}
+    if c.rstdp:
+        half = 1 << (c.reward_width - 1)
+        rewards = {
+            "reward": rng.integers(-half, half, n) & ((1 << c.reward_width) - 1),
+            "reward_strobe": (rng.random(n) < 0.5).astype(np.int64),
+        }
+    return rewards | {
+        "spikes": spikes,
+        "en": en.astype(np.int64),
+        "host_req": (rng.random(n) < 0.5).astype(np.int64),
+        "host_we": (rng.random(n) < 0.4).astype(np.int64),
+        "host_space": space.astype(np.int64),
+        "host_addr": addr.astype(np.int64),
+        "host_wdata": wdata,
+    }
 
 
 SPEC = BlockSpec(

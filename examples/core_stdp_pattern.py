@@ -1,0 +1,189 @@
+"""The hidden-pattern STDP demo closed-loop on the learning core (block ``learning_core``).
+
+The task of :mod:`stdp_pattern` (after Masquelier, Guyonneau & Thorpe 2008,
+PLoS ONE 3:e1377), run entirely by the core's model
+(:class:`sc_model.learning_core.LearningCore`, bit-exact with its Verilog):
+the core's own LIF neuron integrates its stochastic synapse counts (input
+``j`` adds 1 in a tick when it spikes AND its weight stream bit,
+``r < w_j`` with ``r`` an 8-bit LFSR draw, is 1), fires, and its spikes
+drive the core's in-place STDP pass over its weight memory. One *tick* of
+the core is one time step. ``N_INPUTS`` afferents fire Poisson spikes at
+``RATE`` per tick throughout; in a quarter of the ``SLOT``-tick slots they
+replay one frozen Poisson realisation (the pattern) instead of fresh noise,
+so rates are equal everywhere and only spike timing tells pattern from noise.
+
+Selectivity is measured with learning off (the same core with
+``a_plus = a_minus = 0``, which :mod:`sc_model.learning_core` states equals
+the plain TM layer) on fresh test stimulus, before and after training: the
+hit rate (pattern slots with at least one output spike), the false-alarm
+rate (noise slots with one) and their difference.
+
+Why these parameters (differences from :mod:`stdp_pattern`): the core adds
+at most 1 per synapse and tick, so the membrane lives on a small scale
+(threshold 10) where the shift leak's dead zone matters; ``rounding =
+"floor"`` because a shift-decayed trace never falls below ``2**q - 1`` and
+stochastic rounding would turn that floor into a steady drift of every
+weight (with ``a * 7 < 2**s`` floor rounding makes it exactly 0).
+
+Run: ``python examples/core_stdp_pattern.py [--ticks N] [--seed S [S ...]]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+for _path in (ROOT, ROOT / "examples"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+import core_rtl  # noqa: E402
+
+from sc_model.learning_core import LearningCore, LearningCoreConfig, LearningRun  # noqa: E402
+
+N_INPUTS = 64
+SLOT = 50  # ticks per slot
+RATE = 0.03  # spikes per input per tick
+P_PATTERN = 0.25
+W_INIT = (100, 200)  # initial weights uniform in [100, 200)
+CORE_PARAMS = {
+    "n_inputs": N_INPUTS,
+    "n_neurons": 1,
+    "lanes": 16,
+    "weight_width": 8,
+    "synapse": "and",
+    "width": 16,
+    "seed": 0xACE1,
+    "v_width": 10,
+    "thresholds": [10],
+    "leak_mode": "shift",
+    "leak_shift": 3,
+    "refractory": 5,
+    "trace_width": 8,
+    "pre_increment": 255,
+    "post_increment": 255,
+    "decay_shift": 3,
+    "a_plus": 8,
+    "a_minus": 9,
+    "update_shift": 8,
+    "rounding": "floor",
+    "w_min": 0,
+    "w_max": 255,
+    "stdp_seed": 0x1D2B,
+}
+
+
+@dataclass
+class Stimulus:
+    spikes: np.ndarray  # (n_ticks, N) uint8
+    is_pattern: np.ndarray  # (n_slots,) bool
+
+
+def make_pattern(rng: np.random.Generator) -> np.ndarray:
+    """The frozen pattern: one Poisson realisation of ``SLOT`` ticks, ``(SLOT, N)``."""
+    return (rng.random((SLOT, N_INPUTS)) < RATE).astype(np.uint8)
+
+
+def make_stimulus(rng: np.random.Generator, pattern: np.ndarray, n_slots: int) -> Stimulus:
+    """Poisson noise with the pattern pasted into a random quarter of the slots."""
+    spikes = (rng.random((n_slots * SLOT, N_INPUTS)) < RATE).astype(np.uint8)
+    is_pattern = rng.random(n_slots) < P_PATTERN
+    for s in np.flatnonzero(is_pattern):
+        spikes[s * SLOT : (s + 1) * SLOT] = pattern
+    return Stimulus(spikes, is_pattern)
+
+
+def core_config(weights: np.ndarray, learn: bool = True, **over: object) -> LearningCoreConfig:
+    """The core of the demo with ``weights`` (``(N,)`` or ``(1, N)``) as its power-on image."""
+    params = {**CORE_PARAMS, **over, "weights": np.asarray(weights).reshape(1, -1).tolist()}
+    if not learn:
+        params.update(a_plus=0, a_minus=0)
+    return LearningCoreConfig(**params)
+
+
+def test_run(weights: np.ndarray, stim: Stimulus) -> LearningRun:
+    """The core from reset over ``stim`` (one tick per row) with plasticity off."""
+    return LearningCore(core_config(weights, learn=False)).run(stim.spikes)
+
+
+def selectivity(spikes: np.ndarray, stim: Stimulus) -> dict[str, float]:
+    """Hit rate (pattern slots with a spike), false-alarm rate (noise slots with one)."""
+    fired = spikes.reshape(-1, SLOT).max(axis=1).astype(bool)
+    hit = float(fired[stim.is_pattern].mean())
+    fa = float(fired[~stim.is_pattern].mean())
+    return {"hit": hit, "false_alarm": fa, "selectivity": hit - fa}
+
+
+@dataclass
+class Result:
+    """One seed of the demo: selectivity before/after, weights, the training run."""
+
+    seed: int
+    before: dict[str, float]
+    after: dict[str, float]
+    w0: np.ndarray  # (N,)
+    w1: np.ndarray  # (N,) the learned weights (every update of the training applied)
+    pattern: np.ndarray
+    train: Stimulus
+    trained: LearningRun  # training ticks plus core_rtl.TAIL_TICKS silent ticks
+
+
+def draw(
+    seed: int, ticks: int, test_ticks: int
+) -> tuple[np.ndarray, np.ndarray, Stimulus, Stimulus]:
+    """(pattern, initial weights, test stimulus, training stimulus) of ``seed``, in this order."""
+    rng = np.random.default_rng(seed)
+    pattern = make_pattern(rng)
+    w0 = rng.integers(*W_INIT, N_INPUTS)
+    test = make_stimulus(rng, pattern, test_ticks // SLOT)
+    train = make_stimulus(rng, pattern, ticks // SLOT)
+    return pattern, w0, test, train
+
+
+def experiment(seed: int, ticks: int, test_ticks: int) -> Result:
+    """One seed: selectivity before and after ``ticks`` training ticks (rounded to slots)."""
+    pattern, w0, test, train = draw(seed, ticks, test_ticks)
+    before = selectivity(test_run(w0, test).spikes[:, 0], test)
+    trained, w1 = core_rtl.learn(core_config(w0), train.spikes)
+    after = selectivity(test_run(w1[0], test).spikes[:, 0], test)
+    return Result(seed, before, after, w0, w1[0], pattern, train, trained)
+
+
+def record_training(ticks: int, seed: int = 1, test_ticks: int = 20000) -> core_rtl.Case:
+    """The first ``ticks`` training ticks of ``main(["--ticks", ticks, "--seed", seed])``.
+
+    Draws from the seeded Generator exactly as :func:`experiment` does, so it
+    is that run's training (shortened), ready for :func:`core_rtl.replay`.
+    """
+    _, w0, _, train = draw(seed, ticks, test_ticks)
+    return core_rtl.make_case(core_config(w0), train.spikes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ticks", type=int, default=40000, help="training ticks")
+    parser.add_argument("--test-ticks", type=int, default=20000)
+    parser.add_argument("--seed", type=int, nargs="+", default=[1])
+    args = parser.parse_args(argv)
+    print(f"{N_INPUTS} inputs, slot {SLOT} ticks, {args.ticks} training ticks, "
+          f"{args.test_ticks} test ticks, learning core model")  # fmt: skip
+    print("seed | hit before | false alarm before | hit after | false alarm after")
+    for seed in args.seed:
+        r = experiment(seed, args.ticks, args.test_ticks)
+        b, a = r.before, r.after
+        hi, lo, n_spikes = (r.w1 > 200).sum(), (r.w1 < 50).sum(), r.trained.spikes.sum()
+        print(
+            f"{seed} | {b['hit']:.3f} | {b['false_alarm']:.3f} | {a['hit']:.3f} | "
+            f"{a['false_alarm']:.3f}   (weights > 200: {hi}, < 50: {lo}; "
+            f"{n_spikes} training spikes)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
