@@ -8,13 +8,13 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from sc_model.learning_core import LearningCoreConfig
+from sc_model.learning_core import HOST_SPACES, LearningCoreConfig
 from sc_model.sc_layer_tm import sc_layer_tm_params
 from sc_model.sng import rotation_indices
 
 from .helpers import clamp, const_mul, nonneg, pick, trailing_zeros, wire
 from .lfsr import LFSR
-from .sc_layer_tm import BANK_WORDS, SCLayerTM
+from .sc_layer_tm import BANK_WORDS, MemoryTap, SCLayerTM
 
 
 class LearningCore(wiring.Component):
@@ -68,8 +68,18 @@ class LearningCore(wiring.Component):
                 "upd_data": Out(c.word_width),
                 "pre_trace": Out(c.n_inputs * tb),  # type: ignore[operator]
                 "post_trace": Out(c.n_neurons * tb),  # type: ignore[operator]
+                "host_req": In(1),
+                "host_we": In(1),
+                "host_space": In(3),
+                "host_addr": In(c.host_addr_width),
+                "host_wdata": In(c.host_data_width),
+                "host_ack": Out(1),
+                "host_rvalid": Out(1),
+                "host_rdata": Out(c.host_data_width),
             }
         )
+        self.host_addr_width = c.host_addr_width
+        self.host_data_width = c.host_data_width
 
     def _decay(self, m: Module, x: Value, name: str) -> Value:
         """``x - (x >> q)`` in ``tb`` bits (as :class:`sc_hw.stdp.TraceBank`)."""
@@ -96,6 +106,55 @@ class LearningCore(wiring.Component):
         up = wire(m, nonneg(r) < nonneg(prod[:s]), n, f"{name}_up")
         return wire(m, floor + up, n + 1, f"{name}_r")
 
+    def _host_port(self, m, layer, lm, tap, k_zero, tick_end, n_banks, low) -> None:
+        """Host port: served in the tick's last cycle, or at ``k = 0`` with ``en`` low.
+
+        Drives the layer's weight write port (the pass's ``upd_*`` or a host
+        write), the layer's memory tap and the read pipeline: the RAM read at
+        the ack edge, ``host_rdata`` registered from the RAM outputs at the
+        next edge (``host_rvalid`` two cycles after ``host_ack``).
+        """
+        c = self.config
+        words, nm, ww = c.words, c.n_neurons, c.word_width
+        aw = c.host_addr_width
+        ack = wire(m, self.host_req & (tick_end | (k_zero & ~self.en)), 1, "host_ack_now")
+        m.d.comb += self.host_ack.eq(ack)
+        addr = self.host_addr
+        in_w = addr < words if words < 1 << aw else Const(1)
+        in_n = addr < nm if nm < 1 << aw else Const(1)
+        space = self.host_space
+        hit_w = wire(m, ack & (space == HOST_SPACES["weights"]) & in_w, 1, "host_hit_w")
+        hit_t = wire(m, ack & (space == HOST_SPACES["thresholds"]) & in_n, 1, "host_hit_t")
+        hit_s = wire(m, ack & (space == HOST_SPACES["state"]) & in_n, 1, "host_hit_s")
+        we = self.host_we
+        host_ww = wire(m, hit_w & we, 1, "host_write_w")
+        m.d.comb += [
+            tap.addr.eq(addr),
+            tap.wdata.eq(self.host_wdata),
+            tap.read_weights.eq(hit_w & ~we),
+            tap.read_thresholds.eq(hit_t & ~we),
+            tap.write_thresholds.eq(hit_t & we),
+            tap.read_state.eq(hit_s & ~we),
+            tap.write_state.eq(hit_s & we),
+            layer.w_en.eq(self.upd_en | host_ww),
+            layer.w_addr.eq(Mux(host_ww, addr[: c.addr_width], self.upd_addr)),
+            layer.w_data.eq(Mux(host_ww, self.host_wdata[:ww], self.upd_data)),
+        ]
+        # read pipeline (not gated by en)
+        h_valid = Signal(name="host_read1")
+        h_kind = Signal(2, name="host_kind1")  # 0 nothing, 1 weights, 2 thresholds, 3 state
+        h_bank = Signal(range(max(2, n_banks)), name="host_bank1")
+        kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, 0)))
+        m.d.sync += [h_valid.eq(ack & ~we), h_kind.eq(Mux(we, 0, kind))]
+        if n_banks > 1:
+            m.d.sync += h_bank.eq(addr[low:])
+        banks = [lm.submodules[f"weight_mem_{b}"].read_ports[0].data for b in range(n_banks)]
+        t_data = lm.submodules.threshold_mem.read_ports[0].data
+        s_data = lm.submodules.state_mem.read_ports[0].data
+        w_data = banks[0] if n_banks == 1 else pick(banks, h_bank)
+        data = Mux(h_kind == 1, w_data, Mux(h_kind == 2, t_data, Mux(h_kind == 3, s_data, 0)))
+        m.d.sync += [self.host_rvalid.eq(h_valid), self.host_rdata.eq(data)]
+
     def elaborate(self, platform):
         m = Module()
         c = self.config
@@ -107,6 +166,16 @@ class LearningCore(wiring.Component):
 
         # --- the layer, its weight RAM read ports shared with the pass ---------
         layer = SCLayerTM(**sc_layer_tm_params(c.layer_config()))
+        tap = MemoryTap(
+            addr=Signal(c.host_addr_width, name="tap_addr"),
+            wdata=Signal(c.host_data_width, name="tap_wdata"),
+            read_weights=Signal(name="tap_read_weights"),
+            read_thresholds=Signal(name="tap_read_thresholds"),
+            write_thresholds=Signal(name="tap_write_thresholds"),
+            read_state=Signal(name="tap_read_state"),
+            write_state=Signal(name="tap_write_state"),
+        )
+        layer.tap = tap
         lm = layer.elaborate(platform)
         layer._MustUse__silence = True  # elaborated here, so that its RAMs can be shared
         m.submodules.layer = lm
@@ -116,9 +185,6 @@ class LearningCore(wiring.Component):
         m.d.comb += [
             layer.spikes.eq(self.spikes),
             layer.en.eq(en),
-            layer.w_en.eq(self.upd_en),
-            layer.w_addr.eq(self.upd_addr),
-            layer.w_data.eq(self.upd_data),
             self.out_valid.eq(layer.out_valid),
             self.out_neuron.eq(layer.out_neuron),
             self.out_spike.eq(layer.out_spike),
@@ -149,6 +215,8 @@ class LearningCore(wiring.Component):
                     m.d.sync += reading.eq(neuron != nm - 1)
                 with m.Else():
                     m.d.sync += [ch.eq(ch + 1), ch_last.eq(ch == max(chunks - 2, 0))]
+
+        self._host_port(m, layer, lm, tap, k_zero, tick_end, n_banks, low)
 
         # --- spikes of the previous tick, traces --------------------------------
         x_in = Signal(n, name="x_in")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,28 @@ from .arith import ParallelCounter
 from .lfsr import LFSR
 
 BANK_WORDS = 1024  # weight words per RAM bank (structure only, no effect on behaviour)
+
+
+@dataclass(frozen=True)
+class MemoryTap:
+    """Access to the layer's memories for an enclosing core (set :attr:`SCLayerTM.tap`).
+
+    The enclosing core asserts a strobe only in cycles its contract leaves
+    that memory free (no read or write of the layer's pipeline needs it).
+    ``read_weights`` points every weight bank's read port at ``addr``;
+    ``read_thresholds``/``read_state`` point that memory's read port at
+    ``addr`` (data one cycle later on the port, as any read);
+    ``write_thresholds``/``write_state`` write ``wdata`` there at the edge.
+    With a tap the threshold memory gets a write port (else it is a ROM).
+    """
+
+    addr: Signal
+    wdata: Signal
+    read_weights: Signal
+    read_thresholds: Signal
+    write_thresholds: Signal
+    read_state: Signal
+    write_state: Signal
 
 
 class SCLayerTM(wiring.Component):
@@ -62,6 +85,7 @@ class SCLayerTM(wiring.Component):
 
     def __init__(self, **params: Any) -> None:
         self.config = c = SCLayerTMConfig(**params)
+        self.tap: MemoryTap | None = None
         super().__init__(
             {
                 "spikes": In(c.n_inputs),
@@ -129,6 +153,14 @@ class SCLayerTM(wiring.Component):
             shape=unsigned(vw), depth=nm, init=[t & vmask for t in c.thresholds]
         )
         t_rd = tmem.read_port()
+        tap = self.tap
+        if tap is not None:
+            t_wr = tmem.write_port()
+            m.d.comb += [
+                t_wr.addr.eq(tap.addr[: len(t_wr.addr)]),
+                t_wr.data.eq(tap.wdata[:vw]),
+                t_wr.en.eq(tap.write_thresholds),
+            ]
 
         # --- tick sequencer ------------------------------------------------
         nw = c.neuron_width
@@ -167,7 +199,13 @@ class SCLayerTM(wiring.Component):
                         ch_last.eq(ch == max(chunks - 2, 0)),
                     ]
         for w_rd in w_rds:
-            m.d.comb += [w_rd.addr.eq(k[:low]), w_rd.en.eq(en)]
+            if tap is None:
+                m.d.comb += [w_rd.addr.eq(k[:low]), w_rd.en.eq(en)]
+            else:
+                m.d.comb += [
+                    w_rd.addr.eq(Mux(tap.read_weights, tap.addr[:low], k[:low])),
+                    w_rd.en.eq(en | tap.read_weights),
+                ]
 
         m.submodules.lfsr = lfsr = LFSR(c.width, c.seed, c.taps, c.form)
         m.d.comb += [lfsr.en.eq(en & tick_end), lfsr.load.eq(0), lfsr.load_value.eq(0)]
@@ -266,7 +304,20 @@ class SCLayerTM(wiring.Component):
         # State and threshold of the neuron in the accumulator stage, read a cycle
         # ahead (its neuron index one stage earlier) into the RAMs' read registers,
         # then registered as they are, so no logic follows a RAM output.
-        m.d.comb += [s_rd.addr.eq(st4[1]), s_rd.en.eq(en), t_rd.addr.eq(st4[1]), t_rd.en.eq(en)]
+        if tap is None:
+            m.d.comb += [
+                s_rd.addr.eq(st4[1]),
+                s_rd.en.eq(en),
+                t_rd.addr.eq(st4[1]),
+                t_rd.en.eq(en),
+            ]
+        else:
+            m.d.comb += [
+                s_rd.addr.eq(Mux(tap.read_state, tap.addr[:nw], st4[1])),
+                s_rd.en.eq(en | tap.read_state),
+                t_rd.addr.eq(Mux(tap.read_thresholds, tap.addr[:nw], st4[1])),
+                t_rd.en.eq(en | tap.read_thresholds),
+            ]
         s_data = Signal(len(s_rd.data), name="state5", reset_less=True)
         t_data = Signal(vw, name="threshold5", reset_less=True)
         with m.If(en):
@@ -341,11 +392,15 @@ class SCLayerTM(wiring.Component):
             ]
         with m.Else():
             m.d.comb += [v_new.eq(v1), rc_new.eq(0)]
-        m.d.comb += [
-            s_wr.addr.eq(neuron6),
-            s_wr.data.eq(Cat(v_new, rc_new[:rcw]) if rcw else v_new),
-            s_wr.en.eq(en & valid6),
-        ]
+        state_new = Cat(v_new, rc_new[:rcw]) if rcw else v_new
+        if tap is None:
+            m.d.comb += [s_wr.addr.eq(neuron6), s_wr.data.eq(state_new), s_wr.en.eq(en & valid6)]
+        else:
+            m.d.comb += [
+                s_wr.addr.eq(Mux(tap.write_state, tap.addr[:nw], neuron6)),
+                s_wr.data.eq(Mux(tap.write_state, tap.wdata[:state_w], state_new)),
+                s_wr.en.eq((en & valid6) | tap.write_state),
+            ]
         with m.If(en):
             m.d.sync += [
                 self.out_valid.eq(valid6),

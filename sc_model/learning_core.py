@@ -81,7 +81,47 @@ Enable and reset
     (``upd_en`` 0), the layer reset as in :mod:`sc_model.sc_layer_tm`.
 Plasticity off
     ``a_plus = a_minus = 0``: every rewrite stores the word read, and the
-    core equals :class:`sc_model.sc_layer_tm.SCLayerTMCycle` cycle for cycle.
+    core equals :class:`sc_model.sc_layer_tm.SCLayerTMCycle` cycle for cycle
+    (with the host port idle).
+Host port (the agreed interface of ``HOSTPORT.md``; what the board link drives)
+    Inputs ``host_req``, ``host_we``, ``host_space`` (3 bits), ``host_addr``
+    (``host_addr_width = addr_width`` bits: the weight memory is the deepest
+    space), ``host_wdata`` (``host_data_width`` bits: the widest word of a
+    space); outputs ``host_ack``, ``host_rvalid``, ``host_rdata``
+    (``host_data_width`` bits). Spaces (:data:`HOST_SPACES`): 0 the weight
+    words (``M C`` words, the layer's sign-magnitude format, as
+    :meth:`SCLayerTMConfig.weight_words` and the exported image), 1 the
+    thresholds (``M`` words, ``v_width`` bits two's complement), 2 the
+    neuron state (``M`` words: bits ``[0, v_width)`` the membrane in two's
+    complement, then ``refractory_width`` bits of refractory count), 3 the
+    pre-synaptic traces and 4 the eligibility (not held in memory by this
+    core: such a request is acked and ignored), 5 .. 7 reserved (the same).
+    A request to an address past its space is acked and ignored. Ignored
+    reads return 0 (with ``host_rvalid``), ignored writes change nothing.
+    Bits of ``host_wdata`` above the space's word are ignored.
+Host arbitration (the pipeline always wins; the host waits for a free cycle)
+    ``host_ack = host_req AND (k = T - 1 OR (k = 0 AND en = 0))``,
+    combinational, with ``k`` the tick counter: the host is served only in
+    the tick's last cycle (the pass has written its last word in cycle
+    ``M C + 5``, the layer its last state word in ``T - 2``, and no read of
+    that cycle is used) or while the core is held at the start of a tick
+    (after reset, or a host that lowers ``en`` when ``in_ready`` is high).
+    So with ``en`` high the worst wait is ``T - 1`` cycles (one access per
+    tick); a host holding ``en`` low at ``k = 0`` is served in every cycle
+    (how an image is loaded before the run). The request is performed at
+    the edge ending the ack cycle (whatever ``en`` and ``rst``: memories
+    have no reset). A write becomes visible to the layer and to the pass in
+    the next tick that reads the word (the current tick when acked at
+    ``k = 0``): the pass reads the host's word and rewrites it with the
+    update of the previous tick's spikes (a host write is never lost to a
+    pass in flight). A read returns the word as it was during the ack cycle:
+    ``host_rvalid`` is high and ``host_rdata`` holds the word (zero-extended)
+    exactly :data:`HOST_READ_LATENCY` = 2 cycles after ``host_ack``
+    (whatever ``en``); otherwise ``host_rvalid`` is 0 and ``host_rdata`` 0.
+    ``rst`` empties the read pipeline. The weight, threshold and state
+    memories keep their contents through ``rst``; the first tick after
+    reset still starts every neuron from ``v_reset`` (the layer's rule), so
+    state words written before it are overwritten by that tick.
 
 Array conventions of :meth:`LearningCore.run`: axis 0 is the tick; one run
 from reset with ``en`` high; the loop is over ticks only, each tick is
@@ -114,6 +154,8 @@ MAX_UPDATE_SHIFT = 24
 ROUNDINGS = ("floor", "stochastic")
 PASS_ROUND = 3  # cycles from a word's read to its rounding (the LFSR state used)
 PASS_LATENCY = 6  # cycles from a word's read to the cycle its write is shown on upd_*
+HOST_SPACES = {"weights": 0, "thresholds": 1, "state": 2, "pre_traces": 3, "eligibility": 4}
+HOST_READ_LATENCY = 2  # cycles from host_ack to host_rvalid
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +214,16 @@ class LearningCoreConfig(SCLayerTMConfig):
         return SCLayerTMConfig(
             **{k: v for k, v in learning_core_params(self).items() if k in names}
         )
+
+    @property
+    def host_addr_width(self) -> int:
+        """Bits of ``host_addr``: the weight memory's address width (the deepest space)."""
+        return self.addr_width
+
+    @property
+    def host_data_width(self) -> int:
+        """Bits of ``host_wdata``/``host_rdata``: the widest space word."""
+        return max(self.word_width, self.v_width + self.refractory_width)
 
     @property
     def trace_max(self) -> int:
@@ -336,6 +388,9 @@ class LearningCycleOutputs(NamedTuple):
     upd_data: int
     pre_trace: np.ndarray
     post_trace: np.ndarray
+    host_ack: int = 0
+    host_rvalid: int = 0
+    host_rdata: int = 0
 
 
 class LearningCoreCycle:
@@ -378,14 +433,63 @@ class LearningCoreCycle:
         self._new: tuple[int, int] | None = None
         self._new2: tuple[int, int] | None = None
         self._upd = (0, 0, 0)
+        self._host_read: int | None = None  # the word read at the last ack edge
+        self._host_out = (0, 0)  # host_rvalid, host_rdata
 
-    def step(self, spikes: object, en: int = 1) -> LearningCycleOutputs:
-        """Advance one cycle; return the outputs seen before the edge."""
+    def host_read(self, space: int, addr: int) -> int:
+        """The word the host port reads from ``space`` at ``addr`` now (0 if ignored)."""
+        c, layer = self.config, self.layer
+        if space == HOST_SPACES["weights"] and addr < c.words:
+            return layer.weight_words[addr]
+        if space == HOST_SPACES["thresholds"] and addr < c.n_neurons:
+            return layer.threshold_word(addr)
+        if space == HOST_SPACES["state"] and addr < c.n_neurons:
+            return layer.state_word(addr)
+        return 0
+
+    def host_write(self, space: int, addr: int, data: int) -> None:
+        """Perform the host port's write of ``data`` to ``space`` at ``addr`` (or ignore it)."""
+        c, layer = self.config, self.layer
+        if space == HOST_SPACES["weights"] and addr < c.words:
+            layer.write_weight_word(addr, data & ((1 << c.word_width) - 1))
+        elif space == HOST_SPACES["thresholds"] and addr < c.n_neurons:
+            layer.write_threshold_word(addr, data)
+        elif space == HOST_SPACES["state"] and addr < c.n_neurons:
+            layer.write_state_word(addr, data)
+
+    def step(
+        self,
+        spikes: object,
+        en: int = 1,
+        host_req: int = 0,
+        host_we: int = 0,
+        host_space: int = 0,
+        host_addr: int = 0,
+        host_wdata: int = 0,
+    ) -> LearningCycleOutputs:
+        """Advance one cycle; return the outputs seen before the edge.
+
+        ``spikes`` N bits, ``en`` 0/1 and the host port's inputs (module
+        docstring: served only in the tick's last cycle or at ``k = 0`` with
+        ``en`` low; ``host_ack`` in the result says whether it was).
+        """
         c = self.config
         x = check_bits("spikes", spikes)
         if x.shape != (c.n_inputs,):
             raise ValueError(f"spikes must have shape ({c.n_inputs},), not {x.shape}")
         en = check_int("en", en, 0, 1)
+        host_req = check_int("host_req", host_req, 0, 1)
+        host_we = check_int("host_we", host_we, 0, 1)
+        host_space = check_int("host_space", host_space, 0, 7)
+        host_addr = check_int("host_addr", host_addr, 0, (1 << c.host_addr_width) - 1)
+        host_wdata = check_int("host_wdata", host_wdata, 0, (1 << c.host_data_width) - 1)
+        free = self.k == c.tick_cycles - 1 or (self.k == 0 and not en)
+        host_ack = int(host_req and free)
+        host_out = self._host_out
+        self._host_out = (0, 0) if self._host_read is None else (1, self._host_read)
+        self._host_read = None
+        if host_ack and not host_we:
+            self._host_read = self.host_read(host_space, host_addr)
         upd_en, upd_addr, upd_data = self._upd
         regs = (self._xt.copy(), self._yt.copy())
         state = int(self._lfsr.state)
@@ -437,7 +541,9 @@ class LearningCoreCycle:
                 self._post = self._post_acc.copy()
             self._lfsr.step(1)
             self.k = (self.k + 1) % c.tick_cycles
-        return LearningCycleOutputs(*out, upd_en, upd_addr, upd_data, *regs)
+        if host_ack and host_we:
+            self.host_write(host_space, host_addr, host_wdata)
+        return LearningCycleOutputs(*out, upd_en, upd_addr, upd_data, *regs, host_ack, *host_out)
 
 
 def decode_word(word: int, config: LearningCoreConfig) -> np.ndarray:
@@ -446,6 +552,8 @@ def decode_word(word: int, config: LearningCoreConfig) -> np.ndarray:
 
 
 __all__: Sequence[str] = (
+    "HOST_READ_LATENCY",
+    "HOST_SPACES",
     "LearningCore",
     "LearningCoreConfig",
     "LearningCoreCycle",

@@ -101,7 +101,7 @@ element is an independent run from reset with ``en`` high and no writes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -349,12 +349,14 @@ class TMCycleOutputs(NamedTuple):
 class SCLayerTMCycle:
     """Cycle twin of :class:`sc_hw.sc_layer_tm.SCLayerTM` (module docstring's schedule).
 
-    Holds the weight memory (decoded, ``(M, C P)``), the tick counter, the
-    latched input, one :class:`sc_model.lfsr.LFSR` and a
-    :class:`sc_model.lif.LIFPopulation` of the M neurons (the state memory),
-    of which only neuron ``m`` is enabled when its update is computed. A
-    neuron's update is computed in the cycle its last word is read and shown
-    ``LATENCY`` enabled edges later through a delay line, as in hardware.
+    Holds the three memories as the hardware does: the weight memory
+    (``weight_words``, the raw words, and ``weights``, the same decoded
+    ``(M, C P)``), the state memory (``state_v``, ``state_rc``) and the
+    threshold memory (``thresholds``); plus the tick counter, the latched
+    input and one :class:`sc_model.lfsr.LFSR`. A neuron's update is computed
+    in the cycle its last word is read and shown ``LATENCY`` enabled edges
+    later through a delay line; its state word is written at that same edge,
+    as in hardware (a reset discards the updates in flight, unwritten).
     """
 
     def __init__(self, config: SCLayerTMConfig) -> None:
@@ -363,36 +365,101 @@ class SCLayerTMCycle:
         self.config = c = config
         p = c.parallel_config()
         self._rotations = p.synapse_params.rotations
+        self._lif = p.neuron_params
         self._lfsr = LFSR(c.width, c.seed, c.taps, c.form)
-        self._neurons = LIFPopulation.from_params((c.n_neurons,), p.neuron_params)
         padded = np.zeros((c.n_neurons, c.chunks * c.lanes), dtype=np.int64)  # type: ignore[operator]
         padded[:, : c.n_inputs] = np.asarray(c.weights, dtype=np.int64)
-        self.weights = padded  # power-on contents; rst does not restore them
+        # power-on contents of the memories; rst does not restore them
+        self.weights = padded
+        self.weight_words = c.weight_words()
+        self.thresholds = np.array(c.thresholds, dtype=np.int64)
+        self.state_v = np.full(c.n_neurons, c.v_reset, dtype=np.int64)
+        self.state_rc = np.zeros(c.n_neurons, dtype=np.int64)
         self.reset()
 
     def reset(self) -> None:
-        """Synchronous reset (weights keep their contents)."""
+        """Synchronous reset (the memories keep their contents)."""
         c = self.config
         self._lfsr.reset()
-        self._neurons.reset()
         self.k = 0
+        self.fresh = True  # first tick after reset: every neuron starts from v_reset
         self._x = np.zeros(c.n_inputs, dtype=np.uint8)
         self._tick_w = np.zeros_like(self.weights)
-        self._line: list[tuple[int, int, int, int] | None] = [None] * (LATENCY - 1)
+        self._line: list[tuple[int, int, int, int, int] | None] = [None] * (LATENCY - 1)
         self._out = TMCycleOutputs(0, 0, 0, 0, 0, 1)
 
-    def _update(self, m: int) -> tuple[int, int, int, int]:
-        """Neuron ``m``'s LIF update of this tick: ``(m, spike, v, tick_done)``."""
+    # -- the memories as words (the hardware's formats) ------------------------
+
+    def write_weight_word(self, addr: int, word: int) -> None:
+        """Store a raw weight word (``addr >= M C`` writes nothing)."""
+        c = self.config
+        if addr < c.words:
+            row, ch = divmod(addr, c.chunks)
+            cols = slice(ch * c.lanes, (ch + 1) * c.lanes)  # type: ignore[operator]
+            self.weights[row, cols] = decode_weight_word(word, c.lanes, c.weight_width)  # type: ignore[arg-type]
+            self.weight_words[addr] = word
+
+    def state_word(self, neuron: int) -> int:
+        """Neuron ``neuron``'s state word: ``v`` (``v_width`` bits) then the refractory count."""
+        c = self.config
+        v = int(self.state_v[neuron]) & ((1 << c.v_width) - 1)
+        return v | int(self.state_rc[neuron]) << c.v_width
+
+    def write_state_word(self, neuron: int, word: int) -> None:
+        """Store a state word (:meth:`state_word`'s layout; higher bits ignored)."""
+        c = self.config
+        vw = c.v_width
+        v = word & ((1 << vw) - 1)
+        self.state_v[neuron] = v - (1 << vw) if v >> (vw - 1) else v
+        self.state_rc[neuron] = (word >> vw) & ((1 << c.refractory_width) - 1)
+
+    def threshold_word(self, neuron: int) -> int:
+        """Neuron ``neuron``'s threshold as its ``v_width``-bit two's-complement word."""
+        return int(self.thresholds[neuron]) & ((1 << self.config.v_width) - 1)
+
+    def threshold_range(self) -> tuple[int, int]:
+        """Thresholds the configuration allows: ``(v_reset + 1 [>= 1 for subtract], V_MAX)``."""
+        p = self._lif
+        lo = int(p.v_reset) + 1
+        if p.reset_mode == "subtract":
+            lo = max(lo, 1)
+        return lo, p.v_max
+
+    def write_threshold_word(self, neuron: int, word: int) -> None:
+        """Store a threshold word (``v_width`` bits, two's complement; higher bits ignored).
+
+        The value must lie in :meth:`threshold_range` (the rule of the
+        ``thresholds`` parameter): ValueError otherwise, since the hardware's
+        behaviour with such a threshold is not that of the LIF contract.
+        """
+        vw = self.config.v_width
+        t = word & ((1 << vw) - 1)
+        t = t - (1 << vw) if t >> (vw - 1) else t
+        lo, hi = self.threshold_range()
+        if not lo <= t <= hi:
+            raise ValueError(
+                f"threshold word {word:#x} of neuron {neuron} holds {t}, outside the allowed "
+                f"[{lo}, {hi}] (threshold > v_reset, >= 1 for reset_mode='subtract', <= V_MAX)"
+            )
+        self.thresholds[neuron] = t
+
+    def _update(self, m: int) -> tuple[int, int, int, int, int]:
+        """Neuron ``m``'s LIF update of this tick: ``(m, spike, v, tick_done, refractory)``."""
         c = self.config
         w = self._tick_w[m, : c.n_inputs][None, :]
         r = select_randoms(np.int64(self._lfsr.state), c.width, c.random_width, self._rotations)
         s = weight_stream_bits(r[None, :], w, c.weight_width, c.synapse)
         e, i = polarity_bits(self._x[None, :], s, w, c.synapse)
-        count = np.zeros(c.n_neurons, dtype=np.int64)
-        count[m] = int(e.sum()) - int(i.sum())
-        self._neurons.step(count, (np.arange(c.n_neurons) == m).astype(np.uint8))
+        count = int(e.sum()) - int(i.sum())
+        neuron = LIFPopulation.from_params(
+            (1,), replace(self._lif, threshold=int(self.thresholds[m]))
+        )
+        if not self.fresh:
+            neuron.v[0] = self.state_v[m]
+            neuron.refractory_count[0] = self.state_rc[m]
+        neuron.step(count)
         done = int(m == c.n_neurons - 1)
-        return m, int(self._neurons.spike[m]), int(self._neurons.v[m]), done
+        return m, int(neuron.spike[0]), int(neuron.v[0]), done, int(neuron.refractory_count[0])
 
     def step(
         self, spikes: object, en: int = 1, w_en: int = 0, w_addr: int = 0, w_data: int = 0
@@ -426,15 +493,15 @@ class SCLayerTMCycle:
             if last is None:
                 self._out = out._replace(out_valid=0, tick_done=0)
             else:
-                m, spike, v, done = last
+                m, spike, v, done, rc = last
+                self.state_v[m], self.state_rc[m] = v, rc  # the state write at this edge
                 self._out = TMCycleOutputs(1, m, spike, v, done, 0)
             self._line = [born] + self._line[:-1]
             if self.k == c.tick_cycles - 1:
                 self._lfsr.step(1)
+                self.fresh = False
             self.k = (self.k + 1) % c.tick_cycles
             self._out = self._out._replace(in_ready=int(self.k == 0))
-        if w_en and w_addr < c.words:
-            row, ch = divmod(w_addr, c.chunks)
-            cols = slice(ch * lanes, (ch + 1) * lanes)  # type: ignore[operator]
-            self.weights[row, cols] = decode_weight_word(w_data, lanes, c.weight_width)  # type: ignore[arg-type]
+        if w_en:
+            self.write_weight_word(w_addr, w_data)
         return out

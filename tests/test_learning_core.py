@@ -18,7 +18,7 @@ from sc_model.learning_core import (
     LearningCoreCycle,
     learning_core_params,
 )
-from sc_model.sc_layer_tm import SCLayerTM, SCLayerTMCycle, decode_weight_word
+from sc_model.sc_layer_tm import SCLayerTM, SCLayerTMCycle, decode_weight_word, encode_weight_word
 from sc_model.sng import select_bits
 
 
@@ -380,3 +380,118 @@ def test_learns_the_causal_order_of_a_sequence(seed: int) -> None:
     a, b, r = w[0:4].mean(), w[4:8].mean(), w[8:12].mean()
     assert a > r > b and a - b > 200, f"seed {seed}: A {w[0:4]} B {w[4:8]} C {w[8:12]}"
     assert run.spikes[1::6, 0].mean() > 0.8, f"seed {seed}: the drivers stop driving"
+
+
+# --------------------------------------------------------------------------
+# Host port (contract: module docstring "Host port", "Host arbitration")
+# --------------------------------------------------------------------------
+
+
+def _host_cycle(cyc: LearningCoreCycle, en: int, **host: int) -> object:
+    """One cycle with no input spikes and the given host request."""
+    return cyc.step(np.zeros(cyc.config.n_inputs, np.uint8), en, host_req=1, **host)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_host_loads_an_image_at_k0_then_the_run_equals_the_tick_model(seed: int) -> None:
+    """An image written with en held low after reset is the one the run starts from."""
+    rng = np.random.default_rng(300 + seed)
+    c = _random_config(rng)
+    image = rng.integers(c.w_min, c.w_max + 1, (c.n_neurons, c.n_inputs))
+    target = LearningCoreConfig(**{**learning_core_params(c), "weights": image.tolist()})
+    words = target.weight_words()
+    cyc = LearningCoreCycle(c)
+    for addr, word in enumerate(words):  # served every cycle while en is low at k = 0
+        o = _host_cycle(cyc, 0, host_we=1, host_space=0, host_addr=addr, host_wdata=word)
+        assert o.host_ack == 1
+    # read back every word: rvalid exactly two cycles after each ack, data as written
+    got = []
+    for addr in range(c.words + 2):
+        o = _host_cycle(cyc, 0, host_we=0, host_space=0, host_addr=min(addr, c.words - 1))
+        assert o.host_ack == 1
+        assert o.host_rvalid == int(addr >= 2)
+        if o.host_rvalid:
+            got.append(o.host_rdata)
+    assert got == words, f"seed {seed}"
+    ticks = 6
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    run = LearningCore(c).run(x, weights=image)
+    for t in range(ticks):
+        assert np.array_equal(cyc.weights[:, : c.n_inputs], run.weights[t]), f"seed {seed} t {t}"
+        for _ in range(c.tick_cycles):
+            o = cyc.step(x[t], 1)
+            if o.out_valid:
+                assert o.out_spike == run.spikes[t, o.out_neuron], f"seed {seed} t {t}"
+
+
+def test_host_is_served_only_in_the_ticks_last_cycle_while_running() -> None:
+    c = LearningCoreConfig(n_inputs=6, n_neurons=3, lanes=2, thresholds=[2, 2, 2], a_plus=9)
+    cyc = LearningCoreCycle(c)
+    acks = []
+    for cycle in range(3 * c.tick_cycles):
+        o = _host_cycle(cyc, 1, host_we=0, host_space=1, host_addr=cycle % 3)
+        if o.host_ack:
+            acks.append(cycle)
+    t = c.tick_cycles
+    assert acks == [t - 1, 2 * t - 1, 3 * t - 1]  # worst wait T - 1 cycles
+
+
+def test_host_write_is_read_by_the_next_tick_and_updated_by_its_pass() -> None:
+    """Learning off: the written word is what the next tick's layer uses and keeps."""
+    c = LearningCoreConfig(
+        n_inputs=4, n_neurons=2, lanes=2, thresholds=[3, 3], weights=[[0] * 4, [0] * 4]
+    )
+    cyc = LearningCoreCycle(c)
+    ones = np.ones(4, np.uint8)
+    for _ in range(c.tick_cycles - 1):
+        o = cyc.step(ones, 1)
+        assert o.out_spike == 0
+    word = encode_weight_word([255, 255], 8)
+    for addr in range(c.words):
+        o = cyc.step(ones, 1 if addr == 0 else 0, 1, 1, 0, addr, word)
+        assert o.host_ack == 1
+    spikes = []
+    for _ in range(c.tick_cycles):
+        o = cyc.step(ones, 1)
+        if o.out_valid:
+            spikes.append(o.out_spike)
+    assert spikes == [1, 1]  # the layer saw the host's weights in the tick after the write
+    assert cyc.weights.tolist() == [[255] * 4, [255] * 4]
+
+
+def test_host_reads_thresholds_and_state_and_writes_them() -> None:
+    c = LearningCoreConfig(
+        n_inputs=4,
+        n_neurons=3,
+        lanes=2,
+        thresholds=[3, 5, 7],
+        v_width=8,
+        refractory=2,
+        weights=[[20] * 4] * 3,
+    )
+    cyc = LearningCoreCycle(c)
+    reads = []
+    for space, addr in [(1, 0), (1, 1), (1, 2), (2, 1), (5, 0), (1, 3), (0, c.words)]:
+        o = _host_cycle(cyc, 0, host_we=0, host_space=space, host_addr=addr)
+        reads.append(o)
+    for _ in range(2):
+        reads.append(cyc.step(np.zeros(4, np.uint8), 0))
+    data = [o.host_rdata for o in reads[2:] if o.host_rvalid]
+    # thresholds, state of neuron 1 (v_reset 0, refractory 0), ignored reads give 0
+    assert data == [3, 5, 7, 0, 0, 0, 0]
+    # write neuron 1's threshold to 100 and neuron 2's state to v = -5 with refractory 2
+    _host_cycle(cyc, 0, host_we=1, host_space=1, host_addr=1, host_wdata=100)
+    _host_cycle(cyc, 0, host_we=1, host_space=2, host_addr=2, host_wdata=(-5 & 0xFF) | 2 << 8)
+    assert cyc.layer.thresholds.tolist() == [3, 100, 7]
+    assert (cyc.layer.state_v[2], cyc.layer.state_rc[2]) == (-5, 2)
+    with pytest.raises(ValueError, match="threshold word .* outside the allowed"):
+        _host_cycle(cyc, 0, host_we=1, host_space=1, host_addr=0, host_wdata=0)
+
+
+def test_host_inputs_are_checked() -> None:
+    c = LearningCoreConfig(n_inputs=4, n_neurons=2, lanes=2, thresholds=[3, 3])
+    cyc = LearningCoreCycle(c)
+    with pytest.raises(ValueError, match="host_space"):
+        cyc.step(np.zeros(4, np.uint8), 1, 1, 0, 8, 0, 0)
+    with pytest.raises(ValueError, match="host_addr"):
+        cyc.step(np.zeros(4, np.uint8), 1, 1, 0, 0, 1 << c.host_addr_width, 0)

@@ -5,8 +5,10 @@ any lane count, every synapse, leak and reset mode) plus random plasticity:
 trace widths 1 .. 10, increments, decay shifts, amplitudes 0 .. 300 (often
 large enough to saturate), update shifts, floor or stochastic rounding and a
 random ``[w_min, w_max]`` around 0 (the initial weights clamped into it).
-Stimulus: busy spike inputs and ``en`` low in ~10 % of the cycles; every
-output, including every weight write (``upd_*``) and both traces, is compared
+Stimulus: busy spike inputs, ``en`` low in ~10 % of the cycles plus a few
+long holds, host requests in half the cycles (reads and writes of random
+words to every space, sometimes past a space's end); every output, including
+every weight write (``upd_*``), both traces and the host port, is compared
 every cycle.
 """
 
@@ -33,7 +35,15 @@ class LearningCoreTwin:
 
     def step(self, inputs: dict[str, int]) -> dict[str, int]:
         c = self.config
-        out = self.model.step(arith.unpack_bits(inputs["spikes"], c.n_inputs), inputs["en"])
+        out = self.model.step(
+            arith.unpack_bits(inputs["spikes"], c.n_inputs),
+            inputs["en"],
+            inputs["host_req"],
+            inputs["host_we"],
+            inputs["host_space"],
+            inputs["host_addr"],
+            inputs["host_wdata"],
+        )
         return {
             **layer_ports(out, c.v_width),
             "upd_en": out.upd_en,
@@ -41,6 +51,9 @@ class LearningCoreTwin:
             "upd_data": out.upd_data,
             "pre_trace": pack_fields(out.pre_trace, c.trace_width),
             "post_trace": pack_fields(out.post_trace, c.trace_width),
+            "host_ack": out.host_ack,
+            "host_rvalid": out.host_rvalid,
+            "host_rdata": out.host_rdata,
         }
 
 
@@ -76,7 +89,29 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
     density = rng.uniform(0.2, 0.8)
     bits = rng.random((n, c.n_inputs)) < density
     spikes = (bits.astype(np.int64) << np.arange(c.n_inputs, dtype=np.int64)).sum(axis=1)
-    return {"spikes": spikes, "en": (rng.random(n) < 0.9).astype(np.int64)}
+    en = rng.random(n) < 0.9
+    for start in rng.integers(0, n, max(1, n // 200)):  # a few long holds (host bulk access)
+        en[start : start + int(rng.integers(5, 40))] = False
+    # host requests: busy, mostly to the three spaces held, sometimes past the space's end
+    space = np.where(rng.random(n) < 0.85, rng.integers(0, 3, n), rng.integers(3, 8, n))
+    hi = np.where(space == 0, c.words, c.n_neurons) + 2
+    addr = np.minimum(rng.integers(0, 1 << 30, n) % hi, (1 << c.host_addr_width) - 1)
+    wdata = np.array([int(v) for v in rng.integers(0, 1 << 62, n, dtype=np.int64)], dtype=object)
+    wdata = np.array([(v | v << 62) & ((1 << c.host_data_width) - 1) for v in wdata], dtype=object)
+    # a threshold written must be one the configuration allows (the model raises otherwise)
+    lo, hi = LearningCoreCycle(c).layer.threshold_range()
+    for t in np.flatnonzero(space == 1):
+        value = int(rng.integers(lo, hi + 1)) & ((1 << c.v_width) - 1)
+        wdata[t] = (int(wdata[t]) >> c.v_width << c.v_width) | value
+    return {
+        "spikes": spikes,
+        "en": en.astype(np.int64),
+        "host_req": (rng.random(n) < 0.5).astype(np.int64),
+        "host_we": (rng.random(n) < 0.4).astype(np.int64),
+        "host_space": space.astype(np.int64),
+        "host_addr": addr.astype(np.int64),
+        "host_wdata": wdata,
+    }
 
 
 SPEC = BlockSpec(
