@@ -39,6 +39,13 @@ def learning_core_sizes(c: LearningCoreConfig) -> dict[str, Any]:
     }
 
 
+def learning_core_system(
+    params: dict[str, Any], divisor: int = 8, timeout: int = 4096
+) -> Description:
+    """The description of a board system around a learning core with ``params``."""
+    return {"core": "learning_core", "params": params, "divisor": divisor, "timeout": timeout}
+
+
 def link_params(desc: Description) -> dict[str, Any]:
     """The :class:`sc_model.host_link.LinkConfig` fields of the system ``desc``."""
     core = check_choice("core", desc.get("core"), CORES)
