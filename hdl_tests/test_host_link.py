@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EPISODE = ROOT / "examples" / "host_link_episode.py"
 BAD_INPUT = Path(__file__).resolve().parent / "host_link_bad_input.py"
 CORE = json.loads((ROOT / "configs" / "board_learning_core_small.json").read_text())
-SYSTEM = learning_core_system(CORE, divisor=8, timeout=4096)
+SYSTEM = learning_core_system(CORE, divisor=8, timeout=600)
 
 pytestmark = [pytest.mark.host_link, pytest.mark.cosim]
 
@@ -40,7 +40,7 @@ def test_learning_episode_on_cosim_equals_model_bit_for_bit() -> None:
 
 
 def test_identify_and_a_tick_at_the_icebreaker_divisor() -> None:
-    system = learning_core_system(CORE, divisor=104, timeout=40_000)
+    system = learning_core_system(CORE, divisor=104, timeout=4_000)
     script = Path(__file__).resolve().parent / "host_link_short.py"
     assert run_on_cosim(script, system) == run_on_model(script, system)
 
