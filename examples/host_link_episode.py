@@ -1,16 +1,20 @@
 """A learning episode over the board link: the same code on the model, the co-simulation
-and a board (``sc-hw host-run examples/host_link_episode.py --model|--cosim|--port``).
+and a board (``sc-hw host-run examples/host_link_episode.py --target model|cosim|serial``).
 
-``network()`` is a trained (here: random, seeded) layer of the size of
-``configs/board_learning_core_small.json``; ``main(chip)`` exports it to a
-directory, loads that onto the chip, runs three bursts of input spikes with a
-reward after each, and reads every weight and threshold back. Returns plain
-lists, so the runs on the three transports can be compared with ``==``.
+``network()`` stands for a trained layer (here: random, seeded) of the size of
+``configs/board_learning_core.json``; ``python examples/host_link_episode.py DIR``
+exports it to ``DIR`` (:func:`sc_model.export.export_sc_layer_tm`). ``main(chip)``
+loads the export directory named by ``SC_NET`` (or exports ``network()`` to a
+temporary one), runs three bursts of input spikes with a reward after each,
+and reads every weight, threshold and state word back. It returns plain
+values, so the runs on the three transports can be compared with ``==``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,7 +24,7 @@ from sc_host import Chip, LinkError
 from sc_model.export import export_sc_layer_tm
 from sc_model.sc_layer_tm import SCLayerTMConfig
 
-CONFIG = Path(__file__).resolve().parent.parent / "configs" / "board_learning_core_small.json"
+CONFIG = Path(__file__).resolve().parent.parent / "configs" / "board_learning_core.json"
 LAYER_FIELDS = (
     "n_inputs",
     "n_neurons",
@@ -48,9 +52,12 @@ def network(seed: int = 2026) -> SCLayerTMConfig:
 
 
 def main(chip: Chip) -> dict:
-    with tempfile.TemporaryDirectory() as d:
-        export_sc_layer_tm(network(), d)
-        chip.load(d)
+    if os.environ.get("SC_NET"):
+        chip.load(os.environ["SC_NET"])
+    else:
+        with tempfile.TemporaryDirectory() as d:
+            export_sc_layer_tm(network(), d)
+            chip.load(d)
     rng = np.random.default_rng(11)
     out, rewards = [], []
     for burst in range(3):
@@ -74,12 +81,6 @@ def main(chip: Chip) -> dict:
 
 
 if __name__ == "__main__":
-    import sys
-
-    from sc_host.cosim import run_on_model
-    from sc_host.systems import learning_core_system
-
-    print(
-        run_on_model(__file__, learning_core_system(json.loads(CONFIG.read_text())), "main"),
-        file=sys.stdout,
-    )
+    out = sys.argv[1] if len(sys.argv) > 1 else "build/net"
+    export_sc_layer_tm(network(), out)
+    print(f"exported the layer to {out}")

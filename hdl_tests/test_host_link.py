@@ -22,7 +22,7 @@ from sc_model import host_link as hl
 ROOT = Path(__file__).resolve().parent.parent
 EPISODE = ROOT / "examples" / "host_link_episode.py"
 BAD_INPUT = Path(__file__).resolve().parent / "host_link_bad_input.py"
-CORE = json.loads((ROOT / "configs" / "board_learning_core_small.json").read_text())
+CORE = json.loads((ROOT / "configs" / "board_learning_core.json").read_text())
 SYSTEM = learning_core_system(CORE, divisor=8, timeout=600)
 
 pytestmark = [pytest.mark.host_link, pytest.mark.cosim]

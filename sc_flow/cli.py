@@ -1,13 +1,13 @@
 """``sc-hw``: write Verilog for a block, co-simulate it against sc_model, report.
 
-    sc-hw list                                   # registered blocks and defaults
-    sc-hw generate lfsr --param width=16 -o lfsr.v
-    sc-hw cosim lfsr --seed 3 --cycles 5000      # random params drawn from the seed
-    sc-hw cosim lfsr --params '{"width": 9, "seed": 5}' --verilog my_lfsr.v
-    sc-hw demo                                   # the README's main job
-    sc-hw mutate lfsr --all                      # mutation check (docs/mutation.md)
-    sc-hw synth lfsr --device all                # resources and Fmax (docs/synthesis.md)
-    sc-hw board icebreaker                       # build the board demo's bitstream
+sc-hw list                                   # registered blocks and defaults
+sc-hw generate lfsr --param width=16 -o lfsr.v
+sc-hw cosim lfsr --seed 3 --cycles 5000      # random params drawn from the seed
+sc-hw cosim lfsr --params '{"width": 9, "seed": 5}' --verilog my_lfsr.v
+sc-hw demo                                   # the README's main job
+sc-hw mutate lfsr --all                      # mutation check (docs/mutation.md)
+sc-hw synth lfsr --device all                # resources and Fmax (docs/synthesis.md)
+sc-hw board icebreaker                       # build the board demo's bitstream
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from boards.registry import BOARDS, get_board
+from boards.registry import BOARDS
+from boards.system import CORES
 from sc_cosim.blocks import all_blocks, get_block
 from sc_cosim.harness import BUILD_ROOT, generate_verilog, run_cosim
 from sc_cosim.mutation import DEFAULT_CYCLES, DEFAULT_LIMIT, DEFAULT_SEEDS, mutate_block
-from sc_flow.board_build import build_board
+from sc_flow import board_cmd
 from sc_flow.synth import SynthError, run_synth_cli
 from sc_model.sc_multiplier import sc_multiply
 
@@ -123,7 +124,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _report_multiplier_accuracy(params: dict[str, Any]) -> None:
     """What the (bit-exact) core computes: its products against a * b, all operand pairs."""
 
-
     vw, k = params["value_width"], params["length_log2"]
     a, b = np.meshgrid(np.arange(1 << vw), np.arange(1 << vw), indexing="ij")
     estimate = sc_multiply(a, b, **params) / 2**k
@@ -184,12 +184,20 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 def _cmd_board(args: argparse.Namespace) -> int:
     """Build a board top's bitstream (boards/); print resources and Fmax."""
 
-
     try:
-        print(build_board(get_board(args.board), do_program=args.program))
+        print(board_cmd.board(args.board, args.core, args.params_file, args.program))
     except SynthError as exc:
         print(f"sc-hw: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _cmd_host_run(args: argparse.Namespace) -> int:
+    """Run a user script against the model, the co-simulation or a board."""
+    value = board_cmd.host_run(
+        args.script, args.target, args.board, args.core, args.params_file, args.port
+    )
+    print(board_cmd.format_result(value))
     return 0
 
 
@@ -246,10 +254,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pins", action="store_true", help="ports on pins, no register wrapper")
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser("board", help="build a board demo's bitstream (YoWASP)")
+    p = sub.add_parser("board", help="build a board's bitstream: UART link + core (YoWASP)")
     p.add_argument("board", choices=tuple(BOARDS))
+    p.add_argument("--core", choices=CORES[:2], default="learning_core")
+    p.add_argument("--params-file", default=None, help="core parameters (JSON)")
     p.add_argument("--program", action="store_true", help="also program the board")
     p.set_defaults(func=_cmd_board)
+
+    p = sub.add_parser("host-run", help="run a script's main(chip) on model, cosim or a board")
+    p.add_argument("script")
+    p.add_argument("--target", choices=board_cmd.TARGETS, default="model")
+    p.add_argument("--port", default=None, help="serial port of the board (--target serial)")
+    p.add_argument("--board", choices=tuple(BOARDS), default="icebreaker")
+    p.add_argument("--core", choices=CORES[:2], default="learning_core")
+    p.add_argument("--params-file", default=None, help="core parameters (JSON)")
+    p.set_defaults(func=_cmd_host_run)
     return parser
 
 
