@@ -21,9 +21,11 @@ from sc_host.cosim import load_function, run_on_cosim, run_on_model
 from sc_host.transports import SerialTransport
 
 TARGETS = ("model", "cosim", "serial")
-#: the UART divisor of the co-simulation (12.5 Mbaud at 100 MHz); the board's own
-#: divisor is ``round(core clock / 115200)`` (208 on the iCEBreaker at 24 MHz)
+#: the UART divisor and link timeout (cycles) of the co-simulation and the model
+#: (12.5 Mbaud at 100 MHz, 41 us); on the board the divisor is ``round(core clock /
+#: 115200)`` (208 on the iCEBreaker at 24 MHz) and the timeout 50 ms
 COSIM_DIVISOR = 8
+COSIM_TIMEOUT = 4096
 
 
 def board(
@@ -51,7 +53,8 @@ def host_run(
 
     The system is the one ``sc-hw board board_name --core core --params-file
     params_file`` builds; the model and the co-simulation use the board's
-    timeout and, for speed, the UART divisor :data:`COSIM_DIVISOR`.
+    core, and for speed :data:`COSIM_DIVISOR` and :data:`COSIM_TIMEOUT` (nothing
+    the host sees depends on them but the timeout reported by ``IDENTIFY``).
     """
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}; not {target!r}")
@@ -65,7 +68,7 @@ def host_run(
             return load_function(script, func)(Chip(transport))
         finally:
             transport.close()
-    sim = {**desc, "divisor": COSIM_DIVISOR}
+    sim = {**desc, "divisor": COSIM_DIVISOR, "timeout": COSIM_TIMEOUT}
     if target == "model":
         return run_on_model(script, sim, func)
     return run_on_cosim(Path(script), sim, func)

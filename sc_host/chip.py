@@ -71,7 +71,8 @@ class Chip:
         status, body, _ = hl.parse_reply(data)
         if status != hl.OK:
             # the board ignores input until the line has been idle for its timeout
-            self.transport.idle(2 * self.info.timeout if hasattr(self, "info") else 1 << 20)
+            t = self.info.timeout if hasattr(self, "info") else 1 << 24
+            self.transport.idle(t + t // 8 + 16)
             raise LinkError(status, body[0] if body else 0)
         return body
 

@@ -141,6 +141,7 @@ def run_on_cosim(
         "SC_HOST_SYSTEM": json.dumps(desc),
         "SC_HOST_SCRIPT": str(Path(script).resolve()),
         "SC_HOST_FUNC": func,
+        "SC_HOST_CWD": os.getcwd(),
         "SC_HOST_RESULT": str(result),
         "COCOTB_LOG_LEVEL": "WARNING",
     }

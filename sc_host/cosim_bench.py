@@ -24,6 +24,7 @@ from sc_host.cosim import CLOCK_NS, CosimTransport, load_function
 
 async def _start(dut) -> CosimTransport:
     desc = json.loads(os.environ["SC_HOST_SYSTEM"])
+    os.chdir(os.environ["SC_HOST_CWD"])  # the user's script sees the caller's directory
     dut.rx.value = 1
     cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
     dut.rst.value = 1

@@ -383,7 +383,7 @@ def test_board_system_builds_and_meets_its_core_clock(name: str) -> None:
     r = built.report
     assert r.io == BOARD_IO[name]
     assert r.fmax_mhz is not None and r.fmax_mhz >= board.clock.hz / 1e6  # met the core clock
-    assert r.ram_blocks >= 2  # the link's frame buffer and the core's weight memory
+    assert r.ram_blocks >= 1  # the link's frame buffer (the small core's memories may be LUTs)
 
 
 def test_devices_table_is_consistent() -> None:
