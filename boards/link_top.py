@@ -29,7 +29,10 @@ class ClockPlan:
     """How the ``sync`` domain is made from the board's oscillator.
 
     ``make(m, platform)`` adds the domain and returns its "locked" signal
-    (1 where there is no PLL); ``hz`` is the core clock.
+    (1 where there is no PLL); ``hz`` is the core clock. No constraint is put
+    on the PLL's output net (Yosys renames it, and nextpnr would ignore it):
+    the build compares nextpnr's Fmax of the core clock with ``hz``
+    (:func:`sc_flow.board_build.build_board`, ``tests/test_synth.py``).
     """
 
     hz: float
@@ -72,7 +75,6 @@ def ice40_pll(hz: float, divr: int, divf: int, divq: int, filter_range: int) -> 
             o_PLLOUTGLOBAL=clk,
             o_LOCK=locked,
         )
-        platform.add_clock_constraint(clk, hz)
         return locked
 
     return ClockPlan(hz, make, f"SB_PLL40_PAD to {hz / 1e6:g} MHz")
@@ -121,7 +123,6 @@ def ecp5_pll(hz: float, clki_div: int, clkop_div: int, clkfb_div: int, cphase: i
             o_CLKOP=clk,
             o_LOCK=locked,
         )
-        platform.add_clock_constraint(clk, hz)
         return locked
 
     return ClockPlan(hz, make, f"EHXPLLL to {hz / 1e6:g} MHz")

@@ -80,8 +80,8 @@ def build_board(
 ) -> BoardBuild:
     """Build ``board``'s top for its amaranth-boards platform with the YoWASP tools.
 
-    nextpnr runs with the board's clock constraint (a
-    failure to meet it fails the build) and ``--report report.json``; the report,
+    nextpnr runs with ``--report report.json``; an Fmax of the core clock
+    below the board's core clock (:attr:`boards.Board.clock`) fails the build; the report,
     the Yosys netlist and the logs stay in ``build_dir`` (default
     ``build/boards/<board>/``). ``core``/``params`` pick the board system's
     core (:mod:`boards.system`; ``params`` default :data:`DEFAULT_PARAMS`). The
@@ -144,6 +144,12 @@ def build_board(
             cells=cells,
             clocks=pnr["clocks"],
         )
+        if fmax is None or fmax < clock_hz / 1e6:
+            raise SynthError(
+                f"{board.name}: the core clock is {clock_hz / 1e6:g} MHz but nextpnr's Fmax is "
+                f"{fmax} MHz (timing not met)",
+                out / f"{name}.tim",
+            )
         return BoardBuild(board.name, bitstream, report, clock_hz / 1e6, core)
 
 

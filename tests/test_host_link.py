@@ -144,3 +144,52 @@ def test_engine_answers_random_frames_as_the_model_does(seed: int) -> None:
     data, errors = decode_line(got, d)
     assert errors == 0
     assert bytes(data) == expected, f"seed {seed}: frames {[f.hex() for f in frames]}"
+
+
+def test_serial_transport_over_a_pty_equals_the_model_transport() -> None:
+    """pyserial on a pseudo-terminal whose other end is the model: the serial path itself."""
+    import os
+    import threading
+
+    from sc_host import Chip, ModelTransport, SerialTransport
+
+    master, slave = os.openpty()
+    board = _model()
+    stop = threading.Event()
+
+    def serve() -> None:
+        buf = b""
+        while not stop.is_set():
+            try:
+                buf += os.read(master, 512)
+            except OSError:  # the port side was closed
+                return
+            while len(buf) >= 2 and len(buf) >= buf[1] + 4:
+                n = buf[1] + 4
+                os.write(master, board.feed(buf[:n]))
+                buf = buf[n:]
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    port = SerialTransport(os.ttyname(slave), 115_200, clock_hz=1e6, timeout_s=5.0)
+    try:
+        spikes = np.random.default_rng(3).integers(0, 2, (12, 5))
+
+        def session(chip: Chip) -> list:
+            chip.write_words(0, 0, [7, 8, 9, 10, 11, 8191])
+            return [chip.info, chip.run(spikes).tolist(), chip.read_words(0, 0, 6), chip.status()]
+
+        assert session(Chip(port)) == session(Chip(ModelTransport(_model())))
+    finally:
+        stop.set()
+        port.close()
+        os.close(slave)
+        thread.join(timeout=5)
+        os.close(master)
+
+
+def test_host_run_refuses_an_unknown_target() -> None:
+    from sc_flow.board_cmd import host_run
+
+    with pytest.raises(ValueError, match="target must be one of model, cosim, serial"):
+        host_run("examples/host_link_episode.py", "fpga")

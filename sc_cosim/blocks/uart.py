@@ -41,7 +41,7 @@ def rx_line(divisor: int, rng: np.random.Generator, n: int) -> np.ndarray:
         kind = rng.random()
         if kind < 0.75:  # a frame at a rate within +-3 % of the divisor
             bit_len = max(1, round(divisor * rng.uniform(0.97, 1.03)))
-            stop = int(rng.random() > 0.1)
+            stop = int(rng.random() > 0.25)
             for level in frame_bits(int(rng.integers(0, 256)), stop):
                 line.extend([level] * bit_len)
             if not stop:
@@ -69,6 +69,6 @@ SPEC = BlockSpec(
     twin=UartTwin,
     random_params=_random_params,
     stimulus=_stimulus,
-    default_params={"divisor": 104},
+    default_params={"divisor": 8},
     description="8N1 UART (receiver with synchroniser and framing-error report, transmitter)",
 )
