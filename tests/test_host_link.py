@@ -193,3 +193,27 @@ def test_host_run_refuses_an_unknown_target() -> None:
 
     with pytest.raises(ValueError, match="target must be one of model, cosim, serial"):
         host_run("examples/host_link_episode.py", "fpga")
+
+
+def test_plain_layer_over_the_link_equals_the_tick_level_layer_model() -> None:
+    """``--core sc_layer_tm`` (plasticity off): the spikes a host gets back are the
+    vectorised SCLayerTM model's, and the weights read back are the ones loaded."""
+    import json
+    from pathlib import Path
+
+    from sc_host import Chip, ModelTransport
+    from sc_host.cosim import load_function
+    from sc_host.systems import build_model, learning_core_system
+    from sc_model.sc_layer_tm import SCLayerTM
+
+    root = Path(__file__).resolve().parent.parent
+    params = json.loads((root / "configs" / "board_learning_core.json").read_text())
+    layer = load_function(root / "examples" / "host_link_episode.py", "network")()
+    chip = Chip(ModelTransport(build_model(learning_core_system(params, core="sc_layer_tm"))))
+    assert chip.info.core_id == hl.CORE_IDS["sc_layer_tm"]
+    chip.load(layer)
+    spikes = np.random.default_rng(5).integers(0, 2, (40, layer.n_inputs)).astype(np.uint8)
+    got = chip.run(spikes)
+    assert got.any()
+    np.testing.assert_array_equal(got, SCLayerTM(layer).run(spikes).spikes)
+    np.testing.assert_array_equal(chip.read_weights(), np.asarray(layer.weights))
