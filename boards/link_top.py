@@ -3,9 +3,9 @@
 Thin by design: the clock plan (a PLL from the board's oscillator to the core
 clock, or the oscillator itself), the board system of a description
 (:mod:`boards.system`) at ``divisor = round(core clock / baud)``, and LEDs:
-a heartbeat (about 1.5 Hz), the fault flag (the last reply was an error),
-and, stretched to about 50 ms so they are visible, frames in progress, ticks
-running and received UART traffic.
+a heartbeat (about 1.4 Hz at 24 MHz), the fault flag (the last reply was an
+error), and, stretched to about 40 ms so they are visible, frames in progress,
+ticks running and received UART traffic.
 """
 
 from __future__ import annotations
@@ -167,20 +167,22 @@ class LinkTop(Elaboratable):
         m.submodules.tx_buf = tx = io.Buffer("o", uart.tx)
         m.d.comb += [system.rx.eq(rx.i), tx.o.eq(system.tx)]
 
+        # one free-running counter: its top bit is the heartbeat (about 1.4 Hz at
+        # 24 MHz), a carry out of its low 16 bits steps the stretchers, which hold an
+        # event for 15 such steps (about 40 ms at 24 MHz): short carry chains only
         hz = self.clock.hz
-        period = max(2, round(hz / 3))  # toggles 3 times a second
-        beat = Signal(range(period))
-        beat_led = Signal()
-        m.d.sync += beat.eq(beat + 1)
-        with m.If(beat == period - 1):
-            m.d.sync += [beat.eq(0), beat_led.eq(~beat_led)]
-        stretch_len = round(hz * 0.05)
+        top_bit = max(17, round(hz).bit_length() - 1)
+        free = Signal(top_bit + 1)
+        m.d.sync += free.eq(free + 1)
+        step = Signal()
+        m.d.sync += step.eq(free[:16] == 0xFFFF)
+        beat_led = free[top_bit]
 
         def stretched(event) -> Signal:
-            cnt = Signal(range(stretch_len + 1))
+            cnt = Signal(4)
             with m.If(event):
-                m.d.sync += cnt.eq(stretch_len)
-            with m.Elif(cnt != 0):
+                m.d.sync += cnt.eq(15)
+            with m.Elif(step & (cnt != 0)):
                 m.d.sync += cnt.eq(cnt - 1)
             return cnt != 0
 
