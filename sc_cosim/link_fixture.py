@@ -2,7 +2,7 @@
 
 :class:`FixtureCore` (Amaranth) and :class:`FixtureModel` (its transaction-level
 model, a :class:`sc_model.host_link.HostCore`) implement the port signature
-of ``HOSTPORT.md`` around two memories, so the link's framing, checks and
+of :mod:`sc_model.learning_core` around two memories, so the link's framing, checks and
 error paths can be tested fast and without the learning core. Behaviour:
 
 * space 0: ``depth0`` words of ``width0`` bits; space 1: ``depth1`` words of

@@ -39,8 +39,9 @@ class BoardSystem(wiring.Component):
     Parameters
     ----------
     core : wiring.Component
-        A core with the host port (``HOSTPORT.md``) and the layer's ``spikes``,
-        ``en``, ``out_valid``, ``out_neuron``, ``out_spike``, ``tick_done``;
+        A core with the host port (as :mod:`sc_model.learning_core` specifies
+        it) and the layer's ``spikes``, ``en``, ``out_valid``, ``out_neuron``,
+        ``out_spike``, ``tick_done``;
         with ``reward``/``reward_strobe`` inputs if ``link["has_reward"]``.
     divisor : int
         UART clock cycles per bit (:class:`sc_hw.uart.UART`).
@@ -62,7 +63,7 @@ class BoardSystem(wiring.Component):
         self.core = core
         for name in CORE_PORTS + LINK_PORTS:
             if name not in core.signature.members:
-                raise TypeError(f"core must have a port {name!r} (HOSTPORT.md)")
+                raise TypeError(f"core must have a port {name!r} (the host port and the layer's)")
         super().__init__(
             {"rx": In(1), "tx": Out(1, init=1), "running": Out(1), "busy": Out(1), "fault": Out(1)}
         )

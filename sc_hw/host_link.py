@@ -58,7 +58,7 @@ class HostLink(wiring.Component):
         The core's outputs (counted when ``en`` is high).
     host_req, host_we, host_space, host_addr, host_wdata : Out
     host_ack, host_rvalid, host_rdata : In
-        The core's host port (``HOSTPORT.md``); requests only while ``en`` is low.
+        The core's host port (:mod:`sc_model.learning_core`); requests only while ``en`` is low.
     reward : Out(8), reward_strobe : Out(1)
         The reward (two's complement) and its one-cycle strobe (``REWARD``).
     busy : Out(1), fault : Out(1)
