@@ -455,6 +455,7 @@ def _resolve(
 ) -> tuple[str, str, dict[str, Any], wiring.Component | None, Any]:
     """(design name, Verilog top, params, component or None, builder of a fresh core)."""
     if isinstance(design, str):
+
         spec = get_block(design)
         params = dict(spec.default_params if params is None else params)
         return design, spec.toplevel, params, None, lambda: spec.build(params)
@@ -516,6 +517,7 @@ def synthesize(
         raise ValueError(f"freq_mhz must be > 0, not {freq_mhz}")
     label, top, params, component, fresh_core = _resolve(design, params, name)
     if component is None:
+
         text = generate_verilog(label, params)
     else:
         text = verilog.convert(component, name=top, emit_src=False)
