@@ -1,13 +1,14 @@
 """``sc-hw``: write Verilog for a block, co-simulate it against sc_model, report.
 
-sc-hw list                                   # registered blocks and defaults
-sc-hw generate lfsr --param width=16 -o lfsr.v
-sc-hw cosim lfsr --seed 3 --cycles 5000      # random params drawn from the seed
-sc-hw cosim lfsr --params '{"width": 9, "seed": 5}' --verilog my_lfsr.v
-sc-hw demo                                   # the README's main job
-sc-hw mutate lfsr --all                      # mutation check (docs/mutation.md)
-sc-hw synth lfsr --device all                # resources and Fmax (docs/synthesis.md)
-sc-hw board icebreaker                       # build the board demo's bitstream
+    sc-hw list                                   # registered blocks and defaults
+    sc-hw generate lfsr --param width=16 -o lfsr.v
+    sc-hw cosim lfsr --seed 3 --cycles 5000      # random params drawn from the seed
+    sc-hw cosim lfsr --params '{"width": 9, "seed": 5}' --verilog my_lfsr.v
+    sc-hw demo                                   # the README's main job
+    sc-hw mutate lfsr --all                      # mutation check (docs/mutation.md)
+    sc-hw synth lfsr --device all                # resources and Fmax (docs/synthesis.md)
+    sc-hw board icebreaker                       # the board's bitstream (UART link + core)
+    sc-hw host-run SCRIPT --target cosim         # a script's main(chip): model, cosim, serial
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _report_multiplier_accuracy(params: dict[str, Any]) -> None:
     """What the (bit-exact) core computes: its products against a * b, all operand pairs."""
 
+
     vw, k = params["value_width"], params["length_log2"]
     a, b = np.meshgrid(np.arange(1 << vw), np.arange(1 << vw), indexing="ij")
     estimate = sc_multiply(a, b, **params) / 2**k
@@ -183,6 +185,7 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 def _cmd_board(args: argparse.Namespace) -> int:
     """Build a board top's bitstream (boards/); print resources and Fmax."""
+
 
     try:
         print(board_cmd.board(args.board, args.core, args.params_file, args.program))
