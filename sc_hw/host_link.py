@@ -279,6 +279,12 @@ class HostLink(wiring.Component):
                     bcnt.eq(0),
                     status.eq(code),
                 ]
+                m.next = "DISPATCH"
+            # the check's result is registered first (the iCE40's critical path was
+            # fields -> checks -> next state in one cycle)
+            with m.State("DISPATCH"):
+                p0, count_in = hdr[0], hdr[3]
+                code = status
                 with m.If(code != 0):
                     m.d.sync += rlen.eq(1)
                     m.next = "R_SYNC"
