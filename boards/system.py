@@ -63,10 +63,12 @@ def link_params(desc: Description) -> dict[str, Any]:
             "depths": fx.depths,
             "widths": fx.widths,
         }
+        has_reward = fx.has_reward
     else:
         sizes = learning_core_sizes(LearningCoreConfig(**core_params(desc)))
+        has_reward = False  # the learning core (pair STDP) has no reward input
     core_id = hl.CORE_IDS["test" if core == "fixture" else core]
-    return {**sizes, "timeout": desc["timeout"], "core_id": core_id, "has_reward": False}
+    return {**sizes, "timeout": desc["timeout"], "core_id": core_id, "has_reward": has_reward}
 
 
 def build_hw(desc: Description) -> BoardSystem:

@@ -6,7 +6,9 @@ of :mod:`sc_model.learning_core` around two memories, so the link's framing, che
 error paths can be tested fast and without the learning core. Behaviour:
 
 * space 0: ``depth0`` words of ``width0`` bits; space 1: ``depth1`` words of
-  ``width1`` bits; other spaces absent (acked, reads 0, writes ignored).
+  ``width1`` bits; with ``has_reward``, space 2 is one 8-bit word holding the
+  last reward (written by the reward strobe, read-only to the host); other
+  spaces absent (acked, reads 0, writes ignored).
 * ``host_ack = host_req AND NOT en`` (combinational); a write is performed at
   the ack edge; a read's word is on ``host_rdata`` with ``host_rvalid`` two
   cycles after the ack.
@@ -28,18 +30,28 @@ from sc_model._validate import check_int
 
 class FixtureCore(wiring.Component):
     def __init__(
-        self, n_inputs: int, n_neurons: int, depth0: int, width0: int, depth1: int, width1: int
+        self,
+        n_inputs: int,
+        n_neurons: int,
+        depth0: int,
+        width0: int,
+        depth1: int,
+        width1: int,
+        has_reward: bool = False,
     ) -> None:
+        self.has_reward = bool(has_reward)
         self.n_inputs = check_int("n_inputs", n_inputs, 1, 64)
         self.n_neurons = check_int("n_neurons", n_neurons, 1, 64)
         self.depth0 = check_int("depth0", depth0, 1, 64)
         self.depth1 = check_int("depth1", depth1, 1, 64)
         self.width0 = check_int("width0", width0, 1, 64)
         self.width1 = check_int("width1", width1, 1, 64)
-        self.data_width = max(width0, width1)
+        self.data_width = max(width0, width1, 8 if has_reward else 0)
         self.addr_width = max(1, (max(depth0, depth1) - 1).bit_length())
+        reward = {"reward": In(8), "reward_strobe": In(1)} if has_reward else {}
         super().__init__(
             {
+                **reward,
                 "spikes": In(n_inputs),
                 "en": In(1),
                 "out_valid": Out(1),
@@ -81,6 +93,12 @@ class FixtureCore(wiring.Component):
             m.d.sync += d1.eq(mem0[a])
         with m.If(hit1):
             m.d.sync += d1.eq(mem1[a])
+        if self.has_reward:
+            last = Signal(8, name="last_reward", reset_less=True)
+            with m.If(self.reward_strobe):
+                m.d.sync += last.eq(self.reward)
+            with m.If((sp == 2) & (a == 0)):
+                m.d.sync += d1.eq(last)
         k = Signal(range(nm + 2))
         x = Signal(n)
         with m.If(self.en):
@@ -105,23 +123,30 @@ class FixtureCore(wiring.Component):
 class FixtureModel:
     """Transaction-level model of :class:`FixtureCore` (:class:`sc_model.host_link.HostCore`)."""
 
-    has_reward = False
-
     def __init__(
-        self, n_inputs: int, n_neurons: int, depth0: int, width0: int, depth1: int, width1: int
+        self,
+        n_inputs: int,
+        n_neurons: int,
+        depth0: int,
+        width0: int,
+        depth1: int,
+        width1: int,
+        has_reward: bool = False,
     ) -> None:
+        self.has_reward = bool(has_reward)
         self.n_inputs, self.n_neurons = n_inputs, n_neurons
-        self.data_width = max(width0, width1)
-        self.depths = (depth0, depth1, 0, 0, 0, 0, 0, 0)
-        self.widths = (width0, width1, 0, 0, 0, 0, 0, 0)
-        self.mem = [[0] * depth0, [0] * depth1]
+        self.data_width = max(width0, width1, 8 if has_reward else 0)
+        r = int(self.has_reward)
+        self.depths = (depth0, depth1, r, 0, 0, 0, 0, 0)
+        self.widths = (width0, width1, 8 * r, 0, 0, 0, 0, 0)
+        self.mem = [[0] * depth0, [0] * depth1, [0] * r]
 
     def write(self, space: int, addr: int, word: int) -> None:
         if space < 2 and addr < self.depths[space]:
             self.mem[space][addr] = word & ((1 << self.widths[space]) - 1)
 
     def read(self, space: int, addr: int) -> int:
-        return self.mem[space][addr] if space < 2 and addr < self.depths[space] else 0
+        return self.mem[space][addr] if space < 3 and addr < self.depths[space] else 0
 
     def tick(self, spikes: np.ndarray) -> np.ndarray:
         m = np.arange(self.n_neurons)
@@ -132,4 +157,6 @@ class FixtureModel:
         pass
 
     def reward(self, r: int) -> None:
-        raise RuntimeError("the fixture core has no reward input")
+        if not self.has_reward:
+            raise RuntimeError("this fixture core has no reward input")
+        self.mem[2][0] = r & 0xFF

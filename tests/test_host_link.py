@@ -58,7 +58,7 @@ def _model() -> hl.LinkModel:
 def test_model_answers_bad_frames_with_their_code_and_writes_nothing(frame, code) -> None:
     link = _model()
     assert link.feed(frame) == hl.reply(hl.ERRORS[code], [frame[2] if len(frame) > 2 else 0])
-    assert link.core.mem == [[0] * 6, [0] * 3]
+    assert link.core.mem == [[0] * 6, [0] * 3, []]
     assert link.feed(hl.request(hl.CMD_STATUS)) == hl.reply(
         hl.OK, bytes(6) + b"\x01\x00" + bytes([hl.ERRORS[code]])
     )
@@ -110,8 +110,8 @@ def test_engine_answers_random_frames_as_the_model_does(seed: int) -> None:
     """Good and bad frames (random commands, fields, flipped bits), an idle gap after each."""
     rng = np.random.default_rng(seed)
     d, timeout = 4, 100
-    core = FixtureCore(**FX)
-    model = FixtureModel(**FX)
+    core = FixtureCore(**FX, has_reward=True)
+    model = FixtureModel(**FX, has_reward=True)
     link = dict(
         n_inputs=5,
         n_neurons=11,
@@ -120,10 +120,12 @@ def test_engine_answers_random_frames_as_the_model_does(seed: int) -> None:
         depths=model.depths,
         widths=model.widths,
         timeout=timeout,
+        has_reward=True,
     )
     top = BoardSystem(core, d, link)
     lm = hl.LinkModel(model, timeout)
     frames = [hl.request(hl.CMD_IDENTIFY)] + [_random_frame(rng) for _ in range(20)]
+    frames[5:5] = [hl.request(hl.CMD_REWARD, [0x85]), hl.request(hl.CMD_READ, [2, 0, 0, 1])]
     frames.append(hl.request(hl.CMD_STATUS))
     levels, expected = [], b""
     for f in frames:
@@ -141,6 +143,7 @@ def test_engine_answers_random_frames_as_the_model_does(seed: int) -> None:
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
     sim.run()
+    assert hl.reply(hl.OK, [0x85, 0x00]) in expected  # the reward reached the core
     data, errors = decode_line(got, d)
     assert errors == 0
     assert bytes(data) == expected, f"seed {seed}: frames {[f.hex() for f in frames]}"
