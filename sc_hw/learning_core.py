@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from sc_model.export import load_learning_core
 from sc_model.learning_core import HOST_SPACES, LearningCoreConfig
 from sc_model.sc_layer_tm import sc_layer_tm_params
 from sc_model.sng import rotation_indices
@@ -19,6 +22,8 @@ from .sc_layer_tm import BANK_WORDS, MemoryTap, SCLayerTM
 
 class LearningCore(wiring.Component):
     """The time-multiplexed SC layer with an STDP pass over its weight RAM (``learning_core``).
+
+    Behaviour, widths and cycle timing: the contract in :mod:`sc_model.learning_core`.
 
     Parameters
     ----------
@@ -36,23 +41,26 @@ class LearningCore(wiring.Component):
     upd_en : Out(1), upd_addr : Out(addr_width), upd_data : Out(P (wb + 1))
         The pass's weight write (registers), performed at the edge ending the
         cycle they are shown in.
-    pre_trace : Out(N tb), post_trace : Out(M tb)
-        The trace registers used by the running pass.
+    host_req, host_we : In(1), host_space : In(3), host_addr : In(host_addr_width),
+    host_wdata : In(host_data_width)
+        The host port's request (served when ``host_ack`` is high).
+    host_ack : Out(1), host_rvalid : Out(1), host_rdata : Out(host_data_width)
+        Its answer.
 
     Structure: the layer (:class:`sc_hw.sc_layer_tm.SCLayerTM`) is elaborated
     here and its weight RAM banks' read ports are shared: the layer reads word
     ``k`` in cycle ``k``, which is the word the pass needs, so the weights are
-    stored once and the RAM keeps one read and one write port (EBR / DP16KD).
-    The pass pipeline: E1 the RAM read register, E2 a register per bank (no
-    logic after a RAM output) and the word's traces and spike bits (muxes by
-    chunk and neuron), E3 the constant shift-and-add products, E4 the rounded
-    ``P``, ``Q`` per lane (the LFSR comparators), E5 ``w + P - Q``, E6 its
-    clamp in sign-magnitude on ``upd_*``, which drive the layer's write port.
+    stored once and the RAM keeps one read and one write port. The pre traces
+    live in their own RAM (``C`` words), the post traces in the layer's state
+    words (a second read port serves the pass). Methods, one per stage:
+    :meth:`_sequencer`, :meth:`_host_port`, :meth:`_pass_read` (E1 the RAM
+    read registers, E2 a register per bank and the traces), :meth:`_pass_products`
+    (E3), :meth:`_pass_round` (E4), :meth:`_pass_write` (E5 ``w + P - Q``,
+    E6 the clamp on ``upd_*`` and the pre-trace write of the last row).
     """
 
     def __init__(self, **params: Any) -> None:
         self.config = c = LearningCoreConfig(**params)
-        tb = c.trace_width
         super().__init__(
             {
                 "spikes": In(c.n_inputs),
@@ -66,8 +74,6 @@ class LearningCore(wiring.Component):
                 "upd_en": Out(1),
                 "upd_addr": Out(c.addr_width),
                 "upd_data": Out(c.word_width),
-                "pre_trace": Out(c.n_inputs * tb),  # type: ignore[operator]
-                "post_trace": Out(c.n_neurons * tb),  # type: ignore[operator]
                 "host_req": In(1),
                 "host_we": In(1),
                 "host_space": In(3),
@@ -77,9 +83,21 @@ class LearningCore(wiring.Component):
                 "host_rvalid": Out(1),
                 "host_rdata": Out(c.host_data_width),
             }
+            | ({"reward": In(c.reward_width), "reward_strobe": In(1)} if c.rstdp else {})
         )
         self.host_addr_width = c.host_addr_width
         self.host_data_width = c.host_data_width
+
+    @classmethod
+    def from_export(cls, directory, with_weights: bool = True) -> LearningCore:
+        """Build the core from :func:`sc_model.export.export_learning_core`'s files.
+
+        ``with_weights=False``: the weight memory starts at zero and the image
+        is loaded over the host port (:func:`sc_model.export.load_image_words`).
+        """
+        return cls(**load_learning_core(directory, with_weights))
+
+    # -- trace arithmetic ---------------------------------------------------------
 
     def _decay(self, m: Module, x: Value, name: str) -> Value:
         """``x - (x >> q)`` in ``tb`` bits (as :class:`sc_hw.stdp.TraceBank`)."""
@@ -97,6 +115,11 @@ class LearningCore(wiring.Component):
         total = wire(m, d + inc, tb + 1, f"{name}_sum")
         return Mux(spike, Mux(total[tb], Const(c.trace_max, tb), total[:tb]), d)
 
+    def _post_next(self, m: Module, old: Value) -> Value:
+        """The layer's state-word hook: the new post trace from the field read (y, spike)."""
+        tb = self.config.trace_width
+        return self._trace_next(m, old[:tb], old[tb], self.config.post_increment, "y")  # type: ignore[arg-type]
+
     def _rounded(self, m: Module, prod: Value, r: Value | None, tz: int, name: str) -> Value:
         s = self.config.update_shift
         n = max(1, len(prod) - s)
@@ -106,85 +129,31 @@ class LearningCore(wiring.Component):
         up = wire(m, nonneg(r) < nonneg(prod[:s]), n, f"{name}_up")
         return wire(m, floor + up, n + 1, f"{name}_r")
 
-    def _host_port(self, m, layer, lm, tap, k_zero, tick_end, n_banks, low) -> None:
-        """Host port: served in the tick's last cycle, or at ``k = 0`` with ``en`` low.
+    # -- stages ---------------------------------------------------------------------
 
-        Drives the layer's weight write port (the pass's ``upd_*`` or a host
-        write), the layer's memory tap and the read pipeline: the RAM read at
-        the ack edge, ``host_rdata`` registered from the RAM outputs at the
-        next edge (``host_rvalid`` two cycles after ``host_ack``).
-        """
+    def _layer(self, m: Module, platform) -> tuple[SCLayerTM, Module, MemoryTap]:
+        """The layer, elaborated here so that its memories can be shared."""
         c = self.config
-        words, nm, ww = c.words, c.n_neurons, c.word_width
-        aw = c.host_addr_width
-        ack = wire(m, self.host_req & (tick_end | (k_zero & ~self.en)), 1, "host_ack_now")
-        m.d.comb += self.host_ack.eq(ack)
-        addr = self.host_addr
-        in_w = addr < words if words < 1 << aw else Const(1)
-        in_n = addr < nm if nm < 1 << aw else Const(1)
-        space = self.host_space
-        hit_w = wire(m, ack & (space == HOST_SPACES["weights"]) & in_w, 1, "host_hit_w")
-        hit_t = wire(m, ack & (space == HOST_SPACES["thresholds"]) & in_n, 1, "host_hit_t")
-        hit_s = wire(m, ack & (space == HOST_SPACES["state"]) & in_n, 1, "host_hit_s")
-        we = self.host_we
-        host_ww = wire(m, hit_w & we, 1, "host_write_w")
-        m.d.comb += [
-            tap.addr.eq(addr),
-            tap.wdata.eq(self.host_wdata),
-            tap.read_weights.eq(hit_w & ~we),
-            tap.read_thresholds.eq(hit_t & ~we),
-            tap.write_thresholds.eq(hit_t & we),
-            tap.read_state.eq(hit_s & ~we),
-            tap.write_state.eq(hit_s & we),
-            layer.w_en.eq(self.upd_en | host_ww),
-            layer.w_addr.eq(Mux(host_ww, addr[: c.addr_width], self.upd_addr)),
-            layer.w_data.eq(Mux(host_ww, self.host_wdata[:ww], self.upd_data)),
-        ]
-        # read pipeline (not gated by en)
-        h_valid = Signal(name="host_read1")
-        h_kind = Signal(2, name="host_kind1")  # 0 nothing, 1 weights, 2 thresholds, 3 state
-        h_bank = Signal(range(max(2, n_banks)), name="host_bank1")
-        kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, 0)))
-        m.d.sync += [h_valid.eq(ack & ~we), h_kind.eq(Mux(we, 0, kind))]
-        if n_banks > 1:
-            m.d.sync += h_bank.eq(addr[low:])
-        banks = [lm.submodules[f"weight_mem_{b}"].read_ports[0].data for b in range(n_banks)]
-        t_data = lm.submodules.threshold_mem.read_ports[0].data
-        s_data = lm.submodules.state_mem.read_ports[0].data
-        w_data = banks[0] if n_banks == 1 else pick(banks, h_bank)
-        data = Mux(h_kind == 1, w_data, Mux(h_kind == 2, t_data, Mux(h_kind == 3, s_data, 0)))
-        m.d.sync += [self.host_rvalid.eq(h_valid), self.host_rdata.eq(data)]
-
-    def elaborate(self, platform):
-        m = Module()
-        c = self.config
-        n, nm, lanes, chunks = c.n_inputs, c.n_neurons, c.lanes, c.chunks
-        assert isinstance(lanes, int)
-        wb, tb = c.weight_width, c.trace_width
-        words, tick = c.words, c.tick_cycles
-        en = self.en
-
-        # --- the layer, its weight RAM read ports shared with the pass ---------
         layer = SCLayerTM(**sc_layer_tm_params(c.layer_config()))
         tap = MemoryTap(
             addr=Signal(c.host_addr_width, name="tap_addr"),
             wdata=Signal(c.host_data_width, name="tap_wdata"),
+            free=Signal(name="tap_free"),
             read_weights=Signal(name="tap_read_weights"),
             read_thresholds=Signal(name="tap_read_thresholds"),
             write_thresholds=Signal(name="tap_write_thresholds"),
             read_state=Signal(name="tap_read_state"),
             write_state=Signal(name="tap_write_state"),
+            extra_width=c.trace_width + 1,
+            extra_next=self._post_next,
         )
         layer.tap = tap
         lm = layer.elaborate(platform)
         layer._MustUse__silence = True  # elaborated here, so that its RAMs can be shared
         m.submodules.layer = lm
-        n_banks = -(-words // BANK_WORDS)
-        low = (min(words, BANK_WORDS) - 1).bit_length()
-        rds = [lm.submodules[f"weight_mem_{b}"].read_ports[0] for b in range(n_banks)]
         m.d.comb += [
             layer.spikes.eq(self.spikes),
-            layer.en.eq(en),
+            layer.en.eq(self.en),
             self.out_valid.eq(layer.out_valid),
             self.out_neuron.eq(layer.out_neuron),
             self.out_spike.eq(layer.out_spike),
@@ -192,85 +161,210 @@ class LearningCore(wiring.Component):
             self.tick_done.eq(layer.tick_done),
             self.in_ready.eq(layer.in_ready),
         ]
+        return layer, lm, tap
 
-        # --- sequencer (a copy of the layer's tick counter) -------------------
-        k = Signal(range(tick), name="pk")
-        k_zero = Signal(init=1, name="pk_zero")
-        tick_end = Signal(name="pk_end")
-        reading = Signal(init=1, name="p_reading")
-        ch = Signal(range(max(2, chunks)), name="p_chunk")
-        ch_last = Signal(init=int(chunks == 1), name="p_chunk_last")
-        neuron = Signal(range(max(2, nm)), name="p_neuron")
+    def _sequencer(self, m: Module) -> SimpleNamespace:
+        """A copy of the layer's tick counter: the word read in this cycle and the flags."""
+        c = self.config
+        chunks, nm, tick, en = c.chunks, c.n_neurons, c.tick_cycles, self.en
+        q = SimpleNamespace(
+            k=Signal(range(tick), name="pk"),
+            k_zero=Signal(init=1, name="pk_zero"),
+            tick_end=Signal(name="pk_end"),
+            reading=Signal(init=1, name="p_reading"),
+            ch=Signal(range(max(2, chunks)), name="p_chunk"),
+            ch_first=Signal(init=1, name="p_chunk_first"),
+            ch_last=Signal(init=int(chunks == 1), name="p_chunk_last"),
+            neuron=Signal(range(max(2, nm)), name="p_neuron"),
+            row_last=Signal(init=int(nm == 1), name="p_row_last"),
+            fresh=Signal(init=1, name="p_fresh"),  # first tick after reset: traces read 0
+        )
         with m.If(en):
             m.d.sync += [
-                k.eq(Mux(tick_end, 0, k + 1)),
-                k_zero.eq(tick_end),
-                tick_end.eq(~tick_end & (k == tick - 2)),
+                q.k.eq(Mux(q.tick_end, 0, q.k + 1)),
+                q.k_zero.eq(q.tick_end),
+                q.tick_end.eq(~q.tick_end & (q.k == tick - 2)),
             ]
-            with m.If(tick_end):
-                m.d.sync += [reading.eq(1), ch.eq(0), ch_last.eq(int(chunks == 1)), neuron.eq(0)]
-            with m.Elif(reading):
-                with m.If(ch_last):
-                    m.d.sync += [ch.eq(0), ch_last.eq(int(chunks == 1)), neuron.eq(neuron + 1)]
-                    m.d.sync += reading.eq(neuron != nm - 1)
+            with m.If(q.tick_end):
+                m.d.sync += [
+                    q.reading.eq(1),
+                    q.ch.eq(0),
+                    q.ch_first.eq(1),
+                    q.ch_last.eq(int(chunks == 1)),
+                    q.neuron.eq(0),
+                    q.row_last.eq(int(nm == 1)),
+                    q.fresh.eq(0),
+                ]
+            with m.Elif(q.reading):
+                with m.If(q.ch_last):
+                    m.d.sync += [
+                        q.ch.eq(0),
+                        q.ch_first.eq(1),
+                        q.ch_last.eq(int(chunks == 1)),
+                        q.neuron.eq(q.neuron + 1),
+                        q.row_last.eq(q.neuron == max(nm - 2, 0)),
+                        q.reading.eq(~q.row_last),
+                    ]
                 with m.Else():
-                    m.d.sync += [ch.eq(ch + 1), ch_last.eq(ch == max(chunks - 2, 0))]
+                    m.d.sync += [
+                        q.ch.eq(q.ch + 1),
+                        q.ch_first.eq(0),
+                        q.ch_last.eq(q.ch == max(chunks - 2, 0)),
+                    ]
+        return q
 
-        self._host_port(m, layer, lm, tap, k_zero, tick_end, n_banks, low)
+    def _host_port(self, m, layer, lm, tap, q, pre_rd, e_rds, n_banks, low) -> tuple:
+        """Host port: served in the tick's last cycle, or at ``k = 0`` with ``en`` low.
 
-        # --- spikes of the previous tick, traces --------------------------------
-        x_in = Signal(n, name="x_in")
-        pre = Signal(n, name="pre_pass")
-        post_acc = Signal(nm, name="post_acc")
-        post = Signal(nm, name="post_pass")
-        acc_next = Signal(nm, name="post_acc_next")
-        for mi in range(nm):
-            hit = layer.out_valid & (layer.out_neuron == mi)
-            m.d.comb += acc_next[mi].eq(Mux(hit, layer.out_spike, post_acc[mi]))
-        xt = [Signal(tb, name=f"x_{j}") for j in range(n)]
-        yt = [Signal(tb, name=f"y_{i}") for i in range(nm)]
-        with m.If(en):
-            m.d.sync += post_acc.eq(acc_next)
-            with m.If(k_zero):
-                m.d.sync += x_in.eq(self.spikes)
-            with m.If(tick_end):
-                m.d.sync += [pre.eq(x_in), post.eq(acc_next)]
-                for j, x in enumerate(xt):
-                    nxt = self._trace_next(m, x, pre[j], c.pre_increment, f"x_{j}")  # type: ignore[arg-type]
-                    m.d.sync += x.eq(nxt)
-                for i, y in enumerate(yt):
-                    nxt = self._trace_next(m, y, post[i], c.post_increment, f"y_{i}")  # type: ignore[arg-type]
-                    m.d.sync += y.eq(nxt)
-        m.d.comb += [self.pre_trace.eq(Cat(*xt)), self.post_trace.eq(Cat(*yt))]
+        Drives the layer's weight write port (the pass's ``upd_*`` or a host
+        write), the layer's memory tap, the pre-trace RAM's ports when the
+        host is served, and the read pipeline: the RAM read at the ack edge,
+        the RAM outputs registered at the next edge, ``host_rdata`` at the one after
+        (``host_rvalid`` three cycles after ``host_ack``). Returns the host's
+        pre-trace write and read strobes and eligibility write and read strobes.
+        """
+        c = self.config
+        words, nm, ww = c.words, c.n_neurons, c.word_width
+        aw = c.host_addr_width
+        free = wire(m, q.tick_end | (q.k_zero & ~self.en), 1, "host_free")
+        self._free = free
+        ack = wire(m, self.host_req & free, 1, "host_ack_now")
+        m.d.comb += self.host_ack.eq(ack)
+        addr = self.host_addr
 
-        # --- pass pipeline -------------------------------------------------------
+        def below(limit: int) -> Value:
+            return addr < limit if limit < 1 << aw else Const(1)
+
+        space = self.host_space
+        hit_w = wire(m, ack & (space == HOST_SPACES["weights"]) & below(words), 1, "host_hit_w")
+        hit_t = wire(m, ack & (space == HOST_SPACES["thresholds"]) & below(nm), 1, "host_hit_t")
+        hit_s = wire(m, ack & (space == HOST_SPACES["state"]) & below(nm), 1, "host_hit_s")
+        hit_x = wire(
+            m, ack & (space == HOST_SPACES["pre_traces"]) & below(c.chunks), 1, "host_hit_x"
+        )
+        hit_e = Const(0)
+        if c.rstdp:
+            hit_e = wire(
+                m, ack & (space == HOST_SPACES["eligibility"]) & below(words), 1, "host_hit_e"
+            )
+        we = self.host_we
+        host_ww = wire(m, hit_w & we, 1, "host_write_w")
+        # reads need no decode (a read of any memory at any address is harmless in a
+        # free cycle; the registered kind picks the word), so only write enables wait
+        # for the range compare; addresses and data follow the host whenever free
+        read = wire(m, ack & ~we, 1, "host_read_now")
+        m.d.comb += [
+            tap.addr.eq(addr),
+            tap.wdata.eq(self.host_wdata),
+            tap.free.eq(free),
+            tap.read_weights.eq(read),
+            tap.read_thresholds.eq(read),
+            tap.write_thresholds.eq(hit_t & we),
+            tap.read_state.eq(read),
+            tap.write_state.eq(hit_s & we),
+            layer.w_en.eq(self.upd_en | host_ww),
+            layer.w_addr.eq(Mux(free, addr[: c.addr_width], self.upd_addr)),
+            layer.w_data.eq(Mux(free, self.host_wdata[:ww], self.upd_data)),
+        ]
+        # read pipeline (not gated by en): stage 1 the RAM read at the ack edge
+        h = SimpleNamespace(
+            valid=Signal(name="host_read1"),
+            kind=Signal(3, name="host_kind1"),  # 0 none, 1 w, 2 thresholds, 3 state, 4 pre, 5 e
+            bank=Signal(range(max(2, n_banks)), name="host_bank1"),
+        )
+        kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, Mux(hit_x, 4, Mux(hit_e, 5, 0)))))
+        m.d.sync += [h.valid.eq(ack & ~we), h.kind.eq(Mux(we, 0, kind))]
+        if n_banks > 1:
+            m.d.sync += h.bank.eq(addr[low:])
+        self._host_pipe = h
+        return (
+            wire(m, hit_x & we, 1, "host_write_x"),
+            read,
+            wire(m, hit_e & we, 1, "host_write_e"),
+            read,
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        c = self.config
+        lanes, chunks = c.lanes, c.chunks
+        assert isinstance(lanes, int)
+        tb, words = c.trace_width, c.words
+        en = self.en
+
+        layer, lm, tap = self._layer(m, platform)
+        n_banks = -(-words // BANK_WORDS)
+        low = (min(words, BANK_WORDS) - 1).bit_length()
+        q = self._sequencer(m)
+
+        # the pre-trace memory: word c holds lanes' traces then their last-tick spike bits
+        depth = max(2, chunks)  # (a word more when C = 1: no zero-width address)
+        m.submodules.pre_trace_mem = pmem = Memory(
+            shape=unsigned(c.pre_word_width), depth=depth, init=[0] * depth
+        )
+        pre_rd, pre_wr = pmem.read_port(), pmem.write_port()
+        # the eligibility memory (R-STDP): banked and addressed like the weight memory
+        e_rds, e_wrs = [], []
+        if c.rstdp:
+            for b in range(n_banks):
+                depth = min(BANK_WORDS, words - b * BANK_WORDS)
+                m.submodules[f"elig_mem_{b}"] = emem = Memory(
+                    shape=unsigned(c.elig_word_width), depth=max(2, depth), init=[]
+                )
+                e_rds.append(emem.read_port())
+                e_wrs.append(emem.write_port())
+        host_wx, host_rx, host_we_, host_re = self._host_port(
+            m, layer, lm, tap, q, pre_rd, e_rds, n_banks, low
+        )
+        cw = max(1, (chunks - 1).bit_length())
+        pt_en = Signal(name="pre_wen")
+        pt_addr = Signal(cw, name="pre_waddr", reset_less=True)
+        pt_data = Signal(c.pre_word_width, name="pre_wdata", reset_less=True)
+        m.d.comb += [
+            pre_rd.addr.eq(Mux(self._free, self.host_addr[:cw], q.ch[:cw])),
+            pre_rd.en.eq(en | host_rx),
+            pre_wr.addr.eq(Mux(self._free, self.host_addr[:cw], pt_addr)),
+            pre_wr.data.eq(Mux(self._free, self.host_wdata[: c.pre_word_width], pt_data)),
+            pre_wr.en.eq(pt_en | host_wx),
+        ]
+        # the post trace and last spike of the row's neuron: a second read port of the
+        # state memory, read with the row's first word and held through the row
+        s_rd2 = lm.submodules.state_mem.read_port()
+        m.d.comb += [s_rd2.addr.eq(q.neuron), s_rd2.en.eq(en & q.reading & q.ch_first)]
+        base = c.v_width + c.refractory_width
+
+        # --- E1/E2: the word (RAM read register, then one register per bank) and traces
         aw = c.addr_width
         v1, v2, v3 = (Signal(name=f"pv{i}") for i in (1, 2, 3))
         a1, a2, a3 = (Signal(aw, name=f"pa{i}", reset_less=True) for i in (1, 2, 3))
-        n1 = Signal.like(neuron, name="pn1", reset_less=True)
-        c1 = Signal.like(ch, name="pc1", reset_less=True)
+        r1, r2, r3 = (Signal(name=f"prow{i}", reset_less=True) for i in (1, 2, 3))
         ww = c.word_width
+        rds = [lm.submodules[f"weight_mem_{b}"].read_ports[0] for b in range(n_banks)]
         words2 = [Signal(ww, name=f"pword2_{b}", reset_less=True) for b in range(n_banks)]
         with m.If(en):
-            m.d.sync += [v1.eq(reading), a1.eq(k), n1.eq(neuron), c1.eq(ch)]
-            m.d.sync += [v2.eq(v1), a2.eq(a1), v3.eq(v2), a3.eq(a2)]
+            m.d.sync += [v1.eq(q.reading), a1.eq(q.k), r1.eq(q.row_last)]
+            m.d.sync += [v2.eq(v1), a2.eq(a1), r2.eq(r1), v3.eq(v2), a3.eq(a2), r3.eq(r2)]
+        with m.If(en | self._host_pipe.valid):  # (also after a host read: stage 2 of it)
             m.d.sync += [r.eq(rd.data) for r, rd in zip(words2, rds, strict=True)]
         if n_banks == 1:
             word = words2[0]
         else:
             word = Signal(ww, name="pword")
             m.d.comb += word.eq(pick(words2, a2[low:]))
+        fresh = q.fresh
+        y_sel = Signal(tb, name="y_sel", reset_less=True)
+        post_sel = Signal(name="post_sel", reset_less=True)
+        with m.If(en):
+            m.d.sync += [
+                y_sel.eq(Mux(fresh, 0, s_rd2.data[base : base + tb])),
+                post_sel.eq(~fresh & s_rd2.data[base + tb]),
+            ]
 
         # the rounding LFSR (steps on every enabled edge)
         m.submodules.stdp_lfsr = lfsr = LFSR(c.width, c.stdp_seed, c.taps, c.form)
         m.d.comb += [lfsr.en.eq(en), lfsr.load.eq(0), lfsr.load_value.eq(0)]
-        # the word's traces and spike bits are selected in stage 2 (from n1, c1) and
-        # registered beside the word, so E3 starts from registers
-        y_sel = Signal(tb, name="y_sel", reset_less=True)
-        post_sel = Signal(name="post_sel", reset_less=True)
-        with m.If(en):
-            m.d.sync += [y_sel.eq(pick(yt, n1)), post_sel.eq(pick(list(post), n1))]
-        # E3: the products a_plus x (per lane) and a_minus y (shared), the signed weights
+
+        # --- E3: products a_plus x (per lane), a_minus y (shared), next pre traces
         py3 = Signal(tb + c.a_minus.bit_length(), name="py3", reset_less=True)
         post3 = Signal(name="post3", reset_less=True)
         with m.If(en):
@@ -278,59 +372,210 @@ class LearningCore(wiring.Component):
         tz_p, tz_m = trailing_zeros(c.a_plus), trailing_zeros(c.a_minus)
         v4, v5 = Signal(name="pv4"), Signal(name="pv5")
         a4, a5 = (Signal(aw, name=f"pa{i}", reset_less=True) for i in (4, 5))
+        r4, r5 = (Signal(name=f"prow{i}", reset_less=True) for i in (4, 5))
         with m.If(en):
-            m.d.sync += [v4.eq(v3), a4.eq(a3), v5.eq(v4), a5.eq(a4)]
+            m.d.sync += [v4.eq(v3), a4.eq(a3), r4.eq(r3), v5.eq(v4), a5.eq(a4), r5.eq(r4)]
         fields_new = []
+        xn5s = []
+        e_fields = []
+        e2s: list[Signal] = []
+        if c.rstdp:
+            ew = c.elig_word_width
+            e_en = Signal(name="elig_wen")
+            e_addr = Signal(aw, name="elig_waddr", reset_less=True)
+            e_wdata = Signal(ew, name="elig_wdata", reset_less=True)
+            eaddr = Mux(self._free, self.host_addr[:aw], q.k)
+            for b, (rd, wr) in enumerate(zip(e_rds, e_wrs, strict=True)):
+                waddr = Mux(self._free, self.host_addr[:aw], e_addr)
+                whit = Const(1) if n_banks == 1 else (waddr[low:] == b)
+                m.d.comb += [
+                    rd.addr.eq(eaddr[:low]),
+                    rd.en.eq(en | host_re),
+                    wr.addr.eq(waddr[:low]),
+                    wr.data.eq(Mux(self._free, self.host_wdata[:ew], e_wdata)),
+                    wr.en.eq((host_we_ | e_en) & whit),
+                ]
+            e2s = [Signal(ew, name=f"eword2_{b}", reset_less=True) for b in range(n_banks)]
+            with m.If(en | self._host_pipe.valid):
+                m.d.sync += [r.eq(rd.data) for r, rd in zip(e2s, e_rds, strict=True)]
+            eword = e2s[0] if n_banks == 1 else pick(e2s, a2[low:])
+            # the reward of the previous tick (latched with the spikes, moved at the tick's end)
+            rb = c.reward_width
+            r_in = Signal(signed(rb), name="reward_in")
+            s_in = Signal(name="reward_strobe_in")
+            r_pass = Signal(signed(rb), name="reward_pass")
+            s_pass = Signal(name="reward_strobe_pass")
+            with m.If(en):
+                with m.If(q.k_zero):
+                    m.d.sync += [r_in.eq(self.reward), s_in.eq(self.reward_strobe)]
+                with m.If(q.tick_end):
+                    m.d.sync += [r_pass.eq(r_in), s_pass.eq(s_in)]
         for lane, rot in enumerate(c.lane_rotations):  # type: ignore[arg-type]
-            cols = [cc * lanes + lane for cc in range(chunks)]
-            x_opts = [xt[j] if j < n else Const(0, tb) for j in cols]
-            pre_opts = [pre[j] if j < n else Const(0, 1) for j in cols]
             x_sel = Signal(tb, name=f"x_sel_{lane}", reset_less=True)
             pre_sel = Signal(name=f"pre_sel_{lane}", reset_less=True)
             with m.If(en):
-                m.d.sync += [x_sel.eq(pick(x_opts, c1)), pre_sel.eq(pick(pre_opts, c1))]
-            field = word[lane * (wb + 1) : (lane + 1) * (wb + 1)]
-            mag, neg = field[:wb], field[wb]
-            w_s = Signal(signed(wb + 1), name=f"w_lane_{lane}")
-            mag_x = wire(m, mag, wb + 1, f"mag_{lane}")
-            neg_x = wire(m, ~mag_x + 1, wb + 1, f"neg_mag_{lane}")  # two's complement
-            m.d.comb += w_s.eq(Mux(neg, neg_x, mag_x))
-            px3 = Signal(tb + c.a_plus.bit_length(), name=f"px3_{lane}", reset_less=True)
-            pre3 = Signal(name=f"pre3_{lane}", reset_less=True)
-            w3 = Signal(signed(wb + 1), name=f"w3_{lane}", reset_less=True)
-            with m.If(en):
                 m.d.sync += [
-                    px3.eq(const_mul(m, x_sel, c.a_plus, f"prod_x_{lane}")),
-                    pre3.eq(pre_sel),
-                    w3.eq(w_s),
+                    x_sel.eq(Mux(fresh, 0, pre_rd.data[lane * tb : (lane + 1) * tb])),
+                    pre_sel.eq(~fresh & pre_rd.data[lanes * tb + lane]),
                 ]
+            field = word[lane * (c.weight_width + 1) : (lane + 1) * (c.weight_width + 1)]
+            w3, px3, pre3, xn3 = self._pass_products(m, lane, field, x_sel, pre_sel)
             # E4: rounded P and Q (this cycle's LFSR state)
             r = None
             if c.rounding == "stochastic":
                 r = Cat(*(lfsr.state[i] for i in rotation_indices(c.width, c.update_shift, rot)))
-            pot = self._rounded(m, px3, r, tz_p, f"pot_{lane}")
-            dep = self._rounded(m, py3, r, tz_m, f"dep_{lane}")
-            w4 = Signal(signed(wb + 1), name=f"w4_{lane}", reset_less=True)
-            p4 = Signal(len(pot), name=f"p4_{lane}", reset_less=True)
-            q4 = Signal(len(dep), name=f"q4_{lane}", reset_less=True)
+            w4, p4, q4 = self._pass_round(m, lane, w3, px3, py3, pre3, post3, r, tz_p, tz_m)
+            if c.rstdp:
+                eb = c.elig_width
+                e_lane = Signal(signed(eb), name=f"e_lane_{lane}")
+                m.d.comb += e_lane.eq(eword[lane * eb : (lane + 1) * eb])
+                w5, e_new = self._elig_lane(m, lane, e_lane, r_pass, s_pass, w4, p4, q4, fresh)
+                e_fields.append(e_new)
+                fields_new.append(self._clamp_weight(m, lane, w5))
+            else:
+                fields_new.append(self._pass_write(m, lane, w4, p4, q4))
+            xn4 = Signal(tb, name=f"xn4_{lane}", reset_less=True)
+            xn5 = Signal(tb, name=f"xn5_{lane}", reset_less=True)
             with m.If(en):
-                m.d.sync += [
-                    w4.eq(w3),
-                    p4.eq(Mux(post3, pot, 0)),
-                    q4.eq(Mux(pre3, dep, 0)),
-                ]
-            # E5: w + P - Q at full width; E6: sat() in sign-magnitude on upd_*
-            sum_now = w4 + nonneg(p4) - nonneg(q4)
-            total = Signal(sum_now.shape(), name=f"sum5_{lane}", reset_less=True)
-            with m.If(en):
-                m.d.sync += total.eq(sum_now)
-            v = Signal(signed(wb + 1), name=f"w_new_{lane}")
-            m.d.comb += v.eq(clamp(m, total, c.w_min, c.w_max, wb + 1, f"w_sum_{lane}"))  # type: ignore[arg-type]
-            mag_new = Signal(wb, name=f"mag_new_{lane}")
-            m.d.comb += mag_new.eq(Mux(v[wb], -v, v)[:wb])
-            fields_new.append(Cat(mag_new, v[wb]))
+                m.d.sync += [xn4.eq(xn3), xn5.eq(xn4)]
+            xn5s.append(xn5)
+        # E6: the weight write on upd_*, the last row's pre-trace write (spike bits of
+        # this tick from a register of the chunks, rotated by P per write)
+        xr = Signal(chunks * lanes, name="x_rot", reset_less=True)
         with m.If(en):
             m.d.sync += self.upd_en.eq(v5)
             with m.If(v5):
                 m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(Cat(*fields_new))]
+            if c.rstdp:
+                m.d.sync += e_en.eq(v5)
+                with m.If(v5):
+                    m.d.sync += [e_addr.eq(a5), e_wdata.eq(Cat(*e_fields))]
+            m.d.sync += pt_en.eq(v5 & r5)
+            with m.If(q.k_zero):
+                m.d.sync += xr.eq(self.spikes)
+            with m.Elif(v5 & r5):
+                m.d.sync += [
+                    pt_addr.eq(a5 - (c.n_neurons - 1) * chunks),
+                    pt_data.eq(Cat(*xn5s, xr[:lanes])),
+                    xr.eq(Cat(xr[lanes:], xr[:lanes])),
+                ]
+        self._host_read(m, lm, pre_rd, words2, e2s)
         return m
+
+    def _host_read(self, m, lm, pre_rd, words2, e2s) -> None:
+        """Stages 2 and 3 of a host read: every RAM output registered (the weight and
+        eligibility banks in the pass's own E2 registers, which also load in a cycle
+        after a host read; small registers for the threshold, state and pre-trace
+        words), then the word of the space on ``host_rdata`` with ``host_rvalid``."""
+        c = self.config
+        h = self._host_pipe
+        valid2 = Signal(name="host_read2")
+        kind2 = Signal(3, name="host_kind2")
+        bank2 = Signal.like(h.bank, name="host_bank2")
+        t_reg = Signal(c.v_width, name="host_threshold2")
+        s_reg = Signal(c.state_width, name="host_state2")
+        x_reg = Signal(c.pre_word_width, name="host_pre2")
+        m.d.sync += [valid2.eq(h.valid), kind2.eq(h.kind), bank2.eq(h.bank)]
+        with m.If(h.valid):
+            m.d.sync += [
+                t_reg.eq(lm.submodules.threshold_mem.read_ports[0].data),
+                s_reg.eq(lm.submodules.state_mem.read_ports[0].data),
+                x_reg.eq(pre_rd.data),
+            ]
+        w_data = words2[0] if len(words2) == 1 else pick(words2, bank2)
+        e_data: Value = Const(0)
+        if e2s:
+            e_data = e2s[0] if len(e2s) == 1 else pick(e2s, bank2)
+        data = Mux(
+            kind2 == 1,
+            w_data,
+            Mux(
+                kind2 == 2,
+                t_reg,
+                Mux(kind2 == 3, s_reg, Mux(kind2 == 4, x_reg, Mux(kind2 == 5, e_data, 0))),
+            ),
+        )
+        m.d.sync += [self.host_rvalid.eq(valid2), self.host_rdata.eq(data)]
+
+    def _pass_products(self, m, lane, field, x_sel, pre_sel):
+        """E3 of one lane: the signed weight, ``a_plus x``, the spike bit, the next trace."""
+        c = self.config
+        wb, tb = c.weight_width, c.trace_width
+        mag, neg = field[:wb], field[wb]
+        w_s = Signal(signed(wb + 1), name=f"w_lane_{lane}")
+        mag_x = wire(m, mag, wb + 1, f"mag_{lane}")
+        neg_x = wire(m, ~mag_x + 1, wb + 1, f"neg_mag_{lane}")  # two's complement
+        m.d.comb += w_s.eq(Mux(neg, neg_x, mag_x))
+        px3 = Signal(tb + c.a_plus.bit_length(), name=f"px3_{lane}", reset_less=True)
+        pre3 = Signal(name=f"pre3_{lane}", reset_less=True)
+        w3 = Signal(signed(wb + 1), name=f"w3_{lane}", reset_less=True)
+        xn3 = Signal(tb, name=f"xn3_{lane}", reset_less=True)
+        xn = self._trace_next(m, x_sel, pre_sel, c.pre_increment, f"x_{lane}")  # type: ignore[arg-type]
+        with m.If(self.en):
+            m.d.sync += [
+                px3.eq(const_mul(m, x_sel, c.a_plus, f"prod_x_{lane}")),
+                pre3.eq(pre_sel),
+                w3.eq(w_s),
+                xn3.eq(xn),
+            ]
+        return w3, px3, pre3, xn3
+
+    def _pass_round(self, m, lane, w3, px3, py3, pre3, post3, r, tz_p, tz_m):
+        """E4 of one lane: ``P``, ``Q`` rounded with this cycle's randoms, gated by the spikes."""
+        pot = self._rounded(m, px3, r, tz_p, f"pot_{lane}")
+        dep = self._rounded(m, py3, r, tz_m, f"dep_{lane}")
+        wb = self.config.weight_width
+        w4 = Signal(signed(wb + 1), name=f"w4_{lane}", reset_less=True)
+        p4 = Signal(len(pot), name=f"p4_{lane}", reset_less=True)
+        q4 = Signal(len(dep), name=f"q4_{lane}", reset_less=True)
+        with m.If(self.en):
+            m.d.sync += [w4.eq(w3), p4.eq(Mux(post3, pot, 0)), q4.eq(Mux(pre3, dep, 0))]
+        return w4, p4, q4
+
+    def _elig_lane(self, m, lane, e_lane, r_pass, s_pass, w4, p4, q4, fresh):
+        """R-STDP lane: E3 ``e`` (0 in the first tick), E4 ``R e`` and ``E(e)`` beside the
+        rounded ``P``, ``Q``, E5 ``w + ((R e) >> rs)`` and ``E(e) + P - Q``; returns the E5
+        weight sum and the E6 eligibility field (``esat``, ``eb`` bits)."""
+        c = self.config
+        eb, ke, en = c.elig_width, c.elig_decay_shift, self.en
+        e2 = Signal(signed(eb), name=f"e2_{lane}", reset_less=True)
+        with m.If(en):
+            m.d.sync += e2.eq(Mux(fresh, 0, e_lane))
+        prod3 = Signal(signed(c.reward_width + eb), name=f"re3_{lane}", reset_less=True)
+        ed3 = Signal(signed(eb), name=f"ed3_{lane}", reset_less=True)
+        # E(e) = e - trunc(e / 2**ke): the arithmetic shift of e + (2**ke - 1 if e < 0)
+        bias = Mux(e2[eb - 1], (1 << ke) - 1, 0)  # type: ignore[operator]
+        biased = Signal(signed(eb + 1), name=f"e_biased_{lane}")
+        m.d.comb += biased.eq(e2 + bias)
+        with m.If(en):
+            m.d.sync += [prod3.eq(r_pass * e2), ed3.eq(e2 - (biased >> ke))]
+        # E5: from the E4 registers (w4, P, Q) and the product registered beside them
+        dw = Signal(signed(max(1, len(prod3) - c.reward_shift) + 1), name=f"dw_{lane}")
+        m.d.comb += dw.eq(Mux(s_pass, prod3 >> c.reward_shift, 0))
+        w_sum = w4 + dw
+        e_sum = ed3 + nonneg(p4) - nonneg(q4)
+        w5 = Signal(w_sum.shape(), name=f"wsum5_{lane}", reset_less=True)
+        e5 = Signal(e_sum.shape(), name=f"esum5_{lane}", reset_less=True)
+        with m.If(en):
+            m.d.sync += [w5.eq(w_sum), e5.eq(e_sum)]
+        e_new = Signal(signed(eb), name=f"e_new_{lane}")
+        m.d.comb += e_new.eq(clamp(m, e5, -c.elig_max, c.elig_max, eb, f"e_sat_{lane}"))
+        return w5, e_new
+
+    def _pass_write(self, m, lane, w4, p4, q4) -> Value:
+        """E5 ``w + P - Q`` at full width; the clamp in sign-magnitude for E6's ``upd_data``."""
+        sum_now = w4 + nonneg(p4) - nonneg(q4)
+        total = Signal(sum_now.shape(), name=f"sum5_{lane}", reset_less=True)
+        with m.If(self.en):
+            m.d.sync += total.eq(sum_now)
+        return self._clamp_weight(m, lane, total)
+
+    def _clamp_weight(self, m, lane, total) -> Value:
+        """E6: ``sat(total)`` into ``[w_min, w_max]``, as a sign-magnitude lane field."""
+        c = self.config
+        wb = c.weight_width
+        v = Signal(signed(wb + 1), name=f"w_new_{lane}")
+        m.d.comb += v.eq(clamp(m, total, c.w_min, c.w_max, wb + 1, f"w_sum_{lane}"))  # type: ignore[arg-type]
+        mag_new = Signal(wb, name=f"mag_new_{lane}")
+        m.d.comb += mag_new.eq(Mux(v[wb], -v, v)[:wb])
+        return Cat(mag_new, v[wb])

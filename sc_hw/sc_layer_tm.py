@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -26,21 +28,34 @@ class MemoryTap:
     """Access to the layer's memories for an enclosing core (set :attr:`SCLayerTM.tap`).
 
     The enclosing core asserts a strobe only in cycles its contract leaves
-    that memory free (no read or write of the layer's pipeline needs it).
+    that memory free (no read or write of the layer's pipeline needs it), and
+    ``free`` in every such cycle: the memories' address and data inputs
+    follow ``addr``/``wdata`` whenever ``free`` is high (a fast select; the
+    pipeline neither uses a read nor writes in those cycles).
     ``read_weights`` points every weight bank's read port at ``addr``;
     ``read_thresholds``/``read_state`` point that memory's read port at
     ``addr`` (data one cycle later on the port, as any read);
     ``write_thresholds``/``write_state`` write ``wdata`` there at the edge.
     With a tap the threshold memory gets a write port (else it is a ROM).
+
+    ``extra_width`` (default 0) widens every state word by a field the
+    enclosing core owns, stored after the membrane and refractory count:
+    when neuron ``m`` is updated the layer writes ``Cat(extra_next(m, old),
+    fire)``, ``old`` the field it read (0 in the first tick after reset) and
+    ``extra_next`` a function building ``extra_width - 1`` bits of logic
+    (registered in stage E7).
     """
 
     addr: Signal
     wdata: Signal
+    free: Signal
     read_weights: Signal
     read_thresholds: Signal
     write_thresholds: Signal
     read_state: Signal
     write_state: Signal
+    extra_width: int = 0
+    extra_next: Callable[[Module, Value], Value] | None = None
 
 
 class SCLayerTM(wiring.Component):
@@ -78,7 +93,11 @@ class SCLayerTM(wiring.Component):
     (:class:`sc_hw.arith.ParallelCounter`), E6 the accumulated count and
     the state/threshold memory words (read a cycle ahead, registered as read),
     E7 the leak and ``count - threshold``,
-    E8 the LIF decision, the state write and the output registers. Memories
+    E8 the LIF decision, the state write and the output registers (one method
+    per stage: :meth:`_memories`, :meth:`_sequencer`, :meth:`_stage_control`,
+    :meth:`_e2_e3_word`, :meth:`_e4_lanes`, :meth:`_e5_popcount`,
+    :meth:`_e6_accumulate`, :meth:`_e7_leak`, :meth:`_e8_decision`, sharing
+    their signals through a namespace). Memories
     are :class:`amaranth.lib.memory.Memory` with synchronous read ports, so
     Yosys maps them to EBR (iCE40) or DP16KD (ECP5).
     """
@@ -119,6 +138,37 @@ class SCLayerTM(wiring.Component):
         v_min, v_max = lif.v_min, lif.v_max
         vmask = (1 << vw) - 1
 
+        ns = SimpleNamespace(
+            c=c,
+            en=en,
+            lif=lif,
+            vmask=vmask,
+            n=n,
+            nm=nm,
+            lanes=lanes,
+            chunks=chunks,
+            wb=wb,
+            vw=vw,
+            rcw=rcw,
+            words=words,
+            tick=tick,
+            v_min=v_min,
+            v_max=v_max,
+        )
+        self._memories(m, ns)
+        self._sequencer(m, ns)
+        self._stage_control(m, ns)
+        self._e2_e3_word(m, ns)
+        self._e4_lanes(m, ns)
+        self._e5_popcount(m, ns)
+        self._e6_accumulate(m, ns)
+        self._e7_leak(m, ns)
+        self._e8_decision(m, ns)
+        return m
+
+    def _memories(self, m: Module, ns: SimpleNamespace) -> None:
+        """Weight banks (E1 read registers), state and threshold memories."""
+        c, words, vw, rcw, nm, vmask = ns.c, ns.words, ns.vw, ns.rcw, ns.nm, ns.vmask
         # --- memories ------------------------------------------------------
         # The weight memory is split into banks of BANK_WORDS words, each with its
         # own read register and a register right after it (E2), so no multiplexer
@@ -143,7 +193,9 @@ class SCLayerTM(wiring.Component):
                 w_wr.data.eq(self.w_data),
                 w_wr.en.eq(self.w_en & hit),
             ]
-        state_w = vw + rcw
+        tap = self.tap
+        extra_w = 0 if tap is None else tap.extra_width
+        state_w = vw + rcw + extra_w
         m.submodules.state_mem = smem = Memory(
             shape=unsigned(state_w), depth=nm, init=[c.v_reset & vmask] * nm
         )
@@ -153,7 +205,6 @@ class SCLayerTM(wiring.Component):
             shape=unsigned(vw), depth=nm, init=[t & vmask for t in c.thresholds]
         )
         t_rd = tmem.read_port()
-        tap = self.tap
         if tap is not None:
             t_wr = tmem.write_port()
             m.d.comb += [
@@ -162,6 +213,28 @@ class SCLayerTM(wiring.Component):
                 t_wr.en.eq(tap.write_thresholds),
             ]
 
+        ns.n_banks = n_banks
+        ns.low = low
+        ns.w_rds = w_rds
+        ns.tap = tap
+        ns.extra_w = extra_w
+        ns.state_w = state_w
+        ns.s_rd = s_rd
+        ns.s_wr = s_wr
+        ns.t_rd = t_rd
+
+    def _sequencer(self, m: Module, ns: SimpleNamespace) -> None:
+        """Tick counter, chunk/neuron counters and flags; weight read addresses; the LFSR."""
+        w_rds, c, tick, en, tap, chunks, nm, low = (
+            ns.w_rds,
+            ns.c,
+            ns.tick,
+            ns.en,
+            ns.tap,
+            ns.chunks,
+            ns.nm,
+            ns.low,
+        )
         # --- tick sequencer ------------------------------------------------
         nw = c.neuron_width
         # Every decision is a flag register computed a cycle ahead (compare with
@@ -203,12 +276,33 @@ class SCLayerTM(wiring.Component):
                 m.d.comb += [w_rd.addr.eq(k[:low]), w_rd.en.eq(en)]
             else:
                 m.d.comb += [
-                    w_rd.addr.eq(Mux(tap.read_weights, tap.addr[:low], k[:low])),
+                    w_rd.addr.eq(Mux(tap.free, tap.addr[:low], k[:low])),
                     w_rd.en.eq(en | tap.read_weights),
                 ]
 
         m.submodules.lfsr = lfsr = LFSR(c.width, c.seed, c.taps, c.form)
         m.d.comb += [lfsr.en.eq(en & tick_end), lfsr.load.eq(0), lfsr.load_value.eq(0)]
+
+        ns.nw = nw
+        ns.k = k
+        ns.k_zero = k_zero
+        ns.ch_first = ch_first
+        ns.ch_last = ch_last
+        ns.neuron = neuron
+        ns.reading = reading
+        ns.fresh = fresh
+        ns.lfsr = lfsr
+
+    def _stage_control(self, m: Module, ns: SimpleNamespace) -> None:
+        """Per-stage (valid, neuron, first, last) registers of the pipeline."""
+        en, nw, reading, neuron, ch_first, ch_last = (
+            ns.en,
+            ns.nw,
+            ns.reading,
+            ns.neuron,
+            ns.ch_first,
+            ns.ch_last,
+        )
 
         # --- pipeline control: (valid, neuron, first chunk, last chunk) per stage
         def stage(name: str):
@@ -229,6 +323,13 @@ class SCLayerTM(wiring.Component):
             m.d.sync += [a.eq(b) for a, b in zip(st4, st3, strict=True)]
             m.d.sync += [a.eq(b) for a, b in zip(st5, st4, strict=True)]
 
+        ns.st3 = st3
+        ns.st4 = st4
+        ns.st5 = st5
+
+    def _e2_e3_word(self, m: Module, ns: SimpleNamespace) -> None:
+        """E2 a register after each weight bank; E3 the addressed bank's word."""
+        n_banks, c, en, w_rds, k, low = ns.n_banks, ns.c, ns.en, ns.w_rds, ns.k, ns.low
         # E2: each bank's word registered right after the RAM; E3: the addressed bank's
         words2 = [Signal(c.word_width, name=f"word2_{b}", reset_less=True) for b in range(n_banks)]
         word3 = Signal(c.word_width, name="word3", reset_less=True)
@@ -242,6 +343,22 @@ class SCLayerTM(wiring.Component):
             with m.If(en):
                 m.d.sync += [bank1.eq(k[low:]), bank2.eq(bank1), word3.eq(Array(words2)[bank2])]
 
+        ns.word3 = word3
+
+    def _e4_lanes(self, m: Module, ns: SimpleNamespace) -> None:
+        """The input chunk register and E4 the lanes' excitatory/inhibitory bits."""
+        lanes, c, n, chunks, en, word3, k_zero, wb, st3, lfsr = (
+            ns.lanes,
+            ns.c,
+            ns.n,
+            ns.chunks,
+            ns.en,
+            ns.word3,
+            ns.k_zero,
+            ns.wb,
+            ns.st3,
+            ns.lfsr,
+        )
         # Input chunks: a circular shift register, loaded at k = 0, rotated by P
         # after each chunk is used, so its low P bits are always the chunk of stage 2.
         xs = Signal(chunks * lanes, name="x_chunks", reset_less=True)
@@ -278,6 +395,12 @@ class SCLayerTM(wiring.Component):
         with m.If(en):
             m.d.sync += [e3.eq(e_now), i3.eq(i_now)]
 
+        ns.e3 = e3
+        ns.i3 = i3
+
+    def _e5_popcount(self, m: Module, ns: SimpleNamespace) -> None:
+        """E5 the chunk's signed popcount."""
+        lanes, e3, i3, en = ns.lanes, ns.e3, ns.i3, ns.en
         # E5: signed popcount of the chunk
         m.submodules.exc_count = exc = ParallelCounter(lanes, 0)
         m.submodules.inh_count = inh = ParallelCounter(lanes, 0)
@@ -286,6 +409,22 @@ class SCLayerTM(wiring.Component):
         with m.If(en):
             m.d.sync += partial.eq(exc.count - inh.count)
 
+        ns.partial = partial
+
+    def _e6_accumulate(self, m: Module, ns: SimpleNamespace) -> None:
+        """E6 the accumulated count; the state and threshold words read."""
+        c, nw, tap, vw, partial, en, s_rd, st5, st4, t_rd = (
+            ns.c,
+            ns.nw,
+            ns.tap,
+            ns.vw,
+            ns.partial,
+            ns.en,
+            ns.s_rd,
+            ns.st5,
+            ns.st4,
+            ns.t_rd,
+        )
         # E6: accumulate over the chunks; after the last one, read state and threshold
         cw = c.count_width
         acc = Signal(signed(cw), name="acc", reset_less=True)
@@ -313,9 +452,9 @@ class SCLayerTM(wiring.Component):
             ]
         else:
             m.d.comb += [
-                s_rd.addr.eq(Mux(tap.read_state, tap.addr[:nw], st4[1])),
+                s_rd.addr.eq(Mux(tap.free, tap.addr[:nw], st4[1])),
                 s_rd.en.eq(en | tap.read_state),
-                t_rd.addr.eq(Mux(tap.read_thresholds, tap.addr[:nw], st4[1])),
+                t_rd.addr.eq(Mux(tap.free, tap.addr[:nw], st4[1])),
                 t_rd.en.eq(en | tap.read_thresholds),
             ]
         s_data = Signal(len(s_rd.data), name="state5", reset_less=True)
@@ -323,6 +462,31 @@ class SCLayerTM(wiring.Component):
         with m.If(en):
             m.d.sync += [s_data.eq(s_rd.data), t_data.eq(t_rd.data)]
 
+        ns.cw = cw
+        ns.count5 = count5
+        ns.valid5 = valid5
+        ns.neuron5 = neuron5
+        ns.s_data = s_data
+        ns.t_data = t_data
+
+    def _e7_leak(self, m: Module, ns: SimpleNamespace) -> None:
+        """E7 the leak, count - threshold, V_MAX - threshold."""
+        t_data, rcw, nw, vw, fresh, c, cw, en, s_data, count5, valid5, neuron5, lif, v_max = (
+            ns.t_data,
+            ns.rcw,
+            ns.nw,
+            ns.vw,
+            ns.fresh,
+            ns.c,
+            ns.cw,
+            ns.en,
+            ns.s_data,
+            ns.count5,
+            ns.valid5,
+            ns.neuron5,
+            ns.lif,
+            ns.v_max,
+        )
         # E7: leak of the stored membrane, count - threshold, V_MAX - threshold
         v_now = Signal(signed(vw), name="v_now")
         rc_now = Signal(max(1, rcw), name="rc_now")
@@ -365,6 +529,64 @@ class SCLayerTM(wiring.Component):
                 neuron6.eq(neuron5),
             ]
 
+        ns.leaked6 = leaked6
+        ns.v6 = v6
+        ns.rc6 = rc6
+        ns.count6 = count6
+        ns.xmt6 = xmt6
+        ns.vmt6 = vmt6
+        ns.valid6 = valid6
+        ns.neuron6 = neuron6
+
+    def _e8_decision(self, m: Module, ns: SimpleNamespace) -> None:
+        """E8 the LIF decision, the state write and the output registers."""
+        (
+            extra_w,
+            vmt6,
+            rcw,
+            tap,
+            vw,
+            v_min,
+            v_max,
+            rc6,
+            fresh,
+            en,
+            leaked6,
+            count6,
+            xmt6,
+            v6,
+            s_data,
+            neuron6,
+            valid6,
+            c,
+            s_wr,
+            nw,
+            state_w,
+            nm,
+        ) = (
+            ns.extra_w,
+            ns.vmt6,
+            ns.rcw,
+            ns.tap,
+            ns.vw,
+            ns.v_min,
+            ns.v_max,
+            ns.rc6,
+            ns.fresh,
+            ns.en,
+            ns.leaked6,
+            ns.count6,
+            ns.xmt6,
+            ns.v6,
+            ns.s_data,
+            ns.neuron6,
+            ns.valid6,
+            ns.c,
+            ns.s_wr,
+            ns.nw,
+            ns.state_w,
+            ns.nm,
+        )
         # E8: the LIF decision (sc_hw.lif's diff form), state write, outputs
         total = Signal(signed(vw + 1), name="total")
         diff = Signal(signed(vw + 2), name="diff")
@@ -393,12 +615,19 @@ class SCLayerTM(wiring.Component):
         with m.Else():
             m.d.comb += [v_new.eq(v1), rc_new.eq(0)]
         state_new = Cat(v_new, rc_new[:rcw]) if rcw else v_new
+        if extra_w:
+            assert tap is not None and tap.extra_next is not None
+            old = Mux(fresh, 0, s_data[vw + rcw :])
+            extra6 = Signal(extra_w - 1, name="extra6", reset_less=True)
+            with m.If(en):
+                m.d.sync += extra6.eq(tap.extra_next(m, old))
+            state_new = Cat(state_new, extra6, fire)
         if tap is None:
             m.d.comb += [s_wr.addr.eq(neuron6), s_wr.data.eq(state_new), s_wr.en.eq(en & valid6)]
         else:
             m.d.comb += [
-                s_wr.addr.eq(Mux(tap.write_state, tap.addr[:nw], neuron6)),
-                s_wr.data.eq(Mux(tap.write_state, tap.wdata[:state_w], state_new)),
+                s_wr.addr.eq(Mux(tap.free, tap.addr[:nw], neuron6)),
+                s_wr.data.eq(Mux(tap.free, tap.wdata[:state_w], state_new)),
                 s_wr.en.eq((en & valid6) | tap.write_state),
             ]
         with m.If(en):
@@ -412,4 +641,3 @@ class SCLayerTM(wiring.Component):
                     self.out_spike.eq(fire),
                     self.out_v.eq(v_new),
                 ]
-        return m

@@ -28,6 +28,10 @@ lower-case hex digits, no address markers, no comments, so Verilog
 ``sc_hw.sc_layer_tm.SCLayerTM(**params)`` (or
 ``SCLayerTM.from_export(directory)``) takes.
 
+:func:`export_learning_core` writes the learning core the same way (its
+weight image in the host port's layout, which a host loads at run time) and
+:func:`load_learning_core` reads it back.
+
 :func:`export_sc_layer` does the same for the fully parallel core
 (:mod:`sc_model.sc_layer`), whose weights are registers, not memories: its
 ``params.json`` holds :func:`sc_model.sc_layer.sc_layer_params` whole and
@@ -43,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from ._validate import check_int
+from .learning_core import LearningCoreConfig, learning_core_params
 from .sc_layer import SCLayerConfig, sc_layer_params
 from .sc_layer_tm import SCLayerTMConfig, decode_weight_word, sc_layer_tm_params
 
@@ -164,3 +169,92 @@ def load_sc_layer(directory: str | os.PathLike[str]) -> dict[str, Any]:
     raw = _read_params(directory, "sc_layer")
     raw.pop("block")
     return sc_layer_params(SCLayerConfig(**raw))
+
+
+# --------------------------------------------------------------------------
+# The learning core (block ``learning_core``)
+# --------------------------------------------------------------------------
+
+
+def export_learning_core(
+    config: LearningCoreConfig, directory: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """Write a learning core (:mod:`sc_model.learning_core`) as files (as the TM layer).
+
+    ``params.json`` holds every parameter but ``weights`` and ``thresholds``,
+    ``"block": "learning_core"``, ``host_addr_width``/``host_data_width`` and
+    the ``"memories"`` table; ``weights.hex`` is the weight image in the host
+    port's word layout (space 0: ``M C`` words) and ``thresholds.hex`` the
+    threshold memory (space 1). The weight image is what a host loads over
+    the host port (a core built with ``weights`` omitted starts from zeros,
+    as a memory without power-on contents must be loaded).
+    """
+    if not isinstance(config, LearningCoreConfig):
+        raise TypeError(f"config must be a LearningCoreConfig, not {type(config).__name__}")
+    c = config
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    vmask = (1 << c.v_width) - 1
+    files = {
+        "weights": write_hex(out / WEIGHTS_FILE, c.weight_words(), c.word_width),
+        "thresholds": write_hex(
+            out / THRESHOLDS_FILE, [t & vmask for t in c.thresholds], c.v_width
+        ),
+    }
+    params = {
+        k: v for k, v in learning_core_params(c).items() if k not in ("weights", "thresholds")
+    }
+    params["block"] = "learning_core"
+    params["host_addr_width"] = c.host_addr_width
+    params["host_data_width"] = c.host_data_width
+    params["memories"] = {
+        "weights": {"file": WEIGHTS_FILE, "depth": c.words, "width": c.word_width, "space": 0},
+        "thresholds": {
+            "file": THRESHOLDS_FILE,
+            "depth": c.n_neurons,
+            "width": c.v_width,
+            "space": 1,
+        },
+    }
+    files["params"] = out / PARAMS_FILE
+    files["params"].write_text(json.dumps(params, indent=1) + "\n")
+    return {"params": params, "files": files}
+
+
+def load_learning_core(
+    directory: str | os.PathLike[str], with_weights: bool = True
+) -> dict[str, Any]:
+    """The core's parameter dict from :func:`export_learning_core`'s files (validated).
+
+    ``with_weights=False`` leaves the weights out (the core's memory starts at
+    zero and the image is loaded over the host port: :func:`load_image_words`).
+    """
+    d = Path(directory)
+    raw = _read_params(d, "learning_core")
+    mems = raw.pop("memories")
+    for key in ("block", "host_addr_width", "host_data_width"):
+        raw.pop(key)
+    nm = raw["n_neurons"]
+    vw = raw.get("v_width", 16)
+    top = 1 << (vw - 1)
+    thresholds = [
+        t - (1 << vw) if t & top else t for t in read_hex(d / mems["thresholds"]["file"], nm, vw)
+    ]
+    params = {**raw, "thresholds": thresholds}
+    if with_weights:
+        probe = LearningCoreConfig(**params)
+        words = load_image_words(d)
+        lanes, wb = int(probe.lanes), probe.weight_width  # type: ignore[arg-type]
+        rows: list[list[int]] = [[] for _ in range(nm)]
+        for a, word in enumerate(words):
+            rows[a // probe.chunks].extend(int(v) for v in decode_weight_word(word, lanes, wb))
+        params["weights"] = [row[: probe.n_inputs] for row in rows]
+    return learning_core_params(LearningCoreConfig(**params))
+
+
+def load_image_words(directory: str | os.PathLike[str]) -> list[int]:
+    """The weight image of :func:`export_learning_core` as host-port words (space 0)."""
+    d = Path(directory)
+    raw = _read_params(d, "learning_core")
+    mem = raw["memories"]["weights"]
+    return read_hex(d / mem["file"], mem["depth"], mem["width"])

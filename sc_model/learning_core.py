@@ -32,7 +32,7 @@ Plasticity parameters (integer; the names and formulas of :mod:`sc_model.stdp`)
     ``taps`` and ``form`` as the layer's LFSR).
 Traces (all-to-all pairing, shift decay once per tick, saturating)
     Pre trace ``x[j]`` per input and post trace ``y[m]`` per neuron,
-    unsigned ``tb``-bit registers, reset 0. With ``pre[t]`` the spikes latched
+    unsigned ``tb`` bits, 0 after reset. With ``pre[t]`` the spikes latched
     by tick ``t`` and ``post[t]`` the ``out_spike`` decisions of tick ``t``:
     ``x_{t+1}[j] = min(D(x_t[j]) + a_x, X_MAX)`` if ``pre[t][j]`` else
     ``D(x_t[j])``; the same for ``y`` with ``post[t]`` and ``a_y``.
@@ -48,6 +48,34 @@ Weight update of tick ``t`` (applied by the pass that runs during tick ``t + 1``
     A pre spike at tick ``t0`` and a post spike at ``t0 + dt`` (``dt >= 1``)
     change ``w`` by ``+R(a_plus D^(dt-1)(a_x))``; the reverse order by
     ``-R(a_minus D^(dt-1)(a_y))``.
+Rule (elaboration-time ``rule``: ``"stdp"`` default, or ``"rstdp"``)
+    ``"rstdp"`` keeps the pairing terms ``P``, ``Q`` above but turns them
+    into a signed per-synapse *eligibility* ``e`` instead of a weight change:
+    exactly one enabled cycle of :mod:`sc_model.rstdp` per tick (its
+    ``decay_period_log2 = elig_decay_period_log2 = 0``, ``reward_delay =
+    0``). Parameters ``elig_width = eb`` (2 .. 24, default 12),
+    ``elig_decay_shift = ke`` (1 .. eb - 1, default ``min(4, eb - 1)``),
+    ``reward_width = rb`` (2 .. 16, default 8), ``reward_shift`` (0 .. 40,
+    default 6). Ports ``reward`` (``rb`` bits, two's complement) and
+    ``reward_strobe`` (present only under ``"rstdp"``) are latched with the
+    spikes (``k = 0``) and belong to that tick ``t``. The pass of tick
+    ``t + 1`` computes, per synapse, from ``e_t`` (the eligibility before
+    tick ``t``'s pairing): ``w := sat(w + ((R_t e_t) >> reward_shift))``
+    if tick ``t``'s strobe, else ``sat(w)`` (the clamp of every pass; a
+    weight inside ``[w_min, w_max]`` is unchanged), ``>>`` arithmetic
+    (floor); ``e := esat(E(e_t) + P - Q)`` with ``E(e) = sign(e) (|e| -
+    (|e| >> ke))`` and ``esat`` the clamp into ``[-E_MAX, E_MAX]``,
+    ``E_MAX = 2**(eb - 1) - 1``. The product ``R e`` is exact (``rb + eb``
+    bits), the sums are clamped once. So the weights equal those of the
+    ``rstdp`` unit given the core's spikes and rewards, tick ``t`` = unit
+    cycle ``t``, under ``rounding="floor"``; with stochastic rounding the
+    rounding randoms are the core's (below), not the unit's per-synapse ones.
+    *Eligibility memory*: ``M C`` words of ``P eb`` bits, addressed like the
+    weight words (lane ``l`` two's complement at ``[l eb, (l + 1) eb)``),
+    0 at power-on, read by the pass with the weight word and written with it
+    (cycle ``k + 6``, by an internal register like ``upd_*``); every ``e``
+    reads as 0 in the first tick after reset; ``rst`` clears the reward
+    registers.
 Rounding randoms
     A second LFSR (seed ``stdp_seed``) steps on every enabled edge from reset.
     Word ``m C + c`` of a pass is rounded three enabled cycles after it is
@@ -61,23 +89,41 @@ Pass schedule and visibility
     cycle), registers it in cycle ``k + 1`` (no logic after the RAM) with
     its traces, forms the products ``a_plus x``, ``a_minus y`` in ``k + 2``,
     rounds ``P`` and ``Q`` in ``k + 3``, adds in ``k + 4`` and clamps in
-    ``k + 5``, from the registers ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``,
-    ``post[u-1]`` (all 0 in tick 0 after reset: the tick-0 pass rewrites
-    every word unchanged) and writes it in cycle ``k + 6``: the outputs ``upd_en`` (1), ``upd_addr``
+    ``k + 5``, from ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``, ``post[u-1]``
+    read from the trace memories below (all 0 in tick 0 after reset: the
+    tick-0 pass rewrites every word unchanged) and writes it in cycle
+    ``k + 6``: the outputs ``upd_en`` (1), ``upd_addr``
     (the layer's ``w_addr`` width) and ``upd_data`` (a whole word in the
     layer's sign-magnitude format; a negative zero is rewritten as +0) are
     registers showing the write that the edge ending the cycle performs
     (``upd_en`` high in cycles ``k = 6 .. M C + 5`` of every tick). Every
     word is written after the layer has read it in that tick, so the update
     of tick ``t``'s spikes is visible to the layer from tick ``t + 2`` on.
-    ``pre_trace`` (``N tb`` bits, input ``j`` in bits ``[j tb, (j+1) tb)``)
-    and ``post_trace`` (``M tb`` bits) show ``x_{u-1}`` and ``y_{u-1}``
-    during tick ``u``; they change at the edge ending the tick's last cycle.
+Trace memories (no trace register: every trace is a memory field, updated serially)
+    *Pre-trace memory*: ``C`` words of ``P (tb + 1)`` bits
+    (:func:`encode_pre_word`); word ``c`` holds lane ``l``'s trace
+    ``x[c P + l]`` in bits ``[l tb, (l + 1) tb)`` and its spike bit
+    ``pre[c P + l]`` in bit ``P tb + l`` (padding lanes are stored and
+    used like the others; they only reach padding weights). At the start of
+    tick ``u >= 1`` word ``c`` holds ``x_{u-1}`` and ``pre[u-1]``. The pass
+    reads word ``c`` with every weight word ``m C + c`` (same cycle) and the
+    last row's word ``(M - 1) C + c`` writes it in that word's write cycle
+    ``k + 6`` with ``x_u = T(x_{u-1}, pre[u-1])`` and the spikes latched in
+    tick ``u`` (after every read of that word in the tick).
+    *State words* carry ``y`` and ``post``: a neuron's state word is
+    ``v`` (``v_width`` bits), its refractory count (``refractory_width``),
+    ``y`` (``tb`` bits) and the neuron's last spike bit; the pass reads
+    neuron ``m``'s word in cycle ``m C`` (before the layer updates it in
+    this tick), and the layer's state write of neuron ``m`` in tick ``u``
+    stores ``y_u = T(y_{u-1}, post[u-1])`` and ``post[u]``. In the first
+    tick after reset every trace and spike field reads as 0 (the layer's
+    ``fresh`` rule), so the memories' power-on or pre-reset contents do
+    not matter; they are 0 at power-on.
 Enable and reset
-    ``en`` low: no register changes (the plasticity LFSR, the traces and the
-    pass pipeline hold); a write shown on ``upd_*`` acts again at that edge
-    (the same word with the same value). ``rst``: traces and the latched
-    spikes 0, the LFSR to ``stdp_seed``, the pass pipeline emptied
+    ``en`` low: no register changes (the plasticity LFSR and the pass
+    pipeline hold); a write shown on ``upd_*`` (and the pass's pre-trace
+    write) acts again at that edge (the same word with the same value).
+    ``rst``: the LFSR to ``stdp_seed``, the pass pipeline emptied
     (``upd_en`` 0), the layer reset as in :mod:`sc_model.sc_layer_tm`.
 Plasticity off
     ``a_plus = a_minus = 0``: every rewrite stores the word read, and the
@@ -92,10 +138,11 @@ Host port (the agreed interface of ``HOSTPORT.md``; what the board link drives)
     words (``M C`` words, the layer's sign-magnitude format, as
     :meth:`SCLayerTMConfig.weight_words` and the exported image), 1 the
     thresholds (``M`` words, ``v_width`` bits two's complement), 2 the
-    neuron state (``M`` words: bits ``[0, v_width)`` the membrane in two's
-    complement, then ``refractory_width`` bits of refractory count), 3 the
-    pre-synaptic traces and 4 the eligibility (not held in memory by this
-    core: such a request is acked and ignored), 5 .. 7 reserved (the same).
+    neuron state (``M`` words of ``state_width`` bits: the layout above),
+    3 the pre-trace memory (``C`` words of ``pre_word_width`` bits), 4 the
+    eligibility memory (``M C`` words of ``elig_word_width`` bits; none
+    under STDP: such a request is acked and ignored), 5 .. 7 reserved (the
+    same).
     A request to an address past its space is acked and ignored. Ignored
     reads return 0 (with ``host_rvalid``), ignored writes change nothing.
     Bits of ``host_wdata`` above the space's word are ignored.
@@ -116,7 +163,7 @@ Host arbitration (the pipeline always wins; the host waits for a free cycle)
     update of the previous tick's spikes (a host write is never lost to a
     pass in flight). A read returns the word as it was during the ack cycle:
     ``host_rvalid`` is high and ``host_rdata`` holds the word (zero-extended)
-    exactly :data:`HOST_READ_LATENCY` = 2 cycles after ``host_ack``
+    exactly :data:`HOST_READ_LATENCY` = 3 cycles after ``host_ack``
     (whatever ``en``); otherwise ``host_rvalid`` is 0 and ``host_rdata`` 0.
     ``rst`` empties the read pipeline. The weight, threshold and state
     memories keep their contents through ``rst``; the first tick after
@@ -136,7 +183,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import check_bits, check_choice, check_int
+from ._validate import check_bits, check_choice, check_int, check_int_array
 from .lfsr import LFSR, check_seed, lfsr_sequence
 from .lif import LIFPopulation
 from .sc_layer_tm import (
@@ -152,10 +199,11 @@ MAX_TRACE_WIDTH = 16
 MAX_AMPLITUDE = (1 << 16) - 1
 MAX_UPDATE_SHIFT = 24
 ROUNDINGS = ("floor", "stochastic")
+RULES = ("stdp", "rstdp")
 PASS_ROUND = 3  # cycles from a word's read to its rounding (the LFSR state used)
 PASS_LATENCY = 6  # cycles from a word's read to the cycle its write is shown on upd_*
 HOST_SPACES = {"weights": 0, "thresholds": 1, "state": 2, "pre_traces": 3, "eligibility": 4}
-HOST_READ_LATENCY = 2  # cycles from host_ack to host_rvalid
+HOST_READ_LATENCY = 3  # cycles from host_ack to host_rvalid
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,10 +221,21 @@ class LearningCoreConfig(SCLayerTMConfig):
     w_min: int | None = None
     w_max: int | None = None
     stdp_seed: int | None = None
+    rule: str = "stdp"
+    elig_width: int = 12
+    elig_decay_shift: int | None = None
+    reward_width: int = 8
+    reward_shift: int = 6
 
     def __post_init__(self) -> None:
         super().__post_init__()
         put = object.__setattr__
+        check_choice("rule", self.rule, RULES)
+        eb = check_int("elig_width", self.elig_width, 2, 24)
+        ke = min(4, eb - 1) if self.elig_decay_shift is None else self.elig_decay_shift
+        put(self, "elig_decay_shift", check_int("elig_decay_shift", ke, 1, eb - 1))
+        check_int("reward_width", self.reward_width, 2, 16)
+        check_int("reward_shift", self.reward_shift, 0, 40)
         tb = check_int("trace_width", self.trace_width, 1, MAX_TRACE_WIDTH)
         xmax = (1 << tb) - 1
         half = 1 << (tb - 1)
@@ -221,9 +280,35 @@ class LearningCoreConfig(SCLayerTMConfig):
         return self.addr_width
 
     @property
+    def rstdp(self) -> bool:
+        """True for the reward-modulated rule (eligibility memory, reward port)."""
+        return self.rule == "rstdp"
+
+    @property
+    def elig_max(self) -> int:
+        """``E_MAX = 2**(eb - 1) - 1``."""
+        return (1 << (self.elig_width - 1)) - 1
+
+    @property
+    def elig_word_width(self) -> int:
+        """Bits of an eligibility word: ``P eb`` (lane ``l`` two's complement at ``l eb``)."""
+        return self.lanes * self.elig_width  # type: ignore[operator]
+
+    @property
+    def state_width(self) -> int:
+        """Bits of a state word: ``v_width + refractory_width + tb + 1``."""
+        return self.v_width + self.refractory_width + self.trace_width + 1
+
+    @property
+    def pre_word_width(self) -> int:
+        """Bits of a pre-trace word: ``P (tb + 1)``."""
+        return self.lanes * (self.trace_width + 1)  # type: ignore[operator]
+
+    @property
     def host_data_width(self) -> int:
         """Bits of ``host_wdata``/``host_rdata``: the widest space word."""
-        return max(self.word_width, self.v_width + self.refractory_width)
+        widths = [self.word_width, self.state_width, self.pre_word_width]
+        return max(widths + ([self.elig_word_width] if self.rstdp else []))
 
     @property
     def trace_max(self) -> int:
@@ -286,6 +371,43 @@ def stdp_update(
     return np.clip(np.asarray(w, np.int64) + pot - dep, c.w_min, c.w_max)
 
 
+def pair_terms(
+    x_pre: object, y_post: object, pre: object, post: object, r: object, c: LearningCoreConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(P, Q)`` of every synapse ``(..., M, N)``: the pairing terms of the STDP rule."""
+    x = np.asarray(x_pre, np.int64)[..., None, :]
+    y = np.asarray(y_post, np.int64)[..., :, None]
+    pot = round_shift(c.a_plus * x, r, c.update_shift, c.rounding)
+    dep = round_shift(c.a_minus * y, r, c.update_shift, c.rounding)
+    pot = np.where(np.asarray(post)[..., :, None] != 0, pot, 0)
+    dep = np.where(np.asarray(pre)[..., None, :] != 0, dep, 0)
+    return pot, dep
+
+
+def rstdp_update(
+    w: object,
+    e: object,
+    pot: object,
+    dep: object,
+    reward: int,
+    strobe: int,
+    c: LearningCoreConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One R-STDP step (the ``rstdp`` unit's enabled cycle with period 0 and no delay).
+
+    ``w := sat(w + ((reward e) >> reward_shift))`` if ``strobe``, from the
+    eligibility before the step; ``e := esat(E(e) + P - Q)``,
+    ``E(e) = sign(e) (|e| - (|e| >> elig_decay_shift))``.
+    """
+    w = np.asarray(w, np.int64)
+    e = np.asarray(e, np.int64)
+    dw = (int(reward) * e) >> c.reward_shift if strobe else 0
+    w = np.clip(w + dw, c.w_min, c.w_max)  # (clamped in every step, as the STDP pass does)
+    decayed = e - np.sign(e) * (np.abs(e) >> c.elig_decay_shift)  # type: ignore[operator]
+    e_new = np.clip(decayed + np.asarray(pot) - np.asarray(dep), -c.elig_max, c.elig_max)
+    return w, e_new
+
+
 def lane_randoms(states: object, c: LearningCoreConfig) -> np.ndarray:
     """Rounding randoms of every lane: ``int64`` ``states.shape + (P,)`` (0 under floor)."""
     states = np.asarray(states, dtype=np.uint64)
@@ -302,71 +424,158 @@ def lane_randoms(states: object, c: LearningCoreConfig) -> np.ndarray:
 class LearningRun(NamedTuple):
     """Per tick ``t``: ``spikes``/``v`` ``(n_ticks, M)`` presented by tick ``t``;
     ``weights`` ``(n_ticks, M, N)`` the weights the layer reads in tick ``t``;
-    ``pre_trace`` ``(n_ticks, N)`` and ``post_trace`` ``(n_ticks, M)``: ``x_t``, ``y_t``."""
+    ``pre_trace`` ``(n_ticks, N)`` and ``post_trace`` ``(n_ticks, M)``: ``x_t``, ``y_t``;
+    ``eligibility`` ``(n_ticks, M, N)``: ``e_t`` (zeros under STDP)."""
 
     spikes: np.ndarray
     v: np.ndarray
     weights: np.ndarray
     pre_trace: np.ndarray
     post_trace: np.ndarray
+    eligibility: np.ndarray
 
 
 class LearningCore:
-    """Bit-exact tick-level model (``en`` high, from reset), vectorised over neurons/synapses."""
+    """Bit-exact tick-level model (``en`` high, from reset), vectorised over neurons/synapses.
+
+    Stepping API (what closed-loop experiments drive): :meth:`reset`, then
+    :meth:`step` once per tick with that tick's input spikes (and, under
+    R-STDP, the reward of that tick); it returns the tick's output spikes and
+    membranes. Between steps, :attr:`weights` (``(M, N)``) is what the layer
+    reads in the next tick, :attr:`eligibility` ``e_t`` and
+    :attr:`pre_trace`/:attr:`post_trace` ``x_t``/``y_t`` of the next tick;
+    :meth:`set_weights` replaces the weights between ticks (what the host
+    port does while the core is held at a tick's start). :meth:`run` steps a
+    whole array of ticks.
+    """
 
     def __init__(self, config: LearningCoreConfig) -> None:
         if not isinstance(config, LearningCoreConfig):
             raise TypeError(f"config must be a LearningCoreConfig, not {type(config).__name__}")
         self.config = config
+        self.weights = np.array(config.weights, dtype=np.int64)
+        self.reset()
 
-    def run(self, inputs: object, weights: object = None) -> LearningRun:
-        """Run ``n_ticks`` ticks from reset; ``inputs`` ``(n_ticks, N)`` spike bits.
+    def reset(self) -> None:
+        """The core's ``rst``: traces, eligibility, neurons, LFSRs; the weights are kept."""
+        c = self.config
+        p = c.parallel_config()
+        self._rotations = p.synapse_params.rotations
+        self._neurons = LIFPopulation.from_params((c.n_neurons,), p.neuron_params)
+        self.tick = 0
+        self._layer_lfsr = LFSR(c.width, c.seed, c.taps, c.form)
+        # the pass of tick u rounds word k with the state after u T + k + 3 steps
+        seq = lfsr_sequence(c.width, c.stdp_seed, PASS_ROUND + 1, c.taps, c.form)
+        self._stdp_state = int(seq[-1])
+        self.pre_trace = np.zeros(c.n_inputs, np.int64)
+        self.post_trace = np.zeros(c.n_neurons, np.int64)
+        self.eligibility = np.zeros((c.n_neurons, c.n_inputs), np.int64)
+        self._pending: tuple | None = None
+
+    def set_weights(self, weights: object) -> None:
+        """Replace the weight memory between ticks (``(M, N)`` ints in the weights' range)."""
+        c = self.config
+        top = (1 << c.weight_width) - 1
+        self.weights = check_int_array("weights", weights, -top, top, ndim=2)
+        if self.weights.shape != (c.n_neurons, c.n_inputs):
+            raise ValueError(
+                f"weights must have shape ({c.n_neurons}, {c.n_inputs}), not {self.weights.shape}"
+            )
+
+    def step(self, spikes: object, reward: int = 0, reward_strobe: int = 0) -> LIFOutputsTick:
+        """One tick: the layer reads :attr:`weights`, the pass applies the previous tick's update.
+
+        ``spikes`` ``(N,)`` bits; ``reward`` (``reward_width`` bits signed)
+        and ``reward_strobe`` (0/1) of this tick (R-STDP; applied by the
+        next tick's pass with this tick's eligibility ``e_t``).
+        """
+        c = self.config
+        x = check_bits("spikes", spikes)
+        if x.shape != (c.n_inputs,):
+            raise ValueError(f"spikes must have shape ({c.n_inputs},), not {x.shape}")
+        half = 1 << (c.reward_width - 1)
+        reward = check_int("reward", reward, -half, half - 1)
+        reward_strobe = check_int("reward_strobe", reward_strobe, 0, 1)
+        n, m, lanes, ch = c.n_inputs, c.n_neurons, c.lanes, c.chunks
+        w = self.weights
+        state = np.uint64(self._layer_lfsr.state)
+        r = select_randoms(state, c.width, c.random_width, self._rotations)
+        s = weight_stream_bits(r[None, :], w, c.weight_width, c.synapse)
+        e, i = polarity_bits(x[None, :], s, w, c.synapse)
+        count = e.astype(np.int64).sum(-1) - i.astype(np.int64).sum(-1)
+        self._neurons.step(count)
+        out = LIFOutputsTick(self._neurons.spike.copy(), self._neurons.v.copy())
+        # the pass during this tick (after the layer read every word) applies the last update
+        seq = lfsr_sequence(c.width, self._stdp_state, c.tick_cycles + 1, c.taps, c.form)
+        states = seq[: m * ch]
+        if self._pending is not None:
+            xt, yt, pre, post, rew, strobe = self._pending
+            rr = lane_randoms(states, c).reshape(m, ch * lanes)[:, :n]
+            if c.rstdp:
+                pot, dep = pair_terms(xt, yt, pre, post, rr, c)
+                self.weights, self.eligibility = rstdp_update(
+                    w, self.eligibility, pot, dep, rew, strobe, c
+                )
+            else:
+                self.weights = stdp_update(w, xt, yt, pre, post, rr, c)
+        self._stdp_state = int(seq[c.tick_cycles])
+        self._layer_lfsr.step(1)
+        self._pending = (self.pre_trace, self.post_trace, x, out.spikes, reward, reward_strobe)
+        self.pre_trace = trace_next(self.pre_trace, x, c.pre_increment, c)  # type: ignore[arg-type]
+        self.post_trace = trace_next(self.post_trace, out.spikes, c.post_increment, c)  # type: ignore[arg-type]
+        self.tick += 1
+        return out
+
+    def run(
+        self,
+        inputs: object,
+        weights: object = None,
+        reward: object = None,
+        reward_strobe: object = None,
+    ) -> LearningRun:
+        """Reset, then run ``n_ticks`` ticks; ``inputs`` ``(n_ticks, N)`` spike bits.
 
         ``weights`` (M x N, default the configured power-on image) is the
-        weight RAM's content at the start (it survives resets).
+        weight RAM's content at the start (it survives resets); ``reward`` and
+        ``reward_strobe`` ``(n_ticks,)`` (default none).
         """
         c = self.config
         x = check_bits("inputs", inputs)
-        n, m, lanes, ch = c.n_inputs, c.n_neurons, c.lanes, c.chunks
+        n, m = c.n_inputs, c.n_neurons
         if x.ndim != 2 or x.shape[1] != n:
             raise ValueError(f"inputs must have shape (n_ticks, n_inputs={n}), not {x.shape}")
         n_ticks = x.shape[0]
-        w = np.array(c.weights if weights is None else weights, dtype=np.int64)
-        if w.shape != (m, n):
-            raise ValueError(f"weights must have shape ({m}, {n}), not {w.shape}")
-        p = c.parallel_config()
-        rotations = p.synapse_params.rotations
-        layer_states = lfsr_sequence(c.width, c.seed, n_ticks, c.taps, c.form)
-        t_cyc = c.tick_cycles
-        # the pass of tick u rounds word k in enabled cycle u T + k + PASS_ROUND
-        n_states = n_ticks * t_cyc + PASS_ROUND
-        stdp_states = lfsr_sequence(c.width, c.stdp_seed, n_states, c.taps, c.form)
-        neurons = LIFPopulation.from_params((m,), p.neuron_params)
+        self.set_weights(c.weights if weights is None else weights)
+        half = 1 << (c.reward_width - 1)
+        rew = np.zeros(n_ticks, np.int64) if reward is None else reward
+        stb = np.zeros(n_ticks, np.int64) if reward_strobe is None else reward_strobe
+        rew = check_int_array("reward", rew, -half, half - 1, ndim=1)
+        stb = check_int_array("reward_strobe", stb, 0, 1, ndim=1)
+        if rew.shape != (n_ticks,) or stb.shape != (n_ticks,):
+            raise ValueError(f"reward and reward_strobe must have shape ({n_ticks},)")
+        self.reset()
         out_s = np.zeros((n_ticks, m), np.uint8)
         out_v = np.zeros((n_ticks, m), np.int64)
         out_w = np.zeros((n_ticks, m, n), np.int64)
         out_x = np.zeros((n_ticks, n), np.int64)
         out_y = np.zeros((n_ticks, m), np.int64)
-        xt = np.zeros(n, np.int64)
-        yt = np.zeros(m, np.int64)
-        pending = None  # (x_t, y_t, pre[t], post[t]) of the tick whose pass runs next
+        out_e = np.zeros((n_ticks, m, n), np.int64)
         for t in range(n_ticks):
-            out_w[t], out_x[t], out_y[t] = w, xt, yt
-            r = select_randoms(layer_states[t], c.width, c.random_width, rotations)
-            s = weight_stream_bits(r[None, :], w, c.weight_width, c.synapse)
-            e, i = polarity_bits(x[t][None, :], s, w, c.synapse)
-            count = e.astype(np.int64).sum(-1) - i.astype(np.int64).sum(-1)
-            neurons.step(count)
-            out_s[t], out_v[t] = neurons.spike, neurons.v
-            # the pass during tick t (after the layer read every word) applies tick t-1's update
-            if pending is not None:
-                words = t * t_cyc + np.arange(m * ch) + PASS_ROUND
-                rr = lane_randoms(stdp_states[words], c).reshape(m, ch * lanes)[:, :n]
-                w = stdp_update(w, *pending, rr, c)
-            pending = (xt, yt, x[t], out_s[t])
-            xt = trace_next(xt, x[t], c.pre_increment, c)  # type: ignore[arg-type]
-            yt = trace_next(yt, out_s[t], c.post_increment, c)  # type: ignore[arg-type]
-        return LearningRun(out_s, out_v, out_w, out_x, out_y)
+            out_w[t], out_x[t], out_y[t], out_e[t] = (
+                self.weights,
+                self.pre_trace,
+                self.post_trace,
+                self.eligibility,
+            )
+            out_s[t], out_v[t] = self.step(x[t], int(rew[t]), int(stb[t]))
+        return LearningRun(out_s, out_v, out_w, out_x, out_y, out_e)
+
+
+class LIFOutputsTick(NamedTuple):
+    """One tick's outputs: ``spikes`` (``uint8``) and ``v`` (``int64``), ``(M,)``."""
+
+    spikes: np.ndarray
+    v: np.ndarray
 
 
 # --------------------------------------------------------------------------
@@ -375,7 +584,7 @@ class LearningCore:
 
 
 class LearningCycleOutputs(NamedTuple):
-    """Output ports during one cycle (``out_v`` signed, traces as arrays)."""
+    """Output ports during one cycle (``out_v`` signed)."""
 
     out_valid: int
     out_neuron: int
@@ -386,8 +595,6 @@ class LearningCycleOutputs(NamedTuple):
     upd_en: int
     upd_addr: int
     upd_data: int
-    pre_trace: np.ndarray
-    post_trace: np.ndarray
     host_ack: int = 0
     host_rvalid: int = 0
     host_rdata: int = 0
@@ -397,15 +604,21 @@ class LearningCoreCycle:
     """Cycle twin of :class:`sc_hw.learning_core.LearningCore`.
 
     The layer is a :class:`sc_model.sc_layer_tm.SCLayerTMCycle` whose write
-    port is driven by the pass registers ``upd_*``; its weight memory is the
-    one the pass reads (``self.weights``, decoded ``(M, C P)``).
+    port is driven by the pass registers ``upd_*`` and whose state words
+    carry the post trace and last spike (``extra`` field); its weight memory
+    is the one the pass reads (``self.weights``, decoded ``(M, C P)``). The
+    pre-trace memory is ``self.pre_words`` (``C`` raw words).
     """
 
     def __init__(self, config: LearningCoreConfig) -> None:
         if not isinstance(config, LearningCoreConfig):
             raise TypeError(f"config must be a LearningCoreConfig, not {type(config).__name__}")
-        self.config = config
-        self.layer = SCLayerTMCycle(config.layer_config())
+        self.config = c = config
+        self.layer = SCLayerTMCycle(
+            config.layer_config(), extra_width=c.trace_width + 1, extra_next=self._post_next
+        )
+        self.pre_words = [0] * c.chunks  # power-on contents; rst does not clear them
+        self.elig_words = [0] * (c.words if c.rstdp else 0)
         self._lfsr = LFSR(config.width, config.stdp_seed, config.taps, config.form)
         self.reset()
 
@@ -414,26 +627,50 @@ class LearningCoreCycle:
         """The weight memory, decoded: ``(M, C P)`` (padding lanes last)."""
         return self.layer.weights
 
+    def _post_next(self, old: int) -> int:
+        """The post trace a neuron's state write stores: ``T(y, post)`` of the field read."""
+        c = self.config
+        y, spike = old & c.trace_max, old >> c.trace_width
+        return int(trace_next(y, spike, c.post_increment, c))  # type: ignore[arg-type]
+
+    def pre_chunk(self, chunk: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pre-trace word ``chunk`` decoded: traces ``(P,)`` and last-tick spike bits ``(P,)``."""
+        c = self.config
+        word = self.pre_words[chunk]
+        tb, lanes = c.trace_width, c.lanes
+        x = np.array([(word >> (lane * tb)) & c.trace_max for lane in range(lanes)], np.int64)  # type: ignore[arg-type]
+        bits = np.array([(word >> (lanes * tb + lane)) & 1 for lane in range(lanes)], np.int64)  # type: ignore[operator]
+        return x, bits
+
+    def traces(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The memories' trace fields: ``x``, pre bits ``(N,)``; ``y``, post bits ``(M,)``."""
+        c = self.config
+        parts = [self.pre_chunk(cc) for cc in range(c.chunks)]
+        x = np.concatenate([p[0] for p in parts])[: c.n_inputs]
+        pre = np.concatenate([p[1] for p in parts])[: c.n_inputs]
+        extra = np.array(self.layer.state_extra, np.int64)
+        return x, pre, extra & c.trace_max, extra >> c.trace_width
+
     def reset(self) -> None:
-        """Synchronous reset (the weight memory keeps its contents)."""
+        """Synchronous reset (the memories keep their contents)."""
         c = self.config
         self.layer.reset()
         self._lfsr.reset()
         self.k = 0
-        self._x_in = np.zeros(c.n_inputs, np.uint8)
-        self._pre = np.zeros(c.n_inputs, np.uint8)
-        self._post_acc = np.zeros(c.n_neurons, np.uint8)
-        self._post = np.zeros(c.n_neurons, np.uint8)
-        self._xt = np.zeros(c.n_inputs, np.int64)
-        self._yt = np.zeros(c.n_neurons, np.int64)
+        self._x_in = np.zeros(c.chunks * c.lanes, np.int64)  # type: ignore[operator]
         # pass pipeline: (address, decoded word) read / registered; computed write
         self._rd: tuple[int, np.ndarray] | None = None
         self._rd2: tuple[int, np.ndarray] | None = None
         self._rd3: tuple[int, np.ndarray] | None = None
-        self._new: tuple[int, int] | None = None
-        self._new2: tuple[int, int] | None = None
+        self._new: tuple[int, int, tuple[int, int] | None] | None = None
+        self._new2: tuple[int, int, tuple[int, int] | None] | None = None
         self._upd = (0, 0, 0)
-        self._host_read: int | None = None  # the word read at the last ack edge
+        self._pre_upd = (0, 0, 0)  # the pre-trace memory's write register (en, addr, word)
+        self._elig_upd = (0, 0, 0)  # the eligibility memory's write register
+        self._r_in = (0, 0)  # (reward, strobe) latched at k = 0
+        self._r_pass = (0, 0)  # the previous tick's, used by the running pass
+        # host reads in flight: the word read at the last ack edge, then registered once
+        self._host_pipe: list[int | None] = [None] * (HOST_READ_LATENCY - 1)
         self._host_out = (0, 0)  # host_rvalid, host_rdata
 
     def host_read(self, space: int, addr: int) -> int:
@@ -445,6 +682,10 @@ class LearningCoreCycle:
             return layer.threshold_word(addr)
         if space == HOST_SPACES["state"] and addr < c.n_neurons:
             return layer.state_word(addr)
+        if space == HOST_SPACES["pre_traces"] and addr < c.chunks:
+            return self.pre_words[addr]
+        if space == HOST_SPACES["eligibility"] and c.rstdp and addr < c.words:
+            return self.elig_words[addr]
         return 0
 
     def host_write(self, space: int, addr: int, data: int) -> None:
@@ -456,6 +697,50 @@ class LearningCoreCycle:
             layer.write_threshold_word(addr, data)
         elif space == HOST_SPACES["state"] and addr < c.n_neurons:
             layer.write_state_word(addr, data)
+        elif space == HOST_SPACES["pre_traces"] and addr < c.chunks:
+            self.pre_words[addr] = data & ((1 << c.pre_word_width) - 1)
+        elif space == HOST_SPACES["eligibility"] and c.rstdp and addr < c.words:
+            self.elig_words[addr] = data & ((1 << c.elig_word_width) - 1)
+
+    def elig_lanes(self, addr: int) -> np.ndarray:
+        """Eligibility word ``addr`` decoded: ``(P,)`` signed lanes."""
+        c = self.config
+        eb, word = c.elig_width, self.elig_words[addr]
+        raw = np.array([(word >> (lane * eb)) & ((1 << eb) - 1) for lane in range(c.lanes)])  # type: ignore[arg-type]
+        return np.where(raw >> (eb - 1) != 0, raw - (1 << eb), raw).astype(np.int64)
+
+    def _pass_word(self, addr: int, word: np.ndarray, state: int) -> tuple:
+        """The rounding stage of word ``addr``: its new word and pre-trace write (last row)."""
+        c = self.config
+        lanes = c.lanes
+        mm, cc = divmod(addr, c.chunks)
+        if self.layer.fresh:  # first tick after reset: every trace and spike bit reads 0
+            xp = pre = np.zeros(lanes, np.int64)  # type: ignore[arg-type]
+            y = post = 0
+        else:
+            xp, pre = self.pre_chunk(cc)
+            extra = self.layer.state_extra[mm]
+            y, post = extra & c.trace_max, extra >> c.trace_width
+        r = lane_randoms(np.uint64(state), c)
+        elig_write = None
+        if c.rstdp:
+            pot, dep = pair_terms(xp, [y], pre, [post], r, c)
+            e_old = np.zeros(lanes, np.int64) if self.layer.fresh else self.elig_lanes(addr)  # type: ignore[arg-type]
+            new, e_new = rstdp_update(word[None, :], e_old[None, :], pot, dep, *self._r_pass, c)
+            new = new[0]
+            eb = c.elig_width
+            e_word = sum(
+                (int(v) & ((1 << eb) - 1)) << (lane * eb) for lane, v in enumerate(e_new[0])
+            )
+            elig_write = (addr, e_word)
+        else:
+            new = stdp_update(word[None, :], xp, [y], pre, [post], r, c)[0]
+        pre_write = None
+        if mm == c.n_neurons - 1:
+            xn = trace_next(xp, pre, c.pre_increment, c)  # type: ignore[arg-type]
+            bits = self._x_in[cc * lanes : (cc + 1) * lanes]  # type: ignore[operator]
+            pre_write = (cc, encode_pre_word(xn, bits, c))
+        return addr, encode_weight_word(new, c.weight_width), pre_write, elig_write
 
     def step(
         self,
@@ -466,12 +751,16 @@ class LearningCoreCycle:
         host_space: int = 0,
         host_addr: int = 0,
         host_wdata: int = 0,
+        reward: int = 0,
+        reward_strobe: int = 0,
     ) -> LearningCycleOutputs:
         """Advance one cycle; return the outputs seen before the edge.
 
         ``spikes`` N bits, ``en`` 0/1 and the host port's inputs (module
         docstring: served only in the tick's last cycle or at ``k = 0`` with
-        ``en`` low; ``host_ack`` in the result says whether it was).
+        ``en`` low; ``host_ack`` in the result says whether it was);
+        ``reward`` (signed, ``reward_width`` bits) and ``reward_strobe``,
+        latched with the spikes (R-STDP; ignored under STDP).
         """
         c = self.config
         x = check_bits("spikes", spikes)
@@ -483,67 +772,74 @@ class LearningCoreCycle:
         host_space = check_int("host_space", host_space, 0, 7)
         host_addr = check_int("host_addr", host_addr, 0, (1 << c.host_addr_width) - 1)
         host_wdata = check_int("host_wdata", host_wdata, 0, (1 << c.host_data_width) - 1)
+        half = 1 << (c.reward_width - 1)
+        reward = check_int("reward", reward, -half, half - 1)
+        reward_strobe = check_int("reward_strobe", reward_strobe, 0, 1)
         free = self.k == c.tick_cycles - 1 or (self.k == 0 and not en)
         host_ack = int(host_req and free)
         host_out = self._host_out
-        self._host_out = (0, 0) if self._host_read is None else (1, self._host_read)
-        self._host_read = None
-        if host_ack and not host_we:
-            self._host_read = self.host_read(host_space, host_addr)
+        last = self._host_pipe[-1]
+        self._host_out = (0, 0) if last is None else (1, last)
+        now = self.host_read(host_space, host_addr) if host_ack and not host_we else None
+        self._host_pipe = [now] + self._host_pipe[:-1]
         upd_en, upd_addr, upd_data = self._upd
-        regs = (self._xt.copy(), self._yt.copy())
+        pre_wen, pre_waddr, pre_wdata = self._pre_upd
+        e_wen, e_waddr, e_wdata = self._elig_upd
         state = int(self._lfsr.state)
         if en:
-            lanes, ch, n = c.lanes, c.chunks, c.n_inputs
-            # stage E: the computed word -> the write shown next cycle
+            lanes = c.lanes
+            # stage E: the computed word -> the writes shown next cycle
             if self._new2 is None:
                 self._upd = (0, self._upd[1], self._upd[2])
+                self._pre_upd = (0, self._pre_upd[1], self._pre_upd[2])
+                self._elig_upd = (0, 0, 0)
             else:
-                self._upd = (1, *self._new2)
+                addr, word, pre_write, elig_write = self._new2
+                self._upd = (1, addr, word)
+                self._elig_upd = (0, 0, 0) if elig_write is None else (1, *elig_write)
+                if pre_write is None:
+                    self._pre_upd = (0, self._pre_upd[1], self._pre_upd[2])
+                else:
+                    self._pre_upd = (1, *pre_write)
             # stage D: the sum's register (the clamp happens in E; no effect on values)
             self._new2 = self._new
             # rounding stage: round and update the registered word (this cycle's LFSR state)
-            if self._rd3 is None:
-                self._new = None
-            else:
-                addr, word = self._rd3
-                mm, cc = divmod(addr, ch)
-                cols = np.arange(cc * lanes, (cc + 1) * lanes)  # type: ignore[operator]
-                real = cols < n
-                jj = np.where(real, cols, 0)
-                xp = np.where(real, self._xt[jj], 0)
-                pre = np.where(real, self._pre[jj], 0)
-                r = lane_randoms(np.uint64(state), c)
-                new = stdp_update(
-                    word[None, :], xp, self._yt[mm : mm + 1], pre, self._post[mm : mm + 1], r, c
-                )[0]
-                self._new = (addr, encode_weight_word(new, c.weight_width))
+            self._new = None if self._rd3 is None else self._pass_word(*self._rd3, state)
             # stage B: the word read last cycle, registered
             self._rd3 = self._rd2  # the products' register (no effect on values)
             self._rd2 = self._rd
             # stage A: read word k (before this edge's write)
             if self.k < c.words:
-                mm, cc = divmod(self.k, ch)
+                mm, cc = divmod(self.k, c.chunks)
                 w = self.layer.weights[mm, cc * lanes : (cc + 1) * lanes]  # type: ignore[operator]
                 self._rd = (self.k, w.copy())
             else:
                 self._rd = None
         out = self.layer.step(x, en, upd_en, upd_addr, upd_data)
+        if pre_wen:
+            self.pre_words[pre_waddr] = pre_wdata
+        if e_wen:
+            self.elig_words[e_waddr] = e_wdata
         if en:
             if self.k == 0:
-                self._x_in = x.copy()
-            if out.out_valid:
-                self._post_acc[out.out_neuron] = out.out_spike
+                self._x_in[: c.n_inputs] = x
+                self._r_in = (reward, reward_strobe)
             if self.k == c.tick_cycles - 1:
-                self._xt = trace_next(self._xt, self._pre, c.pre_increment, c)  # type: ignore[arg-type]
-                self._yt = trace_next(self._yt, self._post, c.post_increment, c)  # type: ignore[arg-type]
-                self._pre = self._x_in.copy()
-                self._post = self._post_acc.copy()
+                self._r_pass = self._r_in
             self._lfsr.step(1)
             self.k = (self.k + 1) % c.tick_cycles
         if host_ack and host_we:
             self.host_write(host_space, host_addr, host_wdata)
-        return LearningCycleOutputs(*out, upd_en, upd_addr, upd_data, *regs, host_ack, *host_out)
+        return LearningCycleOutputs(*out, upd_en, upd_addr, upd_data, host_ack, *host_out)
+
+
+def encode_pre_word(traces: object, bits: object, config: LearningCoreConfig) -> int:
+    """One pre-trace word: lane ``l``'s trace at bit ``l tb``, its spike bit at ``P tb + l``."""
+    c = config
+    word = 0
+    for lane, (xv, bv) in enumerate(zip(np.asarray(traces), np.asarray(bits), strict=True)):
+        word |= int(xv) << (lane * c.trace_width) | int(bv) << (c.lanes * c.trace_width + lane)  # type: ignore[operator]
+    return word
 
 
 def decode_word(word: int, config: LearningCoreConfig) -> np.ndarray:
@@ -560,7 +856,10 @@ __all__: Sequence[str] = (
     "LearningCycleOutputs",
     "LearningRun",
     "decode_word",
+    "encode_pre_word",
     "lane_randoms",
+    "pair_terms",
+    "rstdp_update",
     "learning_core_params",
     "round_shift",
     "stdp_update",

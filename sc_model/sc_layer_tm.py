@@ -100,7 +100,7 @@ element is an independent run from reset with ``en`` high and no writes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any, NamedTuple
 
@@ -357,9 +357,20 @@ class SCLayerTMCycle:
     in the cycle its last word is read and shown ``LATENCY`` enabled edges
     later through a delay line; its state word is written at that same edge,
     as in hardware (a reset discards the updates in flight, unwritten).
+
+    ``extra_width`` and ``extra_next`` model the hardware's optional state
+    field owned by an enclosing core (:class:`sc_hw.sc_layer_tm.MemoryTap`):
+    neuron ``m``'s update stores ``extra_next(old) | spike << (extra_width -
+    1)`` in ``state_extra[m]``, ``old`` the field read (0 in the first tick
+    after reset).
     """
 
-    def __init__(self, config: SCLayerTMConfig) -> None:
+    def __init__(
+        self,
+        config: SCLayerTMConfig,
+        extra_width: int = 0,
+        extra_next: Callable[[int], int] | None = None,
+    ) -> None:
         if not isinstance(config, SCLayerTMConfig):
             raise TypeError(f"config must be an SCLayerTMConfig, not {type(config).__name__}")
         self.config = c = config
@@ -375,6 +386,11 @@ class SCLayerTMCycle:
         self.thresholds = np.array(c.thresholds, dtype=np.int64)
         self.state_v = np.full(c.n_neurons, c.v_reset, dtype=np.int64)
         self.state_rc = np.zeros(c.n_neurons, dtype=np.int64)
+        self.extra_width = check_int("extra_width", extra_width, 0, 64)
+        if extra_width and extra_next is None:
+            raise ValueError("extra_next is required when extra_width > 0")
+        self._extra_next = extra_next
+        self.state_extra = [0] * c.n_neurons
         self.reset()
 
     def reset(self) -> None:
@@ -385,7 +401,7 @@ class SCLayerTMCycle:
         self.fresh = True  # first tick after reset: every neuron starts from v_reset
         self._x = np.zeros(c.n_inputs, dtype=np.uint8)
         self._tick_w = np.zeros_like(self.weights)
-        self._line: list[tuple[int, int, int, int, int] | None] = [None] * (LATENCY - 1)
+        self._line: list[tuple[int, int, int, int, int, int] | None] = [None] * (LATENCY - 1)
         self._out = TMCycleOutputs(0, 0, 0, 0, 0, 1)
 
     # -- the memories as words (the hardware's formats) ------------------------
@@ -403,7 +419,8 @@ class SCLayerTMCycle:
         """Neuron ``neuron``'s state word: ``v`` (``v_width`` bits) then the refractory count."""
         c = self.config
         v = int(self.state_v[neuron]) & ((1 << c.v_width) - 1)
-        return v | int(self.state_rc[neuron]) << c.v_width
+        rc = int(self.state_rc[neuron]) << c.v_width
+        return v | rc | self.state_extra[neuron] << (c.v_width + c.refractory_width)
 
     def write_state_word(self, neuron: int, word: int) -> None:
         """Store a state word (:meth:`state_word`'s layout; higher bits ignored)."""
@@ -412,6 +429,8 @@ class SCLayerTMCycle:
         v = word & ((1 << vw) - 1)
         self.state_v[neuron] = v - (1 << vw) if v >> (vw - 1) else v
         self.state_rc[neuron] = (word >> vw) & ((1 << c.refractory_width) - 1)
+        extra = word >> (vw + c.refractory_width)
+        self.state_extra[neuron] = extra & ((1 << self.extra_width) - 1)
 
     def threshold_word(self, neuron: int) -> int:
         """Neuron ``neuron``'s threshold as its ``v_width``-bit two's-complement word."""
@@ -443,8 +462,8 @@ class SCLayerTMCycle:
             )
         self.thresholds[neuron] = t
 
-    def _update(self, m: int) -> tuple[int, int, int, int, int]:
-        """Neuron ``m``'s LIF update of this tick: ``(m, spike, v, tick_done, refractory)``."""
+    def _update(self, m: int) -> tuple[int, int, int, int, int, int]:
+        """Neuron ``m``'s update: ``(m, spike, v, tick_done, refractory, extra)``."""
         c = self.config
         w = self._tick_w[m, : c.n_inputs][None, :]
         r = select_randoms(np.int64(self._lfsr.state), c.width, c.random_width, self._rotations)
@@ -459,7 +478,12 @@ class SCLayerTMCycle:
             neuron.refractory_count[0] = self.state_rc[m]
         neuron.step(count)
         done = int(m == c.n_neurons - 1)
-        return m, int(neuron.spike[0]), int(neuron.v[0]), done, int(neuron.refractory_count[0])
+        spike = int(neuron.spike[0])
+        extra = 0
+        if self.extra_width:
+            old = 0 if self.fresh else self.state_extra[m]
+            extra = self._extra_next(old) | spike << (self.extra_width - 1)  # type: ignore[misc]
+        return m, spike, int(neuron.v[0]), done, int(neuron.refractory_count[0]), extra
 
     def step(
         self, spikes: object, en: int = 1, w_en: int = 0, w_addr: int = 0, w_data: int = 0
@@ -493,8 +517,9 @@ class SCLayerTMCycle:
             if last is None:
                 self._out = out._replace(out_valid=0, tick_done=0)
             else:
-                m, spike, v, done, rc = last
+                m, spike, v, done, rc, extra = last
                 self.state_v[m], self.state_rc[m] = v, rc  # the state write at this edge
+                self.state_extra[m] = extra
                 self._out = TMCycleOutputs(1, m, spike, v, done, 0)
             self._line = [born] + self._line[:-1]
             if self.k == c.tick_cycles - 1:

@@ -136,6 +136,12 @@ def test_cycle_twin_equals_tick_model(seed: int) -> None:
         assert np.array_equal(cyc.weights[:, : c.n_inputs], run.weights[t]), f"seed {seed} t {t}"
         seen = 0
         k = 0
+        if t > 0:  # the memories' trace fields at the tick's start: x_{t-1}, pre[t-1], ...
+            xm, pre, ym, post = cyc.traces()
+            assert np.array_equal(xm, run.pre_trace[t - 1]), f"seed {seed} t {t}"
+            assert np.array_equal(pre, x[t - 1]), f"seed {seed} t {t}"
+            assert np.array_equal(ym, run.post_trace[t - 1]), f"seed {seed} t {t}"
+            assert np.array_equal(post, run.spikes[t - 1]), f"seed {seed} t {t}"
         while k < c.tick_cycles:
             en = int(rng.random() < 0.85)
             o = cyc.step(x[t], en)
@@ -145,9 +151,6 @@ def test_cycle_twin_equals_tick_model(seed: int) -> None:
                     run.v[t, o.out_neuron],
                 ), f"seed {seed} tick {t}"
                 seen += 1
-            if en and k == 0 and t > 0:
-                assert np.array_equal(o.pre_trace, run.pre_trace[t - 1]), f"seed {seed}"
-                assert np.array_equal(o.post_trace, run.post_trace[t - 1]), f"seed {seed}"
             k += en
         assert seen == c.n_neurons
 
@@ -404,12 +407,12 @@ def test_host_loads_an_image_at_k0_then_the_run_equals_the_tick_model(seed: int)
     for addr, word in enumerate(words):  # served every cycle while en is low at k = 0
         o = _host_cycle(cyc, 0, host_we=1, host_space=0, host_addr=addr, host_wdata=word)
         assert o.host_ack == 1
-    # read back every word: rvalid exactly two cycles after each ack, data as written
+    # read back every word: rvalid exactly three cycles after each ack, data as written
     got = []
-    for addr in range(c.words + 2):
+    for addr in range(c.words + 3):
         o = _host_cycle(cyc, 0, host_we=0, host_space=0, host_addr=min(addr, c.words - 1))
         assert o.host_ack == 1
-        assert o.host_rvalid == int(addr >= 2)
+        assert o.host_rvalid == int(addr >= 3)
         if o.host_rvalid:
             got.append(o.host_rdata)
     assert got == words, f"seed {seed}"
@@ -474,9 +477,9 @@ def test_host_reads_thresholds_and_state_and_writes_them() -> None:
     for space, addr in [(1, 0), (1, 1), (1, 2), (2, 1), (5, 0), (1, 3), (0, c.words)]:
         o = _host_cycle(cyc, 0, host_we=0, host_space=space, host_addr=addr)
         reads.append(o)
-    for _ in range(2):
+    for _ in range(3):
         reads.append(cyc.step(np.zeros(4, np.uint8), 0))
-    data = [o.host_rdata for o in reads[2:] if o.host_rvalid]
+    data = [o.host_rdata for o in reads[3:] if o.host_rvalid]
     # thresholds, state of neuron 1 (v_reset 0, refractory 0), ignored reads give 0
     assert data == [3, 5, 7, 0, 0, 0, 0]
     # write neuron 1's threshold to 100 and neuron 2's state to v = -5 with refractory 2
@@ -495,3 +498,137 @@ def test_host_inputs_are_checked() -> None:
         cyc.step(np.zeros(4, np.uint8), 1, 1, 0, 8, 0, 0)
     with pytest.raises(ValueError, match="host_addr"):
         cyc.step(np.zeros(4, np.uint8), 1, 1, 0, 0, 1 << c.host_addr_width, 0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_traces_live_in_memory_and_the_host_reads_them(seed: int) -> None:
+    """Pre-trace words and state words hold x_{t-1}, pre[t-1], y_{t-1}, post[t-1] at tick t."""
+    rng = np.random.default_rng(400 + seed)
+    c = _random_config(rng)
+    ticks = 5
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    run = LearningCore(c).run(x)
+    cyc = LearningCoreCycle(c)
+    for t in range(ticks):
+        for _ in range(c.tick_cycles):
+            cyc.step(x[t], 1)
+    # held at k = 0 of tick `ticks`: read every pre-trace word and every state word
+    requests = [(3, a) for a in range(c.chunks)] + [(2, a) for a in range(c.n_neurons)]
+    data = []
+    for space, addr in requests + [(7, 0)] * 3:  # two more cycles: the last data
+        o = _host_cycle(cyc, 0, host_we=0, host_space=space, host_addr=addr)
+        if o.host_rvalid:
+            data.append(o.host_rdata)
+    tb, lanes = c.trace_width, c.lanes
+    pre_words, state_words = data[: c.chunks], data[c.chunks :]
+    xs = [(w >> (lane * tb)) & c.trace_max for w in pre_words for lane in range(lanes)]
+    bits = [(w >> (lanes * tb + lane)) & 1 for w in pre_words for lane in range(lanes)]
+    assert xs[: c.n_inputs] == run.pre_trace[-1].tolist(), f"seed {seed}"
+    assert bits[: c.n_inputs] == x[-1].tolist(), f"seed {seed}"
+    base = c.v_width + c.refractory_width
+    ys = [(w >> base) & c.trace_max for w in state_words]
+    posts = [(w >> (base + tb)) & 1 for w in state_words]
+    vs = [w & ((1 << c.v_width) - 1) for w in state_words]
+    assert ys == run.post_trace[-1].tolist(), f"seed {seed}"
+    assert posts == run.spikes[-1].tolist(), f"seed {seed}"
+    assert vs == (run.v[-1] & ((1 << c.v_width) - 1)).tolist(), f"seed {seed}"
+
+
+# --------------------------------------------------------------------------
+# R-STDP (rule="rstdp"): the rstdp unit's integer semantics, one unit cycle per tick
+# --------------------------------------------------------------------------
+
+
+def _rstdp_config(rng: np.random.Generator, **over: object) -> LearningCoreConfig:
+    eb = int(rng.integers(4, 13))
+    return _random_config(
+        rng,
+        rule="rstdp",
+        elig_width=eb,
+        elig_decay_shift=int(rng.integers(1, eb)),
+        reward_width=int(rng.integers(3, 9)),
+        reward_shift=int(rng.integers(0, 4)),
+        **over,
+    )
+
+
+def _rewards(rng: np.random.Generator, c: LearningCoreConfig, ticks: int):
+    half = 1 << (c.reward_width - 1)
+    return rng.integers(-half, half, ticks), (rng.random(ticks) < 0.4).astype(np.int64)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rstdp_core_equals_the_rstdp_unit_on_the_cores_spikes(seed: int) -> None:
+    """Tick t of the core is cycle t of sc_model.rstdp (floor rounding, period 0, no delay)."""
+    from sc_model.rstdp import check_rstdp_params, rstdp_run
+
+    rng = np.random.default_rng(500 + seed)
+    c = _rstdp_config(
+        rng,
+        rounding="floor",
+        a_plus=int(rng.integers(20, 60)),
+        a_minus=int(rng.integers(20, 60)),
+        update_shift=int(rng.integers(0, 4)),
+        weight_width=6,
+        w_min=-63,
+        w_max=63,
+        synapse="and",
+    )
+    # busy neurons (low thresholds, mostly excitatory weights), so that pairs form
+    busy = rng.integers(-10, 64, (c.n_neurons, c.n_inputs)).tolist()
+    c = LearningCoreConfig(
+        **{**learning_core_params(c), "weights": busy, "thresholds": [1] * c.n_neurons}
+    )
+    ticks = 30
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    rew, stb = _rewards(rng, c, ticks)
+    run = LearningCore(c).run(x, reward=rew, reward_strobe=stb)
+    p = check_rstdp_params(
+        n_pre=c.n_inputs,
+        n_post=c.n_neurons,
+        weight_width=c.weight_width + 1,
+        w_min=c.w_min,
+        w_max=c.w_max,
+        weights=np.asarray(c.weights).tolist(),
+        trace_width=c.trace_width,
+        pre_increment=c.pre_increment,
+        post_increment=c.post_increment,
+        decay_shift=c.decay_shift,
+        a_plus=c.a_plus,
+        a_minus=c.a_minus,
+        update_shift=c.update_shift,
+        elig_width=c.elig_width,
+        elig_decay_shift=c.elig_decay_shift,
+        reward_width=c.reward_width,
+        reward_shift=c.reward_shift,
+    )
+    unit = rstdp_run(p, x, run.spikes, rew, stb)
+    # the layer of tick t reads the weights after the updates of ticks 0 .. t-2
+    assert np.array_equal(run.weights[1:], unit.weights[:-1]), f"seed {seed}"
+    assert np.array_equal(run.eligibility[1:], unit.eligibility[:-1]), f"seed {seed}"
+    assert np.array_equal(run.pre_trace, unit.pre_trace), f"seed {seed}"
+    assert np.array_equal(run.post_trace, unit.post_trace), f"seed {seed}"
+    assert (run.eligibility != 0).any(), f"seed {seed}: nothing paired"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rstdp_cycle_twin_equals_tick_model(seed: int) -> None:
+    rng = np.random.default_rng(600 + seed)
+    c = _rstdp_config(rng)
+    ticks = 10
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    rew, stb = _rewards(rng, c, ticks)
+    run = LearningCore(c).run(x, reward=rew, reward_strobe=stb)
+    cyc = LearningCoreCycle(c)
+    for t in range(ticks):
+        assert np.array_equal(cyc.weights[:, : c.n_inputs], run.weights[t]), f"seed {seed} t {t}"
+        if t > 0:
+            e = np.array([cyc.elig_lanes(a) for a in range(c.words)]).reshape(c.n_neurons, -1)
+            assert np.array_equal(e[:, : c.n_inputs], run.eligibility[t]), f"seed {seed} t {t}"
+        k = 0
+        while k < c.tick_cycles:
+            en = int(rng.random() < 0.85)
+            o = cyc.step(x[t], en, reward=int(rew[t]), reward_strobe=int(stb[t]))
+            if en and o.out_valid:
+                assert o.out_spike == run.spikes[t, o.out_neuron], f"seed {seed} tick {t}"
+            k += en

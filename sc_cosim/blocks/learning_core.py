@@ -21,7 +21,6 @@ from sc_cosim.blocks.sc_layer_tm import layer_ports, random_tm_params
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.learning_core import LearningCore as HwLearningCore
 from sc_model import arith
-from sc_model.arith import pack_fields
 from sc_model.learning_core import LearningCoreConfig, LearningCoreCycle, learning_core_params
 
 
@@ -35,6 +34,9 @@ class LearningCoreTwin:
 
     def step(self, inputs: dict[str, int]) -> dict[str, int]:
         c = self.config
+        reward = inputs.get("reward", 0)  # the port's bits, two's complement
+        if reward >> (c.reward_width - 1):
+            reward -= 1 << c.reward_width
         out = self.model.step(
             arith.unpack_bits(inputs["spikes"], c.n_inputs),
             inputs["en"],
@@ -43,14 +45,14 @@ class LearningCoreTwin:
             inputs["host_space"],
             inputs["host_addr"],
             inputs["host_wdata"],
+            reward,
+            inputs.get("reward_strobe", 0),
         )
         return {
             **layer_ports(out, c.v_width),
             "upd_en": out.upd_en,
             "upd_addr": out.upd_addr,
             "upd_data": out.upd_data,
-            "pre_trace": pack_fields(out.pre_trace, c.trace_width),
-            "post_trace": pack_fields(out.post_trace, c.trace_width),
             "host_ack": out.host_ack,
             "host_rvalid": out.host_rvalid,
             "host_rdata": out.host_rdata,
@@ -81,6 +83,15 @@ def random_learning_params(rng: np.random.Generator) -> Params:
         rounding=rounding,
         stdp_seed=int(rng.integers(1, 1 << width)),
     )
+    if rng.random() < 0.5:
+        eb = _edge_or_uniform(rng, 3, 14, 0.2)
+        params.update(
+            rule="rstdp",
+            elig_width=eb,
+            elig_decay_shift=_edge_or_uniform(rng, 1, eb - 1, 0.3),
+            reward_width=_edge_or_uniform(rng, 2, 10, 0.2),
+            reward_shift=_edge_or_uniform(rng, 0, 8, 0.2),
+        )
     return learning_core_params(LearningCoreConfig(**params))
 
 
@@ -93,8 +104,9 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
     for start in rng.integers(0, n, max(1, n // 200)):  # a few long holds (host bulk access)
         en[start : start + int(rng.integers(5, 40))] = False
     # host requests: busy, mostly to the three spaces held, sometimes past the space's end
-    space = np.where(rng.random(n) < 0.85, rng.integers(0, 3, n), rng.integers(3, 8, n))
-    hi = np.where(space == 0, c.words, c.n_neurons) + 2
+    space = np.where(rng.random(n) < 0.95, rng.integers(0, 5, n), rng.integers(5, 8, n))
+    deep = (space == 0) | (space == 4)
+    hi = np.where(deep, c.words, np.where(space == 3, c.chunks, c.n_neurons)) + 2
     addr = np.minimum(rng.integers(0, 1 << 30, n) % hi, (1 << c.host_addr_width) - 1)
     wdata = np.array([int(v) for v in rng.integers(0, 1 << 62, n, dtype=np.int64)], dtype=object)
     wdata = np.array([(v | v << 62) & ((1 << c.host_data_width) - 1) for v in wdata], dtype=object)
@@ -103,7 +115,14 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
     for t in np.flatnonzero(space == 1):
         value = int(rng.integers(lo, hi + 1)) & ((1 << c.v_width) - 1)
         wdata[t] = (int(wdata[t]) >> c.v_width << c.v_width) | value
-    return {
+    rewards = {}
+    if c.rstdp:
+        half = 1 << (c.reward_width - 1)
+        rewards = {
+            "reward": rng.integers(-half, half, n) & ((1 << c.reward_width) - 1),
+            "reward_strobe": (rng.random(n) < 0.5).astype(np.int64),
+        }
+    return rewards | {
         "spikes": spikes,
         "en": en.astype(np.int64),
         "host_req": (rng.random(n) < 0.5).astype(np.int64),

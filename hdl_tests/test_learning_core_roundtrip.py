@@ -1,0 +1,168 @@
+"""Learning core: export to files, build from them, load the weights over the host port.
+
+A random configuration is exported (:func:`sc_model.export.export_learning_core`);
+the hardware is built from the files *without* its weights
+(:meth:`sc_hw.learning_core.LearningCore.from_export` with
+``with_weights=False``: the memory starts at zero, as a memory without
+power-on contents), the image ``weights.hex`` is written word by word over
+the host port while ``en`` is held low at ``k = 0``, then the core runs with
+learning on (Amaranth simulation of the Amaranth twin). Every tick's output
+spikes and the whole weight memory at the end, read back over the host port,
+must equal :meth:`sc_model.learning_core.LearningCore.run` from the same image.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+from sc_cosim.blocks.learning_core import random_learning_params
+from sc_hw.learning_core import LearningCore as HwLearningCore
+from sc_model.export import export_learning_core, load_image_words
+from sc_model.learning_core import LearningCore, LearningCoreConfig
+from sc_model.sc_layer_tm import decode_weight_word
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_host_loads_the_exported_image_and_the_core_learns_like_the_model(
+    seed: int, tmp_path
+) -> None:
+    rng = np.random.default_rng(700 + seed)
+    config = LearningCoreConfig(**random_learning_params(rng))
+    export_learning_core(config, tmp_path / "export")
+    image = load_image_words(tmp_path / "export")
+    dut = HwLearningCore.from_export(tmp_path / "export", with_weights=False)
+    c = dut.config
+    assert not np.asarray(c.weights).any()
+    ticks = 8
+    x = (rng.random((ticks, c.n_inputs)) < 0.5).astype(np.uint8)
+    rew = rng.integers(-(1 << (c.reward_width - 1)), 1 << (c.reward_width - 1), ticks)
+    stb = (rng.random(ticks) < 0.5).astype(np.int64)
+    run = LearningCore(config).run(
+        np.concatenate([x, np.zeros((1, c.n_inputs), np.uint8)]),
+        reward=np.append(rew, 0),
+        reward_strobe=np.append(stb, 0),
+    )
+    spikes: list[list[int]] = [[] for _ in range(ticks)]
+    readback: list[int] = []
+
+    async def host(ctx, space: int, addr: int, we: int, data: int = 0) -> None:
+        ctx.set(dut.host_req, 1)
+        ctx.set(dut.host_we, we)
+        ctx.set(dut.host_space, space)
+        ctx.set(dut.host_addr, addr)
+        ctx.set(dut.host_wdata, data)
+        assert ctx.get(dut.host_ack) == 1, f"seed {seed}: not served with en low at k = 0"
+        await ctx.tick()
+        ctx.set(dut.host_req, 0)
+
+    async def bench(ctx) -> None:
+        ctx.set(dut.en, 0)
+        for addr, word in enumerate(image):
+            await host(ctx, 0, addr, 1, word)
+        ctx.set(dut.en, 1)
+        for t in range(ticks):
+            ctx.set(dut.spikes, int(sum(int(b) << j for j, b in enumerate(x[t]))))
+            if c.rstdp:
+                ctx.set(dut.reward, int(rew[t]) & ((1 << c.reward_width) - 1))
+                ctx.set(dut.reward_strobe, int(stb[t]))
+            for _ in range(c.tick_cycles):
+                if ctx.get(dut.out_valid):
+                    spikes[t].append(ctx.get(dut.out_spike))
+                await ctx.tick()
+        # held at k = 0 of the next tick: the pass of tick `ticks` has not run yet
+        ctx.set(dut.en, 0)
+        for addr in range(c.words):
+            await host(ctx, 0, addr, 0)
+            if ctx.get(dut.host_rvalid):  # three cycles after each ack
+                readback.append(ctx.get(dut.host_rdata))
+        for _ in range(4):
+            await ctx.tick()
+            if ctx.get(dut.host_rvalid):
+                readback.append(ctx.get(dut.host_rdata))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    # every neuron's update of tick t is presented within tick t, in order
+    assert spikes == run.spikes[:ticks].tolist(), f"seed {seed}"
+    lanes, wb = int(c.lanes), c.weight_width
+    assert len(readback) == c.words, f"seed {seed}"
+    got = np.array([decode_weight_word(w, lanes, wb) for w in readback])
+    got = got.reshape(c.n_neurons, -1)[:, : c.n_inputs]
+    # after `ticks` ticks the memory holds the weights the layer reads in tick `ticks`
+    assert np.array_equal(got, run.weights[ticks]), f"seed {seed}"
+
+
+FULL_SIZE = Path(__file__).resolve().parents[1] / "configs" / "learning_core_ecp5.json"
+
+
+@pytest.mark.long
+def test_full_size_core_on_verilog_equals_the_model_weight_for_weight(tmp_path) -> None:
+    """256 x 256 (65,536 synapses) from configs/, image loaded over the host port,
+    ticks with learning on in the generated Verilog (the capture path, Verilator when
+    available), every weight read back and compared with the tick model."""
+    from amaranth.back import verilog
+
+    from sc_cosim.capture_tb import run_capture
+    from sc_cosim.harness import verilator_available
+
+    rng = np.random.default_rng(2026)
+    params = json.loads(FULL_SIZE.read_text())
+    config = LearningCoreConfig(**params)
+    image_w = rng.integers(0, 256, (config.n_neurons, config.n_inputs))
+    config = LearningCoreConfig(**{**params, "weights": image_w.tolist()})
+    export_learning_core(config, tmp_path / "export")
+    image = load_image_words(tmp_path / "export")
+    dut = HwLearningCore.from_export(tmp_path / "export", with_weights=False)
+    c = dut.config
+    ticks = 3
+    x = (rng.random((ticks, c.n_inputs)) < 0.2).astype(np.uint8)
+    run = LearningCore(config).run(np.concatenate([x, np.zeros((1, c.n_inputs), np.uint8)]))
+    words, t_cyc = c.words, c.tick_cycles
+    n_cycles = words + ticks * t_cyc + words + 3
+    stim = {
+        name: np.zeros(n_cycles, dtype=object)
+        for name in ("spikes", "en", "host_req", "host_we", "host_space", "host_addr")
+    }
+    stim["host_wdata"] = np.zeros(n_cycles, dtype=object)
+    load = slice(0, words)
+    stim["host_req"][load], stim["host_we"][load] = 1, 1
+    stim["host_addr"][load] = np.arange(words)
+    stim["host_wdata"][load] = image
+    start = words
+    for t in range(ticks):
+        span = slice(start + t * t_cyc, start + (t + 1) * t_cyc)
+        stim["en"][span] = 1
+        stim["spikes"][span] = int(sum(int(b) << j for j, b in enumerate(x[t])))
+    read = start + ticks * t_cyc
+    stim["host_req"][read : read + words] = 1
+    stim["host_addr"][read : read + words] = np.arange(words)
+    text = verilog.convert(dut, name="sc_learning_core", emit_src=False)
+    sim = "verilator" if verilator_available() else "icarus"
+    out, seconds = run_capture(
+        text,
+        "sc_learning_core",
+        {k: [int(v) for v in a] for k, a in stim.items()},
+        ["host_ack", "host_rvalid", "host_rdata", "out_valid", "out_spike"],
+        tmp_path / "sim",
+        simulator=sim,
+    )
+    print(f"full-size run: {n_cycles} cycles, {sim}, {seconds:.1f} s (build + simulation)")
+    assert all(out["host_ack"][a] for a in range(words)), "image load not served every cycle"
+    spikes = [
+        s
+        for cyc, (v, s) in enumerate(zip(out["out_valid"], out["out_spike"], strict=True))
+        if v and start <= cyc < read
+    ]
+    assert spikes == run.spikes[:ticks].ravel().tolist()
+    back = [d for v, d in zip(out["host_rvalid"], out["host_rdata"], strict=True) if v]
+    assert len(back) == words
+    lanes, wb = int(c.lanes), c.weight_width
+    got = np.array([decode_weight_word(w, lanes, wb) for w in back]).reshape(c.n_neurons, -1)
+    assert np.array_equal(got[:, : c.n_inputs], run.weights[ticks])
