@@ -45,8 +45,16 @@ def learning_core_sizes(c: LearningCoreConfig) -> dict[str, Any]:
         "n_neurons": c.n_neurons,
         "data_width": c.host_data_width,
         "addr_width": c.host_addr_width,
-        "depths": (c.words, c.n_neurons, c.n_neurons),
-        "widths": (c.word_width, c.v_width, c.v_width + c.refractory_width),
+        "depths": (c.words, c.n_neurons, c.n_neurons, c.chunks, c.words if c.rstdp else 0),
+        "widths": (
+            c.word_width,
+            c.v_width,
+            c.state_width,
+            c.pre_word_width,
+            c.elig_word_width if c.rstdp else 0,
+        ),
+        "has_reward": bool(c.rstdp),
+        "reward_width": c.reward_width,
     }
 
 
@@ -63,12 +71,11 @@ def link_params(desc: Description) -> dict[str, Any]:
             "depths": fx.depths,
             "widths": fx.widths,
         }
-        has_reward = fx.has_reward
+        sizes["has_reward"] = fx.has_reward
     else:
         sizes = learning_core_sizes(LearningCoreConfig(**core_params(desc)))
-        has_reward = False  # the learning core (pair STDP) has no reward input
     core_id = hl.CORE_IDS["test" if core == "fixture" else core]
-    return {**sizes, "timeout": desc["timeout"], "core_id": core_id, "has_reward": has_reward}
+    return {**sizes, "timeout": desc["timeout"], "core_id": core_id}
 
 
 def build_hw(desc: Description) -> BoardSystem:

@@ -28,15 +28,23 @@ SYSTEM = learning_core_system(CORE, divisor=8, timeout=600)
 pytestmark = [pytest.mark.host_link, pytest.mark.cosim]
 
 
-def test_learning_episode_on_cosim_equals_model_bit_for_bit() -> None:
-    model = run_on_model(EPISODE, SYSTEM)
-    cosim = run_on_cosim(EPISODE, SYSTEM)
+RSTDP = json.loads((ROOT / "configs" / "board_learning_core_rstdp.json").read_text())
+
+
+@pytest.mark.parametrize("rule", ["stdp", "rstdp"])
+def test_learning_episode_on_cosim_equals_model_bit_for_bit(rule: str) -> None:
+    """STDP (rewards answered UNSUPPORTED) and R-STDP (rewards reach the core)."""
+    system = SYSTEM if rule == "stdp" else learning_core_system(RSTDP, divisor=8, timeout=600)
+    model = run_on_model(EPISODE, system)
+    cosim = run_on_cosim(EPISODE, system)
     for key in model:
         assert cosim[key] == model[key], f"{key}: cosim {cosim[key]} != model {model[key]}"
     # the episode did something: spikes came out and the weights moved from the image
     assert any(any(any(row) for row in burst) for burst in model["spikes_out"])
     assert model["weights"] != [list(r) for r in load_function(EPISODE, "network")().weights]
     assert model["status"].ticks == 30
+    want = ["ok"] * 3 if rule == "rstdp" else [hl.ERRORS["UNSUPPORTED"]] * 3
+    assert model["rewards"] == want
 
 
 def test_identify_and_a_tick_at_the_icebreaker_divisor() -> None:

@@ -7,8 +7,9 @@ error paths can be tested fast and without the learning core. Behaviour:
 
 * space 0: ``depth0`` words of ``width0`` bits; space 1: ``depth1`` words of
   ``width1`` bits; with ``has_reward``, space 2 is one 8-bit word holding the
-  last reward (written by the reward strobe, read-only to the host); other
-  spaces absent (acked, reads 0, writes ignored).
+  last reward (latched with the spikes at a tick's first cycle when
+  ``reward_strobe`` is high, as the learning core latches it; read-only to
+  the host); other spaces absent (acked, reads 0, writes ignored).
 * ``host_ack = host_req AND NOT en`` (combinational); a write is performed at
   the ack edge; a read's word is on ``host_rdata`` with ``host_rvalid`` two
   cycles after the ack.
@@ -93,12 +94,6 @@ class FixtureCore(wiring.Component):
             m.d.sync += d1.eq(mem0[a])
         with m.If(hit1):
             m.d.sync += d1.eq(mem1[a])
-        if self.has_reward:
-            last = Signal(8, name="last_reward", reset_less=True)
-            with m.If(self.reward_strobe):
-                m.d.sync += last.eq(self.reward)
-            with m.If((sp == 2) & (a == 0)):
-                m.d.sync += d1.eq(last)
         k = Signal(range(nm + 2))
         x = Signal(n)
         with m.If(self.en):
@@ -107,6 +102,12 @@ class FixtureCore(wiring.Component):
                 m.d.sync += k.eq(0)
             with m.If(k == 0):
                 m.d.sync += x.eq(self.spikes)
+        if self.has_reward:
+            last = Signal(8, name="last_reward", reset_less=True)
+            with m.If(self.reward_strobe & self.en & (k == 0)):
+                m.d.sync += last.eq(self.reward)
+            with m.If((sp == 2) & (a == 0)):
+                m.d.sync += d1.eq(last)
         idx = Signal(range(max(2, nm)))
         m.d.comb += idx.eq(k - 1)
         xs = Array(x[j % n] for j in range(nm))
@@ -140,6 +141,7 @@ class FixtureModel:
         self.depths = (depth0, depth1, r, 0, 0, 0, 0, 0)
         self.widths = (width0, width1, 8 * r, 0, 0, 0, 0, 0)
         self.mem = [[0] * depth0, [0] * depth1, [0] * r]
+        self._reward: int | None = None
 
     def write(self, space: int, addr: int, word: int) -> None:
         if space < 2 and addr < self.depths[space]:
@@ -149,6 +151,9 @@ class FixtureModel:
         return self.mem[space][addr] if space < 3 and addr < self.depths[space] else 0
 
     def tick(self, spikes: np.ndarray) -> np.ndarray:
+        if self._reward is not None:  # latched with this tick's spikes
+            self.mem[2][0] = self._reward & 0xFF
+            self._reward = None
         m = np.arange(self.n_neurons)
         w0 = np.array([self.mem[0][j % self.depths[0]] & 1 for j in m], np.uint8)
         return (np.asarray(spikes, np.uint8)[m % self.n_inputs] ^ w0).astype(np.uint8)
@@ -159,4 +164,4 @@ class FixtureModel:
     def reward(self, r: int) -> None:
         if not self.has_reward:
             raise RuntimeError("this fixture core has no reward input")
-        self.mem[2][0] = r & 0xFF
+        self._reward = r

@@ -28,12 +28,14 @@ def build_model(desc: Description) -> hl.LinkModel:
     if desc["core"] == "fixture":
         core: hl.HostCore = FixtureModel(**desc["params"])
     else:
+        c = LearningCoreConfig(**core_params(desc))
         core = hl.CycleHostCore(
-            LearningCoreCycle(LearningCoreConfig(**core_params(desc))),
+            LearningCoreCycle(c),
             link["n_inputs"],
             link["n_neurons"],
             link["data_width"],
             link["depths"],
             link["widths"],
+            reward_width=c.reward_width if c.rstdp else None,
         )
     return hl.LinkModel(core, link["timeout"], link["core_id"])

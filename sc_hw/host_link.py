@@ -59,8 +59,10 @@ class HostLink(wiring.Component):
     host_req, host_we, host_space, host_addr, host_wdata : Out
     host_ack, host_rvalid, host_rdata : In
         The core's host port (:mod:`sc_model.learning_core`); requests only while ``en`` is low.
-    reward : Out(8), reward_strobe : Out(1)
-        The reward (two's complement) and its one-cycle strobe (``REWARD``).
+    reward : Out(reward_width), reward_strobe : Out(1)
+        The reward of the last ``REWARD`` (two's complement) and its strobe,
+        high while ``en`` is high during the next tick (the core latches both
+        with the spikes at the tick's first cycle), then cleared.
     busy : Out(1), fault : Out(1)
         For LEDs: inside a frame or its execution; the last reply was an error.
     """
@@ -90,7 +92,7 @@ class HostLink(wiring.Component):
                 "host_ack": In(1),
                 "host_rvalid": In(1),
                 "host_rdata": In(c.data_width),
-                "reward": Out(8),
+                "reward": Out(c.reward_width),
                 "reward_strobe": Out(1),
                 "busy": Out(1),
                 "fault": Out(1),
@@ -137,13 +139,16 @@ class HostLink(wiring.Component):
         g_left = Signal(range(max(c.data_width, c.n_inputs) + 1))
         bad_value = Signal()
 
+        rw_value = Signal(8)
+        rw_pending = Signal()
         space = hdr[0][:3]
         m.d.comb += [
+            self.reward.eq(rw_value.as_signed()),
+            self.reward_strobe.eq(rw_pending & self.en),
             self.spikes.eq(sh[: c.n_inputs]),
             self.host_space.eq(space),
             self.host_addr.eq(addr[: c.addr_width]),
             self.host_wdata.eq(sh[: c.data_width]),
-            self.reward.eq(hdr[0]),
         ]
         byte_in = self.rx_valid | self.rx_error
         sent = self.tx_valid & self.tx_ready
@@ -247,9 +252,14 @@ class HostLink(wiring.Component):
                 with m.Elif(no_payload):
                     m.d.comb += code.eq(Mux(n != 0, err["BAD_LENGTH"], 0))
                 with m.Elif(cmd == proto.CMD_REWARD):
-                    m.d.comb += code.eq(
-                        Mux(n != 1, err["BAD_LENGTH"], 0 if c.has_reward else err["UNSUPPORTED"])
-                    )
+                    half = 1 << (c.reward_width - 1)
+                    r = p0.as_signed()
+                    fits = (r >= -half) & (r < half) if c.reward_width < 8 else Const(1)
+                    if c.has_reward:
+                        ok = Mux(fits, 0, err["BAD_VALUE"])
+                    else:
+                        ok = Const(err["UNSUPPORTED"], 8)
+                    m.d.comb += code.eq(Mux(n != 1, err["BAD_LENGTH"], ok))
                 with m.Elif(cmd == proto.CMD_RUN):
                     bad_len = (n < 1) | (p0 == 0) | (n != 1 + p0 * bi) | (p0 * bo > 255)
                     m.d.comb += code.eq(
@@ -314,8 +324,8 @@ class HostLink(wiring.Component):
             with m.State("DO_RESET"):
                 m.d.comb += self.core_rst.eq(1)
                 m.next = "R_SYNC"
-            with m.State("DO_REWARD"):
-                m.d.comb += self.reward_strobe.eq(1)
+            with m.State("DO_REWARD"):  # presented with the next tick's spikes
+                m.d.sync += [rw_value.eq(hdr[0]), rw_pending.eq(1)]
                 m.next = "R_SYNC"
             # a word of W payload bytes into sh (2 cycles per byte: address, data)
             with m.State("WR_LOAD"):
@@ -410,6 +420,7 @@ class HostLink(wiring.Component):
             with m.State("RUN_TICK"):
                 with m.If(self.tick_done):
                     m.d.sync += [self.en.eq(0), osh.eq(bits_next), ticks.eq(ticks + 1)]
+                    m.d.sync += rw_pending.eq(0)
                     m.next = "RUN_SEND"
             with m.State("RUN_SEND"):
                 with send(osh[:8]):

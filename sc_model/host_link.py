@@ -28,9 +28,11 @@ Commands (``W`` = bytes per host word, ``ceil(data_width / 8)``; ``BI`` =
     runs ``n`` ticks, tick ``t`` with input ``j`` = bit ``j % 8`` of byte
     ``1 + t BI + j // 8``; reply: ``n * BO`` bytes, neuron ``m``'s spike of
     tick ``t`` in bit ``m % 8`` of byte ``t BO + m // 8``.
-    ``REWARD`` 0x06: one byte, the reward ``r`` in two's complement; one cycle
-    of the core's reward strobe with ``r`` (only if the core has a reward
-    input); empty reply.
+    ``REWARD`` 0x06: one byte, the reward ``r`` in two's complement (it must
+    fit the core's ``reward_width`` signed bits); the core's ``reward`` and
+    ``reward_strobe`` present ``r`` with the next tick's spikes (they are
+    latched together at the tick's first cycle), then the strobe is cleared;
+    only for a core with a reward input; empty reply.
     ``STATUS`` 0x07, LEN 0: reply ``ticks u32, frames_ok u16, frames_bad u16,
     last_error`` (9 bytes; counters wrap modulo ``2**32``/``2**16``): ticks run
     since power-on, frames answered OK and with an error before this one, the
@@ -44,7 +46,8 @@ nothing of the frame is performed; checked in this order)
     255), ``OUT_OF_RANGE`` 4 (space >= 8, or addresses past the space's depth;
     a space the core lacks has depth 0), ``BAD_VALUE`` 9 (a word or spike
     group with bits set above its width: the space's word width, or N),
-    ``UNSUPPORTED`` 8 (``REWARD`` to a core without reward input).
+    ``UNSUPPORTED`` 8 (``REWARD`` to a core without reward input);
+    for ``REWARD`` to a core with one, ``BAD_VALUE`` if ``r`` does not fit.
     ``OVERRUN`` 6: bytes arrived while a frame was being executed or answered
     (one frame at a time: the host waits for each reply); they are dropped
     and, after the frame's OK reply, one ``OVERRUN`` reply follows (payload
@@ -232,6 +235,7 @@ class LinkConfig:
     has_reward: bool = False
     timeout: int = 1 << 16
     core_id: int = 0
+    reward_width: int = 8
 
     def __post_init__(self) -> None:
         check_int("n_inputs", self.n_inputs, 1, 8 * MAX_PAYLOAD)
@@ -250,6 +254,7 @@ class LinkConfig:
             raise TypeError(f"has_reward must be a bool, not {self.has_reward!r}")
         check_int("timeout", self.timeout, 16, (1 << 32) - 1)
         check_int("core_id", self.core_id, 0, 255)
+        check_int("reward_width", self.reward_width, 2, 16)
 
     @property
     def word_bytes(self) -> int:
@@ -266,6 +271,12 @@ class LinkConfig:
         """``BO``: bytes per tick of output spikes."""
         return word_bytes(self.n_neurons)
 
+    def reward_fits(self, byte: int) -> bool:
+        """Whether the REWARD byte (two's complement) fits ``reward_width`` signed bits."""
+        r = byte - 256 if byte & 0x80 else byte
+        half = 1 << (self.reward_width - 1)
+        return -half <= r < half
+
     @classmethod
     def for_core(cls, core: HostCore, timeout: int, core_id: int = 0) -> LinkConfig:
         depth = max(max(core.depths), 2)
@@ -279,6 +290,7 @@ class LinkConfig:
             has_reward=bool(core.has_reward),
             timeout=timeout,
             core_id=core_id,
+            reward_width=getattr(core, "reward_width", 8),
         )
 
 
@@ -345,7 +357,9 @@ class LinkModel:
         if cmd == CMD_REWARD:
             if n != 1:
                 return ERRORS["BAD_LENGTH"]
-            return OK if c.has_reward else ERRORS["UNSUPPORTED"]
+            if not c.has_reward:
+                return ERRORS["UNSUPPORTED"]
+            return OK if c.reward_fits(p[0]) else ERRORS["BAD_VALUE"]
         if cmd == CMD_RUN:
             if n < 1 or p[0] == 0 or n != 1 + p[0] * bi or p[0] * bo > MAX_PAYLOAD:
                 return ERRORS["BAD_LENGTH"]
@@ -421,7 +435,9 @@ class CycleHostCore:
     ``tick_done``, ``host_ack``, ``host_rvalid``, ``host_rdata``; ``twin.reset()``.
     Writes and reads hold ``en`` low and the request until ``host_ack``; a
     read then waits for ``host_rvalid``; a tick holds ``en`` high from the
-    tick's first cycle through the cycle with ``tick_done``.
+    tick's first cycle through the cycle with ``tick_done``. With
+    ``reward_width`` (a core with a reward input), a reward is presented
+    (``reward``, ``reward_strobe=1``) through the next tick, then cleared.
     """
 
     def __init__(
@@ -433,14 +449,17 @@ class CycleHostCore:
         depths: Sequence[int],
         widths: Sequence[int],
         max_wait: int = 1 << 16,
+        reward_width: int | None = None,
     ) -> None:
         self.twin = twin
         self.n_inputs, self.n_neurons, self.data_width = n_inputs, n_neurons, data_width
         self.depths = tuple(depths) + (0,) * (N_SPACES - len(depths))
         self.widths = tuple(widths) + (0,) * (N_SPACES - len(widths))
-        self.has_reward = False
+        self.has_reward = reward_width is not None
+        self.reward_width = 8 if reward_width is None else reward_width
         self.max_wait = max_wait
         self._zero = np.zeros(n_inputs, np.uint8)
+        self._reward: int | None = None  # presented with the next tick's spikes
 
     def _access(self, we: int, space: int, addr: int, word: int) -> int:
         t = self.twin
@@ -466,8 +485,10 @@ class CycleHostCore:
 
     def tick(self, spikes: np.ndarray) -> np.ndarray:
         out_bits = np.zeros(self.n_neurons, np.uint8)
+        extra = {} if self._reward is None else {"reward": self._reward, "reward_strobe": 1}
+        self._reward = None
         for _ in range(self.max_wait):
-            out = self.twin.step(spikes, 1)  # type: ignore[attr-defined]
+            out = self.twin.step(spikes, 1, **extra)  # type: ignore[attr-defined]
             if out.out_valid:
                 out_bits[out.out_neuron] = out.out_spike
             if out.tick_done:
@@ -478,7 +499,9 @@ class CycleHostCore:
         self.twin.reset()  # type: ignore[attr-defined]
 
     def reward(self, r: int) -> None:
-        raise RuntimeError("this core has no reward input")
+        if not self.has_reward:
+            raise RuntimeError("this core has no reward input")
+        self._reward = r
 
 
 __all__ = [

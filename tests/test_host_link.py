@@ -125,7 +125,12 @@ def test_engine_answers_random_frames_as_the_model_does(seed: int) -> None:
     top = BoardSystem(core, d, link)
     lm = hl.LinkModel(model, timeout)
     frames = [hl.request(hl.CMD_IDENTIFY)] + [_random_frame(rng) for _ in range(20)]
-    frames[5:5] = [hl.request(hl.CMD_REWARD, [0x85]), hl.request(hl.CMD_READ, [2, 0, 0, 1])]
+    frames[5:5] = [  # a reward reaches the core with the next tick's spikes
+        hl.request(hl.CMD_REWARD, [0x85]),
+        hl.request(hl.CMD_READ, [2, 0, 0, 1]),
+        hl.request(hl.CMD_RUN, [1, 3]),
+        hl.request(hl.CMD_READ, [2, 0, 0, 1]),
+    ]
     frames.append(hl.request(hl.CMD_STATUS))
     levels, expected = [], b""
     for f in frames:
