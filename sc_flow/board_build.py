@@ -1,6 +1,9 @@
 """Build a board top (:class:`boards.Board`) with the YoWASP tools; report resources and Fmax.
 
-``sc-hw board NAME`` calls :func:`build_board`. The bitstream, the Yosys
+``sc-hw board NAME [--core CORE] [--params-file FILE]`` calls :func:`build_board`
+(through :mod:`sc_flow.board_cmd`): the board system around core ``CORE``
+(default ``learning_core``) with the parameters in ``FILE`` (default
+:data:`DEFAULT_PARAMS`). The bitstream, the Yosys
 netlist, nextpnr's ``report.json`` and the logs stay in the build directory
 (default ``build/boards/<board>/``).
 """
@@ -11,6 +14,7 @@ import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from boards import Board
 from sc_flow.synth import (
@@ -28,6 +32,7 @@ from sc_flow.synth import (
 )
 
 BOARD_ROOT = REPO_ROOT / "build" / "boards"
+DEFAULT_PARAMS = REPO_ROOT / "configs" / "board_learning_core.json"
 
 
 @dataclass(frozen=True)
@@ -38,46 +43,63 @@ class BoardBuild:
     bitstream: Path
     report: SynthReport
     clock_mhz: float
+    core: str = "learning_core"
 
     def __str__(self) -> str:
         fmax = self.report.fmax_mhz
-        slack = "" if fmax is None else f" ({fmax / self.clock_mhz:.1f}x the board clock)"
+        slack = "" if fmax is None else f" ({fmax / self.clock_mhz:.2f}x the core clock)"
         return (
             f"{self.board}: bitstream {rel_path(self.bitstream)} "
             f"({self.bitstream.stat().st_size} bytes)\n"
             f"  {self.report.device}: LUT4 {self.report.luts}, carry {self.report.carries}, "
             f"FF {self.report.ffs}, RAM blocks {self.report.ram_blocks}, DSP {self.report.dsps}, "
             f"{self.report.logic_cells} logic cells, {self.report.io} IO\n"
-            f"  Fmax {fmax:.1f} MHz at a {self.clock_mhz:g} MHz board clock{slack}"
+            f"  core {self.core}: Fmax {fmax:.1f} MHz at a {self.clock_mhz:g} MHz core clock{slack}"
         )
+
+
+def load_params(path: str | Path | None = None) -> dict[str, Any]:
+    """A core's parameters from a JSON file (default :data:`DEFAULT_PARAMS`)."""
+    p = Path(path) if path is not None else DEFAULT_PARAMS
+    params = json.loads(p.read_text())
+    if not isinstance(params, dict):
+        raise ValueError(
+            f"{p} must hold a JSON object of core parameters, not {type(params).__name__}"
+        )
+    return params
 
 
 def build_board(
     board: Board,
     *,
+    core: str = "learning_core",
+    params: dict[str, Any] | None = None,
     do_program: bool = False,
     build_dir: str | Path | None = None,
     seed: int = 1,
 ) -> BoardBuild:
     """Build ``board``'s top for its amaranth-boards platform with the YoWASP tools.
 
-    nextpnr runs with the board's clock constraint (a
-    failure to meet it fails the build) and ``--report report.json``; the report,
+    nextpnr runs with ``--report report.json``; an Fmax of the core clock
+    below the board's core clock (:attr:`boards.Board.clock`) fails the build; the report,
     the Yosys netlist and the logs stay in ``build_dir`` (default
-    ``build/boards/<board>/``). ``do_program`` hands the bitstream to the
+    ``build/boards/<board>/``). ``core``/``params`` pick the board system's
+    core (:mod:`boards.system`; ``params`` default :data:`DEFAULT_PARAMS`). The
+    clock constraint is the board's core clock. ``do_program`` hands the bitstream to the
     platform's programmer (``iceprog`` / ``openFPGALoader``, which must be installed).
     """
     platform = board.platform()
     out = Path(build_dir).resolve() if build_dir is not None else BOARD_ROOT / board.name
     out.mkdir(parents=True, exist_ok=True)
     with dir_lock(out):
-        name = f"{board.name}_demo"
+        name = f"{board.name}_link"
         env = tool_env()
         for var, exe in board.tools.items():
             env[var] = warm_tool(exe)
         (out / "report.json").unlink(missing_ok=True)
+        top = board.top(core, load_params() if params is None else params)
         plan = platform.build(
-            board.top(),
+            top,
             name=name,
             do_build=False,
             nextpnr_opts=["--report", "report.json", "--seed", str(seed)],
@@ -101,7 +123,8 @@ def build_board(
         cells = netlist_cells(json.loads((out / f"{name}.json").read_text()))
         counts = count_cells(cells, board.family)
         pnr = parse_pnr_report(json.loads((out / "report.json").read_text()), board.family)
-        clock_hz = platform.default_clk_frequency
+        clock_hz = board.clock.hz
+        fmax = core_clock_fmax(pnr["clocks"])
         report = SynthReport(
             design=board.name,
             device=board.device,
@@ -113,7 +136,7 @@ def build_board(
             dsps=counts["dsps"],
             logic_cells=pnr["logic_cells"],
             io=pnr["io"],
-            fmax_mhz=pick_clock(pnr["clocks"], None),
+            fmax_mhz=fmax,
             freq_mhz=clock_hz / 1e6,
             io_wrapper=False,
             port_bits=pnr["io"],
@@ -121,4 +144,18 @@ def build_board(
             cells=cells,
             clocks=pnr["clocks"],
         )
-        return BoardBuild(board.name, bitstream, report, clock_hz / 1e6)
+        if fmax is None or fmax < clock_hz / 1e6:
+            raise SynthError(
+                f"{board.name}: the core clock is {clock_hz / 1e6:g} MHz but nextpnr's Fmax is "
+                f"{fmax} MHz (timing not met)",
+                out / f"{name}.tim",
+            )
+        return BoardBuild(board.name, bitstream, report, clock_hz / 1e6, core)
+
+
+def core_clock_fmax(clocks: dict[str, float]) -> float | None:
+    """Fmax of the ``sync`` domain's clock (the PLL output, or the oscillator without one)."""
+    for name, fmax in clocks.items():
+        if "sync" in name or "PLLOUT" in name or "CLKOP" in name:
+            return fmax
+    return pick_clock(clocks, None)

@@ -10,7 +10,8 @@
     sc-hw mutate lfsr --all                      # mutation check (docs/mutation.md)
     sc-hw synth lfsr --device all --json         # resources and Fmax (docs/synthesis.md)
     sc-hw sweep grid.toml --out sweep/           # design-space sweep (docs/sweeps.md)
-    sc-hw board icebreaker                       # build the board demo's bitstream
+    sc-hw board icebreaker                       # the board's bitstream (UART link + core)
+    sc-hw host-run SCRIPT --target cosim         # a script's main(chip): model, cosim, serial
 
 Exit codes: 0 pass; 1 a mismatch or a check below its bar; 2 bad usage or
 parameters; 3 a tool or environment failure (docs/cli.md).
@@ -39,6 +40,7 @@ from typing import Any
 import click
 
 from boards.registry import BOARDS, get_board
+from boards.system import CORES
 from sc_cosim.blocks import all_blocks, get_block
 from sc_cosim.harness import (
     SIMULATORS,
@@ -59,8 +61,9 @@ from sc_cosim.mutation import (
     mutate_block,
     sample,
 )
+from sc_flow import board_cmd
 from sc_flow.block_info import block_info
-from sc_flow.board_build import build_board
+from sc_flow.board_build import build_board, load_params
 from sc_flow.results import model_accuracy, synth_record
 from sc_flow.synth import DEVICES, SynthError, format_table, synthesize
 
@@ -636,17 +639,34 @@ def synth(
 
 @cli.command()
 @click.argument("board", type=click.Choice(tuple(BOARDS)))
+@click.option(
+    "--core",
+    type=click.Choice(CORES[:2]),
+    default="learning_core",
+    help="the core behind the UART link (sc_layer_tm: the learning core with plasticity off)",
+)
+@click.option(
+    "--params-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="the core's parameters (JSON); default: the system's small default core",
+)
 @click.option("--program", is_flag=True, help="also program the board")
 @json_option
-def board(board: str, program: bool, as_json: bool) -> int:
-    """Build a board demo's bitstream (boards/, YoWASP); print resources and Fmax."""
+def board(board: str, core: str, params_file: Path | None, program: bool, as_json: bool) -> int:
+    """Build a board's bitstream (UART host link + core, YoWASP); print resources and Fmax."""
     built = build_board(
-        get_board(board), do_program=program, build_dir=build_root() / "boards" / board
+        get_board(board),
+        core=core,
+        params=load_params(params_file),
+        do_program=program,
+        build_dir=build_root() / "boards" / board,
     )
     if as_json:
         emit_json(
             {
                 "board": board,
+                "core": core,
                 "bitstream": str(built.bitstream),
                 "clock_mhz": built.clock_mhz,
                 "report": synth_record(built.report),
@@ -654,6 +674,51 @@ def board(board: str, program: bool, as_json: bool) -> int:
         )
     else:
         click.echo(built)
+    return EXIT_PASS
+
+
+@cli.command("host-run")
+@click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--target",
+    type=click.Choice(board_cmd.TARGETS),
+    default="model",
+    help="model: the bit-exact model; cosim: the board top's Verilog under cocotb; "
+    "serial: a board on --port",
+)
+@click.option("--port", default=None, help="serial port of the board (--target serial)")
+@click.option(
+    "--board",
+    "board_name",
+    type=click.Choice(tuple(BOARDS)),
+    default="icebreaker",
+    help="the board whose system the model and co-simulation mirror",
+)
+@click.option(
+    "--core", type=click.Choice(CORES[:2]), default="learning_core", help="the core behind the link"
+)
+@click.option(
+    "--params-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="the core's parameters (JSON)",
+)
+@json_option
+def host_run(
+    script: Path,
+    target: str,
+    port: str | None,
+    board_name: str,
+    core: str,
+    params_file: Path | None,
+    as_json: bool,
+) -> int:
+    """Run SCRIPT's main(chip) against the model, the co-simulation or a board; print its value."""
+    value = board_cmd.host_run(script, target, board_name, core, params_file, port)
+    if as_json:
+        emit_json({"target": target, "result": value})
+    else:
+        click.echo(board_cmd.format_result(value))
     return EXIT_PASS
 
 

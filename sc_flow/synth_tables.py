@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m sc_flow.synth_tables", description=main.__doc__
     )
     parser.add_argument("--device", default="all", help="ice40-up5k, ecp5-25f or all")
-    parser.add_argument("--no-boards", action="store_true", help="skip the two board tops")
+    parser.add_argument("--no-boards", action="store_true", help="skip the board tops")
     args = parser.parse_args(argv)
     check_choice("device", args.device, (*DEVICES, "all"))
     devices = list(DEVICES) if args.device == "all" else [args.device]

@@ -1,6 +1,6 @@
 """The packages form layers, bottom to top, and no import runs upward.
 
-    sc_model  <-  sc_hw  <-  sc_cosim  <-  boards  <-  sc_flow
+    sc_model  <-  sc_hw  <-  sc_cosim  <-  boards  <-  sc_host  <-  sc_flow
 
 ``sc_model`` is NumPy and the standard library only (plus Numba for the
 compiled kernels, each with a pure-NumPy twin; the NIR bridge
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-LAYERS = ("sc_model", "sc_hw", "sc_cosim", "boards", "sc_flow")
+LAYERS = ("sc_model", "sc_hw", "sc_cosim", "boards", "sc_host", "sc_flow")
 RANK = {name: k for k, name in enumerate(LAYERS)}
 #: Third-party top-level modules each layer may import (the standard library is always allowed).
 THIRD_PARTY = {

@@ -101,7 +101,9 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
     bits = rng.random((n, c.n_inputs)) < density
     # Python ints (object array): any width; an int64 sum goes negative at bit 63
     weights = [1 << k for k in range(c.n_inputs)]
-    spikes = np.array([sum(w for w, b in zip(weights, row, strict=True) if b) for row in bits], dtype=object)
+    spikes = np.array(
+        [sum(w for w, b in zip(weights, row, strict=True) if b) for row in bits], dtype=object
+    )
     en = rng.random(n) < 0.9
     for start in rng.integers(0, n, max(1, n // 200)):  # a few long holds (host bulk access)
         en[start : start + int(rng.integers(5, 40))] = False

@@ -1,0 +1,91 @@
+"""The board link end to end on the co-simulated board system (marker ``host_link``).
+
+The board system (UART + command engine + learning core, generated Verilog
+under Icarus) is driven over its UART pins by cocotbext-uart. The UART runs
+at divisor 8 (12.5 Mbaud at the simulated 100 MHz) to stay inside the test
+budget; the board's real divisor (104, iCEBreaker) is exercised by a short
+exchange. Expected values come from the model transport (``LinkModel`` over
+the learning core's cycle model) or from the protocol's definition.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sc_host.cosim import load_function, run_on_cosim, run_on_model
+from sc_host.systems import build_model, learning_core_system
+from sc_model import host_link as hl
+
+ROOT = Path(__file__).resolve().parent.parent
+EPISODE = ROOT / "examples" / "host_link_episode.py"
+BAD_INPUT = Path(__file__).resolve().parent / "host_link_bad_input.py"
+CORE = json.loads((ROOT / "configs" / "board_learning_core.json").read_text())
+SYSTEM = learning_core_system(CORE, divisor=8, timeout=600)
+
+pytestmark = [pytest.mark.host_link, pytest.mark.cosim]
+
+
+RSTDP = json.loads((ROOT / "configs" / "board_learning_core_rstdp.json").read_text())
+
+
+@pytest.mark.parametrize("rule", ["stdp", "rstdp"])
+def test_learning_episode_on_cosim_equals_model_bit_for_bit(rule: str) -> None:
+    """STDP (rewards answered UNSUPPORTED) and R-STDP (rewards reach the core)."""
+    system = SYSTEM if rule == "stdp" else learning_core_system(RSTDP, divisor=8, timeout=600)
+    model = run_on_model(EPISODE, system)
+    cosim = run_on_cosim(EPISODE, system)
+    for key in model:
+        assert cosim[key] == model[key], f"{key}: cosim {cosim[key]} != model {model[key]}"
+    # the episode did something: spikes came out and the weights moved from the image
+    assert any(any(any(row) for row in burst) for burst in model["spikes_out"])
+    assert model["weights"] != [list(r) for r in load_function(EPISODE, "network")().weights]
+    assert model["status"].ticks == 30
+    want = ["ok"] * 3 if rule == "rstdp" else [hl.ERRORS["UNSUPPORTED"]] * 3
+    assert model["rewards"] == want
+
+
+def test_identify_and_a_tick_at_the_icebreaker_divisor() -> None:
+    system = learning_core_system(CORE, divisor=104, timeout=4_000)
+    script = Path(__file__).resolve().parent / "host_link_short.py"
+    assert run_on_cosim(script, system) == run_on_model(script, system)
+
+
+def _model_reply(frame: bytes) -> str:
+    return build_model(SYSTEM).feed(frame).hex()
+
+
+def test_bad_input_is_answered_with_an_error_and_writes_nothing() -> None:
+    out = run_on_cosim(BAD_INPUT, SYSTEM, test="raw_script")
+    image = out["image"]
+    expect = {
+        "bad_crc": ("BAD_CRC", hl.CMD_WRITE),
+        "corrupted_payload": ("BAD_CRC", hl.CMD_WRITE),
+        "bad_length": ("BAD_LENGTH", hl.CMD_WRITE),
+        "unknown_command": ("UNKNOWN_COMMAND", 0x42),
+        "write_out_of_range": ("OUT_OF_RANGE", hl.CMD_WRITE),
+        "read_out_of_range": ("OUT_OF_RANGE", hl.CMD_READ),
+        "bad_space": ("OUT_OF_RANGE", hl.CMD_WRITE),
+        "bad_value": ("BAD_VALUE", hl.CMD_WRITE),
+        "too_slow": ("TIMEOUT", hl.CMD_WRITE),
+        "framing": ("FRAMING", hl.CMD_WRITE),
+    }
+    for name, (code, cmd) in expect.items():
+        case = out[name]
+        want = hl.reply(hl.ERRORS[code], [cmd]).hex()
+        assert case["replies"] == want, f"{name}: board replied {case['replies']}, want {want}"
+        if "sent" in case:  # the model answers the same frame the same way
+            assert _model_reply(bytes.fromhex(case["sent"])) == want, name
+        assert case["after"] == image, f"{name}: the weight memory changed"
+    # too fast: the RUN is answered, then OVERRUN; the frame sent meanwhile is dropped
+    fast = out["too_fast"]
+    run_frame = bytes.fromhex(fast["sent"])[: 4 + 1 + 40]
+    want = _model_reply(run_frame) + hl.reply(hl.ERRORS["OVERRUN"], [hl.CMD_RUN]).hex()
+    assert fast["replies"] == want
+    assert fast["after"] == image
+    status, body, _ = hl.parse_reply(bytes.fromhex(out["identify_after"]))
+    assert status == hl.OK and body[:2] == b"SC"
+    status, body, _ = hl.parse_reply(bytes.fromhex(out["status"]))
+    assert status == hl.OK and body[6] == len(expect) + 1  # frames_bad: every case + OVERRUN

@@ -1,0 +1,81 @@
+"""UART model (:mod:`sc_model.uart`): bytes survive the line, errors are reported, timing holds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sc_hw.uart import UART
+from sc_model.uart import Uart, decode_line, frame_bits, line_waveform
+
+
+@pytest.mark.parametrize("divisor", [4, 5, 8, 13, 104])
+def test_receiver_returns_the_bytes_sent_back_to_back(divisor: int) -> None:
+    data = list(np.random.default_rng(divisor).integers(0, 256, 40))
+    got, errors = decode_line(line_waveform(data, divisor), divisor)
+    assert got == data and errors == 0
+
+
+@pytest.mark.parametrize("divisor", [8, 104])
+@pytest.mark.parametrize("skew", [0.96, 1.04])
+def test_receiver_tolerates_four_percent_rate_error(divisor: int, skew: float) -> None:
+    data = [0x00, 0xFF, 0x55, 0xAA, 0x81]
+    bit = round(divisor * skew)
+    levels = [v for b in data for v in np.repeat(frame_bits(b), bit)]
+    assert decode_line(levels, divisor) == (data, 0)
+
+
+def test_stop_bit_zero_is_a_framing_error_and_the_line_recovers() -> None:
+    d = 8
+    bad = [v for v in np.repeat(frame_bits(0x3C, stop=0), d)] + [0] * 30
+    good = list(line_waveform([0x42], d))
+    got, errors = decode_line(bad + [1] * 5 + good, d)
+    assert got == [0x42] and errors == 1
+
+
+def test_glitch_shorter_than_half_a_bit_is_ignored() -> None:
+    d = 16
+    got, errors = decode_line([1] * 5 + [0] * 7 + [1] * 40 + list(line_waveform([9], d)), d)
+    assert got == [9] and errors == 0
+
+
+def test_transmitter_line_and_ready_follow_the_contract() -> None:
+    d = 6
+    uart = Uart(d)
+    first = uart.step(1, 0xA7, 1)
+    assert first.tx == 1 and first.tx_ready == 1
+    line, ready = [], []
+    for _ in range(10 * d + 1):
+        out = uart.step(1, 0, 0)
+        line.append(out.tx)
+        ready.append(out.tx_ready)
+    assert line[: 10 * d] == list(np.repeat(frame_bits(0xA7), d))
+    assert ready == [0] * (10 * d) + [1]
+
+
+def test_transmitter_to_receiver_loopback() -> None:
+    d, data = 5, [0x10, 0xFE, 0x00, 0x7F]
+    tx, rx = Uart(d), Uart(d)
+    got, queue, line = [], list(data), 1
+    for _ in range(len(data) * (10 * d + 2) + 3 * d):
+        out = tx.step(1, queue[0] if queue else 0, int(bool(queue)))
+        if out.tx_ready and queue:
+            queue.pop(0)
+        r = rx.step(line)
+        line = out.tx
+        if r.rx_valid:
+            got.append(r.rx_data)
+    assert got == data
+
+
+@pytest.mark.parametrize("bad", [3, 0, 65536])
+def test_bad_divisor_is_refused_by_both_twins(bad: int) -> None:
+    with pytest.raises(ValueError, match="divisor must be in"):
+        Uart(bad)
+    with pytest.raises(ValueError, match="divisor must be in"):
+        UART(bad)
+
+
+def test_non_integer_divisor_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="divisor"):
+        UART(10.0)
