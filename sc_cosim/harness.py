@@ -10,7 +10,8 @@ Environment knobs for larger runs (documented in the README):
 ``SC_COSIM_SETS`` (parameter sets per block, default 20),
 ``SC_COSIM_CYCLES`` (cycles per set, default 2000),
 ``SC_COSIM_SEED`` (base seed, default 2026; ``random`` draws one and prints it),
-``SC_COSIM_SIM`` (``icarus`` or ``verilator``).
+``SC_COSIM_SIM`` (``icarus`` or ``verilator``),
+``SC_COSIM_RESET_P`` (chance per cycle of a mid-run reset, default 0.002).
 """
 
 from __future__ import annotations
@@ -63,6 +64,36 @@ def base_seed() -> int:
     return check_int("SC_COSIM_SEED", int(raw), 0)
 
 
+DEFAULT_RESET_P = 0.002
+
+
+def check_reset_p(name: str, value: object) -> float:
+    """``value`` as a reset probability in [0, 1); ``name`` is named in the error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in [0, 1), not {value!r}")
+    p = float(value)
+    if not 0.0 <= p < 1.0:  # NaN fails this too
+        raise ValueError(f"{name} must be in [0, 1) (chance per cycle of a reset), not {value!r}")
+    return p
+
+
+def default_reset_p() -> float:
+    """``SC_COSIM_RESET_P`` (default 0.002), validated."""
+    raw = os.environ.get("SC_COSIM_RESET_P")
+    if raw is None:
+        return DEFAULT_RESET_P
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value < 1.0:  # NaN fails this too
+        raise ValueError(
+            f"SC_COSIM_RESET_P must be a number in [0, 1) (chance per cycle of a reset), "
+            f"not {raw!r}"
+        )
+    return value
+
+
 def default_simulator() -> str:
     return str(check_choice("SC_COSIM_SIM", os.environ.get("SC_COSIM_SIM", "icarus"), SIMULATORS))
 
@@ -110,11 +141,13 @@ class CosimResult:
     message: str
     verilog: Path
     seconds: float
+    reset_p: float = DEFAULT_RESET_P
 
     def reproduce(self) -> str:
         """A command that re-runs exactly this case."""
+        env = f"SC_COSIM_RESET_P={self.reset_p!r} " if self.reset_p != DEFAULT_RESET_P else ""
         return (
-            f"sc-hw cosim {self.block} --params '{json.dumps(self.params)}' "
+            f"{env}sc-hw cosim {self.block} --params '{json.dumps(self.params)}' "
             f"--seed {self.seed} --cycles {self.cycles} --sim {self.simulator}"
         )
 
@@ -122,7 +155,8 @@ class CosimResult:
         state = "PASS" if self.passed else "FAIL"
         text = (
             f"{state} {self.block} seed={self.seed} cycles={self.cycles} "
-            f"sim={self.simulator} params={json.dumps(self.params)} ({self.seconds:.1f} s)"
+            f"sim={self.simulator} reset_p={self.reset_p:g} "
+            f"params={json.dumps(self.params)} ({self.seconds:.1f} s)"
         )
         if not self.passed:
             text += f"\n  {self.message}\n  reproduce: {self.reproduce()}"
@@ -143,7 +177,7 @@ def run_cosim(
     cycles: int | None = None,
     simulator: str | None = None,
     verilog_path: str | os.PathLike[str] | None = None,
-    reset_probability: float = 0.002,
+    reset_p: float | None = None,
 ) -> CosimResult:
     """Co-simulate ``block`` against its model twin; never raises on a mismatch.
 
@@ -161,14 +195,18 @@ def run_cosim(
     verilog_path : path, optional
         Check this Verilog file instead of the generated one. Its top module
         must be ``sc_<block>`` with the twin's ports.
-    reset_probability : float
-        Chance per cycle that ``rst`` is raised mid-run, to check reset values.
+    reset_p : float, optional
+        Chance per cycle, in [0, 1), that ``rst`` is raised mid-run (for one
+        cycle; the model twin is reset with it), to check reset values
+        (default ``SC_COSIM_RESET_P``, else 0.002). The initial reset always
+        happens.
     """
     from cocotb_tools.runner import get_runner
 
     spec = get_block(block)
     seed = check_int("seed", seed, 0)
     cycles = default_cycles() if cycles is None else check_int("cycles", cycles, 1)
+    reset_p = default_reset_p() if reset_p is None else check_reset_p("reset_p", reset_p)
     simulator = default_simulator() if simulator is None else simulator
     check_choice("simulator", simulator, SIMULATORS)
     if simulator == "verilator" and not verilator_available():
@@ -184,7 +222,7 @@ def run_cosim(
     case.mkdir(parents=True, exist_ok=True)
     vfile = case / f"{spec.toplevel}.v"
     vfile.write_text(text)
-    result_file = case / f"result_{seed}_{cycles}.json"
+    result_file = case / f"result_{seed}_{cycles}_{reset_p!r}.json"
     result_file.unlink(missing_ok=True)
 
     start = time.perf_counter()
@@ -207,7 +245,7 @@ def run_cosim(
         "SC_PARAMS": json.dumps(params),
         "SC_SEED": str(seed),
         "SC_CYCLES": str(cycles),
-        "SC_RESET_P": repr(float(reset_probability)),
+        "SC_RESET_P": repr(reset_p),
         "SC_RESULT": str(result_file),
         "COCOTB_LOG_LEVEL": "WARNING",
     }
@@ -230,4 +268,6 @@ def run_cosim(
     else:
         passed = False
         message = f"simulation produced no result; see {case / f'sim_{seed}.log'}"
-    return CosimResult(block, params, seed, cycles, simulator, passed, message, vfile, seconds)
+    return CosimResult(
+        block, params, seed, cycles, simulator, passed, message, vfile, seconds, reset_p
+    )
