@@ -13,6 +13,7 @@ Environment knobs for larger runs (documented in the README):
 ``SC_COSIM_SIM`` (``icarus`` or ``verilator``),
 ``SC_BUILD_DIR`` (where generated files go; default the checkout's ``build/``;
 ``sc-hw`` sets it to ``./build`` of the working directory or ``--build-dir``).
+``SC_COSIM_RESET_P`` (chance per cycle of a mid-run reset, default 0.002).
 """
 
 from __future__ import annotations
@@ -134,6 +135,36 @@ def base_seed() -> int:
     return env_int("SC_COSIM_SEED", 2026, 0)
 
 
+DEFAULT_RESET_P = 0.002
+
+
+def check_reset_p(name: str, value: object) -> float:
+    """``value`` as a reset probability in [0, 1); ``name`` is named in the error."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in [0, 1), not {value!r}")
+    p = float(value)
+    if not 0.0 <= p < 1.0:  # NaN fails this too
+        raise ValueError(f"{name} must be in [0, 1) (chance per cycle of a reset), not {value!r}")
+    return p
+
+
+def default_reset_p() -> float:
+    """``SC_COSIM_RESET_P`` (default 0.002), validated."""
+    raw = os.environ.get("SC_COSIM_RESET_P")
+    if raw is None:
+        return DEFAULT_RESET_P
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value < 1.0:  # NaN fails this too
+        raise ValueError(
+            f"SC_COSIM_RESET_P must be a number in [0, 1) (chance per cycle of a reset), "
+            f"not {raw!r}"
+        )
+    return value
+
+
 def default_simulator() -> str:
     return str(check_choice("SC_COSIM_SIM", os.environ.get("SC_COSIM_SIM", "icarus"), SIMULATORS))
 
@@ -183,12 +214,14 @@ class CosimResult:
     seconds: float
     verilog_path: str | None = None
     wave: Path | None = None
+    reset_p: float = DEFAULT_RESET_P
 
     def reproduce(self) -> str:
         """A command that re-runs exactly this case (with the user's ``--verilog`` file)."""
         text = (
             f"sc-hw cosim {self.block} --params {shlex.quote(json.dumps(self.params))} "
-            f"--seed {self.seed} --cycles {self.cycles} --sim {self.simulator}"
+            f"--seed {self.seed} --cycles {self.cycles} --sim {self.simulator} "
+            f"--reset-p {self.reset_p!r}"
         )
         if self.verilog_path is not None:
             text += f" --verilog {shlex.quote(self.verilog_path)}"
@@ -207,6 +240,7 @@ class CosimResult:
             "verilog": str(self.verilog),
             "seconds": round(self.seconds, 3),
             "wave": None if self.wave is None else str(self.wave),
+            "reset_p": self.reset_p,
             "reproduce": self.reproduce(),
         }
 
@@ -214,7 +248,8 @@ class CosimResult:
         state = "PASS" if self.passed else "FAIL"
         text = (
             f"{state} {self.block} seed={self.seed} cycles={self.cycles} "
-            f"sim={self.simulator} params={json.dumps(self.params)} ({self.seconds:.1f} s)"
+            f"sim={self.simulator} reset_p={self.reset_p:g} "
+            f"params={json.dumps(self.params)} ({self.seconds:.1f} s)"
         )
         if not self.passed:
             text += f"\n  {self.message}\n  reproduce: {self.reproduce()}"
@@ -235,7 +270,7 @@ def run_cosim(
     cycles: int | None = None,
     simulator: str | None = None,
     verilog_path: str | os.PathLike[str] | None = None,
-    reset_probability: float = 0.002,
+    reset_p: float | None = None,
     wave: str | os.PathLike[str] | None = None,
 ) -> CosimResult:
     """Co-simulate ``block`` against its model twin; never raises on a mismatch.
@@ -254,8 +289,11 @@ def run_cosim(
     verilog_path : path, optional
         Check this Verilog file instead of the generated one. Its top module
         must be ``sc_<block>`` with the twin's ports.
-    reset_probability : float
-        Chance per cycle that ``rst`` is raised mid-run, to check reset values.
+    reset_p : float, optional
+        Chance per cycle, in [0, 1), that ``rst`` is raised mid-run (for one
+        cycle; the model twin is reset with it), to check reset values
+        (default ``SC_COSIM_RESET_P``, else 0.002). The initial reset always
+        happens.
     wave : path, optional
         Record every signal of the run into this file: ``.fst`` or ``.vcd``
         (Icarus writes both; Verilator writes VCD, and FST where the LZ4
@@ -276,6 +314,7 @@ def run_cosim(
     spec = get_block(block)
     seed = check_int("seed", seed, 0)
     cycles = default_cycles() if cycles is None else check_int("cycles", cycles, 1)
+    reset_p = default_reset_p() if reset_p is None else check_reset_p("reset_p", reset_p)
     simulator = default_simulator() if simulator is None else simulator
     check_choice("simulator", simulator, SIMULATORS)
     wave_path = None if wave is None else Path(wave).resolve()
@@ -293,7 +332,7 @@ def run_cosim(
     case = _case_dir(block, params, simulator, text)
     case.mkdir(parents=True, exist_ok=True)
     vfile = case / f"{spec.toplevel}.v"
-    result_file = case / f"result_{seed}_{cycles}.json"
+    result_file = case / f"result_{seed}_{cycles}_{reset_p!r}.json"
     result_file.unlink(missing_ok=True)
     # A waveform needs its own build (Icarus adds a dump module); otherwise
     # runs of several seeds share one build, built by one process at a time.
@@ -339,7 +378,7 @@ def run_cosim(
         "SC_PARAMS": json.dumps(params),
         "SC_SEED": str(seed),
         "SC_CYCLES": str(cycles),
-        "SC_RESET_P": repr(float(reset_probability)),
+        "SC_RESET_P": repr(reset_p),
         "SC_RESULT": str(result_file),
         "COCOTB_LOG_LEVEL": "WARNING",
     }
@@ -396,6 +435,7 @@ def run_cosim(
         seconds,
         verilog_path=None if verilog_path is None else str(verilog_path),
         wave=wave_path,
+        reset_p=reset_p,
     )
 
 

@@ -40,7 +40,19 @@ sub-module (a cone-of-influence walk over each module, e.g. Amaranth's
 begin end``; and a flipped constant bit in a ``casez`` selector that every
 item pattern ignores (``casez ({ en, 1'h0 })`` with the only item ``2'b1?``). A mutant that fails to
 compile (``iverilog -g2012``) is counted as a compile error and excluded from
-the kill rate, which is ``killed / (killed + survived)``.
+the kill rate.
+
+Survivors go to a solver
+------------------------
+Every mutant that no co-simulation run killed is compared with the original
+by :func:`sc_cosim.equivalence.prove_equivalent` (a Yosys miter and
+``sat -tempinduct``, every input including ``rst`` free, registers from
+their power-on values): ``equivalent`` when proved, ``survived`` when the
+solver finds a distinguishing input sequence (the stimulus is too weak),
+``unknown`` when neither (k-induction fails up to ``max_steps``). The kill
+rate is ``killed / (killed + survived + unknown)``: only what the solver
+proves is excluded. In full runs the skipped mutants above are given to the
+solver too and its verdicts are reported beside the hand-coded reasons.
 
 Enumeration is deterministic (module, line, position, operator order); a
 sample of at most ``limit`` mutants is drawn with ``numpy.random.default_rng
@@ -66,6 +78,7 @@ from pathlib import Path
 import numpy as np
 
 from sc_cosim.blocks import get_block
+from sc_cosim.equivalence import DEFAULT_MAX_STEPS, DEFAULT_TIMEOUT, Proof, prove_equivalent
 from sc_cosim.harness import build_root, generate_verilog, params_for, run_cosim
 from sc_cosim.spec import Params
 from sc_model._validate import check_int
@@ -700,9 +713,9 @@ class Mutant:
 @dataclass(frozen=True)
 class MutantResult:
     mutant: Mutant
-    status: str  # "killed", "survived" or "compile_error"
+    status: str  # "killed", "survived", "equivalent", "unknown" or "compile_error"
     seeds: tuple[int, ...]  # cosim seeds run
-    message: str  # first mismatch, or the compiler's complaint
+    message: str  # first mismatch, or the compiler's complaint, or the solver's verdict
     seconds: float
 
 
@@ -720,6 +733,9 @@ class BlockReport:
     simulator: str
     sample_seed: int
     seconds: float = 0.0
+    proved: bool = True  # survivors were given to the solver
+    # reason -> (solver verdict -> count) for the skipped mutants checked by the solver
+    skipped_proofs: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -737,22 +753,42 @@ class BlockReport:
         return self.count("survived")
 
     @property
+    def equivalent(self) -> int:
+        """Survivors the solver proved equivalent to the original."""
+        return self.count("equivalent")
+
+    @property
+    def unknown(self) -> int:
+        """Survivors the solver could neither prove equivalent nor refute."""
+        return self.count("unknown")
+
+    @property
     def kill_rate(self) -> float:
-        """Killed over compiling mutants (1.0 when none compiled)."""
-        n = self.killed + self.survived
+        """Killed over the compiling mutants not proved equivalent (1.0 when none).
+
+        ``killed / (killed + survived + unknown)``: a survivor counts against
+        the harness unless the solver proved it equivalent.
+        """
+        n = self.killed + self.survived + self.unknown
         return self.killed / n if n else 1.0
 
     @property
     def survivors(self) -> list[MutantResult]:
-        return [r for r in self.results if r.status == "survived"]
+        """Survivors not proved equivalent (refuted by the solver, or unknown)."""
+        return [r for r in self.results if r.status in ("survived", "unknown")]
 
     def summary(self) -> str:
+        proved = (
+            f"{self.equivalent} proved equivalent, {self.survived} survived "
+            f"(solver counterexample), {self.unknown} unknown"
+            if self.proved
+            else f"{self.survived} survived (not given to the solver)"
+        )
         return (
             f"{self.block}: {len(self.results)} of {self.enumerated} mutants run "
             f"(+{sum(self.skipped.values())} provably equivalent skipped), "
-            f"{self.compile_errors} compile errors, "
-            f"{self.killed} killed, {self.survived} survived, "
-            f"kill rate {100 * self.kill_rate:.1f} %"
+            f"{self.compile_errors} compile errors, {self.killed} killed, {proved}; "
+            f"kill rate {100 * self.kill_rate:.1f} % of the non-equivalent"
         )
 
     def format(self, verbose: bool = False) -> str:
@@ -766,9 +802,16 @@ class BlockReport:
         if self.skipped:
             why = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
             lines.append(f"  skipped as provably equivalent: {why}")
+        for reason, verdicts in sorted(self.skipped_proofs.items()):
+            got = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items()))
+            lines.append(f"  solver on skipped '{reason}': {got}")
         for r in self.results:
             if r.status == "survived":
-                lines.append(f"  SURVIVED {r.mutant.describe()}")
+                lines.append(f"  SURVIVED {r.mutant.describe()}\n    {r.message}")
+            elif r.status == "unknown":
+                lines.append(f"  UNKNOWN {r.mutant.describe()}\n    {r.message}")
+            elif r.status == "equivalent" and verbose:
+                lines.append(f"  equivalent {r.mutant.describe()}\n    {r.message}")
             elif r.status == "compile_error":
                 lines.append(f"  COMPILE ERROR {r.mutant.describe()}\n    {r.message}")
             elif verbose:
@@ -881,6 +924,41 @@ def _slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
 
 
+def skipped_mutants(block: str, seed: int = 0) -> list[Mutant]:
+    """The mutants :func:`block_mutants` skips as provably equivalent (``change.skip`` set)."""
+    out: list[Mutant] = []
+    for label, params in mutation_param_sets(block, seed):
+        every = enumerate_mutants(_verilog(block, params))
+        out += [Mutant(block, label, params, i, m) for i, m in enumerate(every) if m.skip]
+    return out
+
+
+def prove_mutant(
+    mutant: Mutant, max_steps: int = DEFAULT_MAX_STEPS, timeout: float = DEFAULT_TIMEOUT
+) -> Proof:
+    """:func:`sc_cosim.equivalence.prove_equivalent` of ``mutant`` against its original."""
+    spec = get_block(mutant.block)
+    original = _verilog(mutant.block, mutant.params)
+    return prove_equivalent(original, mutant.text(), spec.toplevel, max_steps, timeout)
+
+
+def judge_survivor(
+    result: MutantResult, max_steps: int = DEFAULT_MAX_STEPS, timeout: float = DEFAULT_TIMEOUT
+) -> MutantResult:
+    """A survivor after the solver: ``equivalent``, ``survived`` (refuted) or ``unknown``."""
+    if result.status != "survived":
+        return result
+    proof = prove_mutant(result.mutant, max_steps, timeout)
+    status = {"equivalent": "equivalent", "different": "survived", "unknown": "unknown"}
+    return MutantResult(
+        result.mutant,
+        status[proof.status],
+        result.seeds,
+        f"solver: {proof.detail}",
+        result.seconds + proof.seconds,
+    )
+
+
 def mutate_block(
     block: str,
     limit: int | None = DEFAULT_LIMIT,
@@ -889,6 +967,9 @@ def mutate_block(
     cycles: int = DEFAULT_CYCLES,
     simulator: str | None = None,
     progress: Callable[[MutantResult], None] | None = None,
+    prove: bool = True,
+    check_skipped: bool | None = None,
+    max_steps: int = DEFAULT_MAX_STEPS,
 ) -> BlockReport:
     """Mutation check of ``block``.
 
@@ -907,13 +988,27 @@ def mutate_block(
         Cycles per cosim run.
     simulator : ``"icarus"`` or ``"verilator"``, optional
     progress : callable, optional
-        Called with each result as it is known.
+        Called with each co-simulation result as it is known (status
+        ``killed``, ``survived`` or ``compile_error``; before the solver).
+    prove : bool
+        Give every survivor to the solver (:mod:`sc_cosim.equivalence`): it
+        becomes ``equivalent`` (proved), ``survived`` (counterexample found)
+        or ``unknown``.
+    check_skipped : bool, optional
+        Also give the mutants skipped as provably equivalent to the solver and
+        count its verdicts in ``skipped_proofs``; default: only in full runs
+        (``limit=None``) with ``prove``.
+    max_steps : int
+        Largest induction length of the solver.
     """
     seed = check_int("seed", seed, 0)
     n_seeds = check_int("n_seeds", n_seeds, 1)
     cycles = check_int("cycles", cycles, 1)
+    max_steps = check_int("max_steps", max_steps, 1)
     if limit is not None:
         limit = check_int("limit", limit, 1)
+    if check_skipped is None:
+        check_skipped = prove and limit is None
     start = time.perf_counter()
     mutants, skipped, sets = block_mutants(block, seed)
     chosen = sample(mutants, limit, seed)
@@ -921,11 +1016,19 @@ def mutate_block(
     results = []
     for m in chosen:
         r = run_mutant(m, seeds, cycles, simulator)
-        results.append(r)
         if progress is not None:
             progress(r)
+        results.append(judge_survivor(r, max_steps) if prove else r)
+    skipped_proofs: dict[str, dict[str, int]] = {}
+    if check_skipped:
+        for m in skipped_mutants(block, seed):
+            verdicts = skipped_proofs.setdefault(m.change.skip, {})
+            status = prove_mutant(m, max_steps).status
+            verdicts[status] = verdicts.get(status, 0) + 1
     sim = simulator or os.environ.get("SC_COSIM_SIM", "icarus")
     report = BlockReport(block, sets, len(mutants), skipped, results, cycles, seeds, sim, seed)
+    report.proved = prove
+    report.skipped_proofs = skipped_proofs
     report.seconds = time.perf_counter() - start
     return report
 

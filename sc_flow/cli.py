@@ -319,6 +319,7 @@ def run_sets(
     verilog: str | None = None,
     wave: Path | None = None,
     show_progress: bool = True,
+    reset_p: float | None = None,
 ) -> list[CosimResult]:
     """Co-simulate one run per seed, ``jobs`` at a time, with a progress bar; by seed."""
     jobs_list = []
@@ -335,6 +336,7 @@ def run_sets(
                 simulator=sim,
                 verilog_path=verilog,
                 wave=wave_k,
+                reset_p=reset_p,
                 build_dir=str(build_root()),
             )
         )
@@ -389,6 +391,12 @@ JOBS = click.option(
     help="record every signal into this .fst or .vcd file (one per seed: "
     "FILE_seedN.fst when --sets > 1)",
 )
+@click.option(
+    "--reset-p",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=None,
+    help="chance per cycle of a mid-run reset (default: SC_COSIM_RESET_P, else 0.002)",
+)
 @JOBS
 @json_option
 def cosim(
@@ -402,6 +410,7 @@ def cosim(
     sim,
     verilog,
     wave,
+    reset_p,
     jobs,
     as_json,
 ) -> int:
@@ -432,6 +441,7 @@ def cosim(
         jobs,
         verilog=None if verilog is None else str(verilog),
         wave=wave,
+        reset_p=reset_p,
     )
     failures = sum(not r.passed for r in results)
     if as_json:

@@ -13,6 +13,7 @@ import numpy as np
 
 from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
+from sc_cosim.toggles import toggle_every_bit, toggle_every_lane
 from sc_hw import arith as hw
 from sc_model import arith as model
 from sc_model.lfsr import MAXIMAL_TAPS
@@ -120,7 +121,8 @@ def lane_probabilities(rng: np.random.Generator, n: int) -> np.ndarray:
 def biased_bits(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.ndarray:
     """``(n_cycles, n_lanes)`` bits, lane ``k`` one with its own drawn probability."""
     p = lane_probabilities(rng, n_lanes)
-    return (rng.random((n_cycles, n_lanes)) < p).astype(np.uint8)
+    # a lane at probability 0 or 1 still toggles once (every input bit must toggle)
+    return toggle_every_lane((rng.random((n_cycles, n_lanes)) < p).astype(np.uint8), rng)
 
 
 def packed_biased(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.ndarray:
@@ -208,11 +210,13 @@ def _stream_counter_stimulus(
 ) -> dict[str, np.ndarray]:
     p_one = float(lane_probabilities(rng, 1)[0])
     p_clear = float(rng.choice([0.0, 0.001, 0.005, 0.02]))
-    return {
+    stim = {
         "bit_in": (rng.random(n) < p_one).astype(np.int64),
         "en": (rng.random(n) < rng.choice([0.7, 0.95, 1.0])).astype(np.int64),
         "clear": (rng.random(n) < p_clear).astype(np.int64),
     }
+    # an always-on en, a never-raised clear, a constant stream still toggle once
+    return {port: toggle_every_bit(v, 1, rng) for port, v in stim.items()}
 
 
 and_spec = BlockSpec(

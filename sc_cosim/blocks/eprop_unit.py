@@ -14,6 +14,7 @@ import numpy as np
 
 from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
+from sc_cosim.toggles import toggle_every_lane
 from sc_hw.eprop_unit import EpropUnit as HwEprop
 from sc_model import arith
 from sc_model import eprop_unit as model
@@ -70,7 +71,7 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
     u = rng.random(p.n_pre)
     rate[u < 0.1] = 0.0
     rate[u > 0.9] = 1.0
-    pre = (rng.random((n, p.n_pre)) < rate).astype(np.uint8)
+    pre = toggle_every_lane((rng.random((n, p.n_pre)) < rate).astype(np.uint8), rng)
     psi = rng.integers(0, 1 << p.psi_width, (n, p.n_post))
     psi[rng.random((n, p.n_post)) < 0.2] = (1 << p.psi_width) - 1
     psi[rng.random((n, p.n_post)) < 0.1] = 0

@@ -14,6 +14,7 @@ import numpy as np
 
 from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
+from sc_cosim.toggles import toggle_every_lane
 from sc_hw.stdp import STDP as HwSTDP
 from sc_model import arith
 from sc_model import stdp as model
@@ -123,13 +124,14 @@ def spike_bits(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.ndar
     """Sparse spikes: per lane a rate in [0.03, 0.3], 2 % of lanes silent, 2 % always on.
 
     Silent lanes are kept rare: a synapse whose pre or post lane is silent
-    never learns, which would hide every fault of its update logic.
+    never learns, which would hide every fault of its update logic. A silent
+    or always-on lane still toggles once (:func:`toggle_every_lane`).
     """
     rate = rng.uniform(0.03, 0.3, n_lanes)
     u = rng.random(n_lanes)
     rate[u < 0.02] = 0.0
     rate[u > 0.98] = 1.0
-    return (rng.random((n_cycles, n_lanes)) < rate).astype(np.uint8)
+    return toggle_every_lane((rng.random((n_cycles, n_lanes)) < rate).astype(np.uint8), rng)
 
 
 def stdp_stimulus(

@@ -14,6 +14,7 @@ import numpy as np
 
 from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
+from sc_cosim.toggles import toggle_every_lane
 from sc_hw.stp_unit import STPUnit as HwSTPUnit
 from sc_model import arith
 from sc_model import stp_unit as model
@@ -63,7 +64,8 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
     bits = rng.random((n, n_ch)) < rate
     burst = (np.arange(n) // 100) % 3 == 0  # silences of 100 cycles let x and u recover
     bits &= burst[:, None] | (rng.random(n_ch) < 0.5)
-    return {"spikes": np.array([arith.pack_bits(r) for r in bits.astype(np.uint8)])}
+    bits = toggle_every_lane(bits.astype(np.uint8), rng)  # silent channels spike once
+    return {"spikes": np.array([arith.pack_bits(r) for r in bits])}
 
 
 SPEC = BlockSpec(

@@ -15,6 +15,7 @@ import numpy as np
 
 from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
+from sc_cosim.toggles import toggle_every_lane
 from sc_hw.synapses import Synapses as HwSynapses
 from sc_model import arith
 from sc_model import synapses as model
@@ -226,7 +227,8 @@ def synapse_stimulus(
         prob = rng.uniform(0.3 if busy else 0.2, 1.0, n)
         prob[rng.random(n) < 0.25] = 1.0
         prob[rng.random(n) < 0.02] = 0.0
-        bits = (rng.random((n_cycles, n)) < prob).astype(np.uint8)
+        # silent and always-on inputs still toggle once
+        bits = toggle_every_lane((rng.random((n_cycles, n)) < prob).astype(np.uint8), rng)
         stim["spikes"] = _packed([arith.pack_bits(row) for row in bits], n)
     else:
         hi = (1 << p.value_width) - 1
