@@ -373,7 +373,16 @@ BOARD_IO = {"icebreaker": 1 + 2 + 5, "icesugar": 1 + 2 + 3, "ulx3s": 1 + 2 + 5} 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["icebreaker", "icesugar", pytest.param("ulx3s", marks=ecp5)])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "icebreaker",
+        # the other two boards build the same system (~1.5 min each): -m long, and their
+        # `sc-hw board` output is in docs/host_link.md
+        pytest.param("icesugar", marks=pytest.mark.long),
+        pytest.param("ulx3s", marks=[ecp5, pytest.mark.long]),
+    ],
+)
 def test_board_system_builds_and_meets_its_core_clock(name: str) -> None:
     """The board top (PLL, UART link, learning core of configs/board_learning_core.json)."""
     board = get_board(name)
