@@ -208,8 +208,16 @@ def _seed() -> int:
 @pytest.mark.mutation
 @pytest.mark.parametrize("block", list(all_blocks()))
 def test_harness_kills_mutants(block: str) -> None:
+    # The sample keeps the co-simulation's bar without the solver: a survivor of a large
+    # design can take the solver its whole timeout (300 s). Solver verdicts come from the
+    # solver tests below and the full runs (-m long, scripts/prove_all_mutants.py).
     report = mutate_block(
-        block, limit=limit_from_env(), seed=_seed(), n_seeds=DEFAULT_SEEDS, cycles=DEFAULT_CYCLES
+        block,
+        limit=limit_from_env(),
+        seed=_seed(),
+        n_seeds=DEFAULT_SEEDS,
+        cycles=DEFAULT_CYCLES,
+        prove=False,
     )
     print(report.format())
     assert report.results, report.format()
