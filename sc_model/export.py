@@ -205,10 +205,9 @@ def _check_memories(path: Path, mems: object, expected: dict[str, dict[str, Any]
         )
     for name, want in expected.items():
         entry = mems[name]
-        if not isinstance(entry, dict) or set(entry) != {"file", "depth", "width"}:
+        if not isinstance(entry, dict) or set(entry) != set(want):
             raise ValueError(
-                f"{path}: memories.{name} must be an object with file, depth and width, "
-                f"not {entry!r}"
+                f"{path}: memories.{name} must be an object with {', '.join(want)}, not {entry!r}"
             )
         for key, value in want.items():
             if entry[key] != value:
@@ -316,6 +315,7 @@ def export_learning_core(
         k: v for k, v in learning_core_params(c).items() if k not in ("weights", "thresholds")
     }
     params["block"] = "learning_core"
+    params["format_version"] = FORMAT_VERSION
     params["host_addr_width"] = c.host_addr_width
     params["host_data_width"] = c.host_data_width
     params["memories"] = {
@@ -335,37 +335,87 @@ def export_learning_core(
 def load_learning_core(
     directory: str | os.PathLike[str], with_weights: bool = True
 ) -> dict[str, Any]:
-    """The core's parameter dict from :func:`export_learning_core`'s files (validated).
+    """The core's parameter dict from :func:`export_learning_core`'s files (checked fully).
 
-    ``with_weights=False`` leaves the weights out (the core's memory starts at
-    zero and the image is loaded over the host port: :func:`load_image_words`).
+    Checked as :func:`load_sc_layer_tm` checks its files, plus
+    ``host_addr_width``/``host_data_width`` and each memory's host ``space``
+    against what the parameters imply. ``with_weights=False`` leaves the
+    weights out (the core's memory starts at zero and the image is loaded over
+    the host port: :func:`load_image_words`).
     """
     d = Path(directory)
-    raw = _read_params(d, "learning_core")
-    mems = raw.pop("memories")
-    for key in ("block", "host_addr_width", "host_data_width"):
-        raw.pop(key)
-    nm = raw["n_neurons"]
-    vw = raw.get("v_width", 16)
+    path = d / PARAMS_FILE
+    raw, probe = _learning_core_raw(d)
+    nm, vw = probe.n_neurons, probe.v_width
     top = 1 << (vw - 1)
-    thresholds = [
-        t - (1 << vw) if t & top else t for t in read_hex(d / mems["thresholds"]["file"], nm, vw)
-    ]
+    thresholds = [t - (1 << vw) if t & top else t for t in read_hex(d / THRESHOLDS_FILE, nm, vw)]
     params = {**raw, "thresholds": thresholds}
     if with_weights:
-        probe = LearningCoreConfig(**params)
-        words = load_image_words(d)
-        lanes, wb = int(probe.lanes), probe.weight_width  # type: ignore[arg-type]
-        rows: list[list[int]] = [[] for _ in range(nm)]
-        for a, word in enumerate(words):
-            rows[a // probe.chunks].extend(int(v) for v in decode_weight_word(word, lanes, wb))
-        params["weights"] = [row[: probe.n_inputs] for row in rows]
+        params["weights"] = _decode_weights(d, path, probe)
     return learning_core_params(LearningCoreConfig(**params))
 
 
-def load_image_words(directory: str | os.PathLike[str]) -> list[int]:
-    """The weight image of :func:`export_learning_core` as host-port words (space 0)."""
-    d = Path(directory)
+def _learning_core_raw(d: Path) -> tuple[dict[str, Any], LearningCoreConfig]:
+    """``params.json`` of a learning-core export without its file keys, and a sizing probe."""
+    path = d / PARAMS_FILE
     raw = _read_params(d, "learning_core")
-    mem = raw["memories"]["weights"]
-    return read_hex(d / mem["file"], mem["depth"], mem["width"])
+    extra = ("memories", "host_addr_width", "host_data_width")
+    _check_keys(path, raw, LearningCoreConfig, extra=extra)
+    for key in extra:
+        if key not in raw:
+            raise ValueError(f"{path}: required key {key!r} is missing")
+    for key in ("weights", "thresholds"):
+        if key in raw:
+            raise ValueError(f"{path}: {key!r} belong in the memory images, not in {PARAMS_FILE}")
+    mems = raw.pop("memories")
+    host = {key: raw.pop(key) for key in extra[1:]}
+    nm = raw["n_neurons"]
+    nm_probe = nm if isinstance(nm, int) and not isinstance(nm, bool) and nm > 0 else 1
+    low = max(raw.get("v_reset", 0) + 1, 1) if isinstance(raw.get("v_reset", 0), int) else 1
+    probe = LearningCoreConfig(**raw, thresholds=[low] * nm_probe)  # validates; sizes only
+    for key, value in host.items():
+        if value != getattr(probe, key):
+            raise ValueError(
+                f"{path}: {key} must be {getattr(probe, key)} for these parameters, not {value!r}"
+            )
+    _check_memories(
+        path,
+        mems,
+        {
+            "weights": {
+                "file": WEIGHTS_FILE,
+                "depth": probe.words,
+                "width": probe.word_width,
+                "space": 0,
+            },
+            "thresholds": {
+                "file": THRESHOLDS_FILE,
+                "depth": nm,
+                "width": probe.v_width,
+                "space": 1,
+            },
+        },
+    )
+    return raw, probe
+
+
+def _decode_weights(d: Path, path: Path, probe: LearningCoreConfig) -> list[list[int]]:
+    """The weight rows of a learning-core image (padding lanes must be 0)."""
+    lanes, wb, n = int(probe.lanes), probe.weight_width, probe.n_inputs  # type: ignore[arg-type]
+    rows: list[list[int]] = [[] for _ in range(probe.n_neurons)]
+    for a, word in enumerate(read_hex(d / WEIGHTS_FILE, probe.words, probe.word_width)):
+        rows[a // probe.chunks].extend(int(v) for v in decode_weight_word(word, lanes, wb))
+    for neuron, row in enumerate(rows):
+        if any(row[n:]):
+            raise ValueError(
+                f"{d / WEIGHTS_FILE}: neuron {neuron}'s padding lanes (inputs >= n_inputs={n}) "
+                "must be 0"
+            )
+    return [row[:n] for row in rows]
+
+
+def load_image_words(directory: str | os.PathLike[str]) -> list[int]:
+    """The weight image of :func:`export_learning_core` as host-port words (space 0, checked)."""
+    d = Path(directory)
+    _, probe = _learning_core_raw(d)
+    return read_hex(d / WEIGHTS_FILE, probe.words, probe.word_width)

@@ -64,7 +64,7 @@ from sc_model.learning import (
 )
 from sc_model.learning_core import LearningCoreConfig
 from sc_model.sc_layer import SCLayerConfig
-from sc_model.sc_layer_tm import SCLayerTMConfig
+from sc_model.sc_layer_tm import SCLayerTMConfig, encode_weight_word
 
 
 @dataclass(frozen=True)
@@ -599,6 +599,22 @@ def tm_export(directory: Path) -> Path:
     return directory
 
 
+def core_export(directory: Path) -> Path:
+    cfg = LearningCoreConfig(n_inputs=4, n_neurons=2, lanes=2, thresholds=[3, -1], v_reset=-4)
+    export.export_learning_core(cfg, directory)
+    return directory
+
+
+def core_with_padding_weight(directory: Path) -> Path:
+    """A 3-input, 2-lane core whose second chunk carries a weight in its padding lane."""
+    cfg = LearningCoreConfig(n_inputs=3, n_neurons=1, lanes=2, thresholds=[2])
+    export.export_learning_core(cfg, directory)
+    word = encode_weight_word([1, 1], cfg.weight_width)
+    digits = (cfg.word_width + 3) // 4
+    (directory / "weights.hex").write_text(f"{0:0{digits}x}\n{word:0{digits}x}\n")
+    return directory
+
+
 def edit_params(directory: Path, change: Callable[[dict], None]) -> Path:
     path = directory / "params.json"
     params = json.loads(path.read_text())
@@ -726,6 +742,50 @@ def file_cases(tmp: Path) -> list[Case]:
         Case(
             "hex-missing",
             lambda: (fresh("mi") / "weights.hex").unlink() or load(tmp / "mi"),
+            r"weights\.hex",
+        ),
+        Case(
+            "core-no-version",
+            lambda: export.load_learning_core(
+                edit_params(core_export(tmp / "cnv"), lambda p: p.pop("format_version"))
+            ),
+            "format_version",
+        ),
+        Case(
+            "core-unknown-key",
+            lambda: export.load_learning_core(
+                edit_params(core_export(tmp / "cuk"), lambda p: p.update(colour="red"))
+            ),
+            "colour",
+        ),
+        Case(
+            "core-host-width",
+            lambda: export.load_image_words(
+                edit_params(core_export(tmp / "chw"), lambda p: p.update(host_data_width=3))
+            ),
+            "host_data_width",
+            "3",
+        ),
+        Case(
+            "core-space",
+            lambda: export.load_learning_core(
+                edit_params(
+                    core_export(tmp / "csp"),
+                    lambda p: p["memories"]["thresholds"].update(space=0),
+                )
+            ),
+            r"memories\.thresholds\.space",
+        ),
+        Case(
+            "core-padding-lane",
+            lambda: export.load_learning_core(core_with_padding_weight(tmp / "cpl")),
+            "padding lanes",
+        ),
+        Case(
+            "core-hex-too-few",
+            lambda: export.load_image_words(
+                (core_export(tmp / "ctf") / "weights.hex").write_text("0\n") and tmp / "ctf"
+            ),
             r"weights\.hex",
         ),
         Case(

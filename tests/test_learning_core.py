@@ -632,3 +632,21 @@ def test_rstdp_cycle_twin_equals_tick_model(seed: int) -> None:
             if en and o.out_valid:
                 assert o.out_spike == run.spikes[t, o.out_neuron], f"seed {seed} tick {t}"
             k += en
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_export_then_load_gives_back_every_parameter(seed: int, tmp_path) -> None:
+    """The files of ``export_learning_core`` load back to the same core (weights decoded
+    from the host-port image, negative thresholds sign-extended)."""
+    from sc_model.export import export_learning_core, load_image_words, load_learning_core
+
+    rng = np.random.default_rng(900 + seed)
+    config = _random_config(rng)
+    thresholds = rng.integers(-7, 5, config.n_neurons).tolist()  # some negative
+    params = {**learning_core_params(config), "v_reset": -8, "thresholds": thresholds}
+    config = LearningCoreConfig(**params)
+    export_learning_core(config, tmp_path)
+    assert load_learning_core(tmp_path) == learning_core_params(config), f"seed {seed}"
+    assert load_image_words(tmp_path) == list(config.weight_words()), f"seed {seed}"
+    without = load_learning_core(tmp_path, with_weights=False)
+    assert "weights" not in without or not any(any(r) for r in without["weights"])
