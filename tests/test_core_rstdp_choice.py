@@ -11,13 +11,12 @@ every tick. Full runs: docs/learning_core_demos.md.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from example_import import load_example
 
 from sc_model.learning_core import LearningCore
 
@@ -28,26 +27,14 @@ TEST_TRIALS = 100
 REPLAY_TRIALS = 6
 
 
-def _load(relative: str) -> ModuleType:
-    name = Path(relative).stem
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / relative)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def rtl() -> ModuleType:
-    return _load("examples/core_rtl.py")
+    return load_example("examples/core_rtl.py")
 
 
 @pytest.fixture(scope="module")
 def demo(rtl) -> ModuleType:
-    return _load("examples/core_rstdp_choice.py")
+    return load_example("examples/core_rstdp_choice.py")
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,12 @@ when the comparison can no longer see a one-spike difference.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from example_import import load_example
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 1
@@ -30,27 +29,15 @@ TEST_TICKS = 6000
 REPLAY_TICKS = 300
 
 
-def _load(relative: str) -> ModuleType:
-    name = Path(relative).stem
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / relative)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def demo() -> ModuleType:
-    _load("examples/core_rtl.py")
-    return _load("examples/core_stdp_pattern.py")
+    load_example("examples/core_rtl.py")
+    return load_example("examples/core_stdp_pattern.py")
 
 
 @pytest.fixture(scope="module")
 def rtl() -> ModuleType:
-    return _load("examples/core_rtl.py")
+    return load_example("examples/core_rtl.py")
 
 
 @pytest.fixture(scope="module")

@@ -12,33 +12,20 @@ the benchmark's ratio compares the two.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import struct
-import sys
 import zlib
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from example_import import load_example
 
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = 400  # cycles of the short example runs
 SEED = 7
-
-
-def _load(relative: str) -> ModuleType:
-    name = Path(relative).stem
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / relative)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -60,7 +47,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def example() -> ModuleType:
-    return _load("examples/sc_layer_raster.py")
+    return load_example("examples/sc_layer_raster.py")
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +133,7 @@ def test_example_refuses_too_few_cycles(example, capsys) -> None:
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    return _load("bench/bench_layer.py")
+    return load_example("bench/bench_layer.py")
 
 
 def test_naive_loop_counts_a_full_lfsr_period(bench) -> None:

@@ -14,14 +14,13 @@ command line exits 1 when the run has fewer weight changes than required.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from example_import import load_example
 
 ROOT = Path(__file__).resolve().parent.parent
 STDP_CYCLES = 3000
@@ -29,21 +28,9 @@ RSTDP_TRIALS = 12
 SEED = 1
 
 
-def _load(relative: str) -> ModuleType:
-    name = Path(relative).stem
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / relative)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def demo() -> ModuleType:
-    return _load("examples/plasticity_rtl.py")
+    return load_example("examples/plasticity_rtl.py")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +66,7 @@ def test_stdp_demo_bit_exact_on_rtl(demo, stdp_case, tmp_path) -> None:
 def test_rstdp_demo_bit_exact_on_rtl(demo, rstdp_case, tmp_path) -> None:
     report = demo.run_case(rstdp_case, tmp_path)
     _assert_bit_exact(report, rstdp_case)
-    rs = _load("examples/rstdp_choice.py")
+    rs = load_example("examples/rstdp_choice.py")
     trial = rs.TRIAL + rs.GAP
     assert rstdp_case.n_cycles == RSTDP_TRIALS * trial
     # one reward strobe per trial, two cycles after the stimulus, of both signs
@@ -98,7 +85,7 @@ def test_rstdp_demo_bit_exact_on_rtl(demo, rstdp_case, tmp_path) -> None:
 
 def test_recorded_streams_are_the_demos(demo) -> None:
     """Replaying the recorded pre spikes through the demo's own loop gives the same weights."""
-    sp = _load("examples/stdp_pattern.py")
+    sp = load_example("examples/stdp_pattern.py")
     rec = sp.record_training(500, SEED)
     stim = sp.Stimulus(rec.pre, np.zeros(500 // sp.SLOT, bool))
     w0 = np.array(rec.params["weights"][0])
@@ -145,7 +132,7 @@ def test_rstdp_flipped_post_spike_is_detected(demo, tmp_path) -> None:
     assert report.first_mismatch["eligibility"] == t + 1, report.lines()
     # the weights first differ when the first reward is applied: strobe in cycle TRIAL + 2,
     # applied reward_delay enabled cycles later, shown from the cycle after that
-    rs = _load("examples/rstdp_choice.py")
+    rs = load_example("examples/rstdp_choice.py")
     applied = rs.TRIAL + 2 + case.params["reward_delay"]
     assert report.first_mismatch["weights"] == applied + 1, report.lines()
     assert not report.final_weights_equal
