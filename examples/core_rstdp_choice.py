@@ -45,13 +45,16 @@ for _path in (ROOT, ROOT / "examples"):
 
 import core_rtl  # noqa: E402
 
+# The trials are rstdp_choice's: its 16 inputs are the stimulus lanes here (a cycle there is a
+# tick here), half of them at RATE_HI for the stimulus shown, the rest at RATE_LO.
+from rstdp_choice import GAP, RATE_HI, RATE_LO, TRIAL, trial_inputs  # noqa: E402, F401
+from rstdp_choice import N_INPUTS as N_STIM  # noqa: E402
+
 from sc_model.learning_core import LearningCore, LearningCoreConfig  # noqa: E402
 
-N_STIM, N_OUT = 16, 2
+N_OUT = 2
 FEEDBACK = 4  # copies of each neuron's last-tick spike fed back as inputs (lateral inhibition)
 N_INPUTS = N_STIM + N_OUT * FEEDBACK
-TRIAL, GAP = 30, 30  # ticks
-RATE_HI, RATE_LO = 0.25, 0.03
 REWARD = 64  # +REWARD for a right answer, -REWARD for a wrong one
 BASELINE_RATE = 1 / 8  # the strobed reward is R - Rbar, Rbar a running mean of R
 W_INIT = (112, 145)  # initial weights uniform in [112, 145): equal up to a little noise
@@ -94,16 +97,6 @@ def core_config(weights: np.ndarray, learn: bool = True) -> LearningCoreConfig:
     if not learn:
         params.update(a_plus=0, a_minus=0)
     return LearningCoreConfig(**params)
-
-
-def trial_inputs(rng: np.random.Generator, stimulus: int) -> np.ndarray:
-    """Stimulus spike bits of one trial plus its gap, ``(TRIAL + GAP, N_STIM)``."""
-    rate = np.full(N_STIM, RATE_LO)
-    half = N_STIM // 2
-    rate[stimulus * half : (stimulus + 1) * half] = RATE_HI
-    bits = np.zeros((TRIAL + GAP, N_STIM), np.uint8)
-    bits[:TRIAL] = rng.random((TRIAL, N_STIM)) < rate
-    return bits
 
 
 def initial_weights(rng: np.random.Generator) -> np.ndarray:

@@ -44,12 +44,20 @@ for _path in (ROOT, ROOT / "examples"):
 
 import core_rtl  # noqa: E402
 
+# The task is stdp_pattern's (a cycle there is a tick here): N_INPUTS afferents, SLOT ticks
+# per slot, RATE spikes per input per tick, the pattern in a P_PATTERN share of the slots.
+from stdp_pattern import (  # noqa: E402, F401
+    N_INPUTS,
+    P_PATTERN,
+    RATE,
+    SLOT,
+    Stimulus,
+    make_pattern,
+    make_stimulus,
+)
+
 from sc_model.learning_core import LearningCore, LearningCoreConfig, LearningRun  # noqa: E402
 
-N_INPUTS = 64
-SLOT = 50  # ticks per slot
-RATE = 0.03  # spikes per input per tick
-P_PATTERN = 0.25
 W_INIT = (100, 200)  # initial weights uniform in [100, 200)
 CORE_PARAMS = {
     "n_inputs": N_INPUTS,
@@ -76,26 +84,6 @@ CORE_PARAMS = {
     "w_max": 255,
     "stdp_seed": 0x1D2B,
 }
-
-
-@dataclass
-class Stimulus:
-    spikes: np.ndarray  # (n_ticks, N) uint8
-    is_pattern: np.ndarray  # (n_slots,) bool
-
-
-def make_pattern(rng: np.random.Generator) -> np.ndarray:
-    """The frozen pattern: one Poisson realisation of ``SLOT`` ticks, ``(SLOT, N)``."""
-    return (rng.random((SLOT, N_INPUTS)) < RATE).astype(np.uint8)
-
-
-def make_stimulus(rng: np.random.Generator, pattern: np.ndarray, n_slots: int) -> Stimulus:
-    """Poisson noise with the pattern pasted into a random quarter of the slots."""
-    spikes = (rng.random((n_slots * SLOT, N_INPUTS)) < RATE).astype(np.uint8)
-    is_pattern = rng.random(n_slots) < P_PATTERN
-    for s in np.flatnonzero(is_pattern):
-        spikes[s * SLOT : (s + 1) * SLOT] = pattern
-    return Stimulus(spikes, is_pattern)
 
 
 def core_config(weights: np.ndarray, learn: bool = True, **over: object) -> LearningCoreConfig:
