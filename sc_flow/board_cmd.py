@@ -33,10 +33,16 @@ def board(
     core: str = "learning_core",
     params_file: str | os.PathLike[str] | None = None,
     program: bool = False,
+    build_dir: str | os.PathLike[str] | None = None,
 ) -> BoardBuild:
-    """Build board ``name`` around ``core`` with the parameters in ``params_file``."""
+    """Build board ``name`` around ``core`` with the parameters in ``params_file``
+    (in ``build_dir``; default ``build/boards/<name>/``, see :func:`build_board`)."""
     return build_board(
-        get_board(name), core=core, params=load_params(params_file), do_program=program
+        get_board(name),
+        core=core,
+        params=load_params(params_file),
+        do_program=program,
+        build_dir=build_dir,
     )
 
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import click
 
-from boards.registry import BOARDS, get_board
+from boards.registry import BOARDS
 from boards.system import CORES
 from sc_cosim.blocks import all_blocks, get_block
 from sc_cosim.harness import (
@@ -63,7 +63,6 @@ from sc_cosim.mutation import (
 )
 from sc_flow import board_cmd
 from sc_flow.block_info import block_info
-from sc_flow.board_build import build_board, load_params
 from sc_flow.results import model_accuracy, synth_record
 from sc_flow.synth import DEVICES, SynthError, format_table, synthesize
 
@@ -665,12 +664,8 @@ def synth(
 @json_option
 def board(board: str, core: str, params_file: Path | None, program: bool, as_json: bool) -> int:
     """Build a board's bitstream (UART host link + core, YoWASP); print resources and Fmax."""
-    built = build_board(
-        get_board(board),
-        core=core,
-        params=load_params(params_file),
-        do_program=program,
-        build_dir=build_root() / "boards" / board,
+    built = board_cmd.board(
+        board, core, params_file, program, build_dir=build_root() / "boards" / board
     )
     if as_json:
         emit_json(

@@ -23,7 +23,7 @@ from amaranth.sim import Simulator
 
 from boards import PressCounter, StochasticDemo
 from boards.registry import get_board
-from sc_flow.board_build import build_board
+from sc_flow.cli import main
 from sc_flow.synth import (
     DEVICES,
     SynthReport,
@@ -71,8 +71,6 @@ def test_unknown_block_and_bad_params_are_refused_before_any_tool_runs() -> None
 
 
 def test_cli_reports_bad_names_with_exit_code_2(capsys) -> None:
-    from sc_flow.cli import main
-
     assert main(["synth", "lfsr", "--device", "gw1n"]) == 2
     err = capsys.readouterr().err
     assert "'gw1n' is not one of" in err and "'all'" in err
@@ -383,16 +381,20 @@ BOARD_IO = {"icebreaker": 1 + 2 + 5, "icesugar": 1 + 2 + 3, "ulx3s": 1 + 2 + 5} 
         pytest.param("ulx3s", marks=[ecp5, pytest.mark.long]),
     ],
 )
-def test_board_system_builds_and_meets_its_core_clock(name: str) -> None:
-    """The board top (PLL, UART link, learning core of configs/board_learning_core.json)."""
+def test_board_system_builds_and_meets_its_core_clock(name: str, tmp_path, capsys) -> None:
+    """The board top (PLL, UART link, learning core of configs/board_learning_core.json),
+    built by ``sc-hw --build-dir DIR board NAME --json`` as a user would."""
     board = get_board(name)
-    built = build_board(board)
+    assert main(["--build-dir", str(tmp_path), "board", name, "--json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    bitstream = Path(built["bitstream"])
     ext = ".bin" if board.family == "ice40" else ".bit"
-    assert built.bitstream.suffix == ext and built.bitstream.stat().st_size > 0
-    r = built.report
-    assert r.io == BOARD_IO[name]
-    assert r.fmax_mhz is not None and r.fmax_mhz >= board.clock.hz / 1e6  # met the core clock
-    assert r.ram_blocks >= 1  # the link's frame buffer (the small core's memories may be LUTs)
+    assert bitstream.suffix == ext and bitstream.stat().st_size > 0
+    assert bitstream.is_relative_to(tmp_path / "boards" / name)
+    r = built["report"]
+    assert r["io"] == BOARD_IO[name]
+    assert r["fmax_mhz"] is not None and r["fmax_mhz"] >= board.clock.hz / 1e6  # met the clock
+    assert r["ram_blocks"] >= 1  # the link's frame buffer (the small core's memories may be LUTs)
 
 
 def test_devices_table_is_consistent() -> None:
