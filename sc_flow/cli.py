@@ -616,9 +616,14 @@ def mutate(
 )
 @click.option("--pnr-seed", type=click.IntRange(min=0), default=1, help="nextpnr placer seed")
 @click.option("--pins", is_flag=True, help="ports on pins, no register wrapper")
+@click.option(
+    "--dsp",
+    is_flag=True,
+    help="iCE40: multipliers in the SB_MAC16 DSP blocks (synth_ice40 -dsp; ECP5 always)",
+)
 @json_option
 def synth(
-    block, param_items, params_json, params_file, device, freq, pnr_seed, pins, as_json
+    block, param_items, params_json, params_file, device, freq, pnr_seed, pins, dsp, as_json
 ) -> int:
     """Synthesise, place and route BLOCK (YoWASP Yosys + nextpnr): resources and Fmax.
 
@@ -632,7 +637,8 @@ def synth(
     params = parse_params(block, params_json, params_file, param_items)
     devices = list(DEVICES) if device == "all" else [device]
     reports = [
-        synthesize(block, params, d, freq_mhz=freq, seed=pnr_seed, wrap=not pins) for d in devices
+        synthesize(block, params, d, freq_mhz=freq, seed=pnr_seed, wrap=not pins, dsp=dsp)
+        for d in devices
     ]
     if as_json:
         records = [synth_record(r) for r in reports]

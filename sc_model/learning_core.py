@@ -68,7 +68,10 @@ Rule (elaboration-time ``rule``: ``"stdp"`` default, or ``"rstdp"``)
     ``E_MAX = 2**(eb - 1) - 1``. The product ``R e`` is exact (``rb + eb``
     bits), the sums are clamped once. So the weights equal those of the
     ``rstdp`` unit given the core's spikes and rewards, tick ``t`` = unit
-    cycle ``t``, under ``rounding="floor"``; with stochastic rounding the
+    cycle ``t``, under ``rounding="floor"``, and those of
+    :class:`sc_model.learning.reward.RewardModulatedLearner`'s integer mode
+    given them through its ``pair`` (a strobed tick without spikes = its
+    ``step``); with stochastic rounding the
     rounding randoms are the core's (below), not the unit's per-synapse ones.
     *Eligibility memory*: ``M C`` words of ``P eb`` bits, addressed like the
     weight words (lane ``l`` two's complement at ``[l eb, (l + 1) eb)``),

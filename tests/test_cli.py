@@ -317,6 +317,25 @@ def test_synth_json_from_a_params_file(tmp_path: Path) -> None:
     assert Path(data["build_dir"]).is_relative_to(tmp_path / "build" / "synth")
 
 
+@pytest.mark.long
+def test_synth_json_of_the_up5k_rstdp_parameter_file(tmp_path: Path) -> None:
+    """The docs' command for configs/learning_core_up5k_rstdp.json, with and without --dsp.
+
+    ~3 min: two UP5K place-and-route runs (docs/learning_core.md, "R-STDP on the UP5K").
+    """
+    env = {"YOWASP_CACHE_DIR": str(REPO / "build" / "yowasp-cache")}
+    params = str(REPO / "configs" / "learning_core_up5k_rstdp.json")
+    for dsp in ([], ["--dsp"]):
+        args = ["synth", "learning_core", "--device", "ice40-up5k", "--json"]
+        out = sc_hw(*args, "--params-file", params, "--freq", "48", *dsp, cwd=tmp_path, env=env)
+        assert out.returncode == 0, out.stderr
+        data = json.loads(out.stdout)
+        assert {"lut4", "ff", "ram", "dsp", "fmax_mhz", "synapses"} <= data.keys()
+        assert data["synapses"] == 64 * 80 and data["ram"] == {"EBR": 28}
+        assert data["dsp"] == (4 if dsp else 0), dsp
+        assert data["fmax_mhz"] > (44 if dsp else 36), data["fmax_mhz"]  # seed 1: 46.1 / 39.1
+
+
 def test_docs_cli_md_lists_every_option_as_the_code_defines_it() -> None:
     from sc_flow.cli_docs import options_markdown
 

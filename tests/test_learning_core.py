@@ -650,3 +650,26 @@ def test_export_then_load_gives_back_every_parameter(seed: int, tmp_path) -> Non
     assert load_image_words(tmp_path) == list(config.weight_words()), f"seed {seed}"
     without = load_learning_core(tmp_path, with_weights=False)
     assert "weights" not in without or not any(any(r) for r in without["weights"])
+
+
+@pytest.mark.parametrize(
+    ("name", "n", "m", "lanes", "rule", "ticks_cycles"),
+    [
+        ("learning_core_ecp5.json", 256, 256, 8, "stdp", 8200),
+        ("learning_core_ecp5_rstdp.json", 256, 128, 8, "rstdp", 4104),
+        ("learning_core_up5k_ebr.json", 64, 128, 8, "stdp", 1032),
+        ("learning_core_up5k_rstdp.json", 64, 80, 4, "rstdp", 1288),
+    ],
+)
+def test_parameter_files_are_the_cores_the_docs_measure(name, n, m, lanes, rule, ticks_cycles):
+    """configs/*.json load as the sizes, rules and tick lengths docs/learning_core.md quotes."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "configs" / name
+    c = LearningCoreConfig(**json.loads(path.read_text()))
+    assert (c.n_inputs, c.n_neurons, c.lanes, c.rule) == (n, m, lanes, rule)
+    assert c.tick_cycles == c.n_neurons * c.chunks + 8 == ticks_cycles
+    assert (c.weight_width, c.rounding) == (8, "stochastic")
+    if rule == "rstdp":
+        assert (c.elig_width, c.reward_width, c.reward_shift) == (8, 8, 6)

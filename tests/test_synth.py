@@ -70,6 +70,25 @@ def test_unknown_block_and_bad_params_are_refused_before_any_tool_runs() -> None
         synthesize(42, None, "ice40-up5k")  # type: ignore[arg-type]
 
 
+def test_dsp_option_adds_synth_ice40_dsp_only_on_ice40(monkeypatch, tmp_path) -> None:
+    import sc_flow.synth as synth_module
+
+    scripts = []
+    monkeypatch.setattr(synth_module, "warm_tool", lambda name: name)
+    monkeypatch.setattr(synth_module, "_run", lambda args, *a: scripts.append(args[-1]))
+    for family in ("ice40", "ecp5"):
+        for dsp in (False, True):
+            synth_module._yosys(family, "a.v", "top", "n.json", "y.log", tmp_path, dsp)
+    assert scripts == [
+        "read_verilog a.v; synth_ice40 -top top -json n.json",
+        "read_verilog a.v; synth_ice40 -dsp -top top -json n.json",
+        "read_verilog a.v; synth_ecp5 -top top -json n.json",
+        "read_verilog a.v; synth_ecp5 -top top -json n.json",
+    ]
+    with pytest.raises(TypeError, match="dsp must be a bool, not int"):
+        synthesize("lfsr", None, "ice40-up5k", dsp=1)  # type: ignore[arg-type]
+
+
 def test_cli_reports_bad_names_with_exit_code_2(capsys) -> None:
     assert main(["synth", "lfsr", "--device", "gw1n"]) == 2
     err = capsys.readouterr().err

@@ -5,7 +5,9 @@ STDP pairings of the network's *spikes* (not a voltage threshold) accumulate
 in a decaying eligibility trace per synapse; a reward turns eligibility into
 a weight change. :class:`RewardModulatedLearner` advances the network one step
 at a time (:meth:`~RewardModulatedLearner.advance`, :meth:`~RewardModulatedLearner.run`)
-and applies a reward with :meth:`~RewardModulatedLearner.step`.
+and applies a reward with :meth:`~RewardModulatedLearner.step`;
+:meth:`~RewardModulatedLearner.pair` applies the rule to spikes given from
+outside (e.g. a hardware core's own neurons) instead of the network's.
 
 Float mode (``Network(mode="float")``); time in units of ``dt`` (one network step)
     Per plastic projection ``source -> target`` (``pre[t]``: the source spikes
@@ -53,7 +55,7 @@ Integer mode (``Network(mode="int")``): the hardware R-STDP unit, bit for bit
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -256,6 +258,50 @@ class RewardModulatedLearner:
             else:
                 self._pair(k, np.asarray(pre, np.float64), np.asarray(post, np.float64))
         return now
+
+    def pair(self, pre: Sequence[object], post: Sequence[object]) -> None:
+        """One step of the rule on *given* spikes, without stepping the network.
+
+        ``pre[k]`` and ``post[k]`` are the source and target spikes of plastic
+        projection ``k`` (the order of :attr:`plastic`) in this step, shaped
+        ``(n_source,)``/``(n_target,)`` or ``(batch, n_source)``/``(batch, n_target)``
+        (integer mode: batch 1, 0/1 bits). Exactly what :meth:`advance` does with
+        the spikes the network produced (traces before the step pair with its
+        spikes; integer mode: one enabled cycle of each unit with no strobe), but
+        with spikes from elsewhere: a hardware core's own neurons, or a recorded
+        run (teacher forcing). The network's state is not touched; :meth:`step`
+        applies rewards as after :meth:`advance`.
+        """
+        n = len(self.plastic)
+        if not isinstance(pre, Sequence) or not isinstance(post, Sequence):
+            raise TypeError("pre and post must be sequences, one array per plastic projection")
+        if len(pre) != n or len(post) != n:
+            raise ValueError(
+                f"pre and post must hold one array per plastic projection ({n}), "
+                f"not {len(pre)} and {len(post)}"
+            )
+        arrays = []
+        for k, p in enumerate(self.plastic):
+            a, b = np.asarray(pre[k]), np.asarray(post[k])
+            a2, b2 = np.atleast_2d(a), np.atleast_2d(b)
+            if (
+                a.ndim not in (1, 2)
+                or a.ndim != b.ndim
+                or a2.shape[1:] != (p.n_source,)
+                or b2.shape != (a2.shape[0], p.n_target)
+            ):
+                raise ValueError(
+                    f"pre[{k}] and post[{k}] must have shapes ([batch,] {p.n_source}) and "
+                    f"([batch,] {p.n_target}) with the same batch, not {a.shape} and {b.shape}"
+                )
+            if not (np.isfinite(a2).all() and np.isfinite(b2).all()):
+                raise ValueError(f"pre[{k}] and post[{k}] must be finite")
+            arrays.append((a2, b2))
+        for k, (a2, b2) in enumerate(arrays):
+            if self.integer:
+                self._cycle(k, a2, b2, 0, 0)
+            else:
+                self._pair(k, np.asarray(a2, np.float64), np.asarray(b2, np.float64))
 
     def _pair(self, k: int, pre: np.ndarray, post: np.ndarray) -> None:
         if self._e[k] is None or self._e[k].shape[0] != pre.shape[0]:

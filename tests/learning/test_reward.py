@@ -375,6 +375,68 @@ def test_two_choice_task_learned_in_integer_mode(seed: int) -> None:
 # ---------------------------------------------------------------------------
 
 
+def _given_spikes(net: Network, plastic, x, prev, now) -> tuple[list, list]:
+    """What each plastic projection delivers (module docstring): input, s_src[t] or s_src[t-1]."""
+    pre, post = [], []
+    for p in plastic:
+        if p.source == "input":
+            pre.append(np.broadcast_to(x, now[p.target].shape[:1] + (net.n_in,)))
+        else:
+            pre.append(prev[p.source] if net.delayed(p) else now[p.source])
+        post.append(now[p.target])
+    return pre, post
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pair_on_given_spikes_equals_advance(seed: int) -> None:
+    """pair() fed with the spikes the network produced is advance() (both modes, rewards too)."""
+    for integer in (True, False):
+        if integer:
+            (a, rng), (b, _) = random_int_learner(seed), random_int_learner(seed)
+            xs = (rng.random((40, 12)) < 0.4).astype(np.int64)
+            a.network.reset_all(1)
+            b.network.reset_all(1)
+        else:
+            rng = np.random.default_rng(seed)
+            a, b = (RewardModulatedLearner(float_net(seed), 3.0, lr=0.05) for _ in range(2))
+            xs = (rng.random((40, 2, 6)) < 0.4).astype(np.float64)
+            a.network.reset_all(2)
+            b.network.reset_all(2)
+        for t, x in enumerate(xs):
+            a.advance(x)
+            prev = {k: pop.spikes for k, pop in b.network.populations.items()}
+            now = b.network.step(x)
+            b.pair(*_given_spikes(b.network, b.plastic, x, prev, now))
+            if t % 10 == 9:
+                r = rng.integers(-40, 41)
+                a.step(np.int64(r) if integer else float(r))
+                b.step(np.int64(r) if integer else float(r))
+            for pa, pb in zip(a.plastic, b.plastic, strict=True):
+                np.testing.assert_array_equal(pa.data, pb.data, err_msg=f"seed {seed} t {t}")
+        for ea, eb in zip(a.e, b.e, strict=True):
+            np.testing.assert_array_equal(ea, eb, err_msg=f"seed {seed} integer={integer}")
+        assert any((e != 0).any() for e in a.e), f"seed {seed}: nothing paired"
+        assert a.applied and any(v != 0 for v in a.applied), f"seed {seed}: no reward"
+
+
+def test_pair_errors() -> None:
+    learner = RewardModulatedLearner(int_net(0), 2.0, projections=[0])
+    with pytest.raises(TypeError, match="sequences"):
+        learner.pair(np.zeros((1, 10)), np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="one array per plastic projection"):
+        learner.pair([np.zeros(10)] * 2, [np.zeros(3)])
+    with pytest.raises(ValueError, match=r"pre\[0\] and post\[0\] must have shapes"):
+        learner.pair([np.zeros(9)], [np.zeros(3)])
+    with pytest.raises(ValueError, match="same batch"):
+        learner.pair([np.zeros((2, 10))], [np.zeros((1, 3))])
+    with pytest.raises(ValueError, match="batch 1"):
+        learner.pair([np.zeros((2, 10), np.uint8)], [np.zeros((2, 3), np.uint8)])
+    with pytest.raises(ValueError, match="finite"):
+        RewardModulatedLearner(float_net(0), 2.0, projections=[0]).pair(
+            [np.full(6, np.nan)], [np.zeros(3)]
+        )
+
+
 def test_errors() -> None:
     net = float_net(0)
     for kw, word in [
@@ -414,11 +476,11 @@ def test_doc_example_runs() -> None:
     assert ns["last"] >= 0.9
 
 
-
 def test_integer_mode_eligibility_reads_the_units_registers() -> None:
     """``.e`` in integer mode (an AttributeError before): zeros at the start, (1, M, N)."""
-    learner = RewardModulatedLearner(int_net(0), tau_reward=3.0, projections=[0],
-                                     rstdp_params=RPARAMS)
+    learner = RewardModulatedLearner(
+        int_net(0), tau_reward=3.0, projections=[0], rstdp_params=RPARAMS
+    )
     e = learner.e
     assert len(e) == 1 and e[0].shape == (1, 3, 10) and e[0].dtype == np.int64
     assert not e[0].any()
