@@ -2,21 +2,28 @@
 
 The packing tests compare with Python integers built bit by bit. The block
 tests run the generated Verilog of ``lif``, ``sc_layer`` and the learning
-core at their default parameters (each Verilator build is cached by hash in
-``build/batch/``: ~10-40 s the first time on the 2-core machine, nothing
-after). The mutant test takes one one-bit mutant of ``lif`` (its threshold
-constant 2000 -> 2001: only an exact hit of the threshold tells them apart)
-and requires both the cocotb bench (as the mutation check runs it) and the
-batch path to fail on it, and the unmutated design to pass the same batch run.
+core at their default parameters, the learning core at its largest iCE40
+size (64 x 128, 100 ticks) and under R-STDP with a reward (each Verilator
+build is cached by hash in ``build/batch/``: ~10-40 s the first time on the
+2-core machine, nothing after). The mutant tests take one one-bit mutant of
+``lif`` (its threshold constant 2000 -> 2001: only an exact hit of the
+threshold tells them apart) and one of the learning core (the sign bit of
+one lane's stochastic-rounding comparison), and require both the cocotb
+bench (as the mutation check runs it) and the batch path to fail on each,
+and the unmutated design to pass the same batch run.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sc_cosim import batch
-from sc_cosim.batch_sim import Port, as_int, pack_array, render_main, unpack_array
+from sc_cosim.batch_blocks import LEARNING_STROBES, learning_core_ice40, learning_core_plan
+from sc_cosim.batch_sim import Port, as_int, build, pack_array, render_main, unpack_array
 from sc_cosim.harness import params_for, verilator_available
 from sc_cosim.mutation import (
     DEFAULT_CYCLES,
@@ -27,6 +34,8 @@ from sc_cosim.mutation import (
     sample,
 )
 from sc_model.learning_core import LearningCore, LearningCoreConfig
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
 needs_verilator = pytest.mark.skipif(not verilator_available(), reason="verilator not on PATH")
 
@@ -87,6 +96,57 @@ def test_learning_core_ticks_with_learning_on() -> None:
     assert not np.array_equal(run.weights[0], run.weights[-1])
 
 
+def test_ice40_learning_core_is_the_kept_up5k_config() -> None:
+    """``--ice40`` runs ``configs/learning_core_up5k_ebr.json`` (its weights drawn apart:
+    the file has none) and learning is on in it."""
+    kept = json.loads((CONFIGS / "learning_core_up5k_ebr.json").read_text())
+    params = learning_core_ice40()
+    assert {k: params[k] for k in kept} == kept
+    assert set(params) - set(kept) == {"weights"}
+    c = LearningCoreConfig(**params)
+    assert c.n_inputs * c.n_neurons == 8192 and c.a_plus > 0 and c.a_minus > 0
+    assert c.rounding == "stochastic"
+
+
+@needs_verilator
+def test_learning_core_largest_ice40_100_ticks() -> None:
+    """64 x 128 (1,032 cycles a tick), 100 ticks with STDP and stochastic rounding:
+    spikes and membranes every tick, every weight word every tick (the last pass
+    included), in about a second once built."""
+    params = learning_core_ice40()
+    result = batch.run_learning_core(params, seed=0, ticks=100)
+    assert result.passed, result.report()
+    c = LearningCoreConfig(**params)
+    assert result.cycles == 1 + 100 * c.tick_cycles == 103_201
+    # per tick: k = 0, the 1,024 word writes k = 6 .. 1029 and the last neuron at k = 1031
+    assert result.compared == 100 * 1026
+    # what was compared has neurons firing and weights moving (the same plan, in the model)
+    sim_like = build("learning_core", params, None, LEARNING_STROBES)
+    plan = learning_core_plan(sim_like, params, np.random.default_rng([0, 0]), 100)
+    run = LearningCore(c).run(plan.inputs)
+    assert run.spikes.sum() > 100, run.spikes.sum()
+    moved = run.weights[-1] != run.weights[0]
+    assert moved.mean() > 0.5, moved.mean()
+
+
+@needs_verilator
+def test_learning_core_rstdp_with_reward() -> None:
+    """The board's R-STDP core (configs/board_learning_core_rstdp.json, random initial
+    weights in [0, 63]: the file has none), 100 ticks with a random reward strobed in
+    30 % of the ticks; the reward does change the weights."""
+    params = json.loads((CONFIGS / "board_learning_core_rstdp.json").read_text())
+    params["weights"] = np.random.default_rng(3).integers(0, 64, (4, 8)).tolist()
+    result = batch.run_learning_core(params, seed=0, ticks=100)
+    assert result.passed, result.report()
+    sim_like = build("learning_core", params, None, LEARNING_STROBES)
+    plan = learning_core_plan(sim_like, params, np.random.default_rng([0, 0]), 100)
+    c = LearningCoreConfig(**params)
+    assert plan.reward_strobe.sum() > 10 and plan.reward.min() < 0 < plan.reward.max()
+    with_reward = LearningCore(c).run(plan.inputs, None, plan.reward, plan.reward_strobe)
+    without = LearningCore(c).run(plan.inputs)
+    assert not np.array_equal(with_reward.weights[-1], without.weights[-1])
+
+
 def _threshold_mutant():
     mutants, _, _ = block_mutants("lif")
     found = [
@@ -108,6 +168,36 @@ def test_one_bit_mutant_fails_both_paths() -> None:
     original = batch.run_cycle_level("lif", mutant.params, seed=0, batch=20, cycles=2000)
     assert original.passed, original.report()
     # the cocotb bench as the mutation check runs it: seeds 1 .. 3, stop at the first kill
+    cocotb = run_mutant(mutant, range(1, 1 + DEFAULT_SEEDS), DEFAULT_CYCLES, "icarus")
+    assert cocotb.status == "killed", (cocotb.seeds, cocotb.message)
+
+
+def _rounding_mutant():
+    """Lane 0's stochastic rounding of the depression term compares ``{1, r}`` (negative,
+    signed) instead of ``{0, r}``: that lane always rounds ``Q`` up."""
+    mutants, _, _ = block_mutants("learning_core")
+    compared = "state[5:0] }) < $signed({ 1'h0, py3[5:0] });"
+    found = [
+        m
+        for m in mutants
+        if m.label == "default"
+        and m.change.original.endswith(f"$signed({{ 1'h0, {compared}")
+        and m.change.mutated.endswith(f"$signed({{ 1'h1, {compared}")
+    ]
+    assert len(found) == 1, [m.describe() for m in found]
+    return found[0]
+
+
+@needs_verilator
+def test_one_bit_learning_core_mutant_fails_both_paths() -> None:
+    mutant = _rounding_mutant()
+    text = mutant.text()
+    result = batch.run_learning_core(mutant.params, seed=0, ticks=40, verilog_text=text)
+    assert not result.passed, result.report()
+    # the first difference is a weight word written by the plasticity pass
+    assert result.message.startswith("upd_data in tick "), result.message
+    original = batch.run_learning_core(mutant.params, seed=0, ticks=40)
+    assert original.passed, original.report()
     cocotb = run_mutant(mutant, range(1, 1 + DEFAULT_SEEDS), DEFAULT_CYCLES, "icarus")
     assert cocotb.status == "killed", (cocotb.seeds, cocotb.message)
 

@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cycles", type=int, default=2000, help="cycles per run (cycle level)")
     parser.add_argument("--ticks", type=int, default=20, help="ticks (learning_core)")
     parser.add_argument(
-        "--ice40", action="store_true", help="learning_core at its largest iCE40 size (64 x 32)"
+        "--ice40", action="store_true", help="learning_core at its largest iCE40 size (64 x 128)"
     )
     parser.add_argument("--nightly", action="store_true", help="the >= 1e8-cycle run, all blocks")
     parser.add_argument(

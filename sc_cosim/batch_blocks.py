@@ -192,20 +192,25 @@ CYCLE_BLOCKS: dict[str, CycleBlock] = {b.name: b for b in (LIF, SC_LAYER, SYNAPS
 LEARNING_STROBES = ("out_valid", "upd_en")
 
 
+ICE40_CONFIG = "configs/learning_core_up5k_ebr.json"
+
+
 def learning_core_ice40(seed: int = 1) -> Params:
-    """The largest iCE40UP5K size of ``docs/learning_core.md`` (64 x 32, 8 lanes, 8-bit
-    weights, 6-bit traces, shift leak, stochastic rounding, ``a_plus`` 24, ``a_minus`` 20,
-    ``update_shift`` 6), with random initial weights in ``[-60, 120]`` (drawn from
-    ``seed``) and thresholds 30 so that neurons fire and learning moves the weights."""
-    rng = np.random.default_rng([seed, 64, 32])
+    """The largest iCE40UP5K size kept in the repository (``configs/learning_core_up5k_ebr.json``:
+    64 x 128 = 8,192 synapses, 8 lanes, 8-bit weights in ``[0, 255]``, 6-bit traces,
+    shift leak, thresholds 120, stochastic rounding, ``a_plus`` 24, ``a_minus`` 20,
+    ``update_shift`` 6), with random initial weights in ``[0, 255]`` drawn from ``seed``
+    (the file has none: zero weights never fire, and learning would not move them).
+    ``hdl_tests/test_batch.py`` checks them against the file."""
+    rng = np.random.default_rng([seed, 64, 128])
     return {
         "n_inputs": 64,
-        "n_neurons": 32,
+        "n_neurons": 128,
         "lanes": 8,
         "weight_width": 8,
-        "weights": rng.integers(-60, 121, (32, 64)).tolist(),
+        "weights": rng.integers(0, 256, (128, 64)).tolist(),
         "v_width": 16,
-        "thresholds": [30] * 32,
+        "thresholds": [120] * 128,
         "leak_mode": "shift",
         "leak_shift": 4,
         "trace_width": 6,
@@ -213,6 +218,8 @@ def learning_core_ice40(seed: int = 1) -> Params:
         "a_minus": 20,
         "update_shift": 6,
         "rounding": "stochastic",
+        "w_min": 0,
+        "w_max": 255,
     }
 
 
@@ -223,13 +230,18 @@ class TickPlan:
     records: np.ndarray
     inputs: np.ndarray  # (n_ticks, N) spike bits latched each tick
     cycles: int  # simulated cycles (reset cycle included)
+    reward: np.ndarray  # (n_ticks,) signed reward latched each tick (0 under STDP)
+    reward_strobe: np.ndarray  # (n_ticks,) 0/1
 
 
 def learning_core_plan(
     sim: BatchSim, params: Params, rng: np.random.Generator, n_ticks: int
 ) -> TickPlan:
     """One reset cycle, then per tick one recorded cycle (``k = 0``) and ``T - 1`` held ones,
-    the spike input constant through the tick (density 0.2 .. 0.8, drawn once), ``en`` high."""
+    the spike input constant through the tick (density 0.2 .. 0.8, drawn once), ``en`` high,
+    the host port idle (``host_req`` 0). Under R-STDP the reward is drawn uniformly over
+    its whole range every tick and strobed in a random 30 % of the ticks (held with the
+    spikes; the core latches both at ``k = 0``)."""
     c = LearningCoreConfig(**params)
     t_cyc = c.tick_cycles
     density = rng.uniform(0.2, 0.8)
@@ -242,7 +254,15 @@ def learning_core_plan(
     body["repeat"][:, 1] = t_cyc - 1
     body["en"] = 1
     body["spikes"] = np.repeat(words[:, None], 2, axis=1)
-    return TickPlan(rec, bits, 1 + n_ticks * t_cyc)
+    reward = np.zeros(n_ticks, np.int64)
+    strobe = np.zeros(n_ticks, np.int64)
+    if c.rstdp:
+        half = 1 << (c.reward_width - 1)
+        reward = rng.integers(-half, half, n_ticks)
+        strobe = (rng.random(n_ticks) < 0.3).astype(np.int64)
+        body["reward"] = (reward & ((1 << c.reward_width) - 1))[:, None]
+        body["reward_strobe"] = strobe[:, None]
+    return TickPlan(rec, bits, 1 + n_ticks * t_cyc, reward, strobe)
 
 
 def learning_core_check(
@@ -252,17 +272,23 @@ def learning_core_check(
 
     Every recorded cycle (tick start, ``out_valid``, ``upd_en``) must be the expected
     one; in each: ``in_ready``, ``tick_done``, ``out_valid``, ``upd_en`` by schedule,
-    the idle host port (``host_ack``/``host_rvalid`` 0; the traces are in memory and
-    show only through the weights they make), and where ``out_valid`` the neuron,
-    its spike and membrane of this tick, where ``upd_en`` the address and the new word
-    (the weights the layer reads next tick). Returns ("" or the first difference,
-    number of compared rows).
+    the idle host port (``host_ack``, ``host_rvalid``, ``host_rdata`` 0; the traces and
+    eligibilities are in memory and show through the weights they make), and where
+    ``out_valid`` the neuron, its spike and membrane of this tick, where ``upd_en`` the
+    address and the new word (the weights the layer reads next tick; the last tick's
+    pass writes the final weights). Returns ("" or the earliest difference, number of
+    compared rows).
     """
     c = LearningCoreConfig(**params)
     n_ticks = plan.inputs.shape[0]
     m, ch, lanes, t_cyc = c.n_neurons, c.chunks, c.lanes, c.tick_cycles
     words = m * ch
-    run = LearningCore(c).run(np.vstack([plan.inputs, np.zeros((1, c.n_inputs), np.uint8)]))
+    pad = np.zeros(1, np.int64)  # one more tick: its pass is the last tick's weights
+    run = LearningCore(c).run(
+        np.vstack([plan.inputs, np.zeros((1, c.n_inputs), np.uint8)]),
+        reward=np.concatenate([plan.reward, pad]),
+        reward_strobe=np.concatenate([plan.reward_strobe, pad]),
+    )
     # the expected recorded cycles (cycle 0 is the reset cycle)
     k_start = np.zeros(1, np.int64)
     k_valid = (np.arange(m) + 1) * ch + 7
@@ -290,10 +316,9 @@ def learning_core_check(
         "upd_en": ((k >= 6) & (k < 6 + words)).astype(np.int64),
         "host_ack": zeros,
         "host_rvalid": zeros,
+        "host_rdata": np.zeros(cap["host_rdata"].shape, np.int64),
     }
-    message = _compare_rows(expected, cap, got, u, k, np.ones(got.size, bool))
-    if message:
-        return message, got.size
+    found = [_compare_rows(expected, cap, got, u, k, np.ones(got.size, bool))]
     valid = expected["out_valid"] == 1
     neuron = np.clip((k - 7) // ch - 1, 0, m - 1)
     expected_valid = {
@@ -301,9 +326,7 @@ def learning_core_check(
         "out_spike": run.spikes[u, neuron].astype(np.int64),
         "out_v": run.v[u, neuron] & ((1 << c.v_width) - 1),
     }
-    message = _compare_rows(expected_valid, cap, got, u, k, valid)
-    if message:
-        return message, got.size
+    found.append(_compare_rows(expected_valid, cap, got, u, k, valid))
     upd = expected["upd_en"] == 1
     addr = np.clip(k - 6, 0, words - 1)
     wb = c.weight_width
@@ -313,7 +336,9 @@ def learning_core_check(
     fields = ((lanes_w < 0).astype(np.int64) << wb) | np.abs(lanes_w)
     new_words = pack_array(fields, wb + 1, ports["upd_data"])  # (n_ticks + 1, words[, n])
     expected_upd = {"upd_addr": addr, "upd_data": new_words[u + 1, addr]}
-    return _compare_rows(expected_upd, cap, got, u, k, upd), got.size
+    found.append(_compare_rows(expected_upd, cap, got, u, k, upd))
+    # the earliest difference of any port is the one reported
+    return min(found, key=lambda f: f[0])[1], got.size
 
 
 def _compare_rows(
@@ -323,19 +348,23 @@ def _compare_rows(
     ticks: np.ndarray,
     ks: np.ndarray,
     where: np.ndarray,
-) -> str:
+) -> tuple[int, str]:
+    """(row, message) of the earliest row where a port of ``expected`` differs, within
+    ``where``; (number of rows, "") when none does."""
     from sc_cosim.batch_sim import as_int
 
+    first, message = cycles.size, ""
     for name, want in expected.items():
         have = cap[name]
         diff = np.asarray(want) != np.asarray(have)
         if diff.ndim > 1:
             diff = diff.any(axis=tuple(range(1, diff.ndim)))
         diff &= where
-        if diff.any():
-            i = int(np.argmax(diff))
-            return (
+        i = int(np.argmax(diff))
+        if diff.any() and i < first:
+            first = i
+            message = (
                 f"{name} in tick {int(ticks[i])} at k={int(ks[i])} (cycle {int(cycles[i])}): "
                 f"expected {as_int(np.asarray(want)[i]):#x}, got {as_int(have[i]):#x}"
             )
-    return ""
+    return first, message
