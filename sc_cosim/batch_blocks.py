@@ -4,7 +4,8 @@ Cycle-level blocks (:class:`CycleBlock`) give a vectorised stimulus of
 ``batch`` independent runs of ``cycles`` cycles (port values, arrays
 ``(batch, cycles)``, wide ports with a trailing word axis) and the expected
 output ports of the same shape from the block's vectorised model. The
-learning core is compared at tick level by :func:`learning_core_ticks`.
+learning core is compared at tick level (:func:`learning_core_plan`,
+:func:`learning_core_check`).
 
 Stimulus here is drawn for speed (NumPy only, no model in the loop), unlike
 the cocotb specs in :mod:`sc_cosim.blocks`, which steer some inputs with the
@@ -118,13 +119,14 @@ LIF = CycleBlock("lif", lif_stimulus, lif_expected)
 def _synapse_drive(
     sp: SynapseConfig, rng: np.random.Generator, ports: dict[str, Port], batch: int, cycles: int
 ) -> Arrays:
-    """Spike bits with a per-run density 0.1 .. 0.9 (or uniform input values); ``en``
-    high and no weight writes (what ``synapses_run`` and ``SCLayer.run`` model)."""
+    """Spike bits with a per-run density 0.1 .. 0.9 (in steps of 1/256; or uniform input
+    values); ``en`` high and no weight writes (what ``synapses_run`` and ``SCLayer.run``
+    model). Bits are random bytes below a per-run threshold (no floats: the fast draw)."""
     n = sp.n_inputs
     en = np.ones((batch, cycles), np.uint8)
     if sp.input_mode == "spikes":
-        density = rng.uniform(0.1, 0.9, (batch, 1, 1))
-        bits = (rng.random((batch, cycles, n), dtype=np.float32) < density).astype(np.uint8)
+        threshold = rng.integers(26, 231, (batch, 1, 1), dtype=np.uint8)  # 0.1 .. 0.9 of 256
+        bits = (rng.integers(0, 256, (batch, cycles, n), dtype=np.uint8) < threshold).view(np.uint8)
         return {"en": en, "spikes": pack_array(bits, 1, ports["spikes"]), "_inputs": bits}
     vw = sp.value_width
     values = rng.integers(0, 1 << vw, (batch, cycles, n))
@@ -348,9 +350,11 @@ def _compare_rows(
     ticks: np.ndarray,
     ks: np.ndarray,
     where: np.ndarray,
+    runs: np.ndarray | None = None,
 ) -> tuple[int, str]:
     """(row, message) of the earliest row where a port of ``expected`` differs, within
-    ``where``; (number of rows, "") when none does."""
+    ``where``; (number of rows, "") when none does. ``runs``: the run of each row (named
+    in the message)."""
     from sc_cosim.batch_sim import as_int
 
     first, message = cycles.size, ""
@@ -363,8 +367,9 @@ def _compare_rows(
         i = int(np.argmax(diff))
         if diff.any() and i < first:
             first = i
+            run = "" if runs is None else f"run {int(runs[i])} "
             message = (
-                f"{name} in tick {int(ticks[i])} at k={int(ks[i])} (cycle {int(cycles[i])}): "
+                f"{name} in {run}tick {int(ticks[i])} at k={int(ks[i])} (cycle {int(cycles[i])}): "
                 f"expected {as_int(np.asarray(want)[i]):#x}, got {as_int(have[i]):#x}"
             )
     return first, message
