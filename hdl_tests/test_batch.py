@@ -2,8 +2,9 @@
 
 The packing tests compare with Python integers built bit by bit. The block
 tests run the generated Verilog of ``lif``, ``sc_layer`` and the learning
-core at their default parameters, the learning core at its largest iCE40
-size (64 x 128, 100 ticks) and under R-STDP with a reward (each Verilator
+core at their default parameters, ``sc_layer_tm`` at tick level over many
+runs, the learning core at its largest iCE40 size (64 x 128, 100 ticks) and
+under R-STDP with a reward (each Verilator
 build is cached by hash in ``build/batch/``: ~10-40 s the first time on the
 2-core machine, nothing after). The mutant tests take one one-bit mutant of
 ``lif`` (its threshold constant 2000 -> 2001: only an exact hit of the
@@ -22,7 +23,13 @@ import numpy as np
 import pytest
 
 from sc_cosim import batch
-from sc_cosim.batch_blocks import LEARNING_STROBES, learning_core_ice40, learning_core_plan
+from sc_cosim.batch_blocks import (
+    LAYER_TM_STROBES,
+    LEARNING_STROBES,
+    layer_tm_plan,
+    learning_core_ice40,
+    learning_core_plan,
+)
 from sc_cosim.batch_sim import Port, as_int, build, pack_array, render_main, unpack_array
 from sc_cosim.harness import params_for, verilator_available
 from sc_cosim.mutation import (
@@ -34,6 +41,7 @@ from sc_cosim.mutation import (
     sample,
 )
 from sc_model.learning_core import LearningCore, LearningCoreConfig
+from sc_model.sc_layer_tm import SCLayerTMConfig
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -147,6 +155,22 @@ def test_learning_core_rstdp_with_reward() -> None:
     assert not np.array_equal(with_reward.weights[-1], without.weights[-1])
 
 
+@needs_verilator
+def test_layer_tm_ticks_over_many_runs() -> None:
+    """sc_layer_tm at its default parameters: 40 runs x 30 ticks from reset, en low for
+    1-3 cycles in 30 % of the ticks; every tick's k = 0 row and its out_valid rows
+    (disabled ones included) compared with SCLayerTM.run (runs as its batch)."""
+    result = batch.run_layer_tm(seed=1, batch=40, ticks=30)
+    assert result.passed, result.report()
+    c = SCLayerTMConfig(**result.params)
+    sim_like = build("sc_layer_tm", result.params, None, LAYER_TM_STROBES)
+    plan = layer_tm_plan(sim_like, result.params, np.random.default_rng([1, 0]), 40, 30)
+    assert 40 * 30 * 0.3 < plan.disabled < 40 * 30 * 0.3 * 3  # about 30 % of ticks, 1-3 each
+    assert result.cycles == 40 * (1 + 30 * c.tick_cycles) + plan.disabled
+    # k = 0 and the M out_valid cycles of every tick, plus disabled cycles during out_valid
+    assert 40 * 30 * (1 + c.n_neurons) < result.compared < 40 * 30 * (1 + c.n_neurons) + 360
+
+
 def _threshold_mutant():
     mutants, _, _ = block_mutants("lif")
     found = [
@@ -215,6 +239,25 @@ def test_learning_core_mutants_fail_the_tick_level_check() -> None:
         if compile_error(text, "sc_learning_core"):
             continue
         result = batch.run_learning_core(mutant.params, seed=0, ticks=40, verilog_text=text)
+        if result.passed:
+            survivors.append(mutant.describe())
+    assert not survivors, survivors
+
+
+@needs_verilator
+@pytest.mark.long
+def test_layer_tm_mutants_fail_the_tick_level_check() -> None:
+    """A sample of 4 mutants of the default sc_layer_tm (one Verilator build each,
+    ~20 s): the tick-level comparison over 40 runs x 30 ticks must kill every one that
+    compiles."""
+    mutants, _, _ = block_mutants("sc_layer_tm")
+    live = [m for m in mutants if m.label == "default"]
+    survivors = []
+    for mutant in sample(live, 4, seed=5):
+        text = mutant.text()
+        if compile_error(text, "sc_sc_layer_tm"):
+            continue
+        result = batch.run_layer_tm(mutant.params, seed=0, batch=40, ticks=30, verilog_text=text)
         if result.passed:
             survivors.append(mutant.describe())
     assert not survivors, survivors

@@ -4,8 +4,9 @@ Cycle-level blocks (:class:`CycleBlock`) give a vectorised stimulus of
 ``batch`` independent runs of ``cycles`` cycles (port values, arrays
 ``(batch, cycles)``, wide ports with a trailing word axis) and the expected
 output ports of the same shape from the block's vectorised model. The
-learning core is compared at tick level (:func:`learning_core_plan`,
-:func:`learning_core_check`).
+learning core (:func:`learning_core_plan`, :func:`learning_core_check`) and
+``sc_layer_tm`` (:func:`layer_tm_plan`, :func:`layer_tm_check`) are compared
+at tick level.
 
 Stimulus here is drawn for speed (NumPy only, no model in the loop), unlike
 the cocotb specs in :mod:`sc_cosim.blocks`, which steer some inputs with the
@@ -20,11 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sc_cosim.batch_sim import BatchSim, Port, pack_array
+from sc_cosim.batch_sim import FLAG_RECORD, FLAG_RST, BatchSim, Port, pack_array
 from sc_cosim.spec import Params
 from sc_model import lif
 from sc_model.learning_core import LearningCore, LearningCoreConfig
 from sc_model.sc_layer import SCLayer, SCLayerConfig
+from sc_model.sc_layer_tm import SCLayerTM, SCLayerTMConfig
 from sc_model.synapses import SynapseConfig, check_synapse_params, synapses_run
 
 Arrays = dict[str, np.ndarray]
@@ -341,6 +343,120 @@ def learning_core_check(
     found.append(_compare_rows(expected_upd, cap, got, u, k, upd))
     # the earliest difference of any port is the one reported
     return min(found, key=lambda f: f[0])[1], got.size
+
+
+# --------------------------------------------------------------------------
+# sc_layer_tm (tick level, many runs)
+# --------------------------------------------------------------------------
+
+LAYER_TM_STROBES = ("out_valid",)
+
+
+@dataclass(frozen=True)
+class LayerTMPlan:
+    """Stimulus records of ``runs`` independent runs of ``n_ticks`` ticks of ``sc_layer_tm``."""
+
+    records: np.ndarray
+    inputs: np.ndarray  # (runs, n_ticks, N) spike bits latched at k = 0 of each tick
+    cycles: int  # simulated cycles (a reset cycle per run and the disabled cycles included)
+    disabled: int  # cycles with en low
+
+
+def layer_tm_plan(
+    sim: BatchSim, params: Params, rng: np.random.Generator, runs: int, n_ticks: int
+) -> LayerTMPlan:
+    """Per run one reset cycle, then per tick four records: the ``k = 0`` cycle (recorded;
+    the spikes the core latches, density 0.1 .. 0.9 per run), ``a`` enabled cycles, ``d``
+    = 1 .. 3 cycles with ``en`` low in 30 % of the ticks (else enabled), and the rest of
+    the tick enabled; the spikes of the last three are other random bits (the core must
+    ignore them). No weight writes (what :meth:`SCLayerTM.run` models)."""
+    c = SCLayerTMConfig(**params)
+    n, t_cyc = c.n_inputs, c.tick_cycles
+    threshold = rng.integers(26, 231, (runs, 1, 1), dtype=np.uint8)  # 0.1 .. 0.9 of 256
+    bits = (rng.integers(0, 256, (runs, n_ticks, n), dtype=np.uint8) < threshold).view(np.uint8)
+    ignored = rng.integers(0, 2, (runs, n_ticks, n), dtype=np.uint8)
+    d = rng.integers(1, 4, (runs, n_ticks))
+    low = rng.random((runs, n_ticks)) < 0.3
+    need = t_cyc - 1 - np.where(low, 0, d)  # enabled cycles after k = 0 besides the d ones
+    a = rng.integers(1, need)  # 1 .. need - 1: the held part splits around the d cycles
+    port = sim.port("spikes")
+    rec = sim.records(runs * (1 + 4 * n_ticks)).reshape(runs, 1 + 4 * n_ticks)
+    rec["flags"][:, 0] = FLAG_RST
+    rec["flags"][:, 1::4] = FLAG_RECORD
+    rec["repeat"][:, 2::4] = a
+    rec["repeat"][:, 3::4] = d
+    rec["repeat"][:, 4::4] = need - a
+    rec["en"][:, 1:] = 1
+    rec["en"][:, 3::4] = ~low
+    rec["spikes"][:, 1::4] = pack_array(bits, 1, port)
+    for part in (2, 3, 4):
+        rec["spikes"][:, part::4] = pack_array(ignored, 1, port)
+    disabled = int(d[low].sum())
+    return LayerTMPlan(rec.ravel(), bits, runs * (1 + n_ticks * t_cyc) + disabled, disabled)
+
+
+def layer_tm_check(
+    params: Params, plan: LayerTMPlan, cap: np.ndarray, ports: dict[str, Port]
+) -> tuple[str, int]:
+    """Compare the captured rows with :class:`sc_model.sc_layer_tm.SCLayerTM` (runs as its
+    batch axis).
+
+    Registers change only at enabled edges, so the outputs during a cycle are those
+    of the enabled-only schedule after ``e`` = the enabled edges since the run's reset
+    (tick ``u = e // T``, counter ``k = e mod T``; a disabled cycle repeats them). The
+    recorded cycles must be exactly the ``k = 0`` records and every cycle whose ``k`` is
+    an ``out_valid`` one, ``k = (m + 1) C + 7`` (disabled ones included: ``out_valid``
+    stays high through them); in each: ``in_ready``, ``out_valid``, ``tick_done`` by
+    schedule, and ``out_neuron``, ``out_spike``, ``out_v``: neuron ``m``'s update of
+    tick ``u`` where ``out_valid``, else (``k = 0``) the last update presented (the
+    previous tick's neuron ``M - 1``; 0 in the first tick after reset). Returns (""
+    or the earliest difference, number of compared rows).
+    """
+    c = SCLayerTMConfig(**params)
+    runs, n_ticks, _ = plan.inputs.shape
+    m_count, ch, t_cyc = c.n_neurons, c.chunks, c.tick_cycles
+    out = SCLayerTM(c).run(np.swapaxes(plan.inputs, 0, 1))  # (n_ticks, runs, M)
+    # per simulated cycle: its run and the enabled edges since that run's reset
+    rec = plan.records
+    reps = rec["repeat"].astype(np.int64)
+    rst = np.repeat((rec["flags"] & FLAG_RST) != 0, reps)
+    recorded = np.repeat((rec["flags"] & FLAG_RECORD) != 0, reps)
+    en = np.where(rst, 0, np.repeat(rec["en"].astype(np.int64), reps))
+    before = np.cumsum(en) - en  # enabled edges before each cycle (all runs)
+    run_of = np.cumsum(rst) - 1
+    starts = np.flatnonzero(rst)
+    e = before - before[starts + 1][run_of]
+    valid_ks = (np.arange(m_count) + 1) * ch + 7
+    want = np.flatnonzero(recorded | np.isin(e % t_cyc, valid_ks))
+    got = cap["cycle"].astype(np.int64)
+    if got.shape != want.shape or not np.array_equal(got, want):
+        extra, missing = np.setdiff1d(got, want), np.setdiff1d(want, got)
+        return (
+            f"recorded cycles differ: {got.size} recorded, {want.size} expected; "
+            f"unexpected {extra[:5].tolist()}, missing {missing[:5].tolist()} "
+            "(out_valid at the wrong cycle)",
+            0,
+        )
+    run = run_of[got]
+    u, k = e[got] // t_cyc, e[got] % t_cyc
+    valid = k != 0
+    first = ~valid & (u == 0)  # k = 0 of a run's first tick: the reset values
+    neuron = np.where(valid, (k - 7) // ch - 1, m_count - 1)
+    tick = np.where(valid, u, np.maximum(u - 1, 0))
+    v_mask = (1 << c.v_width) - 1
+    expected = {
+        "in_ready": (~valid).astype(np.int64),
+        "out_valid": valid.astype(np.int64),
+        "tick_done": (k == t_cyc - 1).astype(np.int64),
+        "out_neuron": np.where(first, 0, neuron),
+        "out_spike": np.where(first, 0, out.spikes[tick, run, neuron]).astype(np.int64),
+        "out_v": np.where(first, 0, out.v[tick, run, neuron] & v_mask),
+    }
+    unchecked = {p for p in cap.dtype.names if p != "cycle"} - set(expected)
+    if unchecked:
+        raise RuntimeError(f"sc_layer_tm: no expected values for ports {sorted(unchecked)}")
+    _, message = _compare_rows(expected, cap, got, u, k, np.ones(got.size, bool), run)
+    return message, got.size
 
 
 def _compare_rows(
