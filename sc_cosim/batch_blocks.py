@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sc_cosim.batch_sim import FLAG_RECORD, FLAG_RST, BatchSim, Port, pack_array
+from sc_cosim.batch_sim import FLAG_RECORD, FLAG_RST, BatchSim, Port, as_int, pack_array
 from sc_cosim.spec import Params
 from sc_model import lif
-from sc_model.learning_core import LearningCore, LearningCoreConfig
+from sc_model.learning_core import HOST_READ_LATENCY, LearningCore, LearningCoreConfig
 from sc_model.sc_layer import SCLayer, SCLayerConfig
 from sc_model.sc_layer_tm import SCLayerTM, SCLayerTMConfig
 from sc_model.synapses import SynapseConfig, check_synapse_params, synapses_run
@@ -236,24 +236,52 @@ class TickPlan:
     cycles: int  # simulated cycles (reset cycle included)
     reward: np.ndarray  # (n_ticks,) signed reward latched each tick (0 under STDP)
     reward_strobe: np.ndarray  # (n_ticks,) 0/1
+    reads: np.ndarray  # (R, 2) the host port reads (space, address) after the last tick
+    thresholds: tuple[int, ...]  # written over the host port before tick 0 (what runs)
+
+    @property
+    def first(self) -> int:
+        """The cycle of tick 0's ``k = 0``: after the reset and the threshold writes."""
+        return 1 + len(self.thresholds)
+
+    def params(self, params: Params) -> Params:
+        """``params`` with the thresholds the core runs with (those written)."""
+        return {**params, "thresholds": list(self.thresholds)}
 
 
 def learning_core_plan(
     sim: BatchSim, params: Params, rng: np.random.Generator, n_ticks: int
 ) -> TickPlan:
-    """One reset cycle, then per tick one recorded cycle (``k = 0``) and ``T - 1`` held ones,
-    the spike input constant through the tick (density 0.2 .. 0.8, drawn once), ``en`` high,
-    the host port idle (``host_req`` 0). Under R-STDP the reward is drawn uniformly over
-    its whole range every tick and strobed in a random 30 % of the ticks (held with the
-    spikes; the core latches both at ``k = 0``)."""
+    """One reset cycle; ``M`` cycles held at ``k = 0`` with ``en`` low in which the host
+    port writes every threshold (the last neuron's raised to V_MAX; :attr:`TickPlan.params`
+    gives the parameters the core then runs with); per tick one recorded cycle (``k = 0``)
+    and ``T - 1`` held ones, the spike input constant through the tick (density 0.2 .. 0.8,
+    drawn once), ``en`` high, the host port idle (``host_req`` 0); after the last tick,
+    ``en`` low and one host read per cycle (:func:`host_readout`), then
+    ``HOST_READ_LATENCY`` cycles for the last data.
+    Under R-STDP the reward is drawn uniformly over its whole range every tick and
+    strobed in a random 30 % of the ticks (held with the spikes; the core latches both
+    at ``k = 0``)."""
     c = LearningCoreConfig(**params)
     t_cyc = c.tick_cycles
     density = rng.uniform(0.2, 0.8)
     bits = (rng.random((n_ticks, c.n_inputs)) < density).astype(np.uint8)
     words = pack_array(bits, 1, sim.port("spikes"))
-    rec = sim.records(1 + 2 * n_ticks)
+    reads = host_readout(c)
+    # before tick 0 (held at k = 0, en low) the host writes every threshold, the last
+    # neuron's raised to V_MAX: its membrane then reaches the clamp (and fires there)
+    m = c.n_neurons
+    thresholds = [int(t) for t in np.asarray(c.thresholds).tolist()]
+    thresholds[-1] = (1 << (c.v_width - 1)) - 1
+    rec = sim.records(1 + m + 2 * n_ticks + len(reads) + HOST_READ_LATENCY)
     rec["flags"][0] = 1  # reset
-    body = rec[1:].reshape(n_ticks, 2)
+    head = rec[1 : 1 + m]
+    head["host_req"] = head["host_we"] = 1
+    head["host_space"] = 1
+    head["host_addr"] = np.arange(m)
+    words_in = (np.array(thresholds) & ((1 << c.v_width) - 1))[:, None]
+    head["host_wdata"] = pack_array(words_in, c.v_width, sim.port("host_wdata"))
+    body = rec[1 + m : 1 + m + 2 * n_ticks].reshape(n_ticks, 2)
     body["flags"][:, 0] = 2  # record k = 0
     body["repeat"][:, 1] = t_cyc - 1
     body["en"] = 1
@@ -266,7 +294,28 @@ def learning_core_plan(
         strobe = (rng.random(n_ticks) < 0.3).astype(np.int64)
         body["reward"] = (reward & ((1 << c.reward_width) - 1))[:, None]
         body["reward_strobe"] = strobe[:, None]
-    return TickPlan(rec, bits, 1 + n_ticks * t_cyc, reward, strobe)
+    # then, held at k = 0 with en low, one host read per cycle (every cycle recorded)
+    tail = rec[1 + m + 2 * n_ticks :]
+    tail["flags"] = FLAG_RECORD
+    tail["host_req"][: len(reads)] = 1
+    tail["host_space"][: len(reads)] = reads[:, 0]
+    tail["host_addr"][: len(reads)] = reads[:, 1]
+    cycles = 1 + m + n_ticks * t_cyc + len(reads) + HOST_READ_LATENCY
+    return TickPlan(rec, bits, cycles, reward, strobe, reads, tuple(thresholds))
+
+
+def host_readout(c: LearningCoreConfig) -> np.ndarray:
+    """The reads after the last tick, ``(R, 2)`` (space, address): every word of every
+    space the core has (:data:`HOST_SPACES`), then the first address past the
+    thresholds (when it fits ``host_addr``) and reserved space 5, which read as 0."""
+    sizes = {0: c.words, 1: c.n_neurons, 2: c.n_neurons, 3: c.chunks}
+    if c.rstdp:
+        sizes[4] = c.words
+    reads = [(space, a) for space, size in sizes.items() for a in range(size)]
+    if c.n_neurons < 1 << c.host_addr_width:
+        reads.append((1, c.n_neurons))
+    reads.append((5, 0))
+    return np.array(reads, dtype=np.int64)
 
 
 def learning_core_check(
@@ -280,13 +329,16 @@ def learning_core_check(
     eligibilities are in memory and show through the weights they make), and where
     ``out_valid`` the neuron, its spike and membrane of this tick, where ``upd_en`` the
     address and the new word (the weights the layer reads next tick; the last tick's
-    pass writes the final weights). Returns ("" or the earliest difference, number of
-    compared rows).
+    pass writes the final weights). Then the host readout (:func:`_check_readout`):
+    every memory word after the last tick, traces and eligibilities included. Returns
+    ("" or the earliest difference, number of compared rows, readout rows included).
     """
-    c = LearningCoreConfig(**params)
+    c = LearningCoreConfig(**plan.params(params))
     n_ticks = plan.inputs.shape[0]
     m, ch, lanes, t_cyc = c.n_neurons, c.chunks, c.lanes, c.tick_cycles
     words = m * ch
+    n_tail = len(plan.reads) + HOST_READ_LATENCY
+    tail, cap = cap[cap.size - n_tail :], cap[: cap.size - n_tail]
     pad = np.zeros(1, np.int64)  # one more tick: its pass is the last tick's weights
     run = LearningCore(c).run(
         np.vstack([plan.inputs, np.zeros((1, c.n_inputs), np.uint8)]),
@@ -298,7 +350,7 @@ def learning_core_check(
     k_valid = (np.arange(m) + 1) * ch + 7
     k_upd = np.arange(words) + 6
     ks = np.unique(np.concatenate([k_start, k_valid, k_upd]))
-    want = (1 + np.arange(n_ticks)[:, None] * t_cyc + ks[None, :]).ravel()
+    want = (plan.first + np.arange(n_ticks)[:, None] * t_cyc + ks[None, :]).ravel()
     got = cap["cycle"].astype(np.int64)
     if got.shape != want.shape or not np.array_equal(got, want):
         extra = np.setdiff1d(got, want)
@@ -309,8 +361,8 @@ def learning_core_check(
             "(a strobe out_valid/upd_en at the wrong cycle)",
             0,
         )
-    u = (got - 1) // t_cyc
-    k = (got - 1) % t_cyc
+    u = (got - plan.first) // t_cyc
+    k = (got - plan.first) % t_cyc
     # the host port stays idle (host_req 0): never acknowledged, no read data
     zeros = np.zeros(got.size, np.int64)
     expected: dict[str, np.ndarray] = {
@@ -341,8 +393,52 @@ def learning_core_check(
     new_words = pack_array(fields, wb + 1, ports["upd_data"])  # (n_ticks + 1, words[, n])
     expected_upd = {"upd_addr": addr, "upd_data": new_words[u + 1, addr]}
     found.append(_compare_rows(expected_upd, cap, got, u, k, upd))
-    # the earliest difference of any port is the one reported
-    return min(found, key=lambda f: f[0])[1], got.size
+    message = min(found, key=lambda f: f[0])[1]  # the earliest difference of any port
+    return message or _check_readout(c, plan, tail, ports), got.size + n_tail
+
+
+def _check_readout(
+    c: LearningCoreConfig, plan: TickPlan, tail: np.ndarray, ports: dict[str, Port]
+) -> str:
+    """The host reads after the last tick: acked in their cycles, each word (of
+    :meth:`LearningCore.host_words`) on ``host_rdata`` with ``host_rvalid``
+    ``HOST_READ_LATENCY`` cycles later; the core held at ``k = 0``."""
+    n_ticks, n_reads = plan.inputs.shape[0], len(plan.reads)
+    start = plan.first + n_ticks * c.tick_cycles
+    want_cycles = start + np.arange(n_reads + HOST_READ_LATENCY)
+    got_cycles = tail["cycle"].astype(np.int64)
+    if got_cycles.shape != want_cycles.shape or not np.array_equal(got_cycles, want_cycles):
+        return f"host readout: recorded cycles {got_cycles[:5].tolist()}..., expected from {start}"
+    core = LearningCore(c)
+    for t in range(n_ticks):
+        core.step(plan.inputs[t], int(plan.reward[t]), int(plan.reward_strobe[t]))
+    image = core.host_words()
+    data = [0] * HOST_READ_LATENCY + [
+        image[s][a] if s in image and a < len(image[s]) else 0 for s, a in plan.reads.tolist()
+    ]
+    i = np.arange(want_cycles.size)
+    expected = {
+        "in_ready": np.ones(i.size, np.int64),
+        "out_valid": np.zeros(i.size, np.int64),
+        "upd_en": np.zeros(i.size, np.int64),
+        "host_ack": (i < n_reads).astype(np.int64),
+        "host_rvalid": (i >= HOST_READ_LATENCY).astype(np.int64),
+    }
+    for name, want in expected.items():
+        bad = np.flatnonzero(tail[name] != want)
+        if bad.size:
+            j = int(bad[0])
+            have = int(tail[name][j])
+            return f"host readout: {name} in readout cycle {j}: expected {want[j]}, got {have}"
+    for j, word in enumerate(data):
+        got = as_int(tail["host_rdata"][j])
+        if got != word:
+            space, addr = plan.reads[j - HOST_READ_LATENCY].tolist()
+            return (
+                f"host readout: host_rdata of space {space} address {addr} (readout cycle {j}): "
+                f"expected {word:#x}, got {got:#x}"
+            )
+    return ""
 
 
 # --------------------------------------------------------------------------
@@ -471,8 +567,6 @@ def _compare_rows(
     """(row, message) of the earliest row where a port of ``expected`` differs, within
     ``where``; (number of rows, "") when none does. ``runs``: the run of each row (named
     in the message)."""
-    from sc_cosim.batch_sim import as_int
-
     first, message = cycles.size, ""
     for name, want in expected.items():
         have = cap[name]
