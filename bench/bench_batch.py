@@ -38,6 +38,7 @@ from sc_cosim.batch_blocks import learning_core_ice40
 from sc_cosim.batch_sim import build
 from sc_cosim.blocks import get_block
 from sc_cosim.harness import run_cosim
+from sc_model.learning_core import LearningCoreConfig
 
 
 def main() -> int:
@@ -99,10 +100,11 @@ def main() -> int:
     if not (res.passed and ref.passed):
         print(res.report(), ref.report(), sep="\n", file=sys.stderr)
         return 1
-    per_tick = (res.cycles - 1) // args.ticks
+    per_tick = LearningCoreConfig(**params).tick_cycles
     print(
         f"\nlearning_core {size} (iCE40UP5K size, {per_tick} cycles per tick), learning on:\n"
-        f"  batch: {args.ticks} ticks = {res.cycles:,} cycles simulated, {res.compared:,} rows "
+        f"  batch: {args.ticks} ticks with the host writes and readout = {res.cycles:,} "
+        f"cycles simulated, {res.compared:,} rows "
         f"compared tick by tick in {res.seconds:.2f} s wall, {res.cpu_seconds:.2f} s CPU "
         f"(build {b.build_seconds:.1f} s, 0 if cached): "
         f"{res.cycles / res.seconds:,.0f} cycles/s\n"
