@@ -194,13 +194,19 @@ def _cycle_chunk(
     expected = spec.expected(params, stim, ports)
     model_s = time.perf_counter() - start
     caps, sim_s = [], 0.0
-    for (lo, _), running in zip(parts, runnings, strict=True):
-        part, seconds = running.wait()
-        part["cycle"] += np.uint64(lo * (cycles + 1))  # each process counts from its cycle 0
-        caps.append(part)
-        sim_s = max(sim_s, seconds)  # concurrent: the last exit ends the simulation
-        result.cpu_seconds += running.cpu_seconds
-        result.sim_cpu_seconds += running.cpu_seconds
+    try:
+        for (lo, _), running in zip(parts, runnings, strict=True):
+            part, seconds = running.wait()
+            part["cycle"] += np.uint64(lo * (cycles + 1))  # each counts from its cycle 0
+            caps.append(part)
+            sim_s = max(sim_s, seconds)  # concurrent: the last exit ends the simulation
+            result.cpu_seconds += running.cpu_seconds
+            result.sim_cpu_seconds += running.cpu_seconds
+    finally:  # a failed simulator: stop the other one too
+        for running in runnings:
+            if running.proc.poll() is None:
+                running.proc.kill()
+                running.proc.wait()
     cap = np.concatenate(caps)
     start = time.perf_counter()
     result.sim_seconds += sim_s
@@ -272,7 +278,8 @@ def run_layer_tm(
     verilog_text: str | None = None,
 ) -> BatchResult:
     """Compare ``batch`` runs of ``ticks`` ticks of ``sc_layer_tm`` (each from a reset
-    cycle, ``en`` high) tick by tick: :func:`sc_cosim.batch_blocks.layer_tm_check`."""
+    cycle; ``en`` low for 1-3 cycles in 30 % of the ticks) tick by tick:
+    :func:`sc_cosim.batch_blocks.layer_tm_plan`, :func:`~sc_cosim.batch_blocks.layer_tm_check`."""
     seed = check_int("seed", seed, 0)
     batch = check_int("batch", batch, 1)
     ticks = check_int("ticks", ticks, 1)

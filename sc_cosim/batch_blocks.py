@@ -196,9 +196,6 @@ CYCLE_BLOCKS: dict[str, CycleBlock] = {b.name: b for b in (LIF, SC_LAYER, SYNAPS
 LEARNING_STROBES = ("out_valid", "upd_en")
 
 
-ICE40_CONFIG = "configs/learning_core_up5k_ebr.json"
-
-
 def learning_core_ice40(seed: int = 1) -> Params:
     """The largest iCE40UP5K size kept in the repository (``configs/learning_core_up5k_ebr.json``:
     64 x 128 = 8,192 synapses, 8 lanes, 8-bit weights in ``[0, 255]``, 6-bit traces,
@@ -269,7 +266,8 @@ def learning_core_plan(
     words = pack_array(bits, 1, sim.port("spikes"))
     reads = host_readout(c)
     # before tick 0 (held at k = 0, en low) the host writes every threshold, the last
-    # neuron's raised to V_MAX: its membrane then reaches the clamp (and fires there)
+    # neuron's raised to V_MAX (in the default 8-bit core its membrane then reaches the
+    # top and fires there; a 16-bit one only never fires)
     m = c.n_neurons
     thresholds = [int(t) for t in np.asarray(c.thresholds).tolist()]
     thresholds[-1] = (1 << (c.v_width - 1)) - 1
