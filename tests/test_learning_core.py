@@ -673,3 +673,44 @@ def test_parameter_files_are_the_cores_the_docs_measure(name, n, m, lanes, rule,
     assert (c.weight_width, c.rounding) == (8, "stochastic")
     if rule == "rstdp":
         assert (c.elig_width, c.reward_width, c.reward_shift) == (8, 8, 6)
+
+
+@pytest.mark.parametrize("rule", ["stdp", "rstdp"])
+def test_host_words_between_ticks_equal_the_cycle_twins_memories(rule: str) -> None:
+    """LearningCore.host_words (what the batch path's end-of-run readout expects) equals
+    what the cycle twin's host port reads after the same ticks, in every space."""
+    rng = np.random.default_rng([7, len(rule)])
+    params: dict[str, object] = dict(  # 10 inputs on 4 lanes: two padding lanes
+        n_inputs=10,
+        n_neurons=3,
+        lanes=4,
+        weight_width=6,
+        weights=rng.integers(-40, 64, (3, 10)).tolist(),
+        thresholds=[5, 8, 12],
+        v_width=8,
+        refractory=2,
+        trace_width=6,
+        a_plus=20,
+        a_minus=12,
+        update_shift=4,
+        rounding="stochastic",
+    )
+    if rule == "rstdp":
+        params |= {"rule": "rstdp", "elig_width": 10, "reward_shift": 4}
+    c = LearningCoreConfig(**params)
+    n = 12
+    x = (rng.random((n, c.n_inputs)) < 0.5).astype(np.uint8)
+    reward, strobe = rng.integers(-100, 100, n), (rng.random(n) < 0.5).astype(int)
+    core = LearningCore(c)
+    with pytest.raises(ValueError, match="after the first tick"):
+        core.host_words()
+    twin = LearningCoreCycle(c)
+    for t in range(n):
+        core.step(x[t], int(reward[t]), int(strobe[t]))
+        for _ in range(c.tick_cycles):
+            twin.step(x[t], 1, reward=int(reward[t]), reward_strobe=int(strobe[t]))
+    words = core.host_words()
+    assert sorted(words) == ([0, 1, 2, 3, 4] if rule == "rstdp" else [0, 1, 2, 3])
+    for space, got in words.items():
+        assert got == [twin.host_read(space, a) for a in range(len(got))], space
+        assert any(got), f"space {space} all zero: not a useful check"
