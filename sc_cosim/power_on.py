@@ -12,16 +12,20 @@ set's LFSR ``seed`` only, so the parameter draw can look ahead at them).
 
 The comparison is bit-exact, but a stochastic synapse turns a one-LSB change
 of a magnitude ``a`` into a different stream bit only in a cycle (tick, for
-``sc_layer_tm``) whose random number ``r`` is the boundary
-:func:`flip_boundary` (``a & ~1`` for ``"and"``: ``r < a`` and
-``r < a ^ 1`` differ exactly there) while the input is active. An 8-bit
-weight meets a given ``r`` once in 256 draws on average, more than the
-phase holds, so the parameter draws choose the initial values too:
-:func:`visible_weights` moves each magnitude to the nearest one whose
-boundary the weight's random stream meets during the phase (same sign; most
-move by 0 to 3). The default parameter sets are checked the same way, and
-model runs with each word's LSB flipped (``hdl_tests/test_power_on.py``)
-check that the difference reaches a compared output.
+``sc_layer_tm``) whose random number ``r`` lies in :func:`flip_range`
+(``r = a & ~1`` alone for ``"and"``: ``r < a`` and ``r < a ^ 1`` differ
+exactly there) while the input is active. An 8-bit weight meets a given
+``r`` once in 256 draws on average, more than the phase holds, so the
+parameter draws choose the initial values too: :func:`visible_weights` moves
+each magnitude to the nearest one whose LSB flip the weight's random stream
+meets during the phase (same sign; over 20 random sets per block 50 to 70 %
+keep their value and three quarters move by at most 3; wide weights, which
+meet few of their values in the phase, move further). A drawn flip can
+still be absorbed by a neuron (refractory, clamped, firing either way with a
+value reset) or a vote; :func:`showing_weights` searches with model runs
+against that and chose the default sets' weights
+(``scripts/choose_power_on_weights.py``; bits 0 and 1), which
+``hdl_tests/test_power_on.py`` checks with :func:`flips_shown`.
 """
 
 from __future__ import annotations
