@@ -29,12 +29,14 @@ from sc_cosim.mutation import (
     block_mutants,
     compile_error,
     enumerate_mutants,
+    init_word_mutants,
     limit_from_env,
     mutate_block,
     prove_mutant,
     run_mutant,
     sample,
 )
+from sc_model.sc_layer_tm import SCLayerTMConfig
 
 MIN_KILL_RATE = 0.9
 
@@ -130,6 +132,46 @@ def test_each_mutant_changes_one_line_and_compiles() -> None:
         changed = [k for k, (x, y) in enumerate(zip(original, mutated, strict=True)) if x != y]
         assert changed == [m.line_no - 1], m.diff()
         assert compile_error(m.apply(TINY), "top") == "", m.diff()
+
+
+MEMORY = """module top(clk, a, q);
+  input clk;
+  input [1:0] a;
+  output [7:0] q;
+  reg [7:0] rom [3:0];
+  initial begin
+    rom[0] = 8'h00;
+    rom[1] = 8'hf1;
+    rom[2] = 8'h7e;
+    rom[3] = 8'h80;
+  end
+  assign q = rom[a];
+endmodule
+"""
+
+
+def test_init_operator_flips_the_lsb_of_every_power_on_memory_word() -> None:
+    mutants = init_word_mutants(MEMORY)
+    assert [(m.original, m.mutated) for m in mutants] == [
+        ("rom[0] = 8'h00;", "rom[0] = 8'h01;"),
+        ("rom[1] = 8'hf1;", "rom[1] = 8'hf0;"),
+        ("rom[2] = 8'h7e;", "rom[2] = 8'h7f;"),
+        ("rom[3] = 8'h80;", "rom[3] = 8'h81;"),
+    ]
+    assert all(m.operator == "init" and not m.skip for m in mutants)
+    assert all(compile_error(m.apply(MEMORY), "top") == "" for m in mutants)
+    assert not [m for m in enumerate_mutants(MEMORY) if "rom[" in m.original and "=" in m.original]
+
+
+def test_only_full_runs_add_the_init_mutants_after_the_logic_ones() -> None:
+    plain, _, sets = block_mutants("sc_layer_tm", 0)
+    full, _, _ = block_mutants("sc_layer_tm", 0, init_words=True)
+    logic = [m for m in full if m.change.operator != "init"]
+    assert [m.describe() for m in logic] == [m.describe() for m in plain]
+    words = sum(
+        c.words + 2 * c.n_neurons for c in (SCLayerTMConfig(**params) for _, params in sets)
+    )
+    assert len(full) - len(plain) == words  # weight, threshold and state words
 
 
 def test_apply_refuses_a_different_text() -> None:

@@ -1,6 +1,9 @@
 """The cocotb test bench every block shares (run by :func:`sc_cosim.harness.run_cosim`).
 
-Per cycle ``t`` (10 ns clock): after the falling edge the bench drives the
+Before the first clock edge the bench compares the power-on outputs (inputs
+0, ``rst`` high) with a new twin's, so a power-on value that differs from
+the reset state shows; the initial reset follows. Per cycle ``t`` (10 ns
+clock): after the falling edge the bench drives the
 cycle's inputs (and ``rst``), waits for the read-only phase, reads every
 output port and compares it with ``twin.step(inputs)``; the rising edge then
 advances both sides. The first mismatch ends the run with a message that
@@ -15,7 +18,7 @@ import os
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
+from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
 from sc_cosim.blocks import get_block
 from sc_cosim.harness import input_ports, output_ports, signature_of
@@ -27,6 +30,20 @@ def _read(handle) -> int:
         raise ValueError(f"unresolved value {value}")
     # A 1-bit port reads as a Logic (no to_unsigned), a wider one as a LogicArray.
     return int(value.to_unsigned()) if hasattr(value, "to_unsigned") else int(value)
+
+
+def _compare(handles_out: dict, expected: dict[str, int], when: str) -> str:
+    """ "" if every output port equals ``expected``, else the first mismatch ``when``."""
+    if set(expected) != set(handles_out):
+        return f"twin outputs {sorted(expected)} != RTL output ports {sorted(handles_out)}"
+    for n, h in handles_out.items():
+        try:
+            got = _read(h)
+        except ValueError as exc:
+            got = str(exc)
+        if got != int(expected[n]):
+            return f"{when}: port {n!r} RTL={got} model={int(expected[n])}"
+    return ""
 
 
 @cocotb.test()
@@ -41,6 +58,8 @@ async def rtl_matches_model(dut) -> None:
     rng = np.random.default_rng([seed, 1])
     stim = spec.stimulus(params, rng, cycles)
     resets = rng.random(cycles) < reset_p
+    if spec.quiet_cycles is not None:
+        resets[: spec.quiet_cycles(params, cycles)] = False  # the power-on phase
     twin = spec.twin(params)
     signature = signature_of(spec.name, params)
     in_ports, out_ports = input_ports(signature), output_ports(signature)
@@ -49,16 +68,18 @@ async def rtl_matches_model(dut) -> None:
     handles_in = {n: getattr(dut, n) for n in in_ports}
     handles_out = {n: getattr(dut, n) for n in out_ports}
 
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     dut.rst.value = 1
     for h in handles_in.values():
         h.value = 0
+    await ReadOnly()
+    message = _compare(handles_out, twin.step(dict.fromkeys(in_ports, 0)), "power-on")
+    await Timer(1, unit="ns")
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     await RisingEdge(dut.clk)
     await FallingEdge(dut.clk)
     twin.reset()
 
-    message = ""
-    for t in range(cycles):
+    for t in range(0 if message else cycles):
         inputs = {n: int(stim[n][t]) for n in in_ports}
         for n, h in handles_in.items():
             h.value = inputs[n]

@@ -294,7 +294,8 @@ def run_cosim(
         Chance per cycle, in [0, 1), that ``rst`` is raised mid-run (for one
         cycle; the model twin is reset with it), to check reset values
         (default ``SC_COSIM_RESET_P``, else 0.002). The initial reset always
-        happens.
+        happens (the outputs before it, at power-on, are compared too); a
+        block's power-on phase (``BlockSpec.quiet_cycles``) has no mid-run reset.
     wave : path, optional
         Record every signal of the run into this file: ``.fst`` or ``.vcd``
         (Icarus writes both; Verilator writes VCD, and FST where the LZ4

@@ -83,7 +83,7 @@ from sc_cosim.harness import build_root, generate_verilog, params_for, run_cosim
 from sc_cosim.spec import Params
 from sc_model._validate import check_int
 
-OPERATORS = ("binop", "unary", "const", "invert", "ternary", "index")
+OPERATORS = ("binop", "unary", "const", "invert", "ternary", "index", "init")
 DEFAULT_LIMIT = 12
 DEFAULT_CYCLES = 2000
 DEFAULT_SEEDS = 3
@@ -688,6 +688,36 @@ def enumerate_mutants(text: str) -> list[TextMutant]:
     return mutants
 
 
+_INIT_WORD = re.compile(r"(\S+)\[(\d+)\] = (\d+)'h([0-9a-fA-F]+);")
+
+
+def init_word_mutants(text: str) -> list[TextMutant]:
+    """One mutant per memory word initialised in an ``initial`` block: its LSB flipped.
+
+    Operator ``init``: the power-on contents of a RAM or ROM (weights,
+    thresholds, state), which :func:`enumerate_mutants` never touches. Only
+    full runs add them (:func:`block_mutants` with ``init_words``), after the
+    logic mutants, so samples and mutant numbers stay as they were.
+    """
+    mutants: list[TextMutant] = []
+    module, inside = "", False
+    for no, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip()
+        if stripped.startswith("module "):
+            module = stripped.split()[1].split("(")[0]
+        elif stripped == "initial begin":
+            inside = True
+        elif inside and stripped == "end":
+            inside = False
+        elif inside and (m := _INIT_WORD.fullmatch(stripped)):
+            name, index, width, digits = m.groups()
+            flipped = f"{int(digits, 16) ^ 1:0{len(digits)}x}"
+            new = f"{name}[{index}] = {width}'h{flipped};"
+            what = f"LSB of power-on word {name}[{index}] flipped"
+            mutants.append(TextMutant(no, module, "init", what, stripped, new, ""))
+    return mutants
+
+
 # ---------------------------------------------------------------------------
 # Running mutants of a block
 # ---------------------------------------------------------------------------
@@ -841,9 +871,12 @@ def mutation_param_sets(block: str, seed: int = 0) -> list[tuple[str, Params]]:
 
 
 def block_mutants(
-    block: str, seed: int = 0
+    block: str, seed: int = 0, init_words: bool = False
 ) -> tuple[list[Mutant], dict[str, int], list[tuple[str, Params]]]:
-    """Mutants of ``block`` to run over :func:`mutation_param_sets`; skipped counts; the sets."""
+    """Mutants of ``block`` to run over :func:`mutation_param_sets`; skipped counts; the sets.
+
+    ``init_words`` adds :func:`init_word_mutants` after each set's logic mutants.
+    """
     sets = mutation_param_sets(block, seed)
     mutants: list[Mutant] = []
     skipped: dict[str, int] = {}
@@ -853,6 +886,8 @@ def block_mutants(
             if m.skip:
                 skipped[m.skip] = skipped.get(m.skip, 0) + 1
         live = [m for m in every if not m.skip]
+        if init_words:
+            live += init_word_mutants(_verilog(block, params))
         mutants += [Mutant(block, label, params, i, m) for i, m in enumerate(live)]
     return mutants, skipped, sets
 
@@ -986,7 +1021,8 @@ def mutate_block(
     block : str
         Registered block name.
     limit : int or None
-        Mutants sampled (with ``seed``) from all live mutants; None runs all.
+        Mutants sampled (with ``seed``) from all live mutants; None runs all,
+        and adds the ``init`` mutants (:func:`init_word_mutants`).
     seed : int
         Draws the random parameter set, the sample, and the first cosim seed
         (runs use stimulus seeds ``seed + 1 .. seed + n_seeds``).
@@ -1022,7 +1058,8 @@ def mutate_block(
     if check_skipped is None:
         check_skipped = prove and limit is None
     start = time.perf_counter()
-    mutants, skipped, sets = block_mutants(block, seed)
+    # full runs also flip each power-on memory word's LSB (operator ``init``)
+    mutants, skipped, sets = block_mutants(block, seed, init_words=limit is None)
     chosen = sample(mutants, limit, seed)
     seeds = tuple(range(seed + 1, seed + 1 + n_seeds))
     results = []

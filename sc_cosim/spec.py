@@ -60,6 +60,11 @@ class BlockSpec:
     latency : str
         Optional: when each output appears, in cycles (from the model's
         contract), shown by ``sc-hw info``.
+    quiet_cycles : (params, n_cycles) -> int
+        Optional: how many cycles at the start of a run the harness keeps
+        free of mid-run resets (the stimulus's power-on phase,
+        :mod:`sc_cosim.power_on`, whose random numbers must run from the
+        initial reset undisturbed). Default: none.
     """
 
     name: str
@@ -71,6 +76,7 @@ class BlockSpec:
     description: str = ""
     param_ranges: dict[str, str] = field(default_factory=dict)
     latency: str = ""
+    quiet_cycles: Callable[[Params, int], int] | None = None
 
     @property
     def toplevel(self) -> str:

@@ -10,7 +10,9 @@ saturating), refractory periods 0, short or long; half the sets register the neu
 inputs (``input_register``), some the write port (``write_register``).
 Stimulus: busy inputs, ``en`` low ~10 % of the cycles, weight writes during
 the run (sparse ones, mostly excitatory, sweeping every address, and three
-reload bursts with 10, 50 and 90 % inhibitory weights).
+reload bursts with 10, 50 and 90 % inhibitory weights), after the power-on
+phase of :mod:`sc_cosim.power_on` (up to 800 cycles, ``en`` high, no writes,
+no mid-run reset; drawn weights moved to magnitudes whose LSB flip it draws).
 ``tests/test_sc_layer.py`` checks that these sets do fire.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sc_cosim import power_on
 from sc_cosim.blocks.synapses import random_synapse_params, synapse_inputs, synapse_stimulus
 from sc_cosim.draw import edge_or_uniform
 from sc_cosim.spec import BlockSpec, Params
@@ -114,6 +117,7 @@ def random_layer_params(rng: np.random.Generator) -> Params:
         params["refractory"] = int(rng.integers(6, lif.MAX_REFRACTORY + 1))
     if rng.random() < 0.5:
         params["input_register"] = True
+    params["weights"] = power_on.phase_weights(SCLayerConfig(**params).synapse_params)
     return sc_layer_params(SCLayerConfig(**params))  # validated, canonical
 
 
@@ -132,7 +136,14 @@ SPEC = BlockSpec(
         "n_inputs": 16,
         "n_neurons": 4,
         "weight_width": 8,
-        "weights": [[(53 * (k + 1) * (j + 5)) % 300 - 44 for j in range(16)] for k in range(4)],
+        # (53 (k + 1) (j + 5)) % 300 - 44, moved by scripts/choose_power_on_weights.py
+        # so that the power-on phase shows a flip of bit 0 or 1 of any weight
+        "weights": [
+            [221, -26, 27, 80, 133, 185, 239, -7, 47, 98, 154, 204, -43, 11, 64, 118],
+            [186, -7, 98, 204, 9, 116, 220, 27, 134, 240, 46, 151, -42, 64, 170, -24],
+            [149, 10, 169, 28, 187, 46, 205, 64, 223, 82, 241, 100, -42, 118, -23, 136],
+            [116, 28, 240, 151, 64, -24, 188, 99, 12, 224, 135, 48, -39, 172, 84, -4],
+        ],
         "aggregation": "counter",
         "pipeline": 4,
         "width": 16,
@@ -149,4 +160,5 @@ SPEC = BlockSpec(
     "feeding M LIF neurons; registered spikes and membranes",
     latency="1 + pipeline enabled cycles from synapse output to v_out/spikes_out "
     "(2 + pipeline with input_register)",
+    quiet_cycles=lambda p, n: power_on.phase_cycles(n),
 )

@@ -5,7 +5,12 @@ Small random sizes (N 1 .. 12, M 1 .. 5, any lane count, so a tick is at most
 synapse types, every leak and reset mode, short refractory periods and
 thresholds within reach of the count, as :mod:`sc_cosim.blocks.sc_layer`
 draws them. Stimulus: busy spike inputs, ``en`` low in ~10 % of the cycles,
-whole-word weight writes in ~2 % (addresses sometimes past the memory).
+whole-word weight writes in ~2 % (addresses sometimes past the memory),
+after the power-on phase of :mod:`sc_cosim.power_on`: whole ticks up to 800
+cycles with ``en`` high, no writes and no mid-run reset (the weight RAM keeps
+its power-on words through ``rst``, so this is where they are checked), each
+tick latching spikes of :func:`~sc_cosim.power_on.phase_spike_bits`; drawn
+weights are moved to magnitudes whose LSB flip the phase's random numbers meet.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from sc_cosim import power_on
 from sc_cosim.blocks.arith import _edge_or_uniform
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.sc_layer_tm import SCLayerTM as HwLayerTM
@@ -105,7 +111,16 @@ def random_tm_params(rng: np.random.Generator) -> Params:
         params["leak_const"] = int(rng.integers(0, 3))
     if rng.random() < 0.5:
         params["refractory"] = int(rng.integers(1, 4))
+    config = SCLayerTMConfig(**params)
+    params["weights"] = power_on.phase_weights(
+        config.parallel_config().synapse_params, power_on.POWER_ON_CYCLES // config.tick_cycles
+    )
     return sc_layer_tm_params(SCLayerTMConfig(**params))
+
+
+def tm_phase_cycles(params: Params, n: int) -> int:
+    """Cycles of the power-on phase of an ``n``-cycle run: whole ticks."""
+    return power_on.phase_cycles(n, SCLayerTMConfig(**params).tick_cycles)
 
 
 def tm_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -124,13 +139,23 @@ def tm_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, n
             word |= 1 << c.weight_width
             word &= ~top
         w_data[t] = word
-    return {
+    stim = {
         "spikes": spikes,
         "en": (rng.random(n) < 0.9).astype(np.int64),
         "w_en": w_en,
         "w_addr": w_addr,
         "w_data": w_data,
     }
+    k = tm_phase_cycles(params, n)
+    ticks = power_on.phase_spike_bits(c.seed, k // c.tick_cycles, c.n_inputs).astype(np.int64)
+    held = np.repeat(ticks, c.tick_cycles, axis=0)  # latched in each tick's first cycle
+    phase = {
+        "spikes": (held << np.arange(c.n_inputs, dtype=np.int64)).sum(axis=1),
+        "en": np.ones(k, np.int64),
+        "w_en": np.zeros(k, np.int64),
+    }
+    power_on.overwrite_start(stim, phase)
+    return stim
 
 
 SPEC = BlockSpec(
@@ -145,9 +170,17 @@ SPEC = BlockSpec(
         "lanes": 4,
         "weight_width": 8,
         # neuron 2 strongly excitatory with its threshold at V_MAX (fires by reaching the
-        # top, sometimes clamped), neuron 3 strongly inhibitory (clamps at V_MIN)
-        "weights": [[(53 * (k + 1) * (j + 5)) % 300 - 44 for j in range(16)] for k in range(2)]
-        + [[255 - 7 * j for j in range(16)], [-255 + 5 * j for j in range(16)]],
+        # top, sometimes clamped), neuron 3 strongly inhibitory (clamps at V_MIN); moved by
+        # scripts/choose_power_on_weights.py from (53 (k + 1) (j + 5)) % 300 - 44, 255 - 7 j
+        # and -255 + 5 j so that the 33-tick power-on phase shows a flip of bit 0 or 1 of
+        # any weight
+        "weights": [
+            [135, -27, 56, 56, 135, 171, 168, -12, 84, 64, 168, 168, -84, 27, 56, 135],
+            [164, -27, 107, 207, 27, 75, 112, 24, 135, 175, 56, 156, -99, 60, 168, -27],
+            [212, 171, 212, 207, 168, 199, 212, 207, 211, 171, 168, 156, 168, 168, 156, 156],
+            [-135, -140, -207, -207, -135, -199, -207, -207, -139, -175, -156, -156, -139]
+            + [-199, -172, -156],
+        ],
         "width": 16,
         "seed": 0xACE1,
         "v_width": 7,
@@ -158,4 +191,5 @@ SPEC = BlockSpec(
     },
     description="Time-multiplexed SC layer: P synapse lanes over weight/state/threshold "
     "memories, one LIF update per neuron per tick, streamed (neuron, spike, v) outputs",
+    quiet_cycles=tm_phase_cycles,
 )

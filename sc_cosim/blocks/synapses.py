@@ -7,12 +7,16 @@ values including 0 and the maximum, few silent inputs, ``en`` low ~10 % of
 cycles and weight writes during the run: sparse ones sweeping every address in
 shuffled rounds (some out of range), reload bursts over all weights, values at
 the extremes (0, 1, max - 1, max, ``w_data = -2**wb``) over-represented.
+Every run starts with the power-on phase of :mod:`sc_cosim.power_on` (up to
+800 cycles, ``en`` high, no writes, no mid-run reset), and the drawn weights
+are moved to the nearest magnitudes whose LSB flip that phase shows.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sc_cosim import power_on
 from sc_cosim.draw import edge_or_uniform, n_with_edges
 from sc_cosim.spec import BlockSpec, Params
 from sc_cosim.toggles import toggle_every_lane
@@ -243,11 +247,20 @@ def synapse_stimulus(
         )
     stim["en"] = (rng.random(n_cycles) < p_en).astype(np.int64)
     stim.update(weight_writes(p, rng, n_cycles, p_write, p_negative, bursts))
+    k = power_on.phase_cycles(n_cycles)
+    inputs = power_on.synapse_phase(p, k)[0]
+    port = "spikes" if p.input_mode == "spikes" else "values"
+    field = 1 if p.input_mode == "spikes" else p.value_width
+    phase = {port: _packed([pack_fields(row, field) for row in inputs], n * field)}
+    phase.update(en=np.ones(k, np.int64), w_en=np.zeros(k, np.int64))
+    power_on.overwrite_start(stim, phase)
     return stim
 
 
 def _random_params(rng: np.random.Generator) -> Params:
-    return random_synapse_params(rng, MAX_COSIM_INPUTS, MAX_COSIM_NEURONS)
+    params = random_synapse_params(rng, MAX_COSIM_INPUTS, MAX_COSIM_NEURONS)
+    params["weights"] = power_on.phase_weights(model.SynapseConfig(**params))
+    return params
 
 
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -264,7 +277,14 @@ SPEC = BlockSpec(
         "n_inputs": 8,
         "n_neurons": 4,
         "weight_width": 8,
-        "weights": [[(37 * (m + 1) * (j + 3)) % 511 - 255 for j in range(8)] for m in range(4)],
+        # (37 (m + 1) (j + 3)) % 511 - 255, moved by scripts/choose_power_on_weights.py
+        # so that the power-on phase shows a flip of bit 0 or 1 of any weight
+        "weights": [
+            [-144, -107, -70, -33, 4, 41, 78, 116],
+            [-33, 41, 115, 189, -248, -174, -100, -26],
+            [78, 190, -211, -100, 11, 121, 233, -167],
+            [190, -173, -26, 122, -241, -93, 55, 203],
+        ],
         "aggregation": "counter",
         "pipeline": 2,
         "width": 16,
@@ -273,4 +293,5 @@ SPEC = BlockSpec(
     description="N x M SC synapses (AND/XNOR, one shared LFSR) with counter/majority/MUX "
     "aggregation per neuron and a weight write port",
     latency="counter: pipeline enabled cycles (combinational for pipeline 0)",
+    quiet_cycles=lambda p, n: power_on.phase_cycles(n),
 )
