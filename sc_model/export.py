@@ -217,6 +217,17 @@ def _check_memories(path: Path, mems: object, expected: dict[str, dict[str, Any]
                 )
 
 
+def _config_from_files(d: Path, config: type, params: dict[str, Any]) -> Any:
+    """``config(**params)``; a refused weight or threshold names the image it came from."""
+    try:
+        return config(**params)
+    except ValueError as exc:
+        for key, file in (("weights", WEIGHTS_FILE), ("thresholds", THRESHOLDS_FILE)):
+            if str(exc).startswith(key):
+                raise ValueError(f"{d / file}: {exc}") from None
+        raise
+
+
 def load_sc_layer_tm(directory: str | os.PathLike[str]) -> dict[str, Any]:
     """The core's parameter dict from the files of :func:`export_sc_layer_tm` (checked fully)."""
     d = Path(directory)
@@ -259,7 +270,7 @@ def load_sc_layer_tm(directory: str | os.PathLike[str]) -> dict[str, Any]:
     top = 1 << (vw - 1)
     thresholds = [t - (1 << vw) if t & top else t for t in read_hex(d / THRESHOLDS_FILE, nm, vw)]
     params = {**raw, "weights": weights, "thresholds": thresholds}
-    return sc_layer_tm_params(SCLayerTMConfig(**params))
+    return sc_layer_tm_params(_config_from_files(d, SCLayerTMConfig, params))
 
 
 def export_sc_layer(config: SCLayerConfig, directory: str | os.PathLike[str]) -> dict[str, Any]:
@@ -352,7 +363,7 @@ def load_learning_core(
     params = {**raw, "thresholds": thresholds}
     if with_weights:
         params["weights"] = _decode_weights(d, path, probe)
-    return learning_core_params(LearningCoreConfig(**params))
+    return learning_core_params(_config_from_files(d, LearningCoreConfig, params))
 
 
 def _learning_core_raw(d: Path) -> tuple[dict[str, Any], LearningCoreConfig]:

@@ -738,6 +738,12 @@ def file_cases(tmp: Path) -> list[Case]:
             lambda: load(text("th", "thresholds.hex", "zz\n0\n")),
             r"thresholds\.hex line 1",
         ),
+        Case(
+            "hex-threshold-0",
+            lambda: load(text("t0", "thresholds.hex", "0\n0\n")),
+            r"thresholds\.hex: thresholds\[0\] must be in \[1, ",
+            "not 0",
+        ),
         Case("hex-state", lambda: load(text("st", "state_init.hex", "0\n")), r"state_init\.hex"),
         Case(
             "hex-missing",
