@@ -27,3 +27,21 @@ def _session_sc_environment_and_cwd():
     if os.getcwd() != _SNAPSHOT["cwd"]:
         os.chdir(str(_SNAPSHOT["cwd"]))
     yield
+
+
+#: markers of the tests that run first, in this order: the longest single tests (a
+#: block's mutation sample runs dozens of co-simulations) must not be the last ones
+#: left, or one pytest-xdist worker finishes them alone while the other is idle
+FIRST = ("mutation", "slow", "host_link")
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Order the collected tests: :data:`FIRST` markers first, otherwise as collected."""
+
+    def rank(item) -> int:
+        for k, name in enumerate(FIRST):
+            if item.get_closest_marker(name) is not None:
+                return k
+        return len(FIRST)
+
+    items.sort(key=rank)  # stable: collection order within each rank

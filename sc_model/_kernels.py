@@ -16,18 +16,18 @@ the same sums, comparisons, shifts and clamps as the NumPy code they replace.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
 
-try:  # pragma: no cover - exercised by the environment, not by a branch test
-    import numba as _numba
-except ImportError:  # pragma: no cover
-    _numba = None
-
-AVAILABLE = _numba is not None
+# Numba is imported when a kernel first runs, not with the model: importing it costs
+# about 2 s, which every simulator process of the co-simulation (it imports the model
+# for its twins, and never runs a kernel) would pay again.
+AVAILABLE = importlib.util.find_spec("numba") is not None
 COMPILED = AVAILABLE and os.environ.get("SC_MODEL_NO_NUMBA", "") not in ("1", "true", "yes")
 
 
@@ -48,10 +48,38 @@ def use_compiled(flag: bool) -> Iterator[None]:
         COMPILED = old
 
 
+class _Kernel:
+    """A kernel before its first call; the first call of any kernel compiles them all.
+
+    Compiling replaces every ``_Kernel`` among this module's globals by its Numba
+    dispatcher (``njit(cache=True, nogil=True)``), so kernels calling kernels see
+    dispatchers and later calls (``_kernels.name(...)``) go straight to the
+    compiled code. Without Numba the plain Python function stays.
+    """
+
+    def __init__(self, fn) -> None:  # type: ignore[no-untyped-def]
+        self.py_func = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _compile_all()
+        return globals()[self.py_func.__name__](*args, **kwargs)
+
+
+def _compile_all() -> None:
+    names = [k for k, v in globals().items() if isinstance(v, _Kernel)]
+    if AVAILABLE:
+        import numba
+
+        jit = numba.njit(cache=True, nogil=True)
+    else:  # pragma: no cover
+        jit = lambda fn: fn  # noqa: E731
+    for name in names:
+        globals()[name] = jit(globals()[name].py_func)
+
+
 def _jit(fn):  # type: ignore[no-untyped-def]
-    if _numba is None:  # pragma: no cover
-        return fn
-    return _numba.njit(cache=True, nogil=True)(fn)
+    return _Kernel(fn)
 
 
 SHARED_BATCH = 8  # batch elements from which a cycle's synapse terms are computed once
