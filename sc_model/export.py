@@ -240,11 +240,11 @@ def load_sc_layer_tm(directory: str | os.PathLike[str]) -> dict[str, Any]:
     for key in ("weights", "thresholds"):
         if key in raw:
             raise ValueError(f"{path}: {key!r} belong in the memory images, not in {PARAMS_FILE}")
-    n, nm = raw["n_inputs"], raw["n_neurons"]
+    nm = raw["n_neurons"]
     low = max(raw.get("v_reset", 0) + 1, 1) if isinstance(raw.get("v_reset", 0), int) else 1
     nm_probe = nm if isinstance(nm, int) and not isinstance(nm, bool) and nm > 0 else 1
     probe = SCLayerTMConfig(**raw, thresholds=[low] * nm_probe)  # validates; sizes only
-    wb, lanes, vw = probe.weight_width, int(probe.lanes), probe.v_width  # type: ignore[arg-type]
+    vw = probe.v_width
     state_width = vw + probe.refractory_width
     _check_memories(
         path,
@@ -255,18 +255,8 @@ def load_sc_layer_tm(directory: str | os.PathLike[str]) -> dict[str, Any]:
             "state_init": {"file": STATE_FILE, "depth": nm, "width": state_width},
         },
     )
-    words = read_hex(d / WEIGHTS_FILE, probe.words, probe.word_width)
+    weights = _decode_weights(d, probe)
     read_hex(d / STATE_FILE, nm, state_width)  # checked, not needed to build the core
-    rows: list[list[int]] = [[] for _ in range(nm)]
-    for a, word in enumerate(words):
-        rows[a // probe.chunks].extend(int(v) for v in decode_weight_word(word, lanes, wb))
-    for neuron, row in enumerate(rows):
-        if any(row[n:]):
-            raise ValueError(
-                f"{d / WEIGHTS_FILE}: neuron {neuron}'s padding lanes (inputs >= n_inputs={n}) "
-                "must be 0"
-            )
-    weights = [row[:n] for row in rows]
     top = 1 << (vw - 1)
     thresholds = [t - (1 << vw) if t & top else t for t in read_hex(d / THRESHOLDS_FILE, nm, vw)]
     params = {**raw, "weights": weights, "thresholds": thresholds}
@@ -355,14 +345,13 @@ def load_learning_core(
     the host port: :func:`load_image_words`).
     """
     d = Path(directory)
-    path = d / PARAMS_FILE
     raw, probe = _learning_core_raw(d)
     nm, vw = probe.n_neurons, probe.v_width
     top = 1 << (vw - 1)
     thresholds = [t - (1 << vw) if t & top else t for t in read_hex(d / THRESHOLDS_FILE, nm, vw)]
     params = {**raw, "thresholds": thresholds}
     if with_weights:
-        params["weights"] = _decode_weights(d, path, probe)
+        params["weights"] = _decode_weights(d, probe)
     return learning_core_params(_config_from_files(d, LearningCoreConfig, params))
 
 
@@ -410,8 +399,8 @@ def _learning_core_raw(d: Path) -> tuple[dict[str, Any], LearningCoreConfig]:
     return raw, probe
 
 
-def _decode_weights(d: Path, path: Path, probe: LearningCoreConfig) -> list[list[int]]:
-    """The weight rows of a learning-core image (padding lanes must be 0)."""
+def _decode_weights(d: Path, probe: SCLayerTMConfig | LearningCoreConfig) -> list[list[int]]:
+    """The weight rows of ``d``'s weight image, sized by ``probe`` (padding lanes must be 0)."""
     lanes, wb, n = int(probe.lanes), probe.weight_width, probe.n_inputs  # type: ignore[arg-type]
     rows: list[list[int]] = [[] for _ in range(probe.n_neurons)]
     for a, word in enumerate(read_hex(d / WEIGHTS_FILE, probe.words, probe.word_width)):
