@@ -85,22 +85,9 @@ async def rtl_matches_model(dut) -> None:
             h.value = inputs[n]
         dut.rst.value = int(resets[t])
         await ReadOnly()
-        expected = twin.step(inputs)
-        if set(expected) != set(out_ports):
-            message = f"twin outputs {sorted(expected)} != RTL output ports {sorted(out_ports)}"
-            break
-        for n, h in handles_out.items():
-            try:
-                got = _read(h)
-            except ValueError as exc:
-                got = str(exc)
-            if got != int(expected[n]):
-                message = (
-                    f"cycle {t}: port {n!r} RTL={got} model={int(expected[n])}; "
-                    f"inputs={inputs} rst={int(resets[t])}"
-                )
-                break
+        message = _compare(handles_out, twin.step(inputs), f"cycle {t}")
         if message:
+            message += f"; inputs={inputs} rst={int(resets[t])}"
             break
         if resets[t]:
             twin.reset()

@@ -95,28 +95,31 @@ def _name(text: str, what: str) -> str:
     return text
 
 
-def miter_script(toplevel: str, max_steps: int, sat_timeout: int) -> str:
-    """The Yosys script comparing ``gold.v`` with ``gate.v`` (both with top ``toplevel``)."""
+def _read_pair(toplevel: str) -> str:
+    """Yosys commands leaving ``gold.v`` and ``gate.v`` elaborated as modules gold and gate."""
     prep = f"hierarchy -check -top {toplevel}; proc; flatten; memory; opt_clean; "
     prep += f"hierarchy -top {toplevel}; "  # drops the now unused sub-modules
     return (
         f"read_verilog -sv gold.v; {prep}rename {toplevel} gold; design -stash gold; "
         f"read_verilog -sv gate.v; {prep}rename {toplevel} gate; design -stash gate; "
         "design -copy-from gold -as gold gold; design -copy-from gate -as gate gate; "
-        "miter -equiv -flatten -make_assert gold gate miter; hierarchy -top miter; "
+    )
+
+
+def miter_script(toplevel: str, max_steps: int, sat_timeout: int) -> str:
+    """The Yosys script comparing ``gold.v`` with ``gate.v`` (both with top ``toplevel``)."""
+    return (
+        _read_pair(toplevel)
+        + "miter -equiv -flatten -make_assert gold gate miter; hierarchy -top miter; "
         f"sat -prove-asserts -tempinduct -maxsteps {max_steps} -timeout {sat_timeout} miter"
     )
 
 
 def correspondence_script(toplevel: str) -> str:
     """The Yosys script proving ``gate.v`` equal to ``gold.v`` by register correspondence."""
-    prep = f"hierarchy -check -top {toplevel}; proc; flatten; memory; opt_clean; "
-    prep += f"hierarchy -top {toplevel}; "
     return (
-        f"read_verilog -sv gold.v; {prep}rename {toplevel} gold; design -stash gold; "
-        f"read_verilog -sv gate.v; {prep}rename {toplevel} gate; design -stash gate; "
-        "design -copy-from gold -as gold gold; design -copy-from gate -as gate gate; "
-        "rename -hide w:\\$*; "  # Amaranth's $-named temporaries stay unmatched
+        _read_pair(toplevel)
+        + "rename -hide w:\\$*; "  # Amaranth's $-named temporaries stay unmatched
         "equiv_make gold gate equiv; hierarchy -top equiv; "
         "equiv_simple; equiv_status -assert"
     )
@@ -160,9 +163,7 @@ def prove_by_correspondence(
     start = time.perf_counter()
     if not differs_only_in_logic(gold, gate):
         return Proof("unknown", "texts differ outside assign/always logic", _since(start))
-    ok, log = _run_yosys(
-        gold, gate, correspondence_script(toplevel), timeout, toplevel, check=False
-    )
+    ok, _ = _run_yosys(gold, gate, correspondence_script(toplevel), timeout, toplevel, check=False)
     if ok:
         return Proof(
             "equivalent", "register correspondence: every $equiv cell proved", _since(start)

@@ -287,6 +287,27 @@ class LearningCoreConfig(SCLayerTMConfig):
         """True for the reward-modulated rule (eligibility memory, reward port)."""
         return self.rule == "rstdp"
 
+    def rstdp_unit_params(self) -> dict[str, int]:
+        """The :mod:`sc_model.rstdp` unit's parameters (all but ``n_pre``, ``n_post``,
+        ``weights``) under which it equals this core's rule (module docstring):
+        the core's ``wb``-bit magnitudes are the unit's ``wb + 1``-bit signed weights."""
+        return dict(
+            weight_width=self.weight_width + 1,
+            w_min=self.w_min,
+            w_max=self.w_max,
+            trace_width=self.trace_width,
+            pre_increment=self.pre_increment,
+            post_increment=self.post_increment,
+            decay_shift=self.decay_shift,
+            a_plus=self.a_plus,
+            a_minus=self.a_minus,
+            update_shift=self.update_shift,
+            elig_width=self.elig_width,
+            elig_decay_shift=self.elig_decay_shift,
+            reward_width=self.reward_width,
+            reward_shift=self.reward_shift,
+        )
+
     @property
     def elig_max(self) -> int:
         """``E_MAX = 2**(eb - 1) - 1``."""

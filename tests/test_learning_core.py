@@ -586,21 +586,8 @@ def test_rstdp_core_equals_the_rstdp_unit_on_the_cores_spikes(seed: int) -> None
     p = check_rstdp_params(
         n_pre=c.n_inputs,
         n_post=c.n_neurons,
-        weight_width=c.weight_width + 1,
-        w_min=c.w_min,
-        w_max=c.w_max,
         weights=np.asarray(c.weights).tolist(),
-        trace_width=c.trace_width,
-        pre_increment=c.pre_increment,
-        post_increment=c.post_increment,
-        decay_shift=c.decay_shift,
-        a_plus=c.a_plus,
-        a_minus=c.a_minus,
-        update_shift=c.update_shift,
-        elig_width=c.elig_width,
-        elig_decay_shift=c.elig_decay_shift,
-        reward_width=c.reward_width,
-        reward_shift=c.reward_shift,
+        **c.rstdp_unit_params(),
     )
     unit = rstdp_run(p, x, run.spikes, rew, stb)
     # the layer of tick t reads the weights after the updates of ticks 0 .. t-2

@@ -81,26 +81,6 @@ def _config(rng: np.random.Generator) -> LearningCoreConfig:
     )
 
 
-def _unit_params(c: LearningCoreConfig) -> dict[str, object]:
-    """The ``rstdp`` unit's parameters of the core's rule (weights: wb sign-magnitude -> wb + 1)."""
-    return dict(
-        weight_width=c.weight_width + 1,
-        w_min=c.w_min,
-        w_max=c.w_max,
-        trace_width=c.trace_width,
-        pre_increment=c.pre_increment,
-        post_increment=c.post_increment,
-        decay_shift=c.decay_shift,
-        a_plus=c.a_plus,
-        a_minus=c.a_minus,
-        update_shift=c.update_shift,
-        elig_width=c.elig_width,
-        elig_decay_shift=c.elig_decay_shift,
-        reward_width=c.reward_width,
-        reward_shift=c.reward_shift,
-    )
-
-
 @pytest.mark.parametrize("seed", range(8))
 def test_core_unit_and_learner_give_the_same_weights_every_tick(seed: int) -> None:
     rng = np.random.default_rng(9000 + seed)
@@ -113,7 +93,7 @@ def test_core_unit_and_learner_give_the_same_weights_every_tick(seed: int) -> No
     net.add_population("out", m)
     net.connect("input", "out", w0, mask=np.ones((m, n), bool))  # every synapse present
     learner = RewardModulatedLearner(
-        net, tau_reward=4.0, projections=[0], baseline=baseline, rstdp_params=_unit_params(c)
+        net, tau_reward=4.0, projections=[0], baseline=baseline, rstdp_params=c.rstdp_unit_params()
     )
     core = LearningCore(c)
     core.reset()
@@ -147,7 +127,7 @@ def test_core_unit_and_learner_give_the_same_weights_every_tick(seed: int) -> No
         rews.append(reward)
         stbs.append(int(strobe))
     # the unit on the core's spikes, one disabled cycle more to show the final registers
-    p = check_rstdp_params(n_pre=n, n_post=m, weights=w0.tolist(), **_unit_params(c))
+    p = check_rstdp_params(n_pre=n, n_post=m, weights=w0.tolist(), **c.rstdp_unit_params())
     en = np.ones(ticks + 1, np.uint8)
     en[-1] = 0
     unit = rstdp_run(
