@@ -10,7 +10,10 @@ a compared output within that phase; the random sets' weights meet their LSB
 flip's random number in it; the co-simulation of the default set kills such
 mutants of the generated Verilog (the issue's ``sc_layer_tm`` mutant and the
 ``synapses`` and ``sc_layer`` reset-value survivors of ``docs/mutation.md``);
-and the bench's power-on comparison kills a changed power-on value.
+and the bench's power-on comparison kills a changed power-on value. The learning
+core's phase is host reads of every power-on word before the first tick
+(:func:`sc_cosim.blocks.learning_core.power_on_reads`): a flipped bit of any
+memory word is seen on ``host_rdata``.
 """
 
 from __future__ import annotations
@@ -160,3 +163,47 @@ def test_a_power_on_value_that_differs_from_the_reset_value_is_killed_before_the
     result = run_cosim("lfsr", params, seed=1, cycles=50, verilog_path=path)
     assert not result.passed
     assert result.message.startswith("power-on: port"), result.message
+
+
+# --- learning core: the host reads every power-on word before the first tick ---------
+
+
+def _learning_core_init_mutants(memory: str | None = None) -> list:
+    """The ``init`` mutants (LSB of one power-on memory word flipped) of the default
+    learning core, of every memory or of the one named ``memory``."""
+    from sc_cosim.mutation import init_word_mutants
+
+    text = generate_verilog("learning_core", get_block("learning_core").default_params)
+    mutants = init_word_mutants(text)
+    memories = {m.original.split("[")[0] for m in mutants}
+    # every memory of the core holds power-on words: weights, thresholds, state, pre traces
+    assert memories == {"weight_mem_0", "threshold_mem", "state_mem", "pre_trace_mem"}, memories
+    return [m for m in mutants if memory is None or m.original.startswith(memory + "[")]
+
+
+def _killed_by_a_power_on_read(mutant, tmp_path: Path) -> None:
+    spec = get_block("learning_core")
+    params = spec.default_params
+    path = tmp_path / f"{spec.toplevel}.v"
+    path.write_text(mutant.apply(generate_verilog("learning_core", params)))
+    result = run_cosim("learning_core", params, seed=1, cycles=100, verilog_path=path)
+    what = f"{mutant.description}: {mutant.original} -> {mutant.mutated}"
+    assert not result.passed, f"survived: {what}"
+    found = re.match(r"cycle (\d+): port 'host_rdata'", result.message)
+    assert found is not None, f"{what}: killed by {result.message!r}, not by a power-on read"
+    assert int(found.group(1)) < spec.quiet_cycles(params, 100), f"{what}: after the phase"
+
+
+@pytest.mark.cosim
+@pytest.mark.parametrize("memory", ["weight_mem_0", "threshold_mem", "state_mem", "pre_trace_mem"])
+def test_learning_core_power_on_reads_kill_a_flipped_word_of_each_memory(
+    memory: str, tmp_path: Path
+) -> None:
+    """The last word of each memory (the full list: the ``long`` test below)."""
+    _killed_by_a_power_on_read(_learning_core_init_mutants(memory)[-1], tmp_path)
+
+
+@pytest.mark.long
+def test_learning_core_power_on_reads_kill_every_flipped_power_on_word(tmp_path: Path) -> None:
+    for mutant in _learning_core_init_mutants():
+        _killed_by_a_power_on_read(mutant, tmp_path)

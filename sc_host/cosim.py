@@ -24,17 +24,12 @@ from typing import Any
 from amaranth.back import verilog
 from cocotb.triggers import ClockCycles
 
-from sc_cosim.harness import BUILD_ROOT, TIMESCALE
+from sc_cosim.harness import BUILD_ROOT, TIMESCALE, sim_build_args
 from sc_host.chip import Chip
 from sc_host.systems import Description, build_hw, build_model
 from sc_host.transports import ModelTransport
 
 TOPLEVEL = "sc_board_system"
-# Icarus in its (cocotb-default) SystemVerilog mode runs declaration initialisers
-# before any process waits, so Yosys's time-zero trigger of ``always @*`` blocks
-# (a reg initialised in its declaration) never fires and a block whose inputs
-# keep their initial values stays X. Verilog-2005 mode restores the event.
-ICARUS_ARGS = ["-g2005"]
 CLOCK_NS = 10
 
 
@@ -130,7 +125,7 @@ def run_on_cosim(
         hdl_toplevel=TOPLEVEL,
         build_dir=case / "sim",
         timescale=TIMESCALE,
-        build_args=ICARUS_ARGS if simulator == "icarus" else [],
+        build_args=sim_build_args(simulator),
         log_file=case / "build.log",
     )
     tag = hashlib.sha1(f"{Path(script).resolve()}:{func}:{test}".encode()).hexdigest()[:8]

@@ -5,11 +5,14 @@ any lane count, every synapse, leak and reset mode) plus random plasticity:
 trace widths 1 .. 10, increments, decay shifts, amplitudes 0 .. 300 (often
 large enough to saturate), update shifts, floor or stochastic rounding and a
 random ``[w_min, w_max]`` around 0 (the initial weights clamped into it).
-Stimulus: busy spike inputs, ``en`` low in ~10 % of the cycles plus a few
-long holds, host requests in half the cycles (reads and writes of random
-words to every space, sometimes past a space's end); every output, including
-every weight write (``upd_*``), both traces and the host port, is compared
-every cycle.
+Stimulus: a power-on phase (:func:`power_on_reads`: with ``en`` low before
+the first tick the host reads every word of every space and one address past
+each end, one per cycle, so every power-on bit of the weight, threshold,
+state and pre-trace memories reaches ``host_rdata``), then busy spike inputs,
+``en`` low in ~10 % of the cycles plus a few long holds, host requests in
+half the cycles (reads and writes of random words to every space, sometimes
+past a space's end); every output, including every weight write
+(``upd_*``), both traces and the host port, is compared every cycle.
 """
 
 from __future__ import annotations
@@ -95,6 +98,30 @@ def random_learning_params(rng: np.random.Generator) -> Params:
     return learning_core_params(LearningCoreConfig(**params))
 
 
+HOST_READ_LATENCY = 3  # cycles from a host read's ack to its data on host_rdata
+
+
+def power_on_reads(c: LearningCoreConfig) -> list[tuple[int, int]]:
+    """``(space, address)`` of the power-on phase's reads, in order.
+
+    Every word of the weight (0), threshold (1), state (2) and pre-trace (3)
+    spaces, then one address past each end where the address width has one
+    (read as 0, the host port's rule).
+    """
+    reads = []
+    for space, depth in ((0, c.words), (1, c.n_neurons), (2, c.n_neurons), (3, c.chunks)):
+        end = min(depth + 1, 1 << c.host_addr_width)
+        reads += [(space, a) for a in range(end)]
+    return reads
+
+
+def power_on_cycles(params: Params, n: int) -> int:
+    """Cycles at the start of an ``n``-cycle run kept free of mid-run resets:
+    the reads of :func:`power_on_reads` (at most half the run) and their data."""
+    reads = min(len(power_on_reads(LearningCoreConfig(**params))), n // 2)
+    return min(n, reads + HOST_READ_LATENCY)
+
+
 def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     c = LearningCoreConfig(**params)
     density = rng.uniform(0.2, 0.8)
@@ -126,11 +153,19 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
             "reward": rng.integers(-half, half, n) & ((1 << c.reward_width) - 1),
             "reward_strobe": (rng.random(n) < 0.5).astype(np.int64),
         }
+    host_req = (rng.random(n) < 0.5).astype(np.int64)
+    host_we = (rng.random(n) < 0.4).astype(np.int64)
+    # power-on phase: en low at k = 0 (the host is served every cycle), reads only
+    reads = power_on_reads(c)[: n // 2]
+    if reads:
+        k = len(reads)
+        en[:k], host_req[:k], host_we[:k] = False, 1, 0
+        space[:k], addr[:k] = np.array(reads).T
     return rewards | {
         "spikes": spikes,
         "en": en.astype(np.int64),
-        "host_req": (rng.random(n) < 0.5).astype(np.int64),
-        "host_we": (rng.random(n) < 0.4).astype(np.int64),
+        "host_req": host_req,
+        "host_we": host_we,
         "host_space": space.astype(np.int64),
         "host_addr": addr.astype(np.int64),
         "host_wdata": wdata,
@@ -167,6 +202,7 @@ SPEC = BlockSpec(
         "w_max": 255,
         "stdp_seed": 0x1D2B,
     },
+    quiet_cycles=power_on_cycles,
     description="Learning layer core: the time-multiplexed SC layer with an STDP pass "
     "rewriting its weight RAM word by word every tick (traces, stochastic rounding)",
 )
