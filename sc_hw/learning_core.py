@@ -147,6 +147,9 @@ class LearningCore(wiring.Component):
             write_state=Signal(name="tap_write_state"),
             extra_width=c.trace_width + 1,
             extra_next=self._post_next,
+            weight_ram=c.weight_ram,
+            pass_we=self.upd_en,
+            pass_addr=self.upd_addr,
         )
         layer.tap = tap
         lm = layer.elaborate(platform)
@@ -214,7 +217,7 @@ class LearningCore(wiring.Component):
                     ]
         return q
 
-    def _host_port(self, m, layer, lm, tap, q, pre_rd, e_rds, n_banks, low) -> tuple:
+    def _host_port(self, m, layer, lm, tap, q, pre_rd, e_rds, n_banks, bank_of) -> tuple:
         """Host port: served in the tick's last cycle, or at ``k = 0`` with ``en`` low.
 
         Drives the layer's weight write port (the pass's ``upd_*`` or a host
@@ -281,7 +284,7 @@ class LearningCore(wiring.Component):
         kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, Mux(hit_x, 4, Mux(hit_e, 5, 0)))))
         m.d.sync += [h.valid.eq(ack & ~we), h.kind.eq(Mux(we, 0, kind))]
         if n_banks > 1:
-            m.d.sync += h.bank.eq(addr[low:])
+            m.d.sync += h.bank.eq(bank_of(addr))
         self._host_pipe = h
         return (
             wire(m, hit_x & we, 1, "host_write_x"),
@@ -301,6 +304,12 @@ class LearningCore(wiring.Component):
         layer, lm, tap = self._layer(m, platform)
         n_banks = -(-words // BANK_WORDS)
         low = (min(words, BANK_WORDS) - 1).bit_length()
+        spram = c.weight_ram == "spram"
+        n_wbanks = 2 if spram else n_banks  # weight banks: by parity under "spram"
+
+        def bank_of(a: Value) -> Value:
+            return a[0] if spram else a[low:]
+
         q = self._sequencer(m)
 
         # the pre-trace memory: word c holds lanes' traces then their last-tick spike bits
@@ -320,7 +329,7 @@ class LearningCore(wiring.Component):
                 e_rds.append(emem.read_port())
                 e_wrs.append(emem.write_port())
         host_wx, host_rx, host_we_, host_re = self._host_port(
-            m, layer, lm, tap, q, pre_rd, e_rds, n_banks, low
+            m, layer, lm, tap, q, pre_rd, e_rds, n_wbanks, bank_of
         )
         cw = max(1, (chunks - 1).bit_length())
         pt_en = Signal(name="pre_wen")
@@ -345,18 +354,18 @@ class LearningCore(wiring.Component):
         a1, a2, a3 = (Signal(aw, name=f"pa{i}", reset_less=True) for i in (1, 2, 3))
         r1, r2, r3 = (Signal(name=f"prow{i}", reset_less=True) for i in (1, 2, 3))
         ww = c.word_width
-        rds = [lm.submodules[f"weight_mem_{b}"].read_ports[0] for b in range(n_banks)]
-        words2 = [Signal(ww, name=f"pword2_{b}", reset_less=True) for b in range(n_banks)]
+        rds = [lm.submodules[f"weight_mem_{b}"].read_ports[0] for b in range(n_wbanks)]
+        words2 = [Signal(ww, name=f"pword2_{b}", reset_less=True) for b in range(n_wbanks)]
         with m.If(en):
             m.d.sync += [v1.eq(q.reading), a1.eq(q.k), r1.eq(q.row_last)]
             m.d.sync += [v2.eq(v1), a2.eq(a1), r2.eq(r1), v3.eq(v2), a3.eq(a2), r3.eq(r2)]
         with m.If(en | self._host_pipe.valid):  # (also after a host read: stage 2 of it)
             m.d.sync += [r.eq(rd.data) for r, rd in zip(words2, rds, strict=True)]
-        if n_banks == 1:
+        if n_wbanks == 1:
             word = words2[0]
         else:
             word = Signal(ww, name="pword")
-            m.d.comb += word.eq(pick(words2, a2[low:]))
+            m.d.comb += word.eq(pick(words2, bank_of(a2)))
         fresh = q.fresh
         y_sel = Signal(tb, name="y_sel", reset_less=True)
         post_sel = Signal(name="post_sel", reset_less=True)
@@ -445,13 +454,23 @@ class LearningCore(wiring.Component):
             with m.If(en):
                 m.d.sync += [xn4.eq(xn3), xn5.eq(xn4)]
             xn5s.append(xn5)
-        # E6: the weight write on upd_*, the last row's pre-trace write (spike bits of
-        # this tick from a register of the chunks, rotated by P per write)
+        word_w: Value = Cat(*fields_new)
+        if spram:  # E6': one register more before the write (pass latency 7, odd)
+            v6, a6 = Signal(name="pv6"), Signal(aw, name="pa6", reset_less=True)
+            r6 = Signal(name="prow6", reset_less=True)
+            word6 = Signal(ww, name="pword6", reset_less=True)
+            xn6s = [Signal(tb, name=f"xn6_{lane}", reset_less=True) for lane in range(lanes)]
+            with m.If(en):
+                m.d.sync += [v6.eq(v5), a6.eq(a5), r6.eq(r5), word6.eq(word_w)]
+                m.d.sync += [x6.eq(x5) for x6, x5 in zip(xn6s, xn5s, strict=True)]
+            v5, a5, r5, word_w, xn5s = v6, a6, r6, word6, xn6s  # (the write stage's inputs)
+        # E6 (E7 under "spram"): the weight write on upd_*, the last row's pre-trace
+        # write (spike bits of this tick from a register of the chunks, rotated by P per write)
         xr = Signal(chunks * lanes, name="x_rot", reset_less=True)
         with m.If(en):
             m.d.sync += self.upd_en.eq(v5)
             with m.If(v5):
-                m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(Cat(*fields_new))]
+                m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(word_w)]
             if c.rstdp:
                 m.d.sync += e_en.eq(v5)
                 with m.If(v5):
