@@ -150,6 +150,7 @@ class LearningCore(wiring.Component):
             weight_ram=c.weight_ram,
             pass_we=self.upd_en,
             pass_addr=self.upd_addr,
+            write_weights=Signal(name="tap_write_weights") if c.weight_ram == "spram" else None,
         )
         layer.tap = tap
         lm = layer.elaborate(platform)
@@ -257,6 +258,10 @@ class LearningCore(wiring.Component):
             )
         we = self.host_we
         host_ww = wire(m, hit_w & we, 1, "host_write_w")
+        # the SPRAM banks' host write: no range compare in front of their enables (a
+        # word past the last is stored where nothing reads it; reads of it give 0)
+        if tap.write_weights is not None:
+            m.d.comb += tap.write_weights.eq(ack & (space == HOST_SPACES["weights"]) & we)
         # reads need no decode (a read of any memory at any address is harmless in a
         # free cycle; the registered kind picks the word), so only write enables wait
         # for the range compare; addresses and data follow the host whenever free

@@ -57,9 +57,13 @@ class MemoryTap:
     bank to SB_SPRAM256KA (:mod:`sc_flow.synth`). A bank's address is
     ``addr`` when ``free``, else the pipeline's write address when
     ``pass_we`` writes this bank (``pass_addr``: registers, the enclosing
-    core's weight write), else the layer's read address ``k``; its read enable
-    is low in the cycles it is written. The enclosing core must never read
-    and write one bank in a cycle (the learning core's odd pass latency).
+    core's weight write), else the layer's read address ``k``. A bank is
+    written when ``pass_we`` writes it or when ``write_weights`` (a host
+    write in a free cycle, no range check: words past the last one are never
+    read) writes ``addr`` in it, with ``w_data`` (``w_en``/``w_addr`` are
+    unused); its read enable is low in the cycles it is written. The
+    enclosing core must never read and write one bank in a cycle (the
+    learning core's odd pass latency).
     """
 
     addr: Signal
@@ -76,6 +80,7 @@ class MemoryTap:
     weight_ram: str = "ebr"
     pass_we: Value | None = None
     pass_addr: Value | None = None
+    write_weights: Value | None = None
 
 
 def _half(value: Value, width: int) -> Value:
@@ -207,7 +212,7 @@ class SCLayerTM(wiring.Component):
         ns.spram = tap is not None and tap.weight_ram == "spram"
         ns.bank_of = lambda a: a[low:]
         if ns.spram:
-            self._parity_banks(m, ns, in_range)
+            self._parity_banks(m, ns)
             n_banks, w_rds = 2, ns.w_rds
             ns.bank_of = lambda a: a[0]
         for b in range(0 if ns.spram else n_banks):
@@ -254,14 +259,16 @@ class SCLayerTM(wiring.Component):
         ns.s_wr = s_wr
         ns.t_rd = t_rd
 
-    def _parity_banks(self, m: Module, ns: SimpleNamespace, in_range: Value) -> None:
+    def _parity_banks(self, m: Module, ns: SimpleNamespace) -> None:
         """``weight_ram="spram"``: two single-address banks by word parity (:class:`MemoryTap`).
 
         Sets ``ns.w_rds`` (read ports), ``ns.w_wes`` (per-bank write enables),
         ``ns.w_addrs`` (the banks' address signals, driven in :meth:`_sequencer`)
         and ``ns.local`` (bits of a bank address).
         """
-        c = ns.c
+        c, tap = ns.c, self.tap
+        assert tap is not None and tap.pass_we is not None and tap.pass_addr is not None
+        assert tap.write_weights is not None
         depth = -(-ns.words // 2)
         local = max(1, (depth - 1).bit_length())
         ns.w_rds, ns.w_wes, ns.w_addrs, ns.local = [], [], [], local
@@ -276,7 +283,11 @@ class SCLayerTM(wiring.Component):
             addr = Signal(len(w_rd.addr), name=f"weight_addr_{b}")
             we = Signal(name=f"weight_we_{b}")
             m.d.comb += [
-                we.eq(self.w_en & in_range & (self.w_addr[0] == b)),
+                # the pass's write (registers) or the host's (free cycles): never both
+                we.eq(
+                    (tap.pass_we & (tap.pass_addr[0] == b))
+                    | (tap.write_weights & (tap.addr[0] == b))
+                ),
                 w_rd.addr.eq(addr),
                 w_wr.addr.eq(addr),
                 w_wr.data.eq(self.w_data),

@@ -95,13 +95,38 @@ Pass schedule and visibility
     ``k + 5``, from ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``, ``post[u-1]``
     read from the trace memories below (all 0 in tick 0 after reset: the
     tick-0 pass rewrites every word unchanged) and writes it in cycle
-    ``k + 6``: the outputs ``upd_en`` (1), ``upd_addr``
-    (the layer's ``w_addr`` width) and ``upd_data`` (a whole word in the
-    layer's sign-magnitude format; a negative zero is rewritten as +0) are
+    ``k + 6`` (``k + 7`` under ``weight_ram="spram"``, below): the outputs
+    ``upd_en`` (1), ``upd_addr`` (the layer's ``w_addr`` width) and
+    ``upd_data`` (a whole word in the layer's sign-magnitude format; a
+    negative zero is rewritten as +0) are
     registers showing the write that the edge ending the cycle performs
     (``upd_en`` high in cycles ``k = 6 .. M C + 5`` of every tick). Every
     word is written after the layer has read it in that tick, so the update
     of tick ``t``'s spikes is visible to the layer from tick ``t + 2`` on.
+Weight RAM structure (elaboration-time ``weight_ram``: ``"ebr"`` default, or ``"spram"``)
+    ``"ebr"``: the weight words in banks of ``BANK_WORDS`` words, each with a
+    read and a write port (EBR/DP16KD); the schedule above, latency 6.
+    ``"spram"`` (the iCE40UP5K's SB_SPRAM256KA, single-ported): the words in
+    two *parity banks* (word ``a`` in bank ``a mod 2`` at ``a >> 1``,
+    ``ceil(M C / 2)`` words each), each with ONE address: the host's when the
+    host is served, else the pass's write address in the cycles the pass
+    writes that bank, else the layer's read address ``k``. The pass has one
+    register stage more before the write (the E6 word registered once
+    again), so word ``k`` is shown on ``upd_*`` (and the pre-trace write of
+    the last row made) in cycle ``k + 7`` (:attr:`LearningCoreConfig.pass_latency`),
+    ``upd_en`` high in cycles ``k = 7 .. M C + 6``: the read (bank ``k mod
+    2``) and the write (bank ``(k - 7) mod 2``) of a cycle always hit
+    different banks, and the last write (``M C + 6 = T - 2``) leaves the
+    host's cycle ``T - 1`` free. Rounding (``k + 3``), every value and the
+    tick model are those of ``"ebr"``. Requirements (ValueError naming the
+    field otherwise): ``rule="stdp"`` (the eligibility memory is not banked
+    for SPRAM); every initial weight 0: SPRAM has no power-on contents, the
+    simulated memory powers on at 0 and on silicon the weights are undefined
+    until the host loads them (host port, one word per cycle with ``en``
+    low at ``k = 0``); the banks fit the UP5K's 4 blocks of 16,384 x 16 bits:
+    ``2 ceil(word_width / 16) ceil(ceil(M C / 2) / 16384) <= 4``
+    (:attr:`LearningCoreConfig.spram_blocks`), e.g. ``P = 3`` lanes of 9
+    bits (27 bits, two blocks side by side) and ``M C <= 32768`` words.
 Trace memories (no trace register: every trace is a memory field, updated serially)
     *Pre-trace memory*: ``C`` words of ``P (tb + 1)`` bits
     (:func:`encode_pre_word`); word ``c`` holds lane ``l``'s trace
