@@ -134,6 +134,7 @@ class LearningCore(wiring.Component):
     def _layer(self, m: Module, platform) -> tuple[SCLayerTM, Module, MemoryTap]:
         """The layer, elaborated here so that its memories can be shared."""
         c = self.config
+        spram = c.weight_ram == "spram"
         layer = SCLayerTM(**sc_layer_tm_params(c.layer_config()))
         tap = MemoryTap(
             addr=Signal(c.host_addr_width, name="tap_addr"),
@@ -148,9 +149,9 @@ class LearningCore(wiring.Component):
             extra_width=c.trace_width + 1,
             extra_next=self._post_next,
             weight_ram=c.weight_ram,
-            pass_we=self.upd_en,
+            pass_we=(Signal(name="upd_we_0"), Signal(name="upd_we_1")) if spram else None,
             pass_addr=self.upd_addr,
-            write_weights=Signal(name="tap_write_weights") if c.weight_ram == "spram" else None,
+            write_weights=Signal(name="tap_write_weights") if spram else None,
         )
         layer.tap = tap
         lm = layer.elaborate(platform)
@@ -271,7 +272,8 @@ class LearningCore(wiring.Component):
             tap.wdata.eq(self.host_wdata),
             tap.free.eq(free),
             tap.free_write.eq(free_w),
-            tap.read_weights.eq(read),
+            # (SPRAM banks: a read in k = 0 with en high changes nothing, en reads anyway)
+            tap.read_weights.eq(self.host_req & ~we & free_w if c.weight_ram == "spram" else read),
             tap.read_thresholds.eq(read),
             tap.write_thresholds.eq(hit_t & we),
             tap.read_state.eq(read),
@@ -474,6 +476,8 @@ class LearningCore(wiring.Component):
         xr = Signal(chunks * lanes, name="x_rot", reset_less=True)
         with m.If(en):
             m.d.sync += self.upd_en.eq(v5)
+            if spram:  # upd_en per parity bank (the banks' write strobes, registers)
+                m.d.sync += [we_b.eq(v5 & (a5[0] == b)) for b, we_b in enumerate(tap.pass_we)]
             with m.If(v5):
                 m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(word_w)]
             if c.rstdp:

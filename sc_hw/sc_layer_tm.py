@@ -55,10 +55,11 @@ class MemoryTap:
     address signal (``weight_addr_<b>``), no power-on contents (zeros in
     simulation) and the attribute ``ram_style = "huge"``, so Yosys maps each
     bank to SB_SPRAM256KA (:mod:`sc_flow.synth`). A bank's address is
-    ``addr`` when ``free``, else the pipeline's write address when
-    ``pass_we`` writes this bank (``pass_addr``: registers, the enclosing
-    core's weight write), else the layer's read address ``k``. A bank is
-    written when ``pass_we`` writes it or when ``write_weights`` (a host
+    ``addr`` when ``free`` (bank 1: ``free_write``; it is not read at ``k =
+    0``), else the pipeline's write address when ``pass_we[b]`` writes bank
+    ``b`` (``pass_we``: one strobe per bank and ``pass_addr``, registers: the
+    enclosing core's weight write), else the layer's read address ``k``. A bank is
+    written when ``pass_we[b]`` or when ``write_weights`` (a host
     write in a free cycle, no range check: words past the last one are never
     read) writes ``addr`` in it, with ``w_data`` (``w_en``/``w_addr`` are
     unused); its read enable is low in the cycles it is written. The
@@ -78,7 +79,7 @@ class MemoryTap:
     extra_width: int = 0
     extra_next: Callable[[Module, Value], Value] | None = None
     weight_ram: str = "ebr"
-    pass_we: Value | None = None
+    pass_we: tuple[Value, Value] | None = None
     pass_addr: Value | None = None
     write_weights: Value | None = None
 
@@ -284,10 +285,7 @@ class SCLayerTM(wiring.Component):
             we = Signal(name=f"weight_we_{b}")
             m.d.comb += [
                 # the pass's write (registers) or the host's (free cycles): never both
-                we.eq(
-                    (tap.pass_we & (tap.pass_addr[0] == b))
-                    | (tap.write_weights & (tap.addr[0] == b))
-                ),
+                we.eq(tap.pass_we[b] | (tap.write_weights & (tap.addr[0] == b))),
                 w_rd.addr.eq(addr),
                 w_wr.addr.eq(addr),
                 w_wr.data.eq(self.w_data),
@@ -350,11 +348,11 @@ class SCLayerTM(wiring.Component):
             width = len(ns.w_addrs[0])
             for b, (w_rd, we, addr) in enumerate(zip(w_rds, ns.w_wes, ns.w_addrs, strict=True)):
                 # the write address when the pass writes this bank (registers), else k
-                pass_here = tap.pass_we & (tap.pass_addr[0] == b)
+                pass_here = tap.pass_we[b]
                 m.d.comb += [
                     addr.eq(
                         Mux(
-                            tap.free,
+                            tap.free if b == 0 else tap.free_write,  # (k = 0 reads bank 0)
                             _half(tap.addr, width),
                             Mux(pass_here, _half(tap.pass_addr, width), _half(k, width)),
                         )
