@@ -50,7 +50,10 @@ class LearningCore(wiring.Component):
     Structure: the layer (:class:`sc_hw.sc_layer_tm.SCLayerTM`) is elaborated
     here and its weight RAM banks' read ports are shared: the layer reads word
     ``k`` in cycle ``k``, which is the word the pass needs, so the weights are
-    stored once and the RAM keeps one read and one write port. The pre traces
+    stored once and the RAM keeps one read and one write port (with
+    ``weight_ram="spram"``: two parity banks of one address each, mapped to
+    SB_SPRAM256KA, and one more pass stage before ``upd_*``; see
+    :class:`sc_hw.sc_layer_tm.MemoryTap`). The pre traces
     live in their own RAM (``C`` words), the post traces in the layer's state
     words (a second read port serves the pass). Methods, one per stage:
     :meth:`_sequencer`, :meth:`_host_port`, :meth:`_pass_read` (E1 the RAM
