@@ -62,7 +62,9 @@ class MemoryTap:
     written when ``pass_we[b]`` or when ``write_weights`` (a host
     write in a free cycle, no range check: words past the last one are never
     read) writes ``addr`` in it, with ``w_data`` (``w_en``/``w_addr`` are
-    unused); its read enable is low in the cycles it is written. The
+    unused); its read enable, ``en | read_weights``, is low in the cycles it
+    is written (``read_weights`` may then also be high in a cycle that is
+    ``free_write`` but not ``free``: ``en`` reads there anyway). The
     enclosing core must never read and write one bank in a cycle (the
     learning core's odd pass latency).
     """
