@@ -99,7 +99,9 @@ def test_host_loads_the_exported_image_and_the_core_learns_like_the_model(
     assert np.array_equal(got, run.weights[ticks]), f"seed {seed}"
 
 
-FULL_SIZE = Path(__file__).resolve().parents[1] / "configs" / "learning_core_ecp5.json"
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+FULL_SIZE = CONFIGS / "learning_core_ecp5.json"
+FULL_SIZE_SPRAM = CONFIGS / "learning_core_up5k.json"
 
 
 @pytest.mark.long
@@ -107,23 +109,40 @@ def test_full_size_core_on_verilog_equals_the_model_weight_for_weight(tmp_path) 
     """256 x 256 (65,536 synapses) from configs/, image loaded over the host port,
     ticks with learning on in the generated Verilog (the capture path, Verilator when
     available), every weight read back and compared with the tick model."""
+    _full_size_run(FULL_SIZE, tmp_path)
+
+
+@pytest.mark.long
+def test_full_size_spram_core_on_verilog_equals_the_model_weight_for_weight(tmp_path) -> None:
+    """The same for the UP5K's SPRAM core (configs/learning_core_up5k.json: 3 lanes,
+    22,016 words in two parity banks, pass latency 7): its file has no weights (SPRAM
+    has no power-on contents), so the image exists only as the host loads it."""
+    _full_size_run(FULL_SIZE_SPRAM, tmp_path)
+
+
+def _full_size_run(path: Path, tmp_path: Path) -> None:
     from amaranth.back import verilog
 
     from sc_cosim.capture_tb import run_capture
     from sc_cosim.harness import verilator_available
 
     rng = np.random.default_rng(2026)
-    params = json.loads(FULL_SIZE.read_text())
+    params = json.loads(path.read_text())
     config = LearningCoreConfig(**params)
     image_w = rng.integers(0, 256, (config.n_neurons, config.n_inputs))
-    config = LearningCoreConfig(**{**params, "weights": image_w.tolist()})
+    imaged = LearningCoreConfig(**{**params, "weight_ram": "ebr", "weights": image_w.tolist()})
+    spram = config.weight_ram == "spram"  # (else the exported image is the loaded one)
+    if not spram:
+        config = imaged
     export_learning_core(config, tmp_path / "export")
-    image = load_image_words(tmp_path / "export")
+    image = imaged.weight_words() if spram else load_image_words(tmp_path / "export")
     dut = HwLearningCore.from_export(tmp_path / "export", with_weights=False)
     c = dut.config
     ticks = 3
     x = (rng.random((ticks, c.n_inputs)) < 0.2).astype(np.uint8)
-    run = LearningCore(config).run(np.concatenate([x, np.zeros((1, c.n_inputs), np.uint8)]))
+    run = LearningCore(config).run(
+        np.concatenate([x, np.zeros((1, c.n_inputs), np.uint8)]), weights=image_w
+    )
     words, t_cyc = c.words, c.tick_cycles
     n_cycles = words + ticks * t_cyc + words + 3
     stim = {

@@ -113,6 +113,10 @@ def _cases() -> list[tuple[str, str, Params]]:
     for name, spec in all_blocks().items():
         cases.append((name, "default", dict(spec.default_params)))
         cases.append((name, "random", params_for(name, base_seed())))
+    # the learning core's weight_ram="spram" structure (parity banks): its default on 3 lanes
+    spram = dict(get_block("learning_core").default_params, lanes=3, weight_ram="spram")
+    spram["weights"] = [[0] * spram["n_inputs"] for _ in range(spram["n_neurons"])]
+    cases.append(("learning_core", "spram", spram))
     return cases
 
 

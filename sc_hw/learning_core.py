@@ -50,7 +50,10 @@ class LearningCore(wiring.Component):
     Structure: the layer (:class:`sc_hw.sc_layer_tm.SCLayerTM`) is elaborated
     here and its weight RAM banks' read ports are shared: the layer reads word
     ``k`` in cycle ``k``, which is the word the pass needs, so the weights are
-    stored once and the RAM keeps one read and one write port. The pre traces
+    stored once and the RAM keeps one read and one write port (with
+    ``weight_ram="spram"``: two parity banks of one address each, mapped to
+    SB_SPRAM256KA, and one more pass stage before ``upd_*``; see
+    :class:`sc_hw.sc_layer_tm.MemoryTap`). The pre traces
     live in their own RAM (``C`` words), the post traces in the layer's state
     words (a second read port serves the pass). Methods, one per stage:
     :meth:`_sequencer`, :meth:`_host_port`, :meth:`_pass_read` (E1 the RAM
@@ -134,6 +137,7 @@ class LearningCore(wiring.Component):
     def _layer(self, m: Module, platform) -> tuple[SCLayerTM, Module, MemoryTap]:
         """The layer, elaborated here so that its memories can be shared."""
         c = self.config
+        spram = c.weight_ram == "spram"
         layer = SCLayerTM(**sc_layer_tm_params(c.layer_config()))
         tap = MemoryTap(
             addr=Signal(c.host_addr_width, name="tap_addr"),
@@ -147,6 +151,10 @@ class LearningCore(wiring.Component):
             write_state=Signal(name="tap_write_state"),
             extra_width=c.trace_width + 1,
             extra_next=self._post_next,
+            weight_ram=c.weight_ram,
+            pass_we=(Signal(name="upd_we_0"), Signal(name="upd_we_1")) if spram else None,
+            pass_addr=self.upd_addr,
+            write_weights=Signal(name="tap_write_weights") if spram else None,
         )
         layer.tap = tap
         lm = layer.elaborate(platform)
@@ -214,7 +222,7 @@ class LearningCore(wiring.Component):
                     ]
         return q
 
-    def _host_port(self, m, layer, lm, tap, q, pre_rd, e_rds, n_banks, low) -> tuple:
+    def _host_port(self, m, layer, lm, tap, q, pre_rd, e_rds, n_banks, bank_of) -> tuple:
         """Host port: served in the tick's last cycle, or at ``k = 0`` with ``en`` low.
 
         Drives the layer's weight write port (the pass's ``upd_*`` or a host
@@ -254,6 +262,10 @@ class LearningCore(wiring.Component):
             )
         we = self.host_we
         host_ww = wire(m, hit_w & we, 1, "host_write_w")
+        # the SPRAM banks' host write: no range compare in front of their enables (a
+        # word past the last is stored where nothing reads it; reads of it give 0)
+        if tap.write_weights is not None:
+            m.d.comb += tap.write_weights.eq(ack & (space == HOST_SPACES["weights"]) & we)
         # reads need no decode (a read of any memory at any address is harmless in a
         # free cycle; the registered kind picks the word), so only write enables wait
         # for the range compare; addresses and data follow the host whenever free
@@ -263,7 +275,8 @@ class LearningCore(wiring.Component):
             tap.wdata.eq(self.host_wdata),
             tap.free.eq(free),
             tap.free_write.eq(free_w),
-            tap.read_weights.eq(read),
+            # (SPRAM banks: a read in k = 0 with en high changes nothing, en reads anyway)
+            tap.read_weights.eq(self.host_req & ~we & free_w if c.weight_ram == "spram" else read),
             tap.read_thresholds.eq(read),
             tap.write_thresholds.eq(hit_t & we),
             tap.read_state.eq(read),
@@ -281,7 +294,7 @@ class LearningCore(wiring.Component):
         kind = Mux(hit_w, 1, Mux(hit_t, 2, Mux(hit_s, 3, Mux(hit_x, 4, Mux(hit_e, 5, 0)))))
         m.d.sync += [h.valid.eq(ack & ~we), h.kind.eq(Mux(we, 0, kind))]
         if n_banks > 1:
-            m.d.sync += h.bank.eq(addr[low:])
+            m.d.sync += h.bank.eq(bank_of(addr))
         self._host_pipe = h
         return (
             wire(m, hit_x & we, 1, "host_write_x"),
@@ -301,6 +314,12 @@ class LearningCore(wiring.Component):
         layer, lm, tap = self._layer(m, platform)
         n_banks = -(-words // BANK_WORDS)
         low = (min(words, BANK_WORDS) - 1).bit_length()
+        spram = c.weight_ram == "spram"
+        n_wbanks = 2 if spram else n_banks  # weight banks: by parity under "spram"
+
+        def bank_of(a: Value) -> Value:
+            return a[0] if spram else a[low:]
+
         q = self._sequencer(m)
 
         # the pre-trace memory: word c holds lanes' traces then their last-tick spike bits
@@ -320,7 +339,7 @@ class LearningCore(wiring.Component):
                 e_rds.append(emem.read_port())
                 e_wrs.append(emem.write_port())
         host_wx, host_rx, host_we_, host_re = self._host_port(
-            m, layer, lm, tap, q, pre_rd, e_rds, n_banks, low
+            m, layer, lm, tap, q, pre_rd, e_rds, n_wbanks, bank_of
         )
         cw = max(1, (chunks - 1).bit_length())
         pt_en = Signal(name="pre_wen")
@@ -345,18 +364,18 @@ class LearningCore(wiring.Component):
         a1, a2, a3 = (Signal(aw, name=f"pa{i}", reset_less=True) for i in (1, 2, 3))
         r1, r2, r3 = (Signal(name=f"prow{i}", reset_less=True) for i in (1, 2, 3))
         ww = c.word_width
-        rds = [lm.submodules[f"weight_mem_{b}"].read_ports[0] for b in range(n_banks)]
-        words2 = [Signal(ww, name=f"pword2_{b}", reset_less=True) for b in range(n_banks)]
+        rds = [lm.submodules[f"weight_mem_{b}"].read_ports[0] for b in range(n_wbanks)]
+        words2 = [Signal(ww, name=f"pword2_{b}", reset_less=True) for b in range(n_wbanks)]
         with m.If(en):
             m.d.sync += [v1.eq(q.reading), a1.eq(q.k), r1.eq(q.row_last)]
             m.d.sync += [v2.eq(v1), a2.eq(a1), r2.eq(r1), v3.eq(v2), a3.eq(a2), r3.eq(r2)]
         with m.If(en | self._host_pipe.valid):  # (also after a host read: stage 2 of it)
             m.d.sync += [r.eq(rd.data) for r, rd in zip(words2, rds, strict=True)]
-        if n_banks == 1:
+        if n_wbanks == 1:
             word = words2[0]
         else:
             word = Signal(ww, name="pword")
-            m.d.comb += word.eq(pick(words2, a2[low:]))
+            m.d.comb += word.eq(pick(words2, bank_of(a2)))
         fresh = q.fresh
         y_sel = Signal(tb, name="y_sel", reset_less=True)
         post_sel = Signal(name="post_sel", reset_less=True)
@@ -445,13 +464,25 @@ class LearningCore(wiring.Component):
             with m.If(en):
                 m.d.sync += [xn4.eq(xn3), xn5.eq(xn4)]
             xn5s.append(xn5)
-        # E6: the weight write on upd_*, the last row's pre-trace write (spike bits of
-        # this tick from a register of the chunks, rotated by P per write)
+        word_w: Value = Cat(*fields_new)
+        if spram:  # E6': one register more before the write (pass latency 7, odd)
+            v6, a6 = Signal(name="pv6"), Signal(aw, name="pa6", reset_less=True)
+            r6 = Signal(name="prow6", reset_less=True)
+            word6 = Signal(ww, name="pword6", reset_less=True)
+            xn6s = [Signal(tb, name=f"xn6_{lane}", reset_less=True) for lane in range(lanes)]
+            with m.If(en):
+                m.d.sync += [v6.eq(v5), a6.eq(a5), r6.eq(r5), word6.eq(word_w)]
+                m.d.sync += [x6.eq(x5) for x6, x5 in zip(xn6s, xn5s, strict=True)]
+            v5, a5, r5, word_w, xn5s = v6, a6, r6, word6, xn6s  # (the write stage's inputs)
+        # E6 (E7 under "spram"): the weight write on upd_*, the last row's pre-trace
+        # write (spike bits of this tick from a register of the chunks, rotated by P per write)
         xr = Signal(chunks * lanes, name="x_rot", reset_less=True)
         with m.If(en):
             m.d.sync += self.upd_en.eq(v5)
+            if spram:  # upd_en per parity bank (the banks' write strobes, registers)
+                m.d.sync += [we_b.eq(v5 & (a5[0] == b)) for b, we_b in enumerate(tap.pass_we)]
             with m.If(v5):
-                m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(Cat(*fields_new))]
+                m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(word_w)]
             if c.rstdp:
                 m.d.sync += e_en.eq(v5)
                 with m.If(v5):

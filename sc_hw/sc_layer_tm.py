@@ -18,6 +18,7 @@ from sc_model.sc_layer_tm import SCLayerTMConfig
 from sc_model.sng import rotation_indices
 
 from .arith import ParallelCounter
+from .helpers import pick
 from .lfsr import LFSR
 
 BANK_WORDS = 1024  # weight words per RAM bank (structure only, no effect on behaviour)
@@ -46,6 +47,26 @@ class MemoryTap:
     fire)``, ``old`` the field it read (0 in the first tick after reset) and
     ``extra_next`` a function building ``extra_width - 1`` bits of logic
     (registered in stage E7).
+
+    ``weight_ram="spram"`` (default ``"ebr"``) stores the weight words in two
+    *parity banks* instead of blocks of :data:`BANK_WORDS`: ``weight_mem_0``
+    holds the even words, ``weight_mem_1`` the odd ones (local address
+    ``addr >> 1``), each with one read and one write port driven by ONE
+    address signal (``weight_addr_<b>``), no power-on contents (zeros in
+    simulation) and the attribute ``ram_style = "huge"``, so Yosys maps each
+    bank to SB_SPRAM256KA (:mod:`sc_flow.synth`). A bank's address is
+    ``addr`` when ``free`` (bank 1: ``free_write``; it is not read at ``k =
+    0``), else the pipeline's write address when ``pass_we[b]`` writes bank
+    ``b`` (``pass_we``: one strobe per bank and ``pass_addr``, registers: the
+    enclosing core's weight write), else the layer's read address ``k``. A bank is
+    written when ``pass_we[b]`` or when ``write_weights`` (a host
+    write in a free cycle, no range check: words past the last one are never
+    read) writes ``addr`` in it, with ``w_data`` (``w_en``/``w_addr`` are
+    unused); its read enable, ``en | read_weights``, is low in the cycles it
+    is written (``read_weights`` may then also be high in a cycle that is
+    ``free_write`` but not ``free``: ``en`` reads there anyway). The
+    enclosing core must never read and write one bank in a cycle (the
+    learning core's odd pass latency).
     """
 
     addr: Signal
@@ -59,6 +80,15 @@ class MemoryTap:
     write_state: Signal
     extra_width: int = 0
     extra_next: Callable[[Module, Value], Value] | None = None
+    weight_ram: str = "ebr"
+    pass_we: tuple[Value, Value] | None = None
+    pass_addr: Value | None = None
+    write_weights: Value | None = None
+
+
+def _half(value: Value, width: int) -> Value:
+    """``value >> 1`` in ``width`` bits (zero-extended): a parity bank's local address."""
+    return Cat(value, Const(0, width + 1))[1 : 1 + width]
 
 
 class SCLayerTM(wiring.Component):
@@ -181,7 +211,14 @@ class SCLayerTM(wiring.Component):
         low = (min(words, BANK_WORDS) - 1).bit_length()  # BANK_WORDS: a power of two
         in_range = self.w_addr < words if words < 1 << c.addr_width else Const(1)
         w_rds = []
-        for b in range(n_banks):
+        tap = self.tap
+        ns.spram = tap is not None and tap.weight_ram == "spram"
+        ns.bank_of = lambda a: a[low:]
+        if ns.spram:
+            self._parity_banks(m, ns)
+            n_banks, w_rds = 2, ns.w_rds
+            ns.bank_of = lambda a: a[0]
+        for b in range(0 if ns.spram else n_banks):
             depth = min(BANK_WORDS, words - b * BANK_WORDS)
             m.submodules[f"weight_mem_{b}"] = wmem = Memory(
                 shape=unsigned(c.word_width),
@@ -196,7 +233,6 @@ class SCLayerTM(wiring.Component):
                 w_wr.data.eq(self.w_data),
                 w_wr.en.eq(self.w_en & hit),
             ]
-        tap = self.tap
         extra_w = 0 if tap is None else tap.extra_width
         state_w = vw + rcw + extra_w
         m.submodules.state_mem = smem = Memory(
@@ -225,6 +261,41 @@ class SCLayerTM(wiring.Component):
         ns.s_rd = s_rd
         ns.s_wr = s_wr
         ns.t_rd = t_rd
+
+    def _parity_banks(self, m: Module, ns: SimpleNamespace) -> None:
+        """``weight_ram="spram"``: two single-address banks by word parity (:class:`MemoryTap`).
+
+        Sets ``ns.w_rds`` (read ports), ``ns.w_wes`` (per-bank write enables),
+        ``ns.w_addrs`` (the banks' address signals, driven in :meth:`_sequencer`)
+        and ``ns.local`` (bits of a bank address).
+        """
+        c, tap = ns.c, self.tap
+        assert tap is not None and tap.pass_we is not None and tap.pass_addr is not None
+        assert tap.write_weights is not None
+        depth = -(-ns.words // 2)
+        local = max(1, (depth - 1).bit_length())
+        ns.w_rds, ns.w_wes, ns.w_addrs, ns.local = [], [], [], local
+        for b in range(2):
+            m.submodules[f"weight_mem_{b}"] = wmem = Memory(
+                shape=unsigned(c.word_width),
+                depth=max(2, depth),
+                init=[],
+                attrs={"ram_style": "huge"},
+            )
+            w_rd, w_wr = wmem.read_port(), wmem.write_port()
+            addr = Signal(len(w_rd.addr), name=f"weight_addr_{b}")
+            we = Signal(name=f"weight_we_{b}")
+            m.d.comb += [
+                # the pass's write (registers) or the host's (free cycles): never both
+                we.eq(tap.pass_we[b] | (tap.write_weights & (tap.addr[0] == b))),
+                w_rd.addr.eq(addr),
+                w_wr.addr.eq(addr),
+                w_wr.data.eq(self.w_data),
+                w_wr.en.eq(we),
+            ]
+            ns.w_rds.append(w_rd)
+            ns.w_wes.append(we)
+            ns.w_addrs.append(addr)
 
     def _sequencer(self, m: Module, ns: SimpleNamespace) -> None:
         """Tick counter, chunk/neuron counters and flags; weight read addresses; the LFSR."""
@@ -274,7 +345,23 @@ class SCLayerTM(wiring.Component):
                         ch_first.eq(0),
                         ch_last.eq(ch == max(chunks - 2, 0)),
                     ]
-        for w_rd in w_rds:
+        if ns.spram:
+            assert tap is not None and tap.pass_we is not None and tap.pass_addr is not None
+            width = len(ns.w_addrs[0])
+            for b, (w_rd, we, addr) in enumerate(zip(w_rds, ns.w_wes, ns.w_addrs, strict=True)):
+                # the write address when the pass writes this bank (registers), else k
+                pass_here = tap.pass_we[b]
+                m.d.comb += [
+                    addr.eq(
+                        Mux(
+                            tap.free if b == 0 else tap.free_write,  # (k = 0 reads bank 0)
+                            _half(tap.addr, width),
+                            Mux(pass_here, _half(tap.pass_addr, width), _half(k, width)),
+                        )
+                    ),
+                    w_rd.en.eq((en | tap.read_weights) & ~we),  # no read while written
+                ]
+        for w_rd in [] if ns.spram else w_rds:
             if tap is None:
                 m.d.comb += [w_rd.addr.eq(k[:low]), w_rd.en.eq(en)]
             else:
@@ -332,7 +419,7 @@ class SCLayerTM(wiring.Component):
 
     def _e2_e3_word(self, m: Module, ns: SimpleNamespace) -> None:
         """E2 a register after each weight bank; E3 the addressed bank's word."""
-        n_banks, c, en, w_rds, k, low = ns.n_banks, ns.c, ns.en, ns.w_rds, ns.k, ns.low
+        n_banks, c, en, w_rds, k = ns.n_banks, ns.c, ns.en, ns.w_rds, ns.k
         # E2: each bank's word registered right after the RAM; E3: the addressed bank's
         words2 = [Signal(c.word_width, name=f"word2_{b}", reset_less=True) for b in range(n_banks)]
         word3 = Signal(c.word_width, name="word3", reset_less=True)
@@ -344,7 +431,12 @@ class SCLayerTM(wiring.Component):
             bank1 = Signal(range(n_banks), name="bank1", reset_less=True)
             bank2 = Signal(range(n_banks), name="bank2", reset_less=True)
             with m.If(en):
-                m.d.sync += [bank1.eq(k[low:]), bank2.eq(bank1), word3.eq(Array(words2)[bank2])]
+                m.d.sync += [
+                    bank1.eq(ns.bank_of(k)),
+                    bank2.eq(bank1),
+                    # (parity banks: a mux tree, which Icarus evaluates at time 0 too)
+                    word3.eq(pick(words2, bank2) if ns.spram else Array(words2)[bank2]),
+                ]
 
         ns.word3 = word3
 
@@ -495,12 +587,10 @@ class SCLayerTM(wiring.Component):
         rc_now = Signal(max(1, rcw), name="rc_now")
         thr = Signal(signed(vw), name="threshold")
         m.d.comb += thr.eq(t_data)
-        with m.If(fresh):
-            m.d.comb += [v_now.eq(c.v_reset), rc_now.eq(0)]
-        with m.Else():
-            m.d.comb += v_now.eq(s_data[:vw])
-            if rcw:
-                m.d.comb += rc_now.eq(s_data[vw:])
+        # continuous assignments, not an if-process: Icarus never evaluates a process whose
+        # inputs keep their time-0 values (fresh = 1 and a state word read as 0), leaving X
+        m.d.comb += v_now.eq(Mux(fresh, c.v_reset, s_data[:vw]))
+        m.d.comb += rc_now.eq(Mux(fresh, 0, s_data[vw:] if rcw else 0))
         leaked_now = Signal(signed(vw), name="leaked_now")
         if c.leak_mode == "none":
             m.d.comb += leaked_now.eq(v_now)

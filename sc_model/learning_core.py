@@ -95,13 +95,38 @@ Pass schedule and visibility
     ``k + 5``, from ``x_{u-1}``, ``y_{u-1}``, ``pre[u-1]``, ``post[u-1]``
     read from the trace memories below (all 0 in tick 0 after reset: the
     tick-0 pass rewrites every word unchanged) and writes it in cycle
-    ``k + 6``: the outputs ``upd_en`` (1), ``upd_addr``
-    (the layer's ``w_addr`` width) and ``upd_data`` (a whole word in the
-    layer's sign-magnitude format; a negative zero is rewritten as +0) are
+    ``k + 6`` (``k + 7`` under ``weight_ram="spram"``, below): the outputs
+    ``upd_en`` (1), ``upd_addr`` (the layer's ``w_addr`` width) and
+    ``upd_data`` (a whole word in the layer's sign-magnitude format; a
+    negative zero is rewritten as +0) are
     registers showing the write that the edge ending the cycle performs
     (``upd_en`` high in cycles ``k = 6 .. M C + 5`` of every tick). Every
     word is written after the layer has read it in that tick, so the update
     of tick ``t``'s spikes is visible to the layer from tick ``t + 2`` on.
+Weight RAM structure (elaboration-time ``weight_ram``: ``"ebr"`` default, or ``"spram"``)
+    ``"ebr"``: the weight words in banks of ``BANK_WORDS`` words, each with a
+    read and a write port (EBR/DP16KD); the schedule above, latency 6.
+    ``"spram"`` (the iCE40UP5K's SB_SPRAM256KA, single-ported): the words in
+    two *parity banks* (word ``a`` in bank ``a mod 2`` at ``a >> 1``,
+    ``ceil(M C / 2)`` words each), each with ONE address: the host's when the
+    host is served, else the pass's write address in the cycles the pass
+    writes that bank, else the layer's read address ``k``. The pass has one
+    register stage more before the write (the E6 word registered once
+    again), so word ``k`` is shown on ``upd_*`` (and the pre-trace write of
+    the last row made) in cycle ``k + 7`` (:attr:`LearningCoreConfig.pass_latency`),
+    ``upd_en`` high in cycles ``k = 7 .. M C + 6``: the read (bank ``k mod
+    2``) and the write (bank ``(k - 7) mod 2``) of a cycle always hit
+    different banks, and the last write (``M C + 6 = T - 2``) leaves the
+    host's cycle ``T - 1`` free. Rounding (``k + 3``), every value and the
+    tick model are those of ``"ebr"``. Requirements (ValueError naming the
+    field otherwise): ``rule="stdp"`` (the eligibility memory is not banked
+    for SPRAM); every initial weight 0: SPRAM has no power-on contents, the
+    simulated memory powers on at 0 and on silicon the weights are undefined
+    until the host loads them (host port, one word per cycle with ``en``
+    low at ``k = 0``); the banks fit the UP5K's 4 blocks of 16,384 x 16 bits:
+    ``2 ceil(word_width / 16) ceil(ceil(M C / 2) / 16384) <= 4``
+    (:attr:`LearningCoreConfig.spram_blocks`), e.g. ``P = 3`` lanes of 9
+    bits (27 bits, two blocks side by side) and ``M C <= 32768`` words.
 Trace memories (no trace register: every trace is a memory field, updated serially)
     *Pre-trace memory*: ``C`` words of ``P (tb + 1)`` bits
     (:func:`encode_pre_word`); word ``c`` holds lane ``l``'s trace
@@ -204,7 +229,12 @@ MAX_UPDATE_SHIFT = 24
 ROUNDINGS = ("floor", "stochastic")
 RULES = ("stdp", "rstdp")
 PASS_ROUND = 3  # cycles from a word's read to its rounding (the LFSR state used)
-PASS_LATENCY = 6  # cycles from a word's read to the cycle its write is shown on upd_*
+PASS_LATENCY = 6  # cycles from a word's read to the cycle its write is shown on upd_* ("ebr")
+PASS_LATENCY_SPRAM = 7  # the same with weight_ram="spram" (odd: read and write banks differ)
+WEIGHT_RAMS = ("ebr", "spram")
+SPRAM_WORDS = 16384  # one iCE40UP5K SB_SPRAM256KA: 16,384 words of 16 bits
+SPRAM_WIDTH = 16
+SPRAM_BLOCKS = 4  # SB_SPRAM256KA on the iCE40UP5K
 HOST_SPACES = {"weights": 0, "thresholds": 1, "state": 2, "pre_traces": 3, "eligibility": 4}
 HOST_READ_LATENCY = 3  # cycles from host_ack to host_rvalid
 
@@ -229,11 +259,13 @@ class LearningCoreConfig(SCLayerTMConfig):
     elig_decay_shift: int | None = None
     reward_width: int = 8
     reward_shift: int = 6
+    weight_ram: str = "ebr"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         put = object.__setattr__
         check_choice("rule", self.rule, RULES)
+        check_choice("weight_ram", self.weight_ram, WEIGHT_RAMS)
         eb = check_int("elig_width", self.elig_width, 2, 24)
         ke = min(4, eb - 1) if self.elig_decay_shift is None else self.elig_decay_shift
         put(self, "elig_decay_shift", check_int("elig_decay_shift", ke, 1, eb - 1))
@@ -269,6 +301,51 @@ class LearningCoreConfig(SCLayerTMConfig):
             )
         seed = (1 << self.width) - 1 if self.stdp_seed is None else self.stdp_seed
         put(self, "stdp_seed", check_seed(self.width, seed, "stdp_seed"))
+        if self.weight_ram == "spram":
+            self._check_spram(w)
+
+    def _check_spram(self, w: np.ndarray) -> None:
+        """``weight_ram="spram"``: STDP only, weights 0, the two parity banks fit the SPRAMs."""
+        if self.rule != "stdp":
+            raise ValueError(
+                f"weight_ram='spram' supports rule='stdp' only (the eligibility memory is not "
+                f"banked for SPRAM), not rule={self.rule!r}"
+            )
+        nz = np.argwhere(w != 0)
+        if nz.size:
+            m, j = (int(v) for v in nz[0])
+            raise ValueError(
+                f"weights must all be 0 with weight_ram='spram' (SPRAM has no power-on "
+                f"contents; load the image over the host port), not weights[{m}][{j}] = "
+                f"{int(w[m, j])}"
+            )
+        if self.spram_blocks > SPRAM_BLOCKS:
+            raise ValueError(
+                f"weight_ram='spram' needs {self.spram_blocks} SB_SPRAM256KA for {self.words} "
+                f"words of {self.word_width} bits (2 parity banks of {self.bank_depth} words, "
+                f"{SPRAM_WORDS} x {SPRAM_WIDTH} bits per block); the iCE40UP5K has "
+                f"{SPRAM_BLOCKS}: reduce lanes, weight_width, n_inputs or n_neurons"
+            )
+
+    @property
+    def pass_latency(self) -> int:
+        """Cycles from a word's read to the cycle its write shows on ``upd_*``: 6, or 7 (SPRAM)."""
+        return PASS_LATENCY_SPRAM if self.weight_ram == "spram" else PASS_LATENCY
+
+    @property
+    def bank_depth(self) -> int:
+        """Words per parity bank under ``weight_ram="spram"``: ``ceil(M C / 2)``."""
+        return -(-self.words // 2)
+
+    @property
+    def spram_blocks(self) -> int:
+        """SB_SPRAM256KA the weights take under ``"spram"`` (0 under ``"ebr"``): per bank
+        ``ceil(word_width / 16) ceil(bank_depth / 16384)``, two banks."""
+        if self.weight_ram != "spram":
+            return 0
+        wide = -(-self.word_width // SPRAM_WIDTH)
+        deep = -(-self.bank_depth // SPRAM_WORDS)
+        return 2 * wide * deep
 
     def layer_config(self) -> SCLayerTMConfig:
         """The inference layer alone (this core with plasticity removed)."""
@@ -737,6 +814,9 @@ class LearningCoreCycle:
         self._rd3: tuple[int, np.ndarray] | None = None
         self._new: tuple[int, int, tuple[int, int] | None] | None = None
         self._new2: tuple[int, int, tuple[int, int] | None] | None = None
+        self._new3: tuple[int, int, tuple[int, int] | None] | None = None  # "spram" only
+        # the weight memory's accesses of the last cycle: (word read, word written) or None
+        self.weight_access: tuple[int | None, int | None] = (None, None)
         self._upd = (0, 0, 0)
         self._pre_upd = (0, 0, 0)  # the pre-trace memory's write register (en, addr, word)
         self._elig_upd = (0, 0, 0)  # the eligibility memory's write register
@@ -815,6 +895,17 @@ class LearningCoreCycle:
             pre_write = (cc, encode_pre_word(xn, bits, c))
         return addr, encode_weight_word(new, c.weight_width), pre_write, elig_write
 
+    def _check_banks(self, read: int | None, write: int | None) -> None:
+        """Record this cycle's weight accesses; under ``"spram"`` a read and a write of
+        one cycle must hit different parity banks (each bank has one port)."""
+        self.weight_access = (read, write)
+        if self.config.weight_ram == "spram" and None not in (read, write):
+            if (read - write) % 2 == 0:  # type: ignore[operator]
+                raise AssertionError(
+                    f"cycle k = {self.k}: word {read} read and word {write} written in one "
+                    f"SPRAM bank ({read % 2})"  # type: ignore[operator]
+                )
+
     def step(
         self,
         spikes: object,
@@ -861,13 +952,15 @@ class LearningCoreCycle:
         state = int(self._lfsr.state)
         if en:
             lanes = c.lanes
-            # stage E: the computed word -> the writes shown next cycle
-            if self._new2 is None:
+            # stage E: the computed word -> the writes shown next cycle ("spram": one
+            # register more before it, so the write trails the read by an odd 7 cycles)
+            last = self._new3 if c.weight_ram == "spram" else self._new2
+            if last is None:
                 self._upd = (0, self._upd[1], self._upd[2])
                 self._pre_upd = (0, self._pre_upd[1], self._pre_upd[2])
                 self._elig_upd = (0, 0, 0)
             else:
-                addr, word, pre_write, elig_write = self._new2
+                addr, word, pre_write, elig_write = last
                 self._upd = (1, addr, word)
                 self._elig_upd = (0, 0, 0) if elig_write is None else (1, *elig_write)
                 if pre_write is None:
@@ -875,6 +968,7 @@ class LearningCoreCycle:
                 else:
                     self._pre_upd = (1, *pre_write)
             # stage D: the sum's register (the clamp happens in E; no effect on values)
+            self._new3 = self._new2
             self._new2 = self._new
             # rounding stage: round and update the registered word (this cycle's LFSR state)
             self._new = None if self._rd3 is None else self._pass_word(*self._rd3, state)
@@ -888,6 +982,11 @@ class LearningCoreCycle:
                 self._rd = (self.k, w.copy())
             else:
                 self._rd = None
+        host_w = host_ack and host_we and host_space == HOST_SPACES["weights"]
+        self._check_banks(
+            self.k if en and self.k < c.words else None,
+            upd_addr if upd_en else host_addr if host_w and host_addr < c.words else None,
+        )
         out = self.layer.step(x, en, upd_en, upd_addr, upd_data)
         if pre_wen:
             self.pre_words[pre_waddr] = pre_wdata

@@ -89,6 +89,39 @@ def test_dsp_option_adds_synth_ice40_dsp_only_on_ice40(monkeypatch, tmp_path) ->
         synthesize("lfsr", None, "ice40-up5k", dsp=1)  # type: ignore[arg-type]
 
 
+def test_huge_memories_go_to_spram_with_their_initial_image_deleted(monkeypatch, tmp_path):
+    """Only memories marked ram_style "huge" lose their $meminit_v2 cells, only on iCE40,
+    and -spram is passed only when there is one (every other design's script unchanged)."""
+    import sc_flow.synth as synth_module
+    from sc_cosim.harness import generate_verilog
+    from sc_flow.synth import SynthError, huge_memories
+
+    small = dict(n_inputs=4, n_neurons=3, lanes=2, weight_width=4, thresholds=[2, 2, 2])
+    spram = generate_verilog("learning_core", {**small, "weight_ram": "spram"})
+    ebr = generate_verilog("learning_core", small)
+    layer = "sc_learning_core.layer"
+    assert huge_memories(spram) == [(layer, "weight_mem_0"), (layer, "weight_mem_1")]
+    assert huge_memories(ebr) == []
+    # (the simulation's power-on zeros stay in the Verilog; only Yosys drops them)
+    assert "reg [9:0] weight_mem_1 [2:0];" in spram and "weight_mem_1[2] = 10'h000;" in spram
+    scripts = []
+    monkeypatch.setattr(synth_module, "warm_tool", lambda name: name)
+    monkeypatch.setattr(synth_module, "_run", lambda args, *a: scripts.append(args[-1]))
+    for name, text in (("s.v", spram), ("e.v", ebr)):
+        (tmp_path / name).write_text(text)
+        for family in ("ice40", "ecp5"):
+            synth_module._yosys(family, name, "top", "n.json", "y.log", tmp_path)
+    delete = f"delete {layer}/t:$meminit_v2 {layer}/r:MEMID=\\weight_mem_"
+    assert scripts == [
+        f"read_verilog s.v; {delete}0 %i; {delete}1 %i; synth_ice40 -spram -top top -json n.json",
+        "read_verilog s.v; synth_ecp5 -top top -json n.json",
+        "read_verilog e.v; synth_ice40 -top top -json n.json",
+        "read_verilog e.v; synth_ecp5 -top top -json n.json",
+    ]
+    with pytest.raises(SynthError, match="not a memory"):
+        huge_memories('module a(x);\n  (* ram_style = "huge" *)\n  wire x;\nendmodule')
+
+
 def test_cli_reports_bad_names_with_exit_code_2(capsys) -> None:
     assert main(["synth", "lfsr", "--device", "gw1n"]) == 2
     err = capsys.readouterr().err

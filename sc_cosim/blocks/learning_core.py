@@ -4,7 +4,9 @@ Parameters: those of :mod:`sc_cosim.blocks.sc_layer_tm` (N 1 .. 12, M 1 .. 5,
 any lane count, every synapse, leak and reset mode) plus random plasticity:
 trace widths 1 .. 10, increments, decay shifts, amplitudes 0 .. 300 (often
 large enough to saturate), update shifts, floor or stochastic rounding and a
-random ``[w_min, w_max]`` around 0 (the initial weights clamped into it).
+random ``[w_min, w_max]`` around 0 (the initial weights clamped into it);
+STDP sets whose word fits 32 bits take ``weight_ram="spram"`` (two parity
+banks, pass latency 7, power-on weights 0) with probability 0.75.
 Stimulus: a power-on phase (:func:`power_on_reads`: with ``en`` low before
 the first tick the host reads every word of every space and one address past
 each end, one per cycle, so every power-on bit of the weight, threshold,
@@ -95,6 +97,10 @@ def random_learning_params(rng: np.random.Generator) -> Params:
             reward_width=_edge_or_uniform(rng, 2, 10, 0.2),
             reward_shift=_edge_or_uniform(rng, 0, 8, 0.2),
         )
+    # (drawn last, so the other sets are those drawn before this option existed)
+    if params.get("rule") != "rstdp" and params["lanes"] * (wb + 1) <= 32:
+        if rng.random() < 0.75:  # weights in two parity banks (SPRAM): pass latency 7
+            params.update(weight_ram="spram", weights=np.zeros_like(params["weights"]).tolist())
     return learning_core_params(LearningCoreConfig(**params))
 
 
