@@ -640,15 +640,18 @@ def test_export_then_load_gives_back_every_parameter(seed: int, tmp_path) -> Non
 
 
 @pytest.mark.parametrize(
-    ("name", "n", "m", "lanes", "rule", "ticks_cycles"),
+    ("name", "n", "m", "lanes", "rule", "ticks_cycles", "elig_width"),
     [
-        ("learning_core_ecp5.json", 256, 256, 8, "stdp", 8200),
-        ("learning_core_ecp5_rstdp.json", 256, 128, 8, "rstdp", 4104),
-        ("learning_core_up5k_ebr.json", 64, 128, 8, "stdp", 1032),
-        ("learning_core_up5k_rstdp.json", 64, 80, 4, "rstdp", 1288),
+        ("learning_core_ecp5.json", 256, 256, 8, "stdp", 8200, None),
+        ("learning_core_ecp5_rstdp.json", 256, 128, 8, "rstdp", 4104, 8),
+        ("learning_core_ecp5_rstdp_65k.json", 256, 256, 8, "rstdp", 8200, 4),
+        ("learning_core_up5k_ebr.json", 64, 128, 8, "stdp", 1032, None),
+        ("learning_core_up5k_rstdp.json", 64, 80, 4, "rstdp", 1288, 8),
     ],
 )
-def test_parameter_files_are_the_cores_the_docs_measure(name, n, m, lanes, rule, ticks_cycles):
+def test_parameter_files_are_the_cores_the_docs_measure(
+    name, n, m, lanes, rule, ticks_cycles, elig_width
+):
     """configs/*.json load as the sizes, rules and tick lengths docs/learning_core.md quotes."""
     import json
     from pathlib import Path
@@ -659,7 +662,7 @@ def test_parameter_files_are_the_cores_the_docs_measure(name, n, m, lanes, rule,
     assert c.tick_cycles == c.n_neurons * c.chunks + 8 == ticks_cycles
     assert (c.weight_width, c.rounding) == (8, "stochastic")
     if rule == "rstdp":
-        assert (c.elig_width, c.reward_width, c.reward_shift) == (8, 8, 6)
+        assert (c.elig_width, c.reward_width, c.reward_shift) == (elig_width, 8, 6)
 
 
 @pytest.mark.parametrize("rule", ["stdp", "rstdp"])
