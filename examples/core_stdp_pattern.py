@@ -104,7 +104,10 @@ def encode(spikes: np.ndarray) -> np.ndarray:
     Afferent ``a``'s bit goes to core inputs ``a GAIN .. a GAIN + GAIN - 1``
     (``GAIN`` neighbouring lanes, each with its own weight and random draw).
     """
-    return np.repeat(np.asarray(spikes, np.uint8), GAIN, axis=1)
+    x = np.asarray(spikes)
+    if x.ndim != 2 or x.shape[1] != N_INPUTS:
+        raise ValueError(f"spikes must have shape (n_ticks, N_INPUTS={N_INPUTS}), not {x.shape}")
+    return np.repeat(x.astype(np.uint8), GAIN, axis=1)
 
 
 def core_config(weights: np.ndarray, learn: bool = True, **over: object) -> LearningCoreConfig:
@@ -115,9 +118,9 @@ def core_config(weights: np.ndarray, learn: bool = True, **over: object) -> Lear
     return LearningCoreConfig(**params)
 
 
-def test_run(weights: np.ndarray, stim: Stimulus) -> LearningRun:
+def test_run(weights: np.ndarray, stim: Stimulus, **over: object) -> LearningRun:
     """The core from reset over ``stim`` (one tick per row, encoded) with plasticity off."""
-    return LearningCore(core_config(weights, learn=False)).run(encode(stim.spikes))
+    return LearningCore(core_config(weights, learn=False, **over)).run(encode(stim.spikes))
 
 
 def selectivity(spikes: np.ndarray, stim: Stimulus) -> dict[str, float]:
@@ -140,6 +143,8 @@ class Result:
     pattern: np.ndarray
     train: Stimulus
     trained: LearningRun  # training ticks plus core_rtl.TAIL_TICKS silent ticks
+    test: Stimulus
+    test_spikes: np.ndarray  # (test ticks,) the neuron's spikes in the test run after training
 
 
 def draw(
@@ -154,13 +159,23 @@ def draw(
     return pattern, w0, test, train
 
 
-def experiment(seed: int, ticks: int, test_ticks: int) -> Result:
-    """One seed: selectivity before and after ``ticks`` training ticks (rounded to slots)."""
+def experiment(seed: int, ticks: int, test_ticks: int, **over: object) -> Result:
+    """One seed: selectivity before and after ``ticks`` training ticks (rounded to slots).
+
+    ``over``: core parameters replacing :data:`CORE_PARAMS` entries (e.g. ``thresholds``).
+    """
     pattern, w0, test, train = draw(seed, ticks, test_ticks)
-    before = selectivity(test_run(w0, test).spikes[:, 0], test)
-    trained, w1 = core_rtl.learn(core_config(w0), encode(train.spikes))
-    after = selectivity(test_run(w1[0], test).spikes[:, 0], test)
-    return Result(seed, before, after, w0, w1[0], pattern, train, trained)
+    before = selectivity(test_run(w0, test, **over).spikes[:, 0], test)
+    trained, w1 = core_rtl.learn(core_config(w0, **over), encode(train.spikes))
+    spikes = test_run(w1[0], test, **over).spikes[:, 0]
+    after = selectivity(spikes, test)
+    return Result(seed, before, after, w0, w1[0], pattern, train, trained, test, spikes)
+
+
+def pattern_offsets(spikes: np.ndarray, stim: Stimulus) -> np.ndarray:
+    """Tick offsets (0 .. SLOT - 1) within their slot of the spikes that fall in pattern slots."""
+    slots = np.asarray(spikes).reshape(-1, SLOT)
+    return np.flatnonzero(slots[stim.is_pattern]) % SLOT
 
 
 def record_training(ticks: int, seed: int = 1, test_ticks: int = 20000) -> core_rtl.Case:
@@ -178,19 +193,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ticks", type=int, default=40000, help="training ticks")
     parser.add_argument("--test-ticks", type=int, default=20000)
     parser.add_argument("--seed", type=int, nargs="+", default=[1])
+    parser.add_argument(
+        "--threshold", type=int, default=None, help="the neuron's threshold (default 40)"
+    )
     args = parser.parse_args(argv)
+    over = {} if args.threshold is None else {"thresholds": [args.threshold]}
     print(f"{N_INPUTS} afferents x {GAIN} core inputs, slot {SLOT} ticks, {args.ticks} "
           f"training ticks, {args.test_ticks} test ticks, learning core model")  # fmt: skip
     print("seed | hit before | false alarm before | hit after | false alarm after | "
           "hit - false alarm after")  # fmt: skip
     for seed in args.seed:
-        r = experiment(seed, args.ticks, args.test_ticks)
+        r = experiment(seed, args.ticks, args.test_ticks, **over)
         b, a = r.before, r.after
         hi, lo, n_spikes = (r.w1 > 200).sum(), (r.w1 < 50).sum(), r.trained.spikes.sum()
         print(
             f"{seed} | {b['hit']:.3f} | {b['false_alarm']:.3f} | {a['hit']:.3f} | "
             f"{a['false_alarm']:.3f} | {a['selectivity']:+.3f}   (core weights > 200: {hi}, "
-            f"< 50: {lo} of {N_CORE}; {n_spikes} training spikes)",
+            f"< 50: {lo} of {N_CORE}; {n_spikes} training spikes)"
+        )
+        offs = pattern_offsets(r.test_spikes, r.test)
+        where = (
+            f"offsets in the slot: quartiles {np.percentile(offs, [25, 50, 75]).tolist()}"
+            if offs.size
+            else "none"
+        )
+        print(
+            f"    after training: {int(r.test_spikes.sum())} test spikes in "
+            f"{r.test.is_pattern.size} slots, {offs.size} in pattern slots ({where})",
             flush=True,
         )
     return 0
