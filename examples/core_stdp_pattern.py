@@ -12,6 +12,11 @@ the core is one time step. ``N_INPUTS`` afferents fire Poisson spikes at
 replay one frozen Poisson realisation (the pattern) instead of fresh noise,
 so rates are equal everywhere and only spike timing tells pattern from noise.
 
+Input coding (the host's): afferent ``a`` drives the ``GAIN`` core inputs
+``a GAIN .. a GAIN + GAIN - 1`` (:func:`encode`), each with its own weight and
+its own lane's random draw, so one afferent spike adds 0 .. ``GAIN`` to the
+membrane instead of 0 or 1: a synaptic gain the core's count does not have.
+
 Selectivity is measured with learning off (the same core with
 ``a_plus = a_minus = 0``, which :mod:`sc_model.learning_core` states equals
 the plain TM layer) on fresh test stimulus, before and after training: the
@@ -19,11 +24,16 @@ hit rate (pattern slots with at least one output spike), the false-alarm
 rate (noise slots with one) and their difference.
 
 Why these parameters (differences from :mod:`stdp_pattern`): the core adds
-at most 1 per synapse and tick, so the membrane lives on a small scale
-(threshold 10) where the shift leak's dead zone matters; ``rounding =
-"floor"`` because a shift-decayed trace never falls below ``2**q - 1`` and
-stochastic rounding would turn that floor into a steady drift of every
-weight (with ``a * 7 < 2**s`` floor rounding makes it exactly 0).
+at most 1 per synapse and tick; with ``GAIN = 4`` copies per afferent the
+threshold (40) is about 10 full-weight afferent spikes, as in the unit demo
+(2400 / 255), and the shift leak's dead zone (``v < 8``) is a fifth of it
+rather than most of it (threshold 10 with one input per afferent);
+``rounding = "floor"`` because a shift-decayed trace never falls below
+``2**q - 1`` and stochastic rounding would turn that floor into a steady
+drift of every weight (with ``a * 7 < 2**s`` floor rounding makes it
+exactly 0). The STDP parameters are unchanged; floor rounding gives the
+``GAIN`` copies of an afferent exactly the same updates (they see the same
+pre and post spikes), so they keep their initial differences.
 
 Run: ``python examples/core_stdp_pattern.py [--ticks N] [--seed S [S ...]]``.
 """
@@ -58,17 +68,19 @@ from stdp_pattern import (  # noqa: E402, F401
 
 from sc_model.learning_core import LearningCore, LearningCoreConfig, LearningRun  # noqa: E402
 
-W_INIT = (100, 200)  # initial weights uniform in [100, 200)
+GAIN = 4  # core inputs per afferent (the host's input coding)
+N_CORE = N_INPUTS * GAIN  # the core's inputs
+W_INIT = (100, 200)  # initial weights uniform in [100, 200), one per core input
 CORE_PARAMS = {
-    "n_inputs": N_INPUTS,
+    "n_inputs": N_CORE,
     "n_neurons": 1,
     "lanes": 16,
     "weight_width": 8,
     "synapse": "and",
     "width": 16,
     "seed": 0xACE1,
-    "v_width": 10,
-    "thresholds": [10],
+    "v_width": 12,
+    "thresholds": [40],
     "leak_mode": "shift",
     "leak_shift": 3,
     "refractory": 5,
@@ -86,6 +98,18 @@ CORE_PARAMS = {
 }
 
 
+def encode(spikes: np.ndarray) -> np.ndarray:
+    """Afferent spikes ``(n, N_INPUTS)`` as the core's input spikes ``(n, N_CORE)``.
+
+    Afferent ``a``'s bit goes to core inputs ``a GAIN .. a GAIN + GAIN - 1``
+    (``GAIN`` neighbouring lanes, each with its own weight and random draw).
+    """
+    x = np.asarray(spikes)
+    if x.ndim != 2 or x.shape[1] != N_INPUTS:
+        raise ValueError(f"spikes must have shape (n_ticks, N_INPUTS={N_INPUTS}), not {x.shape}")
+    return np.repeat(x.astype(np.uint8), GAIN, axis=1)
+
+
 def core_config(weights: np.ndarray, learn: bool = True, **over: object) -> LearningCoreConfig:
     """The core of the demo with ``weights`` (``(N,)`` or ``(1, N)``) as its power-on image."""
     params = {**CORE_PARAMS, **over, "weights": np.asarray(weights).reshape(1, -1).tolist()}
@@ -94,9 +118,9 @@ def core_config(weights: np.ndarray, learn: bool = True, **over: object) -> Lear
     return LearningCoreConfig(**params)
 
 
-def test_run(weights: np.ndarray, stim: Stimulus) -> LearningRun:
-    """The core from reset over ``stim`` (one tick per row) with plasticity off."""
-    return LearningCore(core_config(weights, learn=False)).run(stim.spikes)
+def test_run(weights: np.ndarray, stim: Stimulus, **over: object) -> LearningRun:
+    """The core from reset over ``stim`` (one tick per row, encoded) with plasticity off."""
+    return LearningCore(core_config(weights, learn=False, **over)).run(encode(stim.spikes))
 
 
 def selectivity(spikes: np.ndarray, stim: Stimulus) -> dict[str, float]:
@@ -114,11 +138,13 @@ class Result:
     seed: int
     before: dict[str, float]
     after: dict[str, float]
-    w0: np.ndarray  # (N,)
-    w1: np.ndarray  # (N,) the learned weights (every update of the training applied)
+    w0: np.ndarray  # (N_CORE,)
+    w1: np.ndarray  # (N_CORE,) the learned weights (every update of the training applied)
     pattern: np.ndarray
     train: Stimulus
     trained: LearningRun  # training ticks plus core_rtl.TAIL_TICKS silent ticks
+    test: Stimulus
+    test_spikes: np.ndarray  # (test ticks,) the neuron's spikes in the test run after training
 
 
 def draw(
@@ -127,19 +153,29 @@ def draw(
     """(pattern, initial weights, test stimulus, training stimulus) of ``seed``, in this order."""
     rng = np.random.default_rng(seed)
     pattern = make_pattern(rng)
-    w0 = rng.integers(*W_INIT, N_INPUTS)
+    w0 = rng.integers(*W_INIT, N_CORE)
     test = make_stimulus(rng, pattern, test_ticks // SLOT)
     train = make_stimulus(rng, pattern, ticks // SLOT)
     return pattern, w0, test, train
 
 
-def experiment(seed: int, ticks: int, test_ticks: int) -> Result:
-    """One seed: selectivity before and after ``ticks`` training ticks (rounded to slots)."""
+def experiment(seed: int, ticks: int, test_ticks: int, **over: object) -> Result:
+    """One seed: selectivity before and after ``ticks`` training ticks (rounded to slots).
+
+    ``over``: core parameters replacing :data:`CORE_PARAMS` entries (e.g. ``thresholds``).
+    """
     pattern, w0, test, train = draw(seed, ticks, test_ticks)
-    before = selectivity(test_run(w0, test).spikes[:, 0], test)
-    trained, w1 = core_rtl.learn(core_config(w0), train.spikes)
-    after = selectivity(test_run(w1[0], test).spikes[:, 0], test)
-    return Result(seed, before, after, w0, w1[0], pattern, train, trained)
+    before = selectivity(test_run(w0, test, **over).spikes[:, 0], test)
+    trained, w1 = core_rtl.learn(core_config(w0, **over), encode(train.spikes))
+    spikes = test_run(w1[0], test, **over).spikes[:, 0]
+    after = selectivity(spikes, test)
+    return Result(seed, before, after, w0, w1[0], pattern, train, trained, test, spikes)
+
+
+def pattern_offsets(spikes: np.ndarray, stim: Stimulus) -> np.ndarray:
+    """Tick offsets (0 .. SLOT - 1) within their slot of the spikes that fall in pattern slots."""
+    slots = np.asarray(spikes).reshape(-1, SLOT)
+    return np.flatnonzero(slots[stim.is_pattern]) % SLOT
 
 
 def record_training(ticks: int, seed: int = 1, test_ticks: int = 20000) -> core_rtl.Case:
@@ -149,7 +185,7 @@ def record_training(ticks: int, seed: int = 1, test_ticks: int = 20000) -> core_
     is that run's training (shortened), ready for :func:`core_rtl.replay`.
     """
     _, w0, _, train = draw(seed, ticks, test_ticks)
-    return core_rtl.make_case(core_config(w0), train.spikes)
+    return core_rtl.make_case(core_config(w0), encode(train.spikes))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,18 +193,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ticks", type=int, default=40000, help="training ticks")
     parser.add_argument("--test-ticks", type=int, default=20000)
     parser.add_argument("--seed", type=int, nargs="+", default=[1])
+    parser.add_argument(
+        "--threshold", type=int, default=None, help="the neuron's threshold (default 40)"
+    )
     args = parser.parse_args(argv)
-    print(f"{N_INPUTS} inputs, slot {SLOT} ticks, {args.ticks} training ticks, "
-          f"{args.test_ticks} test ticks, learning core model")  # fmt: skip
-    print("seed | hit before | false alarm before | hit after | false alarm after")
+    over = {} if args.threshold is None else {"thresholds": [args.threshold]}
+    print(f"{N_INPUTS} afferents x {GAIN} core inputs, slot {SLOT} ticks, {args.ticks} "
+          f"training ticks, {args.test_ticks} test ticks, learning core model")  # fmt: skip
+    print("seed | hit before | false alarm before | hit after | false alarm after | "
+          "hit - false alarm after")  # fmt: skip
     for seed in args.seed:
-        r = experiment(seed, args.ticks, args.test_ticks)
+        r = experiment(seed, args.ticks, args.test_ticks, **over)
         b, a = r.before, r.after
         hi, lo, n_spikes = (r.w1 > 200).sum(), (r.w1 < 50).sum(), r.trained.spikes.sum()
         print(
             f"{seed} | {b['hit']:.3f} | {b['false_alarm']:.3f} | {a['hit']:.3f} | "
-            f"{a['false_alarm']:.3f}   (weights > 200: {hi}, < 50: {lo}; "
-            f"{n_spikes} training spikes)"
+            f"{a['false_alarm']:.3f} | {a['selectivity']:+.3f}   (core weights > 200: {hi}, "
+            f"< 50: {lo} of {N_CORE}; {n_spikes} training spikes)"
+        )
+        offs = pattern_offsets(r.test_spikes, r.test)
+        where = (
+            f"offsets in the slot: quartiles {np.percentile(offs, [25, 50, 75]).tolist()}"
+            if offs.size
+            else "none"
+        )
+        print(
+            f"    after training: {int(r.test_spikes.sum())} test spikes in "
+            f"{r.test.is_pattern.size} slots, {offs.size} in pattern slots ({where})",
+            flush=True,
         )
     return 0
 

@@ -317,7 +317,11 @@ def next_state(
     width = check_width(width)
     taps = check_taps(width, taps)
     check_choice("form", form, FORMS)
-    s = np.asarray(states, dtype=np.uint64)
+    return _next(np.asarray(states, dtype=np.uint64), width, taps, form)
+
+
+def _next(s: np.ndarray, width: int, taps: tuple[int, ...], form: str) -> np.ndarray:
+    """:func:`next_state` of already validated arguments (``s`` ``uint64``)."""
     mask = np.uint64(tap_mask(taps))
     if form == "fibonacci":
         fb = (np.bitwise_count(s & mask) & np.uint8(1)).astype(np.uint64)
@@ -376,15 +380,15 @@ def lfsr_sequence(
     out = np.empty((n_steps, seed_arr.size), dtype=np.uint64)
     if n_steps:
         out[0] = seed_arr.astype(np.uint64)
+    # the first 2 w states one step at a time (a tick-level model asks for a few dozen
+    # states per call, where the matrix doubling's Python loops over rows cost ~10x more)
     prefix = min(n_steps, 2 * width)
-    filled, jump = 1, rows
-    while filled < prefix:
-        k = min(filled, prefix - filled)
-        out[filled : filled + k] = _apply(jump, out[:k])
-        filled += k
-        jump = _compose(jump, jump)
+    for t in range(1, prefix):
+        out[t] = _next(out[t - 1], width, taps, form)
+    filled = max(prefix, 1)
     lags = recurrence_lags(width, taps, form)
     if filled < n_steps and not _recurrence_holds(out[:filled], lags):  # pragma: no cover
+        jump = _power(rows, filled)
         while filled < n_steps:
             k = min(filled, n_steps - filled)
             out[filled : filled + k] = _apply(jump, out[:k])

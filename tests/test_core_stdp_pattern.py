@@ -4,8 +4,10 @@ examples/core_stdp_pattern.py runs the task on the core's model (its own LIF
 neuron, its own STDP pass); examples/core_rtl.py replays a closed-loop run on
 the core's generated Verilog (cocotb + Icarus) and compares, tick by tick,
 every weight, spike and membrane. Shortened runs here; the full demo is the
-CLI command in docs/learning_core_demos.md (where only seed 1 of 3 becomes
-clearly selective; this test pins that seed's behaviour).
+CLI command in docs/learning_core_demos.md (where 2 of 10 seeds reach hit - false
+alarm >= 0.5, 5 more are selective and 3 are not; this test pins seed 1's
+behaviour with the demo's training length and shorter test runs, which change
+the training draws: +0.59 here, +0.47 with the demo's 20,000 test ticks).
 
 What a failure means: the selectivity test fails when seed 1 no longer
 becomes selective (numbers from the run, not constants); the replay test
@@ -49,15 +51,24 @@ def test_core_learns_the_hidden_pattern(demo) -> None:
     r = demo.experiment(SEED, TRAIN_TICKS, TEST_TICKS)
     msg = f"seed {SEED}: before {r.before}, after {r.after}"
     # before: the neuron fires in nearly every slot, pattern or not (no selectivity)
-    assert r.before["false_alarm"] > 0.9 and abs(r.before["selectivity"]) < 0.1, msg
-    # after: it fires in pattern slots clearly more often than in noise slots
-    assert r.after["selectivity"] > r.before["selectivity"] + 0.15, msg
-    assert r.after["false_alarm"] < r.before["false_alarm"] - 0.3, msg
+    assert r.before["false_alarm"] > 0.85 and abs(r.before["selectivity"]) < 0.15, msg
+    # after: selective by the demo's criterion (hit - false alarm >= 0.5), the false
+    # alarms cut by more than 0.6 (to below 0.3)
+    assert r.after["selectivity"] >= 0.5, msg
+    assert r.after["false_alarm"] < min(0.3, r.before["false_alarm"] - 0.6), msg
     # the learning is the core's: the learned weights are the training run's last row,
-    # and they moved apart (some potentiated, many depressed) from [100, 200)
+    # and they moved apart (a quarter of the core's inputs potentiated past 200 and
+    # more than half depressed below 50) from [100, 200)
     np.testing.assert_array_equal(r.w1, r.trained.weights[-1, 0])
-    assert (r.w1 < 50).sum() >= 16 and (r.w1 > 200).sum() >= 1, r.w1
+    n = demo.N_CORE
+    assert (r.w1 < 50).sum() >= n // 2 and (r.w1 > 200).sum() >= n // 8, r.w1
     assert r.trained.spikes[:-2].sum() >= 100  # the neuron fired during training
+    # the test run after training is the one scored, and its pattern-slot spikes are
+    # the hits: every hit slot holds at least one of the offsets
+    assert r.after["hit"] == demo.selectivity(r.test_spikes, r.test)["hit"], msg
+    offs = demo.pattern_offsets(r.test_spikes, r.test)
+    slots = r.test_spikes.reshape(-1, demo.SLOT)[r.test.is_pattern]
+    assert offs.size == slots.sum() and ((offs >= 0) & (offs < demo.SLOT)).all()
 
 
 def test_learning_off_changes_no_weight(demo) -> None:
@@ -108,7 +119,19 @@ def test_record_training_is_the_demos_training(demo) -> None:
     """The replayed ticks are the demo's own: the same draws and the same core."""
     _, w0, _, train = demo.draw(SEED, 1000, 20000)
     case = demo.record_training(1000, SEED)
-    np.testing.assert_array_equal(case.spikes[:1000], train.spikes)
+    np.testing.assert_array_equal(case.spikes[:1000], demo.encode(train.spikes))
     assert not case.spikes[1000:].any()
     np.testing.assert_array_equal(case.run.weights[0, 0], w0)
     assert case.config == demo.core_config(w0)
+
+
+def test_encode_puts_each_afferent_on_its_gain_inputs(demo) -> None:
+    """Afferent a's spike reaches exactly core inputs a GAIN .. a GAIN + GAIN - 1."""
+    g, n = demo.GAIN, demo.N_INPUTS
+    spikes = np.eye(n, dtype=np.uint8)  # tick a: afferent a alone
+    core = demo.encode(spikes)
+    assert core.shape == (n, n * g) == (n, demo.N_CORE)
+    for a in range(n):
+        np.testing.assert_array_equal(np.flatnonzero(core[a]), np.arange(a * g, (a + 1) * g))
+    with pytest.raises(ValueError, match="spikes must have shape"):
+        demo.encode(np.zeros((3, n - 1), np.uint8))
