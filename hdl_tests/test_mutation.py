@@ -281,7 +281,8 @@ def test_harness_kills_spram_learning_core_mutants(monkeypatch: pytest.MonkeyPat
     """The learning core with ``weight_ram="spram"`` (its default parameters on 3 lanes,
     weights 0): a sample of the mutants of the lines that build the parity banks and the
     seventh pass stage (:data:`SPRAM_NAMES`), at least 90 % killed. ``-m long``
-    (5.7 min on the shared machine, load 5-7: 11 of 12 killed, one threshold-write
+    (design of 43a1142, which registers the bank strobes: 12 of 12 killed in 89 s,
+    load 3; the first design's sample, 5.7 min at load 5-7, had one threshold-write
     mutant unknown to the correspondence proof); the default run's random
     learning_core sets include the option, the default parameters do not."""
     import sc_cosim.mutation as mutation
