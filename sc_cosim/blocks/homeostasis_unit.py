@@ -5,7 +5,12 @@ scale or uniform, both update rules (alternating with the parameter-set
 index), update periods 2**0 .. 2**4, narrow threshold ranges with large
 steps so both clamps are hit. Spikes per neuron at a random rate that
 changes every 250 cycles (silent and always-on lanes included), so rates
-cross the target both ways. Every output is compared every cycle.
+cross the target both ways; in about half of the blocks a neuron instead
+follows a level (it spikes while its rate is at most the level +- 2) that
+alternates between the target and random excursions, so that update ticks
+find the rate exactly at and one above the target with the threshold off
+its clamps.
+Every output is compared every cycle.
 """
 
 from __future__ import annotations
@@ -73,15 +78,39 @@ def _random_params(rng: np.random.Generator) -> Params:
     return params
 
 
+# chance, per 250-cycle block and neuron, of the target-seeking mode (see _stimulus)
+HOVER_P = 0.5
+
+
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    m = params["n_neurons"]
+    p = model.HomeostasisConfig(**params)
+    m = p.n_neurons
     n_blocks = (n + 249) // 250
     rate = rng.uniform(0.0, 0.6, (n_blocks, m))
     u = rng.random((n_blocks, m))
     rate[u < 0.15] = 0.0
     rate[u > 0.9] = 1.0
     bits = rng.random((n, m)) < np.repeat(rate, 250, axis=0)[:n]
-    return {"spikes": np.array([arith.pack_bits(r) for r in bits.astype(np.uint8)])}
+    # Target-seeking blocks: the neuron spikes iff its rate (followed here with the
+    # model's EMA from reset, blind to the harness's mid-run resets) is at most a
+    # level (+- 2, every cycle), so r stays within a few LSB of it. The level
+    # alternates every 25 cycles between the target (+- 1) and an excursion to a
+    # random level in [0, 2**f]: the comparators r > target, r < target and their
+    # constants need update ticks with r exactly at and one above the target while
+    # the threshold is off its clamps (the excursions move it), which a random rate
+    # seldom gives; and near the target every EMA step can be congruent modulo the
+    # tick period (+1 and -3 for f = 7, k = 5, pinning r mod 4 at the ticks): each
+    # excursion changes that alignment.
+    hover = np.repeat(rng.random((n_blocks, m)) < HOVER_P, 250, axis=0)[:n]
+    n_seg = (n + 24) // 25
+    level = rng.integers(0, (1 << p.rate_frac_bits) + 1, (n_seg, m))
+    level[::2] = p.target + rng.integers(-1, 2, level[::2].shape)
+    level = np.repeat(level, 25, axis=0)[:n] + rng.integers(-2, 3, (n, m))
+    r = np.zeros(m, dtype=np.int64)
+    for t in range(n):
+        bits[t] = np.where(hover[t], r <= level[t], bits[t])
+        r = model.rate_next(r, bits[t], p)
+    return {"spikes": np.array([arith.pack_bits(row) for row in bits.astype(np.uint8)])}
 
 
 SPEC = BlockSpec(

@@ -4,7 +4,9 @@ Random sizes (N 1 .. 8), fraction widths 2 .. 16, ``u_base``/``u_rest``
 at 0, ONE or uniform, both time-constant shifts 1 .. 10 with edges; spikes
 per channel at a random rate (some channels silent, some always on, some in
 bursts) so both the recovered and the exhausted ends of ``x`` and ``u`` are
-reached. Every output (``release``, registered one cycle after its spike, ``x``,
+reached; every channel spikes in the first cycle after the initial reset and
+then rests 15 cycles (the reset values of the excess registers are read).
+Every output (``release``, registered one cycle after its spike, ``x``,
 ``u``) is compared every cycle.
 """
 
@@ -65,6 +67,11 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
     burst = (np.arange(n) // 100) % 3 == 0  # silences of 100 cycles let x and u recover
     bits &= burst[:, None] | (rng.random(n_ch) < 0.5)
     bits = toggle_every_lane(bits.astype(np.uint8), rng)  # silent channels spike once
+    # every channel spikes in the first cycle after the initial reset and then rests
+    # 15 cycles: the spike reads the reset values of the facilitated excess ef_r (its
+    # ceil shift), and the decays that follow show an LSB difference in them in u
+    bits[: min(n, 1)] = 1
+    bits[1:16] = 0
     return {"spikes": np.array([arith.pack_bits(r) for r in bits])}
 
 
