@@ -247,12 +247,8 @@ def _seed() -> int:
     return int(os.environ.get("SC_MUTATION_SEED", "0"))
 
 
-@pytest.mark.mutation
-@pytest.mark.parametrize("block", list(all_blocks()))
-def test_harness_kills_mutants(block: str) -> None:
-    # Survivors of the sample get the register-correspondence proof only (seconds): the
-    # miter's k-induction can take its whole timeout (300 s) on a large design. What that
-    # proof cannot settle counts as a survivor; full runs (-m long) use the miter too.
+def _sampled_check(block: str) -> None:
+    """The sampled mutation check of ``block``: at least :data:`MIN_KILL_RATE` killed."""
     report = mutate_block(
         block,
         limit=limit_from_env(),
@@ -264,6 +260,15 @@ def test_harness_kills_mutants(block: str) -> None:
     print(report.format())
     assert report.results, report.format()
     assert report.kill_rate >= MIN_KILL_RATE, report.format()
+
+
+@pytest.mark.mutation
+@pytest.mark.parametrize("block", list(all_blocks()))
+def test_harness_kills_mutants(block: str) -> None:
+    # Survivors of the sample get the register-correspondence proof only (seconds): the
+    # miter's k-induction can take its whole timeout (300 s) on a large design. What that
+    # proof cannot settle counts as a survivor; full runs (-m long) use the miter too.
+    _sampled_check(block)
 
 
 # Verilog names of the learning core's weight_ram="spram" structure: the parity banks'
@@ -298,17 +303,7 @@ def test_harness_kills_spram_learning_core_mutants(monkeypatch: pytest.MonkeyPat
         return keep, skipped, sets
 
     monkeypatch.setattr(mutation, "block_mutants", spram_lines)
-    report = mutate_block(
-        "learning_core",
-        limit=limit_from_env(),
-        seed=_seed(),
-        n_seeds=DEFAULT_SEEDS,
-        cycles=DEFAULT_CYCLES,
-        full_proof=False,
-    )
-    print(report.format())
-    assert report.results, report.format()
-    assert report.kill_rate >= MIN_KILL_RATE, report.format()
+    _sampled_check("learning_core")
 
 
 # ---------------------------------------------------------------------------
