@@ -18,7 +18,6 @@ from sc_model.sc_layer_tm import SCLayerTMConfig
 from sc_model.sng import rotation_indices
 
 from .arith import ParallelCounter
-from .helpers import pick
 from .lfsr import LFSR
 
 BANK_WORDS = 1024  # weight words per RAM bank (structure only, no effect on behaviour)
@@ -434,8 +433,7 @@ class SCLayerTM(wiring.Component):
                 m.d.sync += [
                     bank1.eq(ns.bank_of(k)),
                     bank2.eq(bank1),
-                    # (parity banks: a mux tree, which Icarus evaluates at time 0 too)
-                    word3.eq(pick(words2, bank2) if ns.spram else Array(words2)[bank2]),
+                    word3.eq(Array(words2)[bank2]),
                 ]
 
         ns.word3 = word3
@@ -587,8 +585,7 @@ class SCLayerTM(wiring.Component):
         rc_now = Signal(max(1, rcw), name="rc_now")
         thr = Signal(signed(vw), name="threshold")
         m.d.comb += thr.eq(t_data)
-        # continuous assignments, not an if-process: Icarus never evaluates a process whose
-        # inputs keep their time-0 values (fresh = 1 and a state word read as 0), leaving X
+        # the first tick after reset starts from v_reset and refractory 0
         m.d.comb += v_now.eq(Mux(fresh, c.v_reset, s_data[:vw]))
         m.d.comb += rc_now.eq(Mux(fresh, 0, s_data[vw:] if rcw else 0))
         leaked_now = Signal(signed(vw), name="leaked_now")
