@@ -31,6 +31,7 @@ from sc_cosim.batch_blocks import (
     learning_core_plan,
 )
 from sc_cosim.batch_sim import Port, as_int, build, pack_array, render_main, unpack_array
+from sc_cosim.blocks import get_block
 from sc_cosim.harness import params_for, verilator_available
 from sc_cosim.mutation import (
     DEFAULT_CYCLES,
@@ -106,6 +107,20 @@ def test_learning_core_ticks_with_learning_on() -> None:
     rng = np.random.default_rng(1)
     run = LearningCore(c).run(rng.random((40, c.n_inputs)) < 0.5)
     assert not np.array_equal(run.weights[0], run.weights[-1])
+
+
+@needs_verilator
+def test_learning_core_with_registered_host_access() -> None:
+    """``host_access="registered"``: the threshold writes need one more cycle (the last
+    one's perform cycle, the core held at ``k = 0``), the readout's words come 4 cycles
+    after their acks with ``in_ready`` low while reads are performed; every tick, weight
+    and word still equal to the tick model."""
+    params = {**get_block("learning_core").default_params, "host_access": "registered"}
+    result = batch.run_learning_core(params, seed=2, ticks=20)
+    assert result.passed, result.report()
+    c = LearningCoreConfig(**result.params)
+    reads = c.words + 2 * c.n_neurons + c.chunks + 2
+    assert result.cycles == 1 + c.n_neurons + 1 + 20 * c.tick_cycles + reads + 4
 
 
 def test_ice40_learning_core_is_the_kept_up5k_config() -> None:

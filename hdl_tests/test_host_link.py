@@ -31,10 +31,19 @@ pytestmark = [pytest.mark.host_link, pytest.mark.cosim]
 RSTDP = json.loads((ROOT / "configs" / "board_learning_core_rstdp.json").read_text())
 
 
-@pytest.mark.parametrize("rule", ["stdp", "rstdp"])
+@pytest.mark.parametrize("rule", ["stdp", "rstdp", "stdp_registered"])
 def test_learning_episode_on_cosim_equals_model_bit_for_bit(rule: str) -> None:
-    """STDP (rewards answered UNSUPPORTED) and R-STDP (rewards reach the core)."""
-    system = SYSTEM if rule == "stdp" else learning_core_system(RSTDP, divisor=8, timeout=600)
+    """STDP (rewards answered UNSUPPORTED), R-STDP (rewards reach the core), and STDP with
+    the core's host access registered (a read's data a cycle later, a held cycle after
+    each access at k = 0: the link waits for ack, rvalid and tick_done, so it is the same
+    link)."""
+    system = {
+        "stdp": SYSTEM,
+        "rstdp": learning_core_system(RSTDP, divisor=8, timeout=600),
+        "stdp_registered": learning_core_system(
+            {**CORE, "host_access": "registered"}, divisor=8, timeout=600
+        ),
+    }[rule]
     model = run_on_model(EPISODE, system)
     cosim = run_on_cosim(EPISODE, system)
     for key in model:

@@ -64,6 +64,8 @@ def test_host_loads_the_exported_image_and_the_core_learns_like_the_model(
         ctx.set(dut.en, 0)
         for addr, word in enumerate(image):
             await host(ctx, 0, addr, 1, word)
+        if c.host_access == "registered":  # the cycle performing the last write (held)
+            await ctx.tick()
         ctx.set(dut.en, 1)
         for t in range(ticks):
             ctx.set(dut.spikes, int(sum(int(b) << j for j, b in enumerate(x[t]))))
@@ -78,7 +80,7 @@ def test_host_loads_the_exported_image_and_the_core_learns_like_the_model(
         ctx.set(dut.en, 0)
         for addr in range(c.words):
             await host(ctx, 0, addr, 0)
-            if ctx.get(dut.host_rvalid):  # three cycles after each ack
+            if ctx.get(dut.host_rvalid):  # three (registered: four) cycles after each ack
                 readback.append(ctx.get(dut.host_rdata))
         for _ in range(4):
             await ctx.tick()
@@ -115,8 +117,9 @@ def test_full_size_core_on_verilog_equals_the_model_weight_for_weight(tmp_path) 
 @pytest.mark.long
 def test_full_size_spram_core_on_verilog_equals_the_model_weight_for_weight(tmp_path) -> None:
     """The same for the UP5K's SPRAM core (configs/learning_core_up5k.json: 3 lanes,
-    22,016 words in two parity banks, pass latency 7): its file has no weights (SPRAM
-    has no power-on contents), so the image exists only as the host loads it."""
+    22,016 words in two parity banks, pass latency 7, host access registered): its file
+    has no weights (SPRAM has no power-on contents), so the image exists only as the
+    host loads it."""
     _full_size_run(FULL_SIZE_SPRAM, tmp_path)
 
 
@@ -144,7 +147,8 @@ def _full_size_run(path: Path, tmp_path: Path) -> None:
         np.concatenate([x, np.zeros((1, c.n_inputs), np.uint8)]), weights=image_w
     )
     words, t_cyc = c.words, c.tick_cycles
-    n_cycles = words + ticks * t_cyc + words + 3
+    gap = int(c.host_access == "registered")  # the cycle performing the last write
+    n_cycles = words + gap + ticks * t_cyc + words + c.host_read_latency
     stim = {
         name: np.zeros(n_cycles, dtype=object)
         for name in ("spikes", "en", "host_req", "host_we", "host_space", "host_addr")
@@ -154,7 +158,7 @@ def _full_size_run(path: Path, tmp_path: Path) -> None:
     stim["host_req"][load], stim["host_we"][load] = 1, 1
     stim["host_addr"][load] = np.arange(words)
     stim["host_wdata"][load] = image
-    start = words
+    start = words + gap
     for t in range(ticks):
         span = slice(start + t * t_cyc, start + (t + 1) * t_cyc)
         stim["en"][span] = 1

@@ -290,20 +290,52 @@ def test_harness_kills_spram_learning_core_mutants(monkeypatch: pytest.MonkeyPat
     load 3; the first design's sample, 5.7 min at load 5-7, had one threshold-write
     mutant unknown to the correspondence proof); the default run's random
     learning_core sets include the option, the default parameters do not."""
-    import sc_cosim.mutation as mutation
-
     params = dict(get_block("learning_core").default_params, lanes=3, weight_ram="spram")
     params["weights"] = [[0] * params["n_inputs"] for _ in range(params["n_neurons"])]
-    monkeypatch.setattr(mutation, "mutation_param_sets", lambda block, seed=0: [("spram", params)])
+    _sampled_lines(monkeypatch, "spram", params, SPRAM_NAMES)
+
+
+# Verilog names of host_access="registered": the request's registers, the registered
+# space decode, the perform strobe and the hold at k = 0
+REGISTERED_NAMES = (
+    "host_perform", "host_addr_r", "host_wdata_r", "host_we_r",
+    "host_in_", "host_held", "en_core",
+)  # fmt: skip
+
+
+@pytest.mark.long
+@pytest.mark.mutation
+def test_harness_kills_registered_host_access_mutants(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The learning core with ``host_access="registered"`` (its default parameters, and
+    on 3 lanes with ``weight_ram="spram"``, the UP5K file's structure): a sample of the
+    mutants of the lines that register the host's request and hold the core
+    (:data:`REGISTERED_NAMES`), at least 90 % killed. ``-m long``; the default run's
+    random learning_core sets include the option (probability 0.4)."""
+    params = dict(get_block("learning_core").default_params, host_access="registered")
+    _sampled_lines(monkeypatch, "registered", params, REGISTERED_NAMES)
+    spram = dict(params, lanes=3, weight_ram="spram")
+    spram["weights"] = [[0] * params["n_inputs"] for _ in range(params["n_neurons"])]
+    _sampled_lines(monkeypatch, "registered_spram", spram, REGISTERED_NAMES)
+
+
+def _sampled_lines(
+    monkeypatch: pytest.MonkeyPatch, label: str, params: dict, names: tuple[str, ...]
+) -> None:
+    """The sampled check of the learning core with ``params`` only, over the mutants of
+    the Verilog lines that mention one of ``names``."""
+    import sc_cosim.mutation as mutation
+
+    monkeypatch.setattr(mutation, "mutation_param_sets", lambda block, seed=0: [(label, params)])
     every = mutation.block_mutants
 
-    def spram_lines(block: str, seed: int = 0, init_words: bool = False):
+    def lines(block: str, seed: int = 0, init_words: bool = False):
         mutants, skipped, sets = every(block, seed, init_words)
-        keep = [m for m in mutants if any(n in m.change.original for n in SPRAM_NAMES)]
+        keep = [m for m in mutants if any(n in m.change.original for n in names)]
         return keep, skipped, sets
 
-    monkeypatch.setattr(mutation, "block_mutants", spram_lines)
+    monkeypatch.setattr(mutation, "block_mutants", lines)
     _sampled_check("learning_core")
+    monkeypatch.setattr(mutation, "block_mutants", every)
 
 
 # ---------------------------------------------------------------------------

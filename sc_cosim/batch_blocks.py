@@ -24,7 +24,7 @@ import numpy as np
 from sc_cosim.batch_sim import FLAG_RECORD, FLAG_RST, BatchSim, Port, as_int, pack_array
 from sc_cosim.spec import Params
 from sc_model import lif
-from sc_model.learning_core import HOST_READ_LATENCY, LearningCore, LearningCoreConfig
+from sc_model.learning_core import LearningCore, LearningCoreConfig
 from sc_model.sc_layer import SCLayer, SCLayerConfig
 from sc_model.sc_layer_tm import SCLayerTM, SCLayerTMConfig
 from sc_model.synapses import SynapseConfig, check_synapse_params, synapses_run
@@ -235,11 +235,13 @@ class TickPlan:
     reward_strobe: np.ndarray  # (n_ticks,) 0/1
     reads: np.ndarray  # (R, 2) the host port reads (space, address) after the last tick
     thresholds: tuple[int, ...]  # written over the host port before tick 0 (what runs)
+    gap: int = 0  # host_access="registered": the last write's perform cycle before tick 0
 
     @property
     def first(self) -> int:
-        """The cycle of tick 0's ``k = 0``: after the reset and the threshold writes."""
-        return 1 + len(self.thresholds)
+        """The cycle of tick 0's ``k = 0``: after the reset and the threshold writes (and,
+        with ``host_access="registered"``, the cycle performing the last of them)."""
+        return 1 + len(self.thresholds) + self.gap
 
     def params(self, params: Params) -> Params:
         """``params`` with the thresholds the core runs with (those written)."""
@@ -255,7 +257,8 @@ def learning_core_plan(
     and ``T - 1`` held ones, the spike input constant through the tick (density 0.2 .. 0.8,
     drawn once), ``en`` high, the host port idle (``host_req`` 0); after the last tick,
     ``en`` low and one host read per cycle (:func:`host_readout`), then
-    ``HOST_READ_LATENCY`` cycles for the last data.
+    ``host_read_latency`` cycles for the last data. With ``host_access="registered"``
+    one more cycle with ``en`` low after the writes performs the last of them.
     Under R-STDP the reward is drawn uniformly over its whole range every tick and
     strobed in a random 30 % of the ticks (held with the spikes; the core latches both
     at ``k = 0``)."""
@@ -271,7 +274,8 @@ def learning_core_plan(
     m = c.n_neurons
     thresholds = [int(t) for t in np.asarray(c.thresholds).tolist()]
     thresholds[-1] = (1 << (c.v_width - 1)) - 1
-    rec = sim.records(1 + m + 2 * n_ticks + len(reads) + HOST_READ_LATENCY)
+    lat, gap = c.host_read_latency, int(c.host_access == "registered")
+    rec = sim.records(1 + m + gap + 2 * n_ticks + len(reads) + lat)
     rec["flags"][0] = 1  # reset
     head = rec[1 : 1 + m]
     head["host_req"] = head["host_we"] = 1
@@ -279,7 +283,7 @@ def learning_core_plan(
     head["host_addr"] = np.arange(m)
     words_in = (np.array(thresholds) & ((1 << c.v_width) - 1))[:, None]
     head["host_wdata"] = pack_array(words_in, c.v_width, sim.port("host_wdata"))
-    body = rec[1 + m : 1 + m + 2 * n_ticks].reshape(n_ticks, 2)
+    body = rec[1 + m + gap : 1 + m + gap + 2 * n_ticks].reshape(n_ticks, 2)
     body["flags"][:, 0] = 2  # record k = 0
     body["repeat"][:, 1] = t_cyc - 1
     body["en"] = 1
@@ -293,13 +297,13 @@ def learning_core_plan(
         body["reward"] = (reward & ((1 << c.reward_width) - 1))[:, None]
         body["reward_strobe"] = strobe[:, None]
     # then, held at k = 0 with en low, one host read per cycle (every cycle recorded)
-    tail = rec[1 + m + 2 * n_ticks :]
+    tail = rec[1 + m + gap + 2 * n_ticks :]
     tail["flags"] = FLAG_RECORD
     tail["host_req"][: len(reads)] = 1
     tail["host_space"][: len(reads)] = reads[:, 0]
     tail["host_addr"][: len(reads)] = reads[:, 1]
-    cycles = 1 + m + n_ticks * t_cyc + len(reads) + HOST_READ_LATENCY
-    return TickPlan(rec, bits, cycles, reward, strobe, reads, tuple(thresholds))
+    cycles = 1 + m + gap + n_ticks * t_cyc + len(reads) + lat
+    return TickPlan(rec, bits, cycles, reward, strobe, reads, tuple(thresholds), gap)
 
 
 def host_readout(c: LearningCoreConfig) -> np.ndarray:
@@ -335,7 +339,7 @@ def learning_core_check(
     n_ticks = plan.inputs.shape[0]
     m, ch, lanes, t_cyc = c.n_neurons, c.chunks, c.lanes, c.tick_cycles
     words = m * ch
-    n_tail = len(plan.reads) + HOST_READ_LATENCY
+    n_tail = len(plan.reads) + c.host_read_latency
     tail, cap = cap[cap.size - n_tail :], cap[: cap.size - n_tail]
     pad = np.zeros(1, np.int64)  # one more tick: its pass is the last tick's weights
     run = LearningCore(c).run(
@@ -400,10 +404,12 @@ def _check_readout(
 ) -> str:
     """The host reads after the last tick: acked in their cycles, each word (of
     :meth:`LearningCore.host_words`) on ``host_rdata`` with ``host_rvalid``
-    ``HOST_READ_LATENCY`` cycles later; the core held at ``k = 0``."""
+    ``host_read_latency`` cycles later; the core held at ``k = 0`` (``in_ready`` low
+    in the cycles performing a registered access)."""
     n_ticks, n_reads = plan.inputs.shape[0], len(plan.reads)
+    lat = c.host_read_latency
     start = plan.first + n_ticks * c.tick_cycles
-    want_cycles = start + np.arange(n_reads + HOST_READ_LATENCY)
+    want_cycles = start + np.arange(n_reads + lat)
     got_cycles = tail["cycle"].astype(np.int64)
     if got_cycles.shape != want_cycles.shape or not np.array_equal(got_cycles, want_cycles):
         return f"host readout: recorded cycles {got_cycles[:5].tolist()}..., expected from {start}"
@@ -411,16 +417,17 @@ def _check_readout(
     for t in range(n_ticks):
         core.step(plan.inputs[t], int(plan.reward[t]), int(plan.reward_strobe[t]))
     image = core.host_words()
-    data = [0] * HOST_READ_LATENCY + [
+    data = [0] * lat + [
         image[s][a] if s in image and a < len(image[s]) else 0 for s, a in plan.reads.tolist()
     ]
     i = np.arange(want_cycles.size)
+    held = (i >= 1) & (i <= n_reads) if plan.gap else np.zeros(i.size, bool)
     expected = {
-        "in_ready": np.ones(i.size, np.int64),
+        "in_ready": (~held).astype(np.int64),
         "out_valid": np.zeros(i.size, np.int64),
         "upd_en": np.zeros(i.size, np.int64),
         "host_ack": (i < n_reads).astype(np.int64),
-        "host_rvalid": (i >= HOST_READ_LATENCY).astype(np.int64),
+        "host_rvalid": (i >= lat).astype(np.int64),
     }
     for name, want in expected.items():
         bad = np.flatnonzero(tail[name] != want)
@@ -431,7 +438,7 @@ def _check_readout(
     for j, word in enumerate(data):
         got = as_int(tail["host_rdata"][j])
         if got != word:
-            space, addr = plan.reads[j - HOST_READ_LATENCY].tolist()
+            space, addr = plan.reads[j - lat].tolist()
             return (
                 f"host readout: host_rdata of space {space} address {addr} (readout cycle {j}): "
                 f"expected {word:#x}, got {got:#x}"

@@ -45,7 +45,10 @@ class LearningCore(wiring.Component):
     host_wdata : In(host_data_width)
         The host port's request (served when ``host_ack`` is high).
     host_ack : Out(1), host_rvalid : Out(1), host_rdata : Out(host_data_width)
-        Its answer.
+        Its answer. With ``host_access="registered"`` the acked request is
+        held in registers (no reset) and performed in the next cycle, which
+        holds the core when it falls on ``k = 0`` (``in_ready`` low, ``en``
+        ignored; :meth:`_host_port`, :meth:`_weights_read`).
 
     Structure: the layer (:class:`sc_hw.sc_layer_tm.SCLayerTM`) is elaborated
     here and its weight RAM banks' read ports are shared: the layer reads word
@@ -162,20 +165,20 @@ class LearningCore(wiring.Component):
         m.submodules.layer = lm
         m.d.comb += [
             layer.spikes.eq(self.spikes),
-            layer.en.eq(self.en),
+            layer.en.eq(self._en),
             self.out_valid.eq(layer.out_valid),
             self.out_neuron.eq(layer.out_neuron),
             self.out_spike.eq(layer.out_spike),
             self.out_v.eq(layer.out_v),
             self.tick_done.eq(layer.tick_done),
-            self.in_ready.eq(layer.in_ready),
+            self.in_ready.eq(layer.in_ready & ~self._held),
         ]
         return layer, lm, tap
 
     def _sequencer(self, m: Module) -> SimpleNamespace:
         """A copy of the layer's tick counter: the word read in this cycle and the flags."""
         c = self.config
-        chunks, nm, tick, en = c.chunks, c.n_neurons, c.tick_cycles, self.en
+        chunks, nm, tick, en = c.chunks, c.n_neurons, c.tick_cycles, self._en
         q = SimpleNamespace(
             k=Signal(range(tick), name="pk"),
             k_zero=Signal(init=1, name="pk_zero"),
@@ -222,68 +225,127 @@ class LearningCore(wiring.Component):
                     ]
         return q
 
+    def _weights_read(self, read: Value, we: Value, free_w: Value) -> Value:
+        """The weight banks' read strobe besides the core's enable.
+
+        SPRAM banks read in every cycle with ``en`` high, whether the core runs or
+        is held: a held cycle (``host_access="registered"``, ``k = 0``) consumes no
+        read, so the strobe needs only ``en`` and registers, not the hold logic
+        (the bank's chip select is a short function of registers and ``en``).
+        With direct access the host read strobe is ``host_req & ~we`` in the free
+        write cycles (a read in ``k = 0`` with ``en`` high changes nothing).
+        """
+        c = self.config
+        if c.weight_ram != "spram":
+            return read
+        if c.host_access == "registered":
+            return read | self.en
+        return self.host_req & ~we & free_w
+
     def _host_port(self, m, layer, lm, tap, q, pre_rd, e_rds, n_banks, bank_of) -> tuple:
-        """Host port: served in the tick's last cycle, or at ``k = 0`` with ``en`` low.
+        """Host port: acked in the tick's last cycle, or at ``k = 0`` with ``en`` low.
 
         Drives the layer's weight write port (the pass's ``upd_*`` or a host
         write), the layer's memory tap, the pre-trace RAM's ports when the
         host is served, and the read pipeline: the RAM read at the ack edge,
         the RAM outputs registered at the next edge, ``host_rdata`` at the one after
-        (``host_rvalid`` three cycles after ``host_ack``). Returns the host's
+        (``host_rvalid`` three cycles after ``host_ack``). With
+        ``host_access="registered"`` all of this happens one cycle later, in the
+        perform cycle (``host_perform``), from the request's registers and its
+        registered space decode (``host_in_*_r``). Returns the host's
         pre-trace write and read strobes and eligibility write and read strobes.
         """
         c = self.config
         words, nm, ww = c.words, c.n_neurons, c.word_width
         aw = c.host_addr_width
-        free = wire(m, q.tick_end | (q.k_zero & ~self.en), 1, "host_free")
-        self._free = free
-        # write ports: the host's address and data at k = 0 and T - 1 whatever en (no
-        # pipeline write then): a select straight from registers
-        free_w = wire(m, q.tick_end | q.k_zero, 1, "host_free_write")
-        self._free_w = free_w
-        ack = wire(m, self.host_req & free, 1, "host_ack_now")
-        m.d.comb += self.host_ack.eq(ack)
-        addr = self.host_addr
 
-        def below(limit: int) -> Value:
-            return addr < limit if limit < 1 << aw else Const(1)
+        def decode(addr: Value, space: Value) -> dict[str, Value]:
+            """Which space the request hits (in range), and "weights at any address"."""
 
-        space = self.host_space
-        hit_w = wire(m, ack & (space == HOST_SPACES["weights"]) & below(words), 1, "host_hit_w")
-        hit_t = wire(m, ack & (space == HOST_SPACES["thresholds"]) & below(nm), 1, "host_hit_t")
-        hit_s = wire(m, ack & (space == HOST_SPACES["state"]) & below(nm), 1, "host_hit_s")
-        hit_x = wire(
-            m, ack & (space == HOST_SPACES["pre_traces"]) & below(c.chunks), 1, "host_hit_x"
-        )
-        hit_e = Const(0)
-        if c.rstdp:
-            hit_e = wire(
-                m, ack & (space == HOST_SPACES["eligibility"]) & below(words), 1, "host_hit_e"
+            def below(limit: int) -> Value:
+                return addr < limit if limit < 1 << aw else Const(1)
+
+            hits = {
+                "w": (space == HOST_SPACES["weights"]) & below(words),
+                "t": (space == HOST_SPACES["thresholds"]) & below(nm),
+                "s": (space == HOST_SPACES["state"]) & below(nm),
+                "x": (space == HOST_SPACES["pre_traces"]) & below(c.chunks),
+                "e": (space == HOST_SPACES["eligibility"]) & below(words) if c.rstdp else Const(0),
+                "w_any": space == HOST_SPACES["weights"],
+            }
+            return hits
+
+        if c.host_access == "registered":
+            # acked in the windows of "direct" (T - 1, k = 0 with en low), performed in
+            # the next cycle from the request's registers: only registers drive the
+            # memories' host selects (a core at k = 0 holds in that cycle)
+            ack_out = wire(
+                m, self.host_req & (q.tick_end | (q.k_zero & ~self.en)), 1, "host_ack_now"
             )
-        we = self.host_we
+            req = SimpleNamespace(
+                addr=Signal(aw, name="host_addr_r", reset_less=True),
+                wdata=Signal(c.host_data_width, name="host_wdata_r", reset_less=True),
+                we=Signal(name="host_we_r", reset_less=True),
+            )
+            # the space decode registered with the request: its compares sit before the
+            # register, so the memories' enables are a gate of registers
+            hit_regs = {
+                key: Signal(name=f"host_in_{key}_r", reset_less=True)
+                for key in ("w", "t", "s", "x", "e", "w_any")
+            }
+            # (every cycle: only the perform cycle, right after the ack, reads them)
+            m.d.sync += [
+                self._perf.eq(ack_out),
+                req.addr.eq(self.host_addr),
+                req.wdata.eq(self.host_wdata),
+                req.we.eq(self.host_we),
+            ]
+            m.d.sync += [
+                hit_regs[k].eq(v) for k, v in decode(self.host_addr, self.host_space).items()
+            ]
+            m.d.comb += self.host_ack.eq(ack_out)
+            free = free_w = ack = self._perf
+            addr, we, wdata = req.addr, req.we, req.wdata
+            hits: dict[str, Value] = dict(hit_regs)
+        else:
+            free = wire(m, q.tick_end | (q.k_zero & ~self.en), 1, "host_free")
+            # write ports: the host's address and data at k = 0 and T - 1 whatever en (no
+            # pipeline write then): a select straight from registers
+            free_w = wire(m, q.tick_end | q.k_zero, 1, "host_free_write")
+            ack = wire(m, self.host_req & free, 1, "host_ack_now")
+            m.d.comb += self.host_ack.eq(ack)
+            addr, we, wdata = self.host_addr, self.host_we, self.host_wdata
+            hits = decode(addr, self.host_space)
+        self._free, self._free_w = free, free_w
+        self._haddr, self._hwdata = addr, wdata
+        hit_w = wire(m, ack & hits["w"], 1, "host_hit_w")
+        hit_t = wire(m, ack & hits["t"], 1, "host_hit_t")
+        hit_s = wire(m, ack & hits["s"], 1, "host_hit_s")
+        hit_x = wire(m, ack & hits["x"], 1, "host_hit_x")
+        hit_e = wire(m, ack & hits["e"], 1, "host_hit_e") if c.rstdp else Const(0)
         host_ww = wire(m, hit_w & we, 1, "host_write_w")
         # the SPRAM banks' host write: no range compare in front of their enables (a
         # word past the last is stored where nothing reads it; reads of it give 0)
         if tap.write_weights is not None:
-            m.d.comb += tap.write_weights.eq(ack & (space == HOST_SPACES["weights"]) & we)
+            m.d.comb += tap.write_weights.eq(ack & hits["w_any"] & we)
         # reads need no decode (a read of any memory at any address is harmless in a
         # free cycle; the registered kind picks the word), so only write enables wait
         # for the range compare; addresses and data follow the host whenever free
         read = wire(m, ack & ~we, 1, "host_read_now")
         m.d.comb += [
             tap.addr.eq(addr),
-            tap.wdata.eq(self.host_wdata),
+            tap.wdata.eq(wdata),
             tap.free.eq(free),
             tap.free_write.eq(free_w),
             # (SPRAM banks: a read in k = 0 with en high changes nothing, en reads anyway)
-            tap.read_weights.eq(self.host_req & ~we & free_w if c.weight_ram == "spram" else read),
+            tap.read_weights.eq(self._weights_read(read, we, free_w)),
             tap.read_thresholds.eq(read),
             tap.write_thresholds.eq(hit_t & we),
             tap.read_state.eq(read),
             tap.write_state.eq(hit_s & we),
             layer.w_en.eq(self.upd_en | host_ww),
             layer.w_addr.eq(Mux(free_w, addr[: c.addr_width], self.upd_addr)),
-            layer.w_data.eq(Mux(free_w, self.host_wdata[:ww], self.upd_data)),
+            layer.w_data.eq(Mux(free_w, wdata[:ww], self.upd_data)),
         ]
         # read pipeline (not gated by en): stage 1 the RAM read at the ack edge
         h = SimpleNamespace(
@@ -309,7 +371,13 @@ class LearningCore(wiring.Component):
         lanes, chunks = c.lanes, c.chunks
         assert isinstance(lanes, int)
         tb, words = c.trace_width, c.words
-        en = self.en
+        # the core's enable: en, except in a cycle at k = 0 that performs a host access
+        # (host_access="registered": the core holds there, in_ready low)
+        self._en = en = Signal(name="en_core")
+        # registered: the access of this cycle (no reset: an access acked in a reset cycle
+        # is still performed, as with host_access="direct")
+        self._perf = Signal(name="host_perform", reset_less=True)
+        self._held = Signal(name="host_held")
 
         layer, lm, tap = self._layer(m, platform)
         n_banks = -(-words // BANK_WORDS)
@@ -321,6 +389,8 @@ class LearningCore(wiring.Component):
             return a[0] if spram else a[low:]
 
         q = self._sequencer(m)
+        held = self._perf & q.k_zero if c.host_access == "registered" else Const(0)
+        m.d.comb += [self._held.eq(held), self._en.eq(self.en & ~self._held)]
 
         # the pre-trace memory: word c holds lanes' traces then their last-tick spike bits
         depth = max(2, chunks)  # (a word more when C = 1: no zero-width address)
@@ -346,10 +416,10 @@ class LearningCore(wiring.Component):
         pt_addr = Signal(cw, name="pre_waddr", reset_less=True)
         pt_data = Signal(c.pre_word_width, name="pre_wdata", reset_less=True)
         m.d.comb += [
-            pre_rd.addr.eq(Mux(self._free, self.host_addr[:cw], q.ch[:cw])),
+            pre_rd.addr.eq(Mux(self._free, self._haddr[:cw], q.ch[:cw])),
             pre_rd.en.eq(en | host_rx),
-            pre_wr.addr.eq(Mux(self._free_w, self.host_addr[:cw], pt_addr)),
-            pre_wr.data.eq(Mux(self._free_w, self.host_wdata[: c.pre_word_width], pt_data)),
+            pre_wr.addr.eq(Mux(self._free_w, self._haddr[:cw], pt_addr)),
+            pre_wr.data.eq(Mux(self._free_w, self._hwdata[: c.pre_word_width], pt_data)),
             pre_wr.en.eq(pt_en | host_wx),
         ]
         # the post trace and last spike of the row's neuron: a second read port of the
@@ -409,15 +479,15 @@ class LearningCore(wiring.Component):
             e_en = Signal(name="elig_wen")
             e_addr = Signal(aw, name="elig_waddr", reset_less=True)
             e_wdata = Signal(ew, name="elig_wdata", reset_less=True)
-            eaddr = Mux(self._free, self.host_addr[:aw], q.k)
+            eaddr = Mux(self._free, self._haddr[:aw], q.k)
             for b, (rd, wr) in enumerate(zip(e_rds, e_wrs, strict=True)):
-                waddr = Mux(self._free_w, self.host_addr[:aw], e_addr)
+                waddr = Mux(self._free_w, self._haddr[:aw], e_addr)
                 whit = Const(1) if n_banks == 1 else (waddr[low:] == b)
                 m.d.comb += [
                     rd.addr.eq(eaddr[:low]),
                     rd.en.eq(en | host_re),
                     wr.addr.eq(waddr[:low]),
-                    wr.data.eq(Mux(self._free_w, self.host_wdata[:ew], e_wdata)),
+                    wr.data.eq(Mux(self._free_w, self._hwdata[:ew], e_wdata)),
                     wr.en.eq((host_we_ | e_en) & whit),
                 ]
             e2s = [Signal(ew, name=f"eword2_{b}", reset_less=True) for b in range(n_banks)]
@@ -548,7 +618,7 @@ class LearningCore(wiring.Component):
         w3 = Signal(signed(wb + 1), name=f"w3_{lane}", reset_less=True)
         xn3 = Signal(tb, name=f"xn3_{lane}", reset_less=True)
         xn = self._trace_next(m, x_sel, pre_sel, c.pre_increment, f"x_{lane}")  # type: ignore[arg-type]
-        with m.If(self.en):
+        with m.If(self._en):
             m.d.sync += [
                 px3.eq(const_mul(m, x_sel, c.a_plus, f"prod_x_{lane}")),
                 pre3.eq(pre_sel),
@@ -565,7 +635,7 @@ class LearningCore(wiring.Component):
         w4 = Signal(signed(wb + 1), name=f"w4_{lane}", reset_less=True)
         p4 = Signal(len(pot), name=f"p4_{lane}", reset_less=True)
         q4 = Signal(len(dep), name=f"q4_{lane}", reset_less=True)
-        with m.If(self.en):
+        with m.If(self._en):
             m.d.sync += [w4.eq(w3), p4.eq(Mux(post3, pot, 0)), q4.eq(Mux(pre3, dep, 0))]
         return w4, p4, q4
 
@@ -574,7 +644,7 @@ class LearningCore(wiring.Component):
         rounded ``P``, ``Q``, E5 ``w + ((R e) >> rs)`` and ``E(e) + P - Q``; returns the E5
         weight sum and the E6 eligibility field (``esat``, ``eb`` bits)."""
         c = self.config
-        eb, ke, en = c.elig_width, c.elig_decay_shift, self.en
+        eb, ke, en = c.elig_width, c.elig_decay_shift, self._en
         e2 = Signal(signed(eb), name=f"e2_{lane}", reset_less=True)
         with m.If(en):
             m.d.sync += e2.eq(Mux(fresh, 0, e_lane))
@@ -603,7 +673,7 @@ class LearningCore(wiring.Component):
         """E5 ``w + P - Q`` at full width; the clamp in sign-magnitude for E6's ``upd_data``."""
         sum_now = w4 + nonneg(p4) - nonneg(q4)
         total = Signal(sum_now.shape(), name=f"sum5_{lane}", reset_less=True)
-        with m.If(self.en):
+        with m.If(self._en):
             m.d.sync += total.eq(sum_now)
         return self._clamp_weight(m, lane, total)
 

@@ -197,6 +197,26 @@ Host arbitration (the pipeline always wins; the host waits for a free cycle)
     memories keep their contents through ``rst``; the first tick after
     reset still starts every neuron from ``v_reset`` (the layer's rule), so
     state words written before it are overwritten by that tick.
+Registered host access (``host_access``: ``"direct"``, above, or ``"registered"``)
+    The ack windows and ``host_ack`` are those above, but the request is
+    registered at the ack edge and performed in the next cycle, the
+    *perform cycle* (address, data, write enable and the space decode come
+    from registers, so no port input or tick flag reaches a memory's
+    enables: what closes 48 MHz with SPRAM on the iCE40UP5K). A perform
+    cycle at ``k = 0`` holds the core: ``in_ready`` is low and ``en`` is
+    ignored (no tick starts, no spikes are latched); a perform cycle at
+    ``k = T - 1`` (acked there with ``en`` low) needs no hold. So running
+    with ``en`` high, an access acked in ``T - 1`` makes the next tick one
+    cycle longer; a host streaming with ``en`` low at ``k = 0`` is still
+    served every cycle, and the tick starts one cycle after the last perform
+    cycle. A read returns the word as it was during the perform cycle,
+    :attr:`LearningCoreConfig.host_read_latency` = 4 cycles after its ack;
+    a write is performed at the edge ending the perform cycle. The request
+    registers have no reset: a request acked in a cycle with ``rst`` high is
+    still performed (the next cycle is ``k = 0``, held); ``rst`` in the
+    perform cycle drops a read's data, as it empties the read pipeline.
+    Visibility to the layer and the pass is as above, counted from the
+    perform cycle.
 
 Array conventions of :meth:`LearningCore.run`: axis 0 is the tick; one run
 from reset with ``en`` high; the loop is over ticks only, each tick is
@@ -236,7 +256,8 @@ SPRAM_WORDS = 16384  # one iCE40UP5K SB_SPRAM256KA: 16,384 words of 16 bits
 SPRAM_WIDTH = 16
 SPRAM_BLOCKS = 4  # SB_SPRAM256KA on the iCE40UP5K
 HOST_SPACES = {"weights": 0, "thresholds": 1, "state": 2, "pre_traces": 3, "eligibility": 4}
-HOST_READ_LATENCY = 3  # cycles from host_ack to host_rvalid
+HOST_READ_LATENCY = 3  # cycles from host_ack to host_rvalid (host_access="direct")
+HOST_ACCESSES = ("direct", "registered")  # the host's access in its ack cycle, or the next
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -260,12 +281,14 @@ class LearningCoreConfig(SCLayerTMConfig):
     reward_width: int = 8
     reward_shift: int = 6
     weight_ram: str = "ebr"
+    host_access: str = "direct"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         put = object.__setattr__
         check_choice("rule", self.rule, RULES)
         check_choice("weight_ram", self.weight_ram, WEIGHT_RAMS)
+        check_choice("host_access", self.host_access, HOST_ACCESSES)
         eb = check_int("elig_width", self.elig_width, 2, 24)
         ke = min(4, eb - 1) if self.elig_decay_shift is None else self.elig_decay_shift
         put(self, "elig_decay_shift", check_int("elig_decay_shift", ke, 1, eb - 1))
@@ -331,6 +354,11 @@ class LearningCoreConfig(SCLayerTMConfig):
     def pass_latency(self) -> int:
         """Cycles from a word's read to the cycle its write shows on ``upd_*``: 6, or 7 (SPRAM)."""
         return PASS_LATENCY_SPRAM if self.weight_ram == "spram" else PASS_LATENCY
+
+    @property
+    def host_read_latency(self) -> int:
+        """Cycles from ``host_ack`` to ``host_rvalid``: 3, 4 with ``host_access="registered"``."""
+        return HOST_READ_LATENCY + (self.host_access == "registered")
 
     @property
     def bank_depth(self) -> int:
@@ -770,6 +798,9 @@ class LearningCoreCycle:
         self.pre_words = [0] * c.chunks  # power-on contents; rst does not clear them
         self.elig_words = [0] * (c.words if c.rstdp else 0)
         self._lfsr = LFSR(config.width, config.stdp_seed, config.taps, config.form)
+        # host_access="registered": the request acked last cycle, performed in this one
+        # (space, addr, we, wdata); registers without reset (rst does not drop it)
+        self._pending: tuple[int, int, int, int] | None = None
         self.reset()
 
     @property
@@ -939,12 +970,24 @@ class LearningCoreCycle:
         half = 1 << (c.reward_width - 1)
         reward = check_int("reward", reward, -half, half - 1)
         reward_strobe = check_int("reward_strobe", reward_strobe, 0, 1)
-        free = self.k == c.tick_cycles - 1 or (self.k == 0 and not en)
-        host_ack = int(host_req and free)
+        tick_end = self.k == c.tick_cycles - 1
+        request = (host_space, host_addr, host_we, host_wdata)
+        if c.host_access == "registered":
+            # the windows of "direct"; performed now: last cycle's acked request, and a
+            # core at k = 0 holds in that cycle (in_ready low, en ignored)
+            access, held = self._pending, self._pending is not None and self.k == 0
+            host_ack = int(host_req and (tick_end or (self.k == 0 and not en)))
+            self._pending = request if host_ack else None
+            en = int(en and not held)
+        else:
+            host_ack = int(host_req and (tick_end or (self.k == 0 and not en)))
+            access, held = (request if host_ack else None), False
         host_out = self._host_out
         last = self._host_pipe[-1]
         self._host_out = (0, 0) if last is None else (1, last)
-        now = self.host_read(host_space, host_addr) if host_ack and not host_we else None
+        now = None
+        if access is not None and not access[2]:
+            now = self.host_read(access[0], access[1])
         self._host_pipe = [now] + self._host_pipe[:-1]
         upd_en, upd_addr, upd_data = self._upd
         pre_wen, pre_waddr, pre_wdata = self._pre_upd
@@ -982,12 +1025,14 @@ class LearningCoreCycle:
                 self._rd = (self.k, w.copy())
             else:
                 self._rd = None
-        host_w = host_ack and host_we and host_space == HOST_SPACES["weights"]
+        host_w = access is not None and access[2] and access[0] == HOST_SPACES["weights"]
         self._check_banks(
             self.k if en and self.k < c.words else None,
-            upd_addr if upd_en else host_addr if host_w and host_addr < c.words else None,
+            upd_addr if upd_en else access[1] if host_w and access[1] < c.words else None,  # type: ignore[index]
         )
         out = self.layer.step(x, en, upd_en, upd_addr, upd_data)
+        if held:  # the held cycle takes no spikes: in_ready low, en ignored
+            out = out._replace(in_ready=0)
         if pre_wen:
             self.pre_words[pre_waddr] = pre_wdata
         if e_wen:
@@ -1000,8 +1045,8 @@ class LearningCoreCycle:
                 self._r_pass = self._r_in
             self._lfsr.step(1)
             self.k = (self.k + 1) % c.tick_cycles
-        if host_ack and host_we:
-            self.host_write(host_space, host_addr, host_wdata)
+        if access is not None and access[2]:
+            self.host_write(access[0], access[1], access[3])
         return LearningCycleOutputs(*out, upd_en, upd_addr, upd_data, host_ack, *host_out)
 
 

@@ -6,7 +6,9 @@ trace widths 1 .. 10, increments, decay shifts, amplitudes 0 .. 300 (often
 large enough to saturate), update shifts, floor or stochastic rounding and a
 random ``[w_min, w_max]`` around 0 (the initial weights clamped into it);
 STDP sets whose word fits 32 bits take ``weight_ram="spram"`` (two parity
-banks, pass latency 7, power-on weights 0) with probability 0.75.
+banks, pass latency 7, power-on weights 0) with probability 0.75; every set
+takes ``host_access="registered"`` (the host's access one cycle after its
+ack, the core held at ``k = 0`` in that cycle) with probability 0.4.
 Stimulus: a power-on phase (:func:`power_on_reads`: with ``en`` low before
 the first tick the host reads every word of every space and one address past
 each end, one per cycle, so every power-on bit of the weight, threshold,
@@ -101,10 +103,9 @@ def random_learning_params(rng: np.random.Generator) -> Params:
     if params.get("rule") != "rstdp" and params["lanes"] * (wb + 1) <= 32:
         if rng.random() < 0.75:  # weights in two parity banks (SPRAM): pass latency 7
             params.update(weight_ram="spram", weights=np.zeros_like(params["weights"]).tolist())
+    if rng.random() < 0.4:  # the host's access performed in the cycle after its ack
+        params["host_access"] = "registered"
     return learning_core_params(LearningCoreConfig(**params))
-
-
-HOST_READ_LATENCY = 3  # cycles from a host read's ack to its data on host_rdata
 
 
 def power_on_reads(c: LearningCoreConfig) -> list[tuple[int, int]]:
@@ -124,8 +125,9 @@ def power_on_reads(c: LearningCoreConfig) -> list[tuple[int, int]]:
 def power_on_cycles(params: Params, n: int) -> int:
     """Cycles at the start of an ``n``-cycle run kept free of mid-run resets:
     the reads of :func:`power_on_reads` (at most half the run) and their data."""
-    reads = min(len(power_on_reads(LearningCoreConfig(**params))), n // 2)
-    return min(n, reads + HOST_READ_LATENCY)
+    c = LearningCoreConfig(**params)
+    reads = min(len(power_on_reads(c)), n // 2)
+    return min(n, reads + c.host_read_latency)
 
 
 def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
