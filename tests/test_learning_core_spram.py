@@ -169,6 +169,7 @@ def test_the_up5k_parameter_file_is_the_65536_synapse_spram_core() -> None:
     assert (c.n_inputs, c.n_neurons, c.lanes, c.weight_width, c.rule) == (256, 256, 3, 8, "stdp")
     assert (c.weight_ram, c.word_width, c.chunks, c.words) == ("spram", 27, 86, 22016)
     assert (c.bank_depth, c.spram_blocks, c.pass_latency) == (11008, 4, 7)
+    assert (c.host_access, c.host_read_latency) == ("registered", 4)  # what closes 48 MHz
     assert c.tick_cycles == 22024 and 48e6 / c.tick_cycles > 2179
     ecp5 = json.loads((REPO / "configs/learning_core_ecp5.json").read_text())
     rule = ("trace_width", "a_plus", "a_minus", "update_shift", "rounding", "w_min", "w_max")
