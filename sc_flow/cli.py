@@ -64,7 +64,7 @@ from sc_cosim.mutation import (
 from sc_flow import board_cmd
 from sc_flow.block_info import block_info
 from sc_flow.results import model_accuracy, synth_record
-from sc_flow.synth import DEVICES, MAX_TIMING_WEIGHT, SynthError, format_table, synthesize
+from sc_flow.synth import DEVICES, PLACERS, SynthError, format_table, synthesize
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_TOOL = 0, 1, 2, 3
 
@@ -622,10 +622,10 @@ def mutate(
     help="iCE40: multipliers in the SB_MAC16 DSP blocks (synth_ice40 -dsp; ECP5 always)",
 )
 @click.option(
-    "--placer-timing-weight",
-    type=click.IntRange(1, MAX_TIMING_WEIGHT),
+    "--placer",
+    type=click.Choice(PLACERS),
     default=None,
-    help="nextpnr --placer-heap-timingweight  [default: nextpnr's own, 10]",
+    help="nextpnr placer (--placer)  [default: nextpnr's own, heap]",
 )
 @json_option
 def synth(
@@ -638,7 +638,7 @@ def synth(
     pnr_seed,
     pins,
     dsp,
-    placer_timing_weight,
+    placer,
     as_json,
 ) -> int:
     """Synthesise, place and route BLOCK (YoWASP Yosys + nextpnr): resources and Fmax.
@@ -661,7 +661,7 @@ def synth(
             seed=pnr_seed,
             wrap=not pins,
             dsp=dsp,
-            placer_timing_weight=placer_timing_weight,
+            placer=placer,
         )
         for d in devices
     ]

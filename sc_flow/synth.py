@@ -34,13 +34,13 @@ Placement is timing driven towards ``freq_mhz`` (default per device, see
 :data:`DEVICES`) with ``--timing-allow-fail``: a design slower than the target
 still reports its Fmax. The placer seed is fixed (``seed``, default 1), so a
 run is reproducible; other seeds move Fmax by a few percent.
-``placer_timing_weight`` (default ``None``: nextpnr's own, 10) passes
-``--placer-heap-timingweight``: how strongly the analytical (HeAP) placer pulls
-the cells of timing-critical connections together against the total wire
-length. A higher weight is what closes a core whose critical path is a block
-RAM's output routed to the register after it (the 65,536-synapse R-STDP core
-on the ECP5-25F, ``docs/learning_core.md``); the netlist is the same, only
-the placement changes.
+``placer`` (default ``None``: nextpnr's own, ``"heap"``) passes ``--placer``:
+``"heap"`` (analytical), ``"sa"`` (simulated annealing) or ``"static"``
+(electrostatic), each followed by nextpnr's annealing refinement. The netlist
+is the same, only the placement changes; ``"static"`` is what closes 100 MHz
+for the 65,536-synapse R-STDP core on the ECP5-25F, whose critical path under
+``"heap"`` is a block RAM output routed across the die to the register after
+it (``docs/learning_core.md``).
 
 Memories marked ``ram_style = "huge"`` (:func:`huge_memories`; the learning
 core's weight banks under ``weight_ram="spram"``) go to the iCE40UP5K's
@@ -92,7 +92,7 @@ from sc_model._validate import check_choice, check_int
 REPO_ROOT = Path(__file__).resolve().parent.parent
 YOWASP_CACHE = REPO_ROOT / "build" / "yowasp-cache"
 TOOL_TIMEOUT_S = 3600
-MAX_TIMING_WEIGHT = 1000  # bound of ``placer_timing_weight`` (nextpnr's own default: 10)
+PLACERS = ("heap", "sa", "static")  # nextpnr's --placer choices (its default: heap)
 
 
 @dataclass(frozen=True)
@@ -168,8 +168,8 @@ class SynthReport:
     ``io`` and ``fmax_mhz`` come from place and route (of the core inside
     :class:`SerialIOWrapper` when ``io_wrapper``). ``port_bits`` is what the core
     alone would need in pins (``clk`` and ``rst`` included). ``clocks`` holds
-    every clock nextpnr timed, in MHz. ``placer_timing_weight``: the nextpnr
-    ``--placer-heap-timingweight`` of the run (``None``: nextpnr's default).
+    every clock nextpnr timed, in MHz. ``placer``: nextpnr's ``--placer`` of the
+    run (``None``: its default, ``"heap"``).
     """
 
     design: str
@@ -189,7 +189,7 @@ class SynthReport:
     build_dir: Path
     cells: dict[str, int] = field(default_factory=dict)
     clocks: dict[str, float] = field(default_factory=dict)
-    placer_timing_weight: int | None = None  # nextpnr --placer-heap-timingweight, None: its own
+    placer: str | None = None  # nextpnr --placer; None: nextpnr's default (heap)
 
     HEADER = ("design", "device", "LUT4", "carry", "FF", "RAM", "DSP", "LC", "ports", "Fmax MHz")
 
@@ -541,7 +541,7 @@ def synthesize(
     wrap: bool = True,
     build_dir: str | os.PathLike[str] | None = None,
     dsp: bool = False,
-    placer_timing_weight: int | None = None,
+    placer: str | None = None,
 ) -> SynthReport:
     """Synthesise, place and route ``design`` on ``device``; return its :class:`SynthReport`.
 
@@ -566,9 +566,9 @@ def synthesize(
         iCE40: map multipliers to the ``SB_MAC16`` DSP blocks (``synth_ice40 -dsp``;
         default off: multipliers in LUTs, as every iCE40 figure in the docs unless
         stated). ECP5: no effect (``synth_ecp5`` always maps them to ``MULT18X18D``).
-    placer_timing_weight : int, optional
-        nextpnr's ``--placer-heap-timingweight`` (1 .. 1000); ``None`` (default)
-        leaves nextpnr's own (10). Recorded in the report.
+    placer : ``"heap"``, ``"sa"`` or ``"static"``, optional
+        nextpnr's ``--placer``; ``None`` (default) leaves nextpnr's own
+        (``"heap"``) and adds no flag. Recorded in the report.
 
     Raises
     ------
@@ -582,13 +582,9 @@ def synthesize(
     if not isinstance(dsp, bool):
         raise TypeError(f"dsp must be a bool, not {type(dsp).__name__}")
     dsp = dsp and dev.family == "ice40"
-    if placer_timing_weight is not None:
-        check_int("placer_timing_weight", placer_timing_weight, 1, MAX_TIMING_WEIGHT)
-    placer = (
-        ()
-        if placer_timing_weight is None
-        else ("--placer-heap-timingweight", str(placer_timing_weight))
-    )
+    if placer is not None:
+        check_choice("placer", placer, PLACERS)
+    placer_args = () if placer is None else ("--placer", placer)
     freq = dev.default_freq_mhz if freq_mhz is None else float(freq_mhz)
     if not freq > 0:
         raise ValueError(f"freq_mhz must be > 0, not {freq_mhz}")
@@ -603,7 +599,7 @@ def synthesize(
             json.dumps(
                 [text, dev.name, freq, seed, wrap]
                 + ([True] if dsp else [])
-                + ([placer_timing_weight] if placer else []),
+                + ([placer] if placer else []),
                 sort_keys=True,
             ).encode()
         ).hexdigest()[:10]
@@ -660,7 +656,7 @@ def synthesize(
                 "--timing-allow-fail",
                 "--seed",
                 str(seed),
-                *placer,
+                *placer_args,
                 "--log",
                 "nextpnr.log",
                 "-q",
@@ -688,7 +684,7 @@ def synthesize(
             build_dir=out,
             cells=cells,
             clocks=pnr["clocks"],
-            placer_timing_weight=placer_timing_weight,
+            placer=placer,
         )
 
 

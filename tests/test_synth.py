@@ -89,9 +89,9 @@ def test_dsp_option_adds_synth_ice40_dsp_only_on_ice40(monkeypatch, tmp_path) ->
         synthesize("lfsr", None, "ice40-up5k", dsp=1)  # type: ignore[arg-type]
 
 
-def test_placer_timing_weight_reaches_nextpnr_and_the_report(monkeypatch, tmp_path) -> None:
-    """``placer_timing_weight`` adds ``--placer-heap-timingweight N`` to nextpnr (and nothing
-    without it), keys its own build folder and is recorded; bad values are refused."""
+def test_placer_option_reaches_nextpnr_and_the_report(monkeypatch, tmp_path) -> None:
+    """``placer`` adds ``--placer NAME`` to nextpnr (and nothing without it), keys its own
+    build folder and is recorded; an unknown placer is refused."""
     import sc_flow.synth as synth_module
     from sc_flow.results import synth_record
 
@@ -110,18 +110,16 @@ def test_placer_timing_weight_reaches_nextpnr_and_the_report(monkeypatch, tmp_pa
     monkeypatch.setattr(synth_module, "warm_tool", lambda name: name)
     monkeypatch.setenv("SC_BUILD_DIR", str(tmp_path))
     plain = synthesize("lfsr", None, "ecp5-25f", freq_mhz=100)
-    weighted = synthesize("lfsr", None, "ecp5-25f", freq_mhz=100, placer_timing_weight=60)
-    assert "--placer-heap-timingweight" not in calls[0]
-    i = calls[1].index("--placer-heap-timingweight")
-    assert calls[1][i + 1] == "60"
+    static = synthesize("lfsr", None, "ecp5-25f", freq_mhz=100, placer="static")
+    assert "--placer" not in calls[0]
+    i = calls[1].index("--placer")
+    assert calls[1][i + 1] == "static"
     assert calls[1][:i] + calls[1][i + 2 :] == calls[0]  # nothing else differs
-    assert plain.build_dir != weighted.build_dir
-    assert (plain.placer_timing_weight, weighted.placer_timing_weight) == (None, 60)
-    assert synth_record(weighted)["placer_timing_weight"] == 60
-    with pytest.raises(ValueError, match=r"placer_timing_weight must be in \[1, 1000\], not 0"):
-        synthesize("lfsr", None, "ecp5-25f", placer_timing_weight=0)
-    with pytest.raises(TypeError, match="placer_timing_weight"):
-        synthesize("lfsr", None, "ecp5-25f", placer_timing_weight=2.5)  # type: ignore[arg-type]
+    assert plain.build_dir != static.build_dir
+    assert (plain.placer, static.placer) == (None, "static")
+    assert synth_record(static)["placer"] == "static"
+    with pytest.raises(ValueError, match="placer must be one of 'heap', 'sa', 'static'"):
+        synthesize("lfsr", None, "ecp5-25f", placer="electro")
 
 
 def test_huge_memories_go_to_spram_with_their_initial_image_deleted(monkeypatch, tmp_path):
