@@ -64,7 +64,7 @@ from sc_cosim.mutation import (
 from sc_flow import board_cmd
 from sc_flow.block_info import block_info
 from sc_flow.results import model_accuracy, synth_record
-from sc_flow.synth import DEVICES, SynthError, format_table, synthesize
+from sc_flow.synth import DEVICES, PLACERS, SynthError, format_table, synthesize
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_TOOL = 0, 1, 2, 3
 
@@ -621,9 +621,25 @@ def mutate(
     is_flag=True,
     help="iCE40: multipliers in the SB_MAC16 DSP blocks (synth_ice40 -dsp; ECP5 always)",
 )
+@click.option(
+    "--placer",
+    type=click.Choice(PLACERS),
+    default=None,
+    help="nextpnr placer (--placer)  [default: nextpnr's own, heap]",
+)
 @json_option
 def synth(
-    block, param_items, params_json, params_file, device, freq, pnr_seed, pins, dsp, as_json
+    block,
+    param_items,
+    params_json,
+    params_file,
+    device,
+    freq,
+    pnr_seed,
+    pins,
+    dsp,
+    placer,
+    as_json,
 ) -> int:
     """Synthesise, place and route BLOCK (YoWASP Yosys + nextpnr): resources and Fmax.
 
@@ -637,7 +653,16 @@ def synth(
     params = parse_params(block, params_json, params_file, param_items)
     devices = list(DEVICES) if device == "all" else [device]
     reports = [
-        synthesize(block, params, d, freq_mhz=freq, seed=pnr_seed, wrap=not pins, dsp=dsp)
+        synthesize(
+            block,
+            params,
+            d,
+            freq_mhz=freq,
+            seed=pnr_seed,
+            wrap=not pins,
+            dsp=dsp,
+            placer=placer,
+        )
         for d in devices
     ]
     if as_json:

@@ -66,6 +66,7 @@ def synth_record(report: SynthReport) -> dict[str, Any]:
         "dsp": report.dsps,
         "fmax_mhz": report.fmax_mhz,
         "freq_mhz": report.freq_mhz,
+        "placer": report.placer,
         "logic_cells": report.logic_cells,
         "io": report.io,
         "io_wrapper": report.io_wrapper,

@@ -34,6 +34,13 @@ Placement is timing driven towards ``freq_mhz`` (default per device, see
 :data:`DEVICES`) with ``--timing-allow-fail``: a design slower than the target
 still reports its Fmax. The placer seed is fixed (``seed``, default 1), so a
 run is reproducible; other seeds move Fmax by a few percent.
+``placer`` (default ``None``: nextpnr's own, ``"heap"``) passes ``--placer``:
+``"heap"`` (analytical), ``"sa"`` (simulated annealing) or ``"static"``
+(electrostatic; it and ``"heap"`` are followed by nextpnr's annealing
+refinement). The netlist is the same, only the placement changes; ``"static"`` is what closes 100 MHz
+for the 65,536-synapse R-STDP core on the ECP5-25F, whose critical path under
+``"heap"`` is a block RAM output routed across the die to the register after
+it (``docs/learning_core.md``).
 
 Memories marked ``ram_style = "huge"`` (:func:`huge_memories`; the learning
 core's weight banks under ``weight_ram="spram"``) go to the iCE40UP5K's
@@ -85,6 +92,7 @@ from sc_model._validate import check_choice, check_int
 REPO_ROOT = Path(__file__).resolve().parent.parent
 YOWASP_CACHE = REPO_ROOT / "build" / "yowasp-cache"
 TOOL_TIMEOUT_S = 3600
+PLACERS = ("heap", "sa", "static")  # nextpnr's --placer choices (its default: heap)
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,8 @@ class SynthReport:
     ``io`` and ``fmax_mhz`` come from place and route (of the core inside
     :class:`SerialIOWrapper` when ``io_wrapper``). ``port_bits`` is what the core
     alone would need in pins (``clk`` and ``rst`` included). ``clocks`` holds
-    every clock nextpnr timed, in MHz.
+    every clock nextpnr timed, in MHz. ``placer``: nextpnr's ``--placer`` of the
+    run (``None``: its default, ``"heap"``).
     """
 
     design: str
@@ -180,6 +189,7 @@ class SynthReport:
     build_dir: Path
     cells: dict[str, int] = field(default_factory=dict)
     clocks: dict[str, float] = field(default_factory=dict)
+    placer: str | None = None  # nextpnr --placer; None: nextpnr's default (heap)
 
     HEADER = ("design", "device", "LUT4", "carry", "FF", "RAM", "DSP", "LC", "ports", "Fmax MHz")
 
@@ -531,6 +541,7 @@ def synthesize(
     wrap: bool = True,
     build_dir: str | os.PathLike[str] | None = None,
     dsp: bool = False,
+    placer: str | None = None,
 ) -> SynthReport:
     """Synthesise, place and route ``design`` on ``device``; return its :class:`SynthReport`.
 
@@ -555,6 +566,9 @@ def synthesize(
         iCE40: map multipliers to the ``SB_MAC16`` DSP blocks (``synth_ice40 -dsp``;
         default off: multipliers in LUTs, as every iCE40 figure in the docs unless
         stated). ECP5: no effect (``synth_ecp5`` always maps them to ``MULT18X18D``).
+    placer : ``"heap"``, ``"sa"`` or ``"static"``, optional
+        nextpnr's ``--placer``; ``None`` (default) leaves nextpnr's own
+        (``"heap"``) and adds no flag. Recorded in the report.
 
     Raises
     ------
@@ -568,6 +582,9 @@ def synthesize(
     if not isinstance(dsp, bool):
         raise TypeError(f"dsp must be a bool, not {type(dsp).__name__}")
     dsp = dsp and dev.family == "ice40"
+    if placer is not None:
+        check_choice("placer", placer, PLACERS)
+    placer_args = () if placer is None else ("--placer", placer)
     freq = dev.default_freq_mhz if freq_mhz is None else float(freq_mhz)
     if not freq > 0:
         raise ValueError(f"freq_mhz must be > 0, not {freq_mhz}")
@@ -580,7 +597,10 @@ def synthesize(
     if build_dir is None:
         key = hashlib.sha1(
             json.dumps(
-                [text, dev.name, freq, seed, wrap] + ([True] if dsp else []), sort_keys=True
+                [text, dev.name, freq, seed, wrap]
+                + ([True] if dsp else [])
+                + ([placer] if placer else []),
+                sort_keys=True,
             ).encode()
         ).hexdigest()[:10]
         out = build_root() / "synth" / label / f"{dev.name}-{key}"
@@ -636,6 +656,7 @@ def synthesize(
                 "--timing-allow-fail",
                 "--seed",
                 str(seed),
+                *placer_args,
                 "--log",
                 "nextpnr.log",
                 "-q",
@@ -663,6 +684,7 @@ def synthesize(
             build_dir=out,
             cells=cells,
             clocks=pnr["clocks"],
+            placer=placer,
         )
 
 

@@ -360,3 +360,23 @@ def test_docs_cli_md_lists_every_option_as_the_code_defines_it() -> None:
 
     text = (REPO / "docs" / "cli.md").read_text()
     assert options_markdown() in text, "regenerate: python -m sc_flow.cli_docs"
+
+
+@pytest.mark.long
+def test_synth_json_of_the_ecp5_rstdp_65k_parameter_file(tmp_path: Path) -> None:
+    """The docs' command for configs/learning_core_ecp5_rstdp_65k.json (65,536 R-STDP
+    synapses): with --placer static every placer seed 1, 2, 3 reaches the 100 MHz target.
+
+    10-20 min: three ECP5 place-and-route runs (docs/learning_core.md, "R-STDP on the ECP5").
+    """
+    env = {"YOWASP_CACHE_DIR": str(REPO / "build" / "yowasp-cache")}
+    params = str(REPO / "configs" / "learning_core_ecp5_rstdp_65k.json")
+    args = ["synth", "learning_core", "--device", "ecp5-25f", "--json", "--params-file", params]
+    for seed in (1, 2, 3):
+        extra = ("--freq", "100", "--pnr-seed", str(seed), "--placer", "static")
+        out = sc_hw(*args, *extra, cwd=tmp_path, env=env)
+        assert out.returncode == 0, out.stderr
+        data = json.loads(out.stdout)
+        assert data["synapses"] == 65536 and data["ram"] == {"EBR": 51}, data["ram"]
+        assert data["placer"] == "static" and data["dsp"] == 8, data
+        assert data["fmax_mhz"] >= 100, (seed, data["fmax_mhz"])

@@ -89,6 +89,39 @@ def test_dsp_option_adds_synth_ice40_dsp_only_on_ice40(monkeypatch, tmp_path) ->
         synthesize("lfsr", None, "ice40-up5k", dsp=1)  # type: ignore[arg-type]
 
 
+def test_placer_option_reaches_nextpnr_and_the_report(monkeypatch, tmp_path) -> None:
+    """``placer`` adds ``--placer NAME`` to nextpnr (and nothing without it), keys its own
+    build folder and is recorded; an unknown placer is refused."""
+    import sc_flow.synth as synth_module
+    from sc_flow.results import synth_record
+
+    calls: list[list[str]] = []
+
+    def fake_yosys(family, verilog_name, top, netlist, log, cwd, dsp=False):
+        module = {"cells": {}, "ports": {"a": {"bits": [2]}}}
+        (cwd / netlist).write_text(json.dumps({"modules": {top: module}}))
+
+    def fake_run(args, cwd, log, what):
+        calls.append(list(args))
+        (cwd / "report.json").write_text(json.dumps({"fmax": {"clk": {"achieved": 50.0}}}))
+
+    monkeypatch.setattr(synth_module, "_yosys", fake_yosys)
+    monkeypatch.setattr(synth_module, "_run", fake_run)
+    monkeypatch.setattr(synth_module, "warm_tool", lambda name: name)
+    monkeypatch.setenv("SC_BUILD_DIR", str(tmp_path))
+    plain = synthesize("lfsr", None, "ecp5-25f", freq_mhz=100)
+    static = synthesize("lfsr", None, "ecp5-25f", freq_mhz=100, placer="static")
+    assert "--placer" not in calls[0]
+    i = calls[1].index("--placer")
+    assert calls[1][i + 1] == "static"
+    assert calls[1][:i] + calls[1][i + 2 :] == calls[0]  # nothing else differs
+    assert plain.build_dir != static.build_dir
+    assert (plain.placer, static.placer) == (None, "static")
+    assert synth_record(static)["placer"] == "static"
+    with pytest.raises(ValueError, match="placer must be one of 'heap', 'sa', 'static'"):
+        synthesize("lfsr", None, "ecp5-25f", placer="electro")
+
+
 def test_huge_memories_go_to_spram_with_their_initial_image_deleted(monkeypatch, tmp_path):
     """Only memories marked ram_style "huge" lose their $meminit_v2 cells, only on iCE40,
     and -spram is passed only when there is one (every other design's script unchanged)."""
