@@ -37,8 +37,9 @@ run is reproducible; other seeds move Fmax by a few percent.
 ``placer`` (default ``None``: nextpnr's own, ``"heap"``) passes ``--placer``:
 ``"heap"`` (analytical), ``"sa"`` (simulated annealing) or ``"static"``
 (electrostatic; it and ``"heap"`` are followed by nextpnr's annealing
-refinement). The netlist is the same, only the placement changes; ``"static"`` is what closes 100 MHz
-for the 65,536-synapse R-STDP core on the ECP5-25F, whose critical path under
+refinement). The netlist is the same, only the placement changes;
+``"static"`` is what closes 100 MHz for the 65,536-synapse R-STDP core on
+the ECP5-25F, whose critical path under
 ``"heap"`` is a block RAM output routed across the die to the register after
 it (``docs/learning_core.md``).
 
