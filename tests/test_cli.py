@@ -318,13 +318,14 @@ def test_synth_json_from_a_params_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.long
-def test_synth_json_of_the_up5k_rstdp_parameter_file(tmp_path: Path) -> None:
-    """The docs' command for configs/learning_core_up5k_rstdp.json, with and without --dsp.
+def test_synth_json_of_the_up5k_rstdp_ebr_parameter_file(tmp_path: Path) -> None:
+    """The docs' command for configs/learning_core_up5k_rstdp_ebr.json (5,120 R-STDP
+    synapses in EBR), with and without --dsp.
 
     ~3 min: two UP5K place-and-route runs (docs/learning_core.md, "R-STDP on the UP5K").
     """
     env = {"YOWASP_CACHE_DIR": str(REPO / "build" / "yowasp-cache")}
-    params = str(REPO / "configs" / "learning_core_up5k_rstdp.json")
+    params = str(REPO / "configs" / "learning_core_up5k_rstdp_ebr.json")
     for dsp in ([], ["--dsp"]):
         args = ["synth", "learning_core", "--device", "ice40-up5k", "--json"]
         out = sc_hw(*args, "--params-file", params, "--freq", "48", *dsp, cwd=tmp_path, env=env)
