@@ -296,13 +296,16 @@ class LearningCore(wiring.Component):
         if n_banks > 1:
             m.d.sync += h.bank.eq(bank_of(addr))
         self._host_pipe = h
-        if c.rstdp and c.weight_ram == "spram":  # the eligibility banks: as the weight banks
+        if c.rstdp and c.weight_ram == "spram":
+            # the eligibility banks: written without a range compare (as the weight
+            # banks) and read in every free cycle (a read there changes no register the
+            # pass uses, so the bank's read enable needs no host input)
             e_write = ack & (space == HOST_SPACES["eligibility"]) & we
             return (
                 wire(m, hit_x & we, 1, "host_write_x"),
                 read,
                 wire(m, e_write, 1, "host_write_e"),
-                wire(m, self.host_req & ~we & free_w, 1, "host_read_e"),
+                free_w,
             )
         return (
             wire(m, hit_x & we, 1, "host_write_x"),
@@ -528,7 +531,8 @@ class LearningCore(wiring.Component):
         address when free (bank 1: ``free_write``; bank 0 is read at ``k = 0``), else the
         pass's write address (``upd_addr``) when the pass writes this bank (the weight
         write's per-bank strobes ``pass_we``, registers: the eligibility word is written
-        with its weight word), else ``k``; read enable low while the bank is written."""
+        with its weight word), else ``k``; read enable ``en`` or a free cycle
+        (``host_re``), low while the bank is written."""
         width = len(e_rds[0].addr)
         ew = self.config.elig_word_width
 
