@@ -53,7 +53,8 @@ class LearningCore(wiring.Component):
     stored once and the RAM keeps one read and one write port (with
     ``weight_ram="spram"``: two parity banks of one address each, mapped to
     SB_SPRAM256KA, and one more pass stage before ``upd_*``; see
-    :class:`sc_hw.sc_layer_tm.MemoryTap`). The pre traces
+    :class:`sc_hw.sc_layer_tm.MemoryTap`; under R-STDP the eligibility
+    memory in two parity banks as well, :meth:`_elig_parity_banks`). The pre traces
     live in their own RAM (``C`` words), the post traces in the layer's state
     words (a second read port serves the pass). Methods, one per stage:
     :meth:`_sequencer`, :meth:`_host_port`, :meth:`_pass_read` (E1 the RAM
