@@ -189,3 +189,105 @@ def _full_size_run(path: Path, tmp_path: Path) -> None:
     lanes, wb = int(c.lanes), c.weight_width
     got = np.array([decode_weight_word(w, lanes, wb) for w in back]).reshape(c.n_neurons, -1)
     assert np.array_equal(got[:, : c.n_inputs], run.weights[ticks])
+
+
+FULL_SIZE_RSTDP = CONFIGS / "learning_core_up5k_rstdp.json"
+
+
+@pytest.mark.long
+def test_full_size_spram_rstdp_core_on_verilog_equals_the_model_word_for_word(tmp_path) -> None:
+    """The UP5K's R-STDP SPRAM core (configs/learning_core_up5k_rstdp.json: 256 x 128,
+    one lane, 32,768 weight and 32,768 eligibility words in four parity banks) in the
+    generated Verilog: a random weight image loaded over the host port, tick 0 (its pass
+    rewrites every eligibility word from 0), a random eligibility image loaded over the
+    port, three ticks with learning and strobed random rewards, then every weight and
+    every eligibility word read back over the port: equal to the tick model, every
+    output spike equal (docs/learning_core.md, "R-STDP in SPRAM", gives its time)."""
+    from amaranth.back import verilog
+
+    from sc_cosim.capture_tb import run_capture
+    from sc_cosim.harness import verilator_available
+
+    rng = np.random.default_rng(2027)
+    params = json.loads(FULL_SIZE_RSTDP.read_text())
+    config = LearningCoreConfig(**params)
+    assert (config.weight_ram, config.rule, config.spram_blocks) == ("spram", "rstdp", 4)
+    m, n, words, t_cyc = config.n_neurons, config.n_inputs, config.words, config.tick_cycles
+    image_w = rng.integers(0, 256, (m, n))
+    imaged = LearningCoreConfig(**{**params, "weight_ram": "ebr", "weights": image_w.tolist()})
+    elig = rng.integers(-config.elig_max, config.elig_max + 1, (m, n))
+    eb = config.elig_width
+    assert config.lanes == 1 and words == m * n  # word m C + c = synapse (m, c)
+    elig_words = [int(v) & ((1 << eb) - 1) for v in elig.ravel()]
+    export_learning_core(config, tmp_path / "export")
+    dut = HwLearningCore.from_export(tmp_path / "export", with_weights=False)
+    ticks = 4
+    x = (rng.random((ticks, n)) < 0.2).astype(np.uint8)
+    half = 1 << (config.reward_width - 1)
+    rew = rng.integers(-half, half, ticks)
+    stb = np.array([1, 1, 0, 1])
+    model = LearningCore(config)
+    model.reset()
+    model.set_weights(image_w)
+    want_spikes = []
+    for t in range(ticks):
+        if t == 1:
+            model.set_eligibility(elig)
+        want_spikes += model.step(x[t], int(rew[t]), int(stb[t])).spikes.tolist()
+    want = model.host_words()  # the memories at k = 0 of tick `ticks`
+    # stimulus: weights, tick 0, eligibilities, ticks 1 .. 3, read both spaces back
+    n_cycles = 2 * words + ticks * t_cyc + 2 * words + 3
+    names = ("spikes", "en", "host_req", "host_we", "host_space", "host_addr", "host_wdata")
+    stim = {name: np.zeros(n_cycles, dtype=object) for name in names}
+    stim["reward"] = np.zeros(n_cycles, dtype=object)
+    stim["reward_strobe"] = np.zeros(n_cycles, dtype=object)
+
+    def host(at: int, space: int, we: int, data: list[int] | None = None) -> None:
+        span = slice(at, at + words)
+        stim["host_req"][span], stim["host_we"][span], stim["host_space"][span] = 1, we, space
+        stim["host_addr"][span] = np.arange(words)
+        if data is not None:
+            stim["host_wdata"][span] = data
+
+    def tick(at: int, t: int) -> None:
+        span = slice(at, at + t_cyc)
+        stim["en"][span] = 1
+        stim["spikes"][span] = int(sum(int(b) << j for j, b in enumerate(x[t])))
+        stim["reward"][span] = int(rew[t]) & ((1 << config.reward_width) - 1)
+        stim["reward_strobe"][span] = int(stb[t])
+
+    host(0, 0, 1, imaged.weight_words())
+    tick(words, 0)
+    loads = [0, words + t_cyc]  # the cycles the two images start
+    host(loads[1], 4, 1, elig_words)
+    start = loads[1] + words
+    for t in range(1, ticks):
+        tick(start + (t - 1) * t_cyc, t)
+    read = start + (ticks - 1) * t_cyc
+    host(read, 0, 0)
+    host(read + words, 4, 0)
+    text = verilog.convert(dut, name="sc_learning_core", emit_src=False)
+    sim = "verilator" if verilator_available() else "icarus"
+    out, seconds = run_capture(
+        text,
+        "sc_learning_core",
+        {k: [int(v) for v in a] for k, a in stim.items()},
+        ["host_ack", "host_rvalid", "host_rdata", "out_valid", "out_spike"],
+        tmp_path / "sim",
+        simulator=sim,
+    )
+    print(f"full-size R-STDP SPRAM run: {n_cycles} cycles, {sim}, {seconds:.1f} s")
+    acked = [a for a in range(n_cycles) if out["host_ack"][a]]
+    for at in loads + [read, read + words]:
+        assert all(out["host_ack"][at + a] for a in range(words)), f"load at {at} not served"
+    assert len(acked) == 4 * words, "the host was served outside its loads and reads"
+    spikes = [
+        s for cyc, (v, s) in enumerate(zip(out["out_valid"], out["out_spike"], strict=True)) if v
+    ]
+    assert spikes == want_spikes
+    assert sum(want_spikes) > 0, "no neuron fired: the pairing terms were never exercised"
+    back = [d for v, d in zip(out["host_rvalid"], out["host_rdata"], strict=True) if v]
+    assert len(back) == 2 * words
+    assert back[:words] == want[0], "weights differ from the tick model"
+    assert back[words:] == want[4], "eligibilities differ from the tick model"
+    assert want[0] != list(imaged.weight_words()), "no weight moved: the test would be vacuous"

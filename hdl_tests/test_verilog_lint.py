@@ -117,6 +117,9 @@ def _cases() -> list[tuple[str, str, Params]]:
     spram = dict(get_block("learning_core").default_params, lanes=3, weight_ram="spram")
     spram["weights"] = [[0] * spram["n_inputs"] for _ in range(spram["n_neurons"])]
     cases.append(("learning_core", "spram", spram))
+    # R-STDP with weight and eligibility parity banks: the default on 1 lane
+    rstdp = dict(spram, lanes=1, rule="rstdp", elig_width=10, reward_width=6)
+    cases.append(("learning_core", "spram_rstdp", rstdp))
     return cases
 
 

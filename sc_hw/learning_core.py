@@ -56,7 +56,8 @@ class LearningCore(wiring.Component):
     stored once and the RAM keeps one read and one write port (with
     ``weight_ram="spram"``: two parity banks of one address each, mapped to
     SB_SPRAM256KA, and one more pass stage before ``upd_*``; see
-    :class:`sc_hw.sc_layer_tm.MemoryTap`). The pre traces
+    :class:`sc_hw.sc_layer_tm.MemoryTap`; under R-STDP the eligibility
+    memory in two parity banks as well, :meth:`_elig_parity_banks`). The pre traces
     live in their own RAM (``C`` words), the post traces in the layer's state
     words (a second read port serves the pass). Methods, one per stage:
     :meth:`_sequencer`, :meth:`_host_port`, :meth:`_pass_read` (E1 the RAM
@@ -272,6 +273,7 @@ class LearningCore(wiring.Component):
                 "x": (space == HOST_SPACES["pre_traces"]) & below(c.chunks),
                 "e": (space == HOST_SPACES["eligibility"]) & below(words) if c.rstdp else Const(0),
                 "w_any": space == HOST_SPACES["weights"],
+                "e_any": space == HOST_SPACES["eligibility"],
             }
             return hits
 
@@ -291,7 +293,7 @@ class LearningCore(wiring.Component):
             # register, so the memories' enables are a gate of registers
             hit_regs = {
                 key: Signal(name=f"host_in_{key}_r", reset_less=True)
-                for key in ("w", "t", "s", "x", "e", "w_any")
+                for key in ("w", "t", "s", "x", "e", "w_any", "e_any")
             }
             # (every cycle: only the perform cycle, right after the ack, reads them)
             m.d.sync += [
@@ -358,6 +360,17 @@ class LearningCore(wiring.Component):
         if n_banks > 1:
             m.d.sync += h.bank.eq(bank_of(addr))
         self._host_pipe = h
+        if c.rstdp and c.weight_ram == "spram":
+            # the eligibility banks: written without a range compare (as the weight
+            # banks) and read in every free cycle (a read there changes no register the
+            # pass uses, so the bank's read enable needs no host input)
+            e_write = ack & hits["e_any"] & we
+            return (
+                wire(m, hit_x & we, 1, "host_write_x"),
+                read,
+                wire(m, e_write, 1, "host_write_e"),
+                free_w,
+            )
         return (
             wire(m, hit_x & we, 1, "host_write_x"),
             read,
@@ -401,10 +414,13 @@ class LearningCore(wiring.Component):
         # the eligibility memory (R-STDP): banked and addressed like the weight memory
         e_rds, e_wrs = [], []
         if c.rstdp:
-            for b in range(n_banks):
-                depth = min(BANK_WORDS, words - b * BANK_WORDS)
+            for b in range(n_wbanks):  # (under "spram": two parity banks, as the weights)
+                depth = c.bank_depth if spram else min(BANK_WORDS, words - b * BANK_WORDS)
                 m.submodules[f"elig_mem_{b}"] = emem = Memory(
-                    shape=unsigned(c.elig_word_width), depth=max(2, depth), init=[]
+                    shape=unsigned(c.elig_word_width),
+                    depth=max(2, depth),
+                    init=[],
+                    attrs={"ram_style": "huge"} if spram else {},
                 )
                 e_rds.append(emem.read_port())
                 e_wrs.append(emem.write_port())
@@ -479,21 +495,24 @@ class LearningCore(wiring.Component):
             e_en = Signal(name="elig_wen")
             e_addr = Signal(aw, name="elig_waddr", reset_less=True)
             e_wdata = Signal(ew, name="elig_wdata", reset_less=True)
-            eaddr = Mux(self._free, self._haddr[:aw], q.k)
-            for b, (rd, wr) in enumerate(zip(e_rds, e_wrs, strict=True)):
-                waddr = Mux(self._free_w, self._haddr[:aw], e_addr)
-                whit = Const(1) if n_banks == 1 else (waddr[low:] == b)
-                m.d.comb += [
-                    rd.addr.eq(eaddr[:low]),
-                    rd.en.eq(en | host_re),
-                    wr.addr.eq(waddr[:low]),
-                    wr.data.eq(Mux(self._free_w, self._hwdata[:ew], e_wdata)),
-                    wr.en.eq((host_we_ | e_en) & whit),
-                ]
-            e2s = [Signal(ew, name=f"eword2_{b}", reset_less=True) for b in range(n_banks)]
+            if spram:
+                self._elig_parity_banks(m, q, tap, e_rds, e_wrs, e_wdata, host_we_, host_re)
+            else:
+                eaddr = Mux(self._free, self._haddr[:aw], q.k)
+                for b, (rd, wr) in enumerate(zip(e_rds, e_wrs, strict=True)):
+                    waddr = Mux(self._free_w, self._haddr[:aw], e_addr)
+                    whit = Const(1) if n_banks == 1 else (waddr[low:] == b)
+                    m.d.comb += [
+                        rd.addr.eq(eaddr[:low]),
+                        rd.en.eq(en | host_re),
+                        wr.addr.eq(waddr[:low]),
+                        wr.data.eq(Mux(self._free_w, self._hwdata[:ew], e_wdata)),
+                        wr.en.eq((host_we_ | e_en) & whit),
+                    ]
+            e2s = [Signal(ew, name=f"eword2_{b}", reset_less=True) for b in range(n_wbanks)]
             with m.If(en | self._host_pipe.valid):
                 m.d.sync += [r.eq(rd.data) for r, rd in zip(e2s, e_rds, strict=True)]
-            eword = e2s[0] if n_banks == 1 else pick(e2s, a2[low:])
+            eword = e2s[0] if n_wbanks == 1 else pick(e2s, bank_of(a2))
             # the reward of the previous tick (latched with the spikes, moved at the tick's end)
             rb = c.reward_width
             r_in = Signal(signed(rb), name="reward_in")
@@ -543,6 +562,11 @@ class LearningCore(wiring.Component):
             with m.If(en):
                 m.d.sync += [v6.eq(v5), a6.eq(a5), r6.eq(r5), word6.eq(word_w)]
                 m.d.sync += [x6.eq(x5) for x6, x5 in zip(xn6s, xn5s, strict=True)]
+            if c.rstdp:  # the eligibility word with its weight word
+                eword6 = Signal(c.elig_word_width, name="peword6", reset_less=True)
+                with m.If(en):
+                    m.d.sync += eword6.eq(Cat(*e_fields))
+                e_fields = [eword6]
             v5, a5, r5, word_w, xn5s = v6, a6, r6, word6, xn6s  # (the write stage's inputs)
         # E6 (E7 under "spram"): the weight write on upd_*, the last row's pre-trace
         # write (spike bits of this tick from a register of the chunks, rotated by P per write)
@@ -553,7 +577,10 @@ class LearningCore(wiring.Component):
                 m.d.sync += [we_b.eq(v5 & (a5[0] == b)) for b, we_b in enumerate(tap.pass_we)]
             with m.If(v5):
                 m.d.sync += [self.upd_addr.eq(a5), self.upd_data.eq(word_w)]
-            if c.rstdp:
+            if c.rstdp and spram:  # (the parity banks use the weight write's registers)
+                with m.If(v5):
+                    m.d.sync += e_wdata.eq(Cat(*e_fields))
+            elif c.rstdp:
                 m.d.sync += e_en.eq(v5)
                 with m.If(v5):
                     m.d.sync += [e_addr.eq(a5), e_wdata.eq(Cat(*e_fields))]
@@ -568,6 +595,40 @@ class LearningCore(wiring.Component):
                 ]
         self._host_read(m, lm, pre_rd, words2, e2s)
         return m
+
+    def _elig_parity_banks(self, m, q, tap, e_rds, e_wrs, e_wdata, host_we_, host_re) -> None:
+        """``weight_ram="spram"`` under R-STDP: the eligibility words in two parity banks
+        (word ``a`` in bank ``a mod 2`` at ``a >> 1``), each with ONE address signal for
+        its read and write port, as the weight banks (:class:`MemoryTap`): the host's
+        address when free (bank 1: ``free_write``; bank 0 is read at ``k = 0``), else the
+        pass's write address (``upd_addr``) when the pass writes this bank (the weight
+        write's per-bank strobes ``pass_we``, registers: the eligibility word is written
+        with its weight word), else ``k``; read enable ``en`` or a free cycle
+        (``host_re``), low while the bank is written."""
+        width = len(e_rds[0].addr)
+        ew = self.config.elig_word_width
+
+        def half(value: Value) -> Value:  # value >> 1 in width bits (zero-extended)
+            return Cat(value, Const(0, width + 1))[1 : 1 + width]
+
+        for b, (rd, wr) in enumerate(zip(e_rds, e_wrs, strict=True)):
+            addr = Signal(width, name=f"elig_addr_{b}")
+            we = Signal(name=f"elig_we_{b}")
+            m.d.comb += [
+                we.eq(tap.pass_we[b] | (host_we_ & (self._haddr[0] == b))),
+                addr.eq(
+                    Mux(
+                        self._free if b == 0 else self._free_w,
+                        half(self._haddr),
+                        Mux(tap.pass_we[b], half(self.upd_addr), half(q.k)),
+                    )
+                ),
+                rd.addr.eq(addr),
+                wr.addr.eq(addr),
+                wr.data.eq(Mux(self._free_w, self._hwdata[:ew], e_wdata)),
+                wr.en.eq(we),
+                rd.en.eq((self.en | host_re) & ~we),
+            ]
 
     def _host_read(self, m, lm, pre_rd, words2, e2s) -> None:
         """Stages 2 and 3 of a host read: every RAM output registered (the weight and

@@ -75,10 +75,11 @@ Rule (elaboration-time ``rule``: ``"stdp"`` default, or ``"rstdp"``)
     rounding randoms are the core's (below), not the unit's per-synapse ones.
     *Eligibility memory*: ``M C`` words of ``P eb`` bits, addressed like the
     weight words (lane ``l`` two's complement at ``[l eb, (l + 1) eb)``),
-    0 at power-on, read by the pass with the weight word and written with it
-    (cycle ``k + 6``, by an internal register like ``upd_*``); every ``e``
-    reads as 0 in the first tick after reset; ``rst`` clears the reward
-    registers.
+    0 at power-on (in simulation; with ``weight_ram="spram"`` undefined on
+    silicon until the first pass writes it, below), read by the pass with
+    the weight word and written with it (cycle ``k + 6``, ``k + 7`` under
+    ``"spram"``, by an internal register like ``upd_*``); every ``e`` reads
+    as 0 in the first tick after reset; ``rst`` clears the reward registers.
 Rounding randoms
     A second LFSR (seed ``stdp_seed``) steps on every enabled edge from reset.
     Word ``m C + c`` of a pass is rounded three enabled cycles after it is
@@ -118,15 +119,30 @@ Weight RAM structure (elaboration-time ``weight_ram``: ``"ebr"`` default, or ``"
     2``) and the write (bank ``(k - 7) mod 2``) of a cycle always hit
     different banks, and the last write (``M C + 6 = T - 2``) leaves the
     host's cycle ``T - 1`` free. Rounding (``k + 3``), every value and the
-    tick model are those of ``"ebr"``. Requirements (ValueError naming the
-    field otherwise): ``rule="stdp"`` (the eligibility memory is not banked
-    for SPRAM); every initial weight 0: SPRAM has no power-on contents, the
-    simulated memory powers on at 0 and on silicon the weights are undefined
-    until the host loads them (host port, one word per cycle with ``en``
-    low at ``k = 0``); the banks fit the UP5K's 4 blocks of 16,384 x 16 bits:
-    ``2 ceil(word_width / 16) ceil(ceil(M C / 2) / 16384) <= 4``
-    (:attr:`LearningCoreConfig.spram_blocks`), e.g. ``P = 3`` lanes of 9
-    bits (27 bits, two blocks side by side) and ``M C <= 32768`` words.
+    tick model are those of ``"ebr"``. Under ``rule="rstdp"`` the
+    eligibility memory is banked the same way (word ``a`` in eligibility
+    bank ``a mod 2`` at ``a >> 1``, one address per bank, the weight bank's
+    address: the host's, the pass's write address, or ``k``): read in cycle
+    ``k`` with the weight word, written with it in cycle ``k + 7``, so its
+    read and write of a cycle hit different banks too. Requirements
+    (ValueError naming the field otherwise): every initial weight 0: SPRAM
+    has no power-on contents, the simulated memory powers on at 0 and on
+    silicon the weights are undefined until the host loads them (host port,
+    one word per cycle with ``en`` low at ``k = 0``); the banks fit the
+    UP5K's 4 blocks of 16,384 x 16 bits: ``2 (ceil(word_width / 16) [+
+    ceil(P eb / 16) under R-STDP]) ceil(ceil(M C / 2) / 16384) <= 4``
+    (:attr:`LearningCoreConfig.spram_blocks`), e.g. STDP with ``P = 3`` lanes
+    of 9 bits (27 bits, two blocks side by side) and ``M C <= 32768`` words,
+    or R-STDP with ``P = 1`` (a 9-bit weight word and an ``eb <= 16``-bit
+    eligibility word: one block per bank, four in all) and ``M C = N M <=
+    32768``. The eligibility on silicon: undefined at power-on, and defined
+    by the hardware, not the host: the first tick after reset reads every
+    ``e`` as 0 and its pass writes every eligibility word (``esat(E(0) + 0 -
+    0) = 0``), so from tick 1 on every word is 0 or the rule's value. A host
+    write of the eligibility space before that first pass is overwritten by
+    it; an eligibility image is loaded at a later tick start (``en`` low at
+    ``k = 0`` of tick ``u >= 1``) and is what the pass of tick ``u`` reads
+    (:meth:`LearningCore.set_eligibility` in the tick model).
 Trace memories (no trace register: every trace is a memory field, updated serially)
     *Pre-trace memory*: ``C`` words of ``P (tb + 1)`` bits
     (:func:`encode_pre_word`); word ``c`` holds lane ``l``'s trace
@@ -328,12 +344,8 @@ class LearningCoreConfig(SCLayerTMConfig):
             self._check_spram(w)
 
     def _check_spram(self, w: np.ndarray) -> None:
-        """``weight_ram="spram"``: STDP only, weights 0, the two parity banks fit the SPRAMs."""
-        if self.rule != "stdp":
-            raise ValueError(
-                f"weight_ram='spram' supports rule='stdp' only (the eligibility memory is not "
-                f"banked for SPRAM), not rule={self.rule!r}"
-            )
+        """``weight_ram="spram"``: weights 0; the parity banks (weights, and eligibilities
+        under R-STDP) fit the UP5K's SPRAMs."""
         nz = np.argwhere(w != 0)
         if nz.size:
             m, j = (int(v) for v in nz[0])
@@ -343,11 +355,18 @@ class LearningCoreConfig(SCLayerTMConfig):
                 f"{int(w[m, j])}"
             )
         if self.spram_blocks > SPRAM_BLOCKS:
+            elig = (
+                f" and as many eligibility words of {self.elig_word_width} bits"
+                if self.rstdp
+                else ""
+            )
             raise ValueError(
                 f"weight_ram='spram' needs {self.spram_blocks} SB_SPRAM256KA for {self.words} "
-                f"words of {self.word_width} bits (2 parity banks of {self.bank_depth} words, "
-                f"{SPRAM_WORDS} x {SPRAM_WIDTH} bits per block); the iCE40UP5K has "
-                f"{SPRAM_BLOCKS}: reduce lanes, weight_width, n_inputs or n_neurons"
+                f"words of {self.word_width} bits{elig} (2 parity banks of {self.bank_depth} "
+                f"words each, {SPRAM_WORDS} x {SPRAM_WIDTH} bits per block); the iCE40UP5K has "
+                f"{SPRAM_BLOCKS}: reduce lanes, weight_width"
+                + (", elig_width" if self.rstdp else "")
+                + ", n_inputs or n_neurons"
             )
 
     @property
@@ -367,12 +386,15 @@ class LearningCoreConfig(SCLayerTMConfig):
 
     @property
     def spram_blocks(self) -> int:
-        """SB_SPRAM256KA the weights take under ``"spram"`` (0 under ``"ebr"``): per bank
-        ``ceil(word_width / 16) ceil(bank_depth / 16384)``, two banks."""
+        """SB_SPRAM256KA the parity banks take under ``"spram"`` (0 under ``"ebr"``): per
+        bank ``ceil(word_width / 16) ceil(bank_depth / 16384)``, two weight banks, and
+        under R-STDP two eligibility banks of ``ceil(elig_word_width / 16)`` blocks wide."""
         if self.weight_ram != "spram":
             return 0
-        wide = -(-self.word_width // SPRAM_WIDTH)
         deep = -(-self.bank_depth // SPRAM_WORDS)
+        wide = -(-self.word_width // SPRAM_WIDTH)
+        if self.rstdp:
+            wide += -(-self.elig_word_width // SPRAM_WIDTH)
         return 2 * wide * deep
 
     def layer_config(self) -> SCLayerTMConfig:
@@ -611,6 +633,26 @@ class LearningCore:
                 f"weights must have shape ({c.n_neurons}, {c.n_inputs}), not {self.weights.shape}"
             )
 
+    def set_eligibility(self, eligibility: object) -> None:
+        """Replace the eligibility memory between ticks (``(M, N)`` ints in
+        ``[-E_MAX, E_MAX]``; R-STDP only): what a host write of the eligibility
+        space does at a tick start after the first tick (that tick's pass
+        rewrites every word from 0, module docstring)."""
+        c = self.config
+        if not c.rstdp:
+            raise ValueError(f"set_eligibility needs rule='rstdp', not rule={c.rule!r}")
+        if self.tick < 1:
+            raise ValueError(
+                "set_eligibility needs tick >= 1: the first tick after reset reads every "
+                f"eligibility as 0 and rewrites it (tick = {self.tick})"
+            )
+        e = check_int_array("eligibility", eligibility, -c.elig_max, c.elig_max, ndim=2)
+        if e.shape != (c.n_neurons, c.n_inputs):
+            raise ValueError(
+                f"eligibility must have shape ({c.n_neurons}, {c.n_inputs}), not {e.shape}"
+            )
+        self.eligibility = e
+
     def host_words(self) -> dict[int, list[int]]:
         """The words the host port reads between ticks, per space (:data:`HOST_SPACES`).
 
@@ -848,6 +890,7 @@ class LearningCoreCycle:
         self._new3: tuple[int, int, tuple[int, int] | None] | None = None  # "spram" only
         # the weight memory's accesses of the last cycle: (word read, word written) or None
         self.weight_access: tuple[int | None, int | None] = (None, None)
+        self.elig_access: tuple[int | None, int | None] = (None, None)  # R-STDP
         self._upd = (0, 0, 0)
         self._pre_upd = (0, 0, 0)  # the pre-trace memory's write register (en, addr, word)
         self._elig_upd = (0, 0, 0)  # the eligibility memory's write register
@@ -926,15 +969,19 @@ class LearningCoreCycle:
             pre_write = (cc, encode_pre_word(xn, bits, c))
         return addr, encode_weight_word(new, c.weight_width), pre_write, elig_write
 
-    def _check_banks(self, read: int | None, write: int | None) -> None:
-        """Record this cycle's weight accesses; under ``"spram"`` a read and a write of
-        one cycle must hit different parity banks (each bank has one port)."""
-        self.weight_access = (read, write)
+    def _check_banks(self, read: int | None, write: int | None, memory: str = "weight") -> None:
+        """Record this cycle's accesses of ``memory`` (``"weight"`` or ``"eligibility"``:
+        :attr:`weight_access`, :attr:`elig_access`); under ``"spram"`` a read and a write
+        of one cycle must hit different parity banks (each bank has one port)."""
+        if memory == "weight":
+            self.weight_access = (read, write)
+        else:
+            self.elig_access = (read, write)
         if self.config.weight_ram == "spram" and None not in (read, write):
             if (read - write) % 2 == 0:  # type: ignore[operator]
                 raise AssertionError(
-                    f"cycle k = {self.k}: word {read} read and word {write} written in one "
-                    f"SPRAM bank ({read % 2})"  # type: ignore[operator]
+                    f"cycle k = {self.k}: {memory} word {read} read and word {write} written "
+                    f"in one SPRAM bank ({read % 2})"  # type: ignore[operator]
                 )
 
     def step(
@@ -1030,6 +1077,13 @@ class LearningCoreCycle:
             self.k if en and self.k < c.words else None,
             upd_addr if upd_en else access[1] if host_w and access[1] < c.words else None,  # type: ignore[index]
         )
+        if c.rstdp:  # the pass reads e word k with weight word k (its rounding stage uses it)
+            host_e = access is not None and access[2] and access[0] == HOST_SPACES["eligibility"]
+            self._check_banks(
+                self.k if en and self.k < c.words else None,
+                e_waddr if e_wen else access[1] if host_e and access[1] < c.words else None,  # type: ignore[index]
+                "eligibility",
+            )
         out = self.layer.step(x, en, upd_en, upd_addr, upd_data)
         if held:  # the held cycle takes no spikes: in_ready low, en ignored
             out = out._replace(in_ready=0)

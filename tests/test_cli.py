@@ -318,13 +318,14 @@ def test_synth_json_from_a_params_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.long
-def test_synth_json_of_the_up5k_rstdp_parameter_file(tmp_path: Path) -> None:
-    """The docs' command for configs/learning_core_up5k_rstdp.json, with and without --dsp.
+def test_synth_json_of_the_up5k_rstdp_ebr_parameter_file(tmp_path: Path) -> None:
+    """The docs' command for configs/learning_core_up5k_rstdp_ebr.json (5,120 R-STDP
+    synapses in EBR), with and without --dsp.
 
     ~3 min: two UP5K place-and-route runs (docs/learning_core.md, "R-STDP on the UP5K").
     """
     env = {"YOWASP_CACHE_DIR": str(REPO / "build" / "yowasp-cache")}
-    params = str(REPO / "configs" / "learning_core_up5k_rstdp.json")
+    params = str(REPO / "configs" / "learning_core_up5k_rstdp_ebr.json")
     for dsp in ([], ["--dsp"]):
         args = ["synth", "learning_core", "--device", "ice40-up5k", "--json"]
         out = sc_hw(*args, "--params-file", params, "--freq", "48", *dsp, cwd=tmp_path, env=env)
@@ -353,6 +354,25 @@ def test_synth_json_of_the_up5k_spram_parameter_file(tmp_path: Path) -> None:
     assert data["synapses"] == 65536 and data["ram"] == {"EBR": 6, "SPRAM": 4}, data["ram"]
     assert data["dsp"] == 0 and data["lut4"] < 1600, data["lut4"]  # seed 1: 1525
     assert data["fmax_mhz"] > 40, data["fmax_mhz"]  # seed 1: 41.3 (the 48 MHz target not met)
+
+
+@pytest.mark.long
+def test_synth_json_of_the_up5k_rstdp_parameter_file(tmp_path: Path) -> None:
+    """The docs' command for configs/learning_core_up5k_rstdp.json (32,768 R-STDP
+    synapses, weights and eligibilities in the four SPRAMs), placer seed 1.
+
+    ~20 min at load 6-7: one UP5K place-and-route run (docs/learning_core.md,
+    "R-STDP in SPRAM")."""
+    env = {"YOWASP_CACHE_DIR": str(REPO / "build" / "yowasp-cache")}
+    params = str(REPO / "configs" / "learning_core_up5k_rstdp.json")
+    args = ["synth", "learning_core", "--device", "ice40-up5k", "--json", "--params-file"]
+    out = sc_hw(*args, params, "--freq", "48", "--pnr-seed", "1", cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert {"lut4", "ff", "ram", "dsp", "fmax_mhz", "synapses"} <= data.keys()
+    assert data["synapses"] == 32768 and data["ram"] == {"EBR": 5, "SPRAM": 4}, data["ram"]
+    assert data["dsp"] == 0 and data["lut4"] < 1600, data["lut4"]  # seed 1: 1492
+    assert data["fmax_mhz"] > 38, data["fmax_mhz"]  # seed 1: 42.8 (48 not met)
 
 
 def test_docs_cli_md_lists_every_option_as_the_code_defines_it() -> None:

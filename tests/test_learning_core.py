@@ -646,7 +646,8 @@ def test_export_then_load_gives_back_every_parameter(seed: int, tmp_path) -> Non
         ("learning_core_ecp5_rstdp.json", 256, 128, 8, "rstdp", 4104, 8),
         ("learning_core_ecp5_rstdp_65k.json", 256, 256, 8, "rstdp", 8200, 4),
         ("learning_core_up5k_ebr.json", 64, 128, 8, "stdp", 1032, None),
-        ("learning_core_up5k_rstdp.json", 64, 80, 4, "rstdp", 1288, 8),
+        ("learning_core_up5k_rstdp_ebr.json", 64, 80, 4, "rstdp", 1288, 8),
+        ("learning_core_up5k_rstdp.json", 256, 128, 1, "rstdp", 32776, 8),
     ],
 )
 def test_parameter_files_are_the_cores_the_docs_measure(

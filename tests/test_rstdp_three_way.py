@@ -29,7 +29,9 @@ cycle ``t + 1`` (a last disabled cycle shows those after the final edge), and
 the learner's projection after its call ``t``. Weights and eligibility are
 compared at every ``t``. Floor rounding: under stochastic rounding the three
 draw their randoms differently by construction (the core per lane and word,
-the unit per synapse).
+the unit per synapse). Each random configuration runs twice: as drawn
+(``weight_ram="ebr"``) and with weights and eligibilities in SPRAM parity
+banks (``"spram"``, one lane, the drawn weights loaded as the host port does).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import pytest
 
 from sc_model.learning import Network
 from sc_model.learning.reward import RewardModulatedLearner
-from sc_model.learning_core import LearningCore, LearningCoreConfig
+from sc_model.learning_core import LearningCore, LearningCoreConfig, learning_core_params
 from sc_model.rstdp import check_rstdp_params, rstdp_run
 
 
@@ -81,12 +83,30 @@ def _config(rng: np.random.Generator) -> LearningCoreConfig:
     )
 
 
+def _spram(c: LearningCoreConfig) -> LearningCoreConfig:
+    """``c`` with weights and eligibilities in SPRAM parity banks (``weight_ram="spram"``):
+    lanes cut so that both words fit one 16-bit SPRAM each, power-on weights 0 (the
+    test loads the drawn weights between ticks, as the host port does)."""
+    params = learning_core_params(c)
+    params.pop("lane_rotations", None)
+    params.update(
+        lanes=max(1, min(c.lanes, 16 // (c.weight_width + 1), 16 // c.elig_width)),
+        weight_ram="spram",
+        weights=np.zeros((c.n_neurons, c.n_inputs), np.int64).tolist(),
+    )
+    return LearningCoreConfig(**params)
+
+
+@pytest.mark.parametrize("weight_ram", ["ebr", "spram"])
 @pytest.mark.parametrize("seed", range(8))
-def test_core_unit_and_learner_give_the_same_weights_every_tick(seed: int) -> None:
+def test_core_unit_and_learner_give_the_same_weights_every_tick(seed: int, weight_ram: str) -> None:
     rng = np.random.default_rng(9000 + seed)
     c = _config(rng)
     n, m = c.n_inputs, c.n_neurons
     w0 = np.array(c.weights, np.int64)
+    if weight_ram == "spram":
+        c = _spram(c)
+        assert (c.weight_ram, c.spram_blocks) == ("spram", 4)
     baseline = bool(seed % 2)
     # the learner: an integer network whose only use is to hold the plastic projection
     net = Network(n, mode="int")
@@ -97,6 +117,7 @@ def test_core_unit_and_learner_give_the_same_weights_every_tick(seed: int) -> No
     )
     core = LearningCore(c)
     core.reset()
+    core.set_weights(w0)  # (under "spram" the image the host loads before the first tick)
     half = 1 << (c.reward_width - 1)
     ticks = 60
     xs, posts, rews, stbs = [], [], [], []

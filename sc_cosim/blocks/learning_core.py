@@ -6,13 +6,17 @@ trace widths 1 .. 10, increments, decay shifts, amplitudes 0 .. 300 (often
 large enough to saturate), update shifts, floor or stochastic rounding and a
 random ``[w_min, w_max]`` around 0 (the initial weights clamped into it);
 STDP sets whose word fits 32 bits take ``weight_ram="spram"`` (two parity
-banks, pass latency 7, power-on weights 0) with probability 0.75; every set
-takes ``host_access="registered"`` (the host's access one cycle after its
+banks, pass latency 7, power-on weights 0) with probability 0.75, R-STDP
+sets with probability 0.5 (their lanes cut so that the weight word and the
+eligibility word fit 16 bits each: weight and eligibility parity banks); every
+set takes ``host_access="registered"`` (the host's access one cycle after its
 ack, the core held at ``k = 0`` in that cycle) with probability 0.4.
 Stimulus: a power-on phase (:func:`power_on_reads`: with ``en`` low before
 the first tick the host reads every word of every space and one address past
 each end, one per cycle, so every power-on bit of the weight, threshold,
-state and pre-trace memories reaches ``host_rdata``), then busy spike inputs,
+state, pre-trace and eligibility memories reaches ``host_rdata``; under
+R-STDP then tick 0 and a host write of every eligibility word with ``en`` low,
+:func:`eligibility_load_cycles`), then busy spike inputs,
 ``en`` low in ~10 % of the cycles plus a few long holds, host requests in
 half the cycles (reads and writes of random words to every space, sometimes
 past a space's end); every output, including every weight write
@@ -103,6 +107,15 @@ def random_learning_params(rng: np.random.Generator) -> Params:
     if params.get("rule") != "rstdp" and params["lanes"] * (wb + 1) <= 32:
         if rng.random() < 0.75:  # weights in two parity banks (SPRAM): pass latency 7
             params.update(weight_ram="spram", weights=np.zeros_like(params["weights"]).tolist())
+    elif params.get("rule") == "rstdp" and rng.random() < 0.5:
+        # weights and eligibilities in parity banks: both words in one 16-bit SPRAM
+        # each, so at most 16 // (wb + 1) and 16 // eb lanes (4 blocks in all)
+        lanes = max(1, min(params["lanes"], 16 // (wb + 1), 16 // params["elig_width"]))
+        params.update(
+            lanes=lanes, weight_ram="spram", weights=np.zeros_like(params["weights"]).tolist()
+        )
+        if "lane_rotations" in params:
+            params["lane_rotations"] = params["lane_rotations"][:lanes]
     if rng.random() < 0.4:  # the host's access performed in the cycle after its ack
         params["host_access"] = "registered"
     return learning_core_params(LearningCoreConfig(**params))
@@ -112,22 +125,36 @@ def power_on_reads(c: LearningCoreConfig) -> list[tuple[int, int]]:
     """``(space, address)`` of the power-on phase's reads, in order.
 
     Every word of the weight (0), threshold (1), state (2) and pre-trace (3)
-    spaces, then one address past each end where the address width has one
-    (read as 0, the host port's rule).
+    spaces and, under R-STDP, the eligibility space (4), then one address past
+    each end where the address width has one (read as 0, the host port's rule).
     """
     reads = []
-    for space, depth in ((0, c.words), (1, c.n_neurons), (2, c.n_neurons), (3, c.chunks)):
+    spaces = [(0, c.words), (1, c.n_neurons), (2, c.n_neurons), (3, c.chunks)]
+    for space, depth in spaces + ([(4, c.words)] if c.rstdp else []):
         end = min(depth + 1, 1 << c.host_addr_width)
         reads += [(space, a) for a in range(end)]
     return reads
 
 
+def eligibility_load_cycles(c: LearningCoreConfig, n: int) -> int:
+    """Cycles of the R-STDP eligibility load after the power-on reads (0 under STDP, or
+    when it and the reads would take more than half of an ``n``-cycle run): tick 0 with
+    ``en`` high (its pass rewrites every eligibility word from 0), then one host write
+    per eligibility word with ``en`` low at ``k = 0`` of tick 1 (random words, what
+    the following ticks' passes read)."""
+    if not c.rstdp:
+        return 0
+    load = c.tick_cycles + c.words
+    return load if len(power_on_reads(c)) + load <= n // 2 else 0
+
+
 def power_on_cycles(params: Params, n: int) -> int:
     """Cycles at the start of an ``n``-cycle run kept free of mid-run resets:
-    the reads of :func:`power_on_reads` (at most half the run) and their data."""
+    the reads of :func:`power_on_reads` (at most half the run) and their data,
+    and the eligibility load (:func:`eligibility_load_cycles`)."""
     c = LearningCoreConfig(**params)
     reads = min(len(power_on_reads(c)), n // 2)
-    return min(n, reads + c.host_read_latency)
+    return min(n, reads + eligibility_load_cycles(c, n) + c.host_read_latency)
 
 
 def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -169,6 +196,16 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
         k = len(reads)
         en[:k], host_req[:k], host_we[:k] = False, 1, 0
         space[:k], addr[:k] = np.array(reads).T
+    if eligibility_load_cycles(c, n):  # tick 0, then every eligibility word written
+        t0 = len(reads) + c.tick_cycles
+        en[len(reads) : t0] = True
+        load = slice(t0, t0 + c.words)
+        en[load], host_req[load], host_we[load], space[load] = False, 1, 1, 4
+        addr[load] = np.arange(c.words)
+        ew = c.elig_word_width
+        for t in range(t0, t0 + c.words):
+            wdata[t] = sum(int(rng.integers(0, 1 << 30)) << (30 * i) for i in range(ew // 30 + 1))
+            wdata[t] &= (1 << ew) - 1
     return rewards | {
         "spikes": spikes,
         "en": en.astype(np.int64),
