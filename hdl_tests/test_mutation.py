@@ -353,8 +353,6 @@ def test_harness_kills_spram_rstdp_learning_core_mutants(monkeypatch: pytest.Mon
     90 % killed. ``-m long`` (design of 0821ac3: 12 of 12 killed in 69 s at load 6; with
     ``SC_MUTANTS=30`` all 30 of the lines, 30 killed, 253 s at load 8-10); the default
     run's random learning_core sets include the option."""
-    import sc_cosim.mutation as mutation
-
     params = dict(
         get_block("learning_core").default_params,
         lanes=1,
@@ -364,18 +362,7 @@ def test_harness_kills_spram_rstdp_learning_core_mutants(monkeypatch: pytest.Mon
         reward_width=6,
     )
     params["weights"] = [[0] * params["n_inputs"] for _ in range(params["n_neurons"])]
-    monkeypatch.setattr(
-        mutation, "mutation_param_sets", lambda block, seed=0: [("spram_rstdp", params)]
-    )
-    every = mutation.block_mutants
-
-    def elig_lines(block: str, seed: int = 0, init_words: bool = False):
-        mutants, skipped, sets = every(block, seed, init_words)
-        keep = [m for m in mutants if any(n in m.change.original for n in SPRAM_RSTDP_NAMES)]
-        return keep, skipped, sets
-
-    monkeypatch.setattr(mutation, "block_mutants", elig_lines)
-    _sampled_check("learning_core")
+    _sampled_lines(monkeypatch, "spram_rstdp", params, SPRAM_RSTDP_NAMES)
 
 
 # ---------------------------------------------------------------------------
