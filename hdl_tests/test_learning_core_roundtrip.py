@@ -123,12 +123,29 @@ def test_full_size_spram_core_on_verilog_equals_the_model_weight_for_weight(tmp_
     _full_size_run(FULL_SIZE_SPRAM, tmp_path)
 
 
-def _full_size_run(path: Path, tmp_path: Path) -> None:
+def _capture(dut: HwLearningCore, stim: dict, tmp_path: Path) -> tuple[dict, str, float]:
+    """Run ``stim`` (one value per cycle and input port) through ``dut``'s Verilog by the
+    capture path (Verilator when available): the host port's and the spike outputs per
+    cycle, the simulator, and the seconds of build plus simulation."""
     from amaranth.back import verilog
 
     from sc_cosim.capture_tb import run_capture
     from sc_cosim.harness import verilator_available
 
+    text = verilog.convert(dut, name="sc_learning_core", emit_src=False)
+    sim = "verilator" if verilator_available() else "icarus"
+    out, seconds = run_capture(
+        text,
+        "sc_learning_core",
+        {k: [int(v) for v in a] for k, a in stim.items()},
+        ["host_ack", "host_rvalid", "host_rdata", "out_valid", "out_spike"],
+        tmp_path / "sim",
+        simulator=sim,
+    )
+    return out, sim, seconds
+
+
+def _full_size_run(path: Path, tmp_path: Path) -> None:
     rng = np.random.default_rng(2026)
     params = json.loads(path.read_text())
     config = LearningCoreConfig(**params)
@@ -166,16 +183,7 @@ def _full_size_run(path: Path, tmp_path: Path) -> None:
     read = start + ticks * t_cyc
     stim["host_req"][read : read + words] = 1
     stim["host_addr"][read : read + words] = np.arange(words)
-    text = verilog.convert(dut, name="sc_learning_core", emit_src=False)
-    sim = "verilator" if verilator_available() else "icarus"
-    out, seconds = run_capture(
-        text,
-        "sc_learning_core",
-        {k: [int(v) for v in a] for k, a in stim.items()},
-        ["host_ack", "host_rvalid", "host_rdata", "out_valid", "out_spike"],
-        tmp_path / "sim",
-        simulator=sim,
-    )
+    out, sim, seconds = _capture(dut, stim, tmp_path)
     print(f"full-size run: {n_cycles} cycles, {sim}, {seconds:.1f} s (build + simulation)")
     assert all(out["host_ack"][a] for a in range(words)), "image load not served every cycle"
     spikes = [
@@ -203,10 +211,6 @@ def test_full_size_spram_rstdp_core_on_verilog_equals_the_model_word_for_word(tm
     port, three ticks with learning and strobed random rewards, then every weight and
     every eligibility word read back over the port: equal to the tick model, every
     output spike equal (docs/learning_core.md, "R-STDP in SPRAM", gives its time)."""
-    from amaranth.back import verilog
-
-    from sc_cosim.capture_tb import run_capture
-    from sc_cosim.harness import verilator_available
 
     rng = np.random.default_rng(2027)
     params = json.loads(FULL_SIZE_RSTDP.read_text())
@@ -236,7 +240,9 @@ def test_full_size_spram_rstdp_core_on_verilog_equals_the_model_word_for_word(tm
         want_spikes += model.step(x[t], int(rew[t]), int(stb[t])).spikes.tolist()
     want = model.host_words()  # the memories at k = 0 of tick `ticks`
     # stimulus: weights, tick 0, eligibilities, ticks 1 .. 3, read both spaces back
-    n_cycles = 2 * words + ticks * t_cyc + 2 * words + 3
+    # (host_access="registered": a cycle after each load performs its last write)
+    gap = int(config.host_access == "registered")
+    n_cycles = 2 * words + 2 * gap + ticks * t_cyc + 2 * words + config.host_read_latency
     names = ("spikes", "en", "host_req", "host_we", "host_space", "host_addr", "host_wdata")
     stim = {name: np.zeros(n_cycles, dtype=object) for name in names}
     stim["reward"] = np.zeros(n_cycles, dtype=object)
@@ -257,25 +263,16 @@ def test_full_size_spram_rstdp_core_on_verilog_equals_the_model_word_for_word(tm
         stim["reward_strobe"][span] = int(stb[t])
 
     host(0, 0, 1, imaged.weight_words())
-    tick(words, 0)
-    loads = [0, words + t_cyc]  # the cycles the two images start
+    tick(words + gap, 0)
+    loads = [0, words + gap + t_cyc]  # the cycles the two images start
     host(loads[1], 4, 1, elig_words)
-    start = loads[1] + words
+    start = loads[1] + words + gap
     for t in range(1, ticks):
         tick(start + (t - 1) * t_cyc, t)
     read = start + (ticks - 1) * t_cyc
     host(read, 0, 0)
     host(read + words, 4, 0)
-    text = verilog.convert(dut, name="sc_learning_core", emit_src=False)
-    sim = "verilator" if verilator_available() else "icarus"
-    out, seconds = run_capture(
-        text,
-        "sc_learning_core",
-        {k: [int(v) for v in a] for k, a in stim.items()},
-        ["host_ack", "host_rvalid", "host_rdata", "out_valid", "out_spike"],
-        tmp_path / "sim",
-        simulator=sim,
-    )
+    out, sim, seconds = _capture(dut, stim, tmp_path)
     print(f"full-size R-STDP SPRAM run: {n_cycles} cycles, {sim}, {seconds:.1f} s")
     acked = [a for a in range(n_cycles) if out["host_ack"][a]]
     for at in loads + [read, read + words]:
