@@ -124,7 +124,7 @@ def test_link_drives_a_core_of_the_up5k_shape_bit_for_bit() -> None:
     """The structure of configs/learning_core_up5k.json (256 inputs = 32-byte spike groups,
     RUN frames of at most 7 ticks, 27-bit weight words, weights in SPRAM loaded over the
     link, registered host access) with 2 neurons: the co-simulated board system answers
-    the episode exactly as the model does (80 s at load 5: -m long)."""
+    the episode exactly as the model does (32-80 s wall at load 5: -m long)."""
     up5k = json.loads((ROOT / "configs" / "learning_core_up5k.json").read_text())
     same = ("n_inputs", "lanes", "weight_width", "weight_ram", "host_access", "w_min", "w_max")
     assert {k: SPRAM[k] for k in same} == {k: up5k[k] for k in same}

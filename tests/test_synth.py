@@ -517,6 +517,38 @@ def test_board_system_builds_and_meets_its_core_clock(name: str, tmp_path, capsy
     assert r["ram_blocks"] >= 1  # the link's frame buffer (the small core's memories may be LUTs)
 
 
+#: the device-scale cores on their boards (docs/host_link.md "Board builds"): board,
+#: parameter file, the RAM blocks the core alone takes (docs/learning_core.md; "EBR" counts
+#: DP16KD on the ECP5; the link adds
+#: block RAM for its frame buffer)
+DEVICE_SCALE = [
+    ("icebreaker", "learning_core_up5k.json", {"SPRAM": 4}),
+    pytest.param("ulx3s", "learning_core_ecp5.json", {"EBR": 35}, marks=ecp5),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.long
+@pytest.mark.parametrize("name, params, ram", DEVICE_SCALE)
+def test_device_scale_core_on_its_board(name: str, params: str, ram: dict, tmp_path, capsys):
+    """``sc-hw board NAME --params-file configs/PARAMS --json`` as documented (65,536
+    STDP synapses behind the UART link): it builds, fits the device and meets the board's
+    core clock (2.5 min for the iCEBreaker, ~4 min for the ULX3S at load 4)."""
+    board = get_board(name)
+    args = ["--build-dir", str(tmp_path), "board", name, "--params-file"]
+    assert main([*args, str(CONFIGS_DIR / params), "--json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    r = built["report"]
+    assert Path(built["bitstream"]).stat().st_size > 0
+    assert built["clock_mhz"] == board.clock.hz / 1e6
+    assert r["fmax_mhz"] is not None and r["fmax_mhz"] >= board.clock.hz / 1e6
+    assert r["io"] == BOARD_IO[name]
+    for kind, count in ram.items():
+        assert r["ram"].get(kind, 0) >= count, r["ram"]
+    if board.family == "ice40":
+        assert r["logic_cells"] <= 5280  # (nextpnr fails first; the figure is in the docs)
+
+
 def test_devices_table_is_consistent() -> None:
     assert set(DEVICES) == {"ice40-up5k", "ecp5-25f"}
     for name, dev in DEVICES.items():
