@@ -98,3 +98,47 @@ def test_bad_input_is_answered_with_an_error_and_writes_nothing() -> None:
     assert status == hl.OK and body[:2] == b"SC"
     status, body, _ = hl.parse_reply(bytes.fromhex(out["status"]))
     assert status == hl.OK and body[6] == len(expect) + 1  # frames_bad: every case + OVERRUN
+
+
+SPRAM = json.loads((ROOT / "configs" / "board_learning_core_spram.json").read_text())
+SPRAM_EPISODE = Path(__file__).resolve().parent / "host_link_spram_episode.py"
+
+
+def test_spike_groups_of_256_inputs_on_an_spram_core_equal_the_model() -> None:
+    """Default run (the full episode below is -m long): 256-input spike groups split over
+    two RUN frames, 27-bit words written to and read from the SPRAM banks through the
+    registered host port, on the co-simulated board system equal to the model."""
+    script = Path(__file__).resolve().parent / "host_link_spram_short.py"
+    system = learning_core_system(SPRAM, divisor=8, timeout=600)
+    model = run_on_model(script, system)
+    cosim = run_on_cosim(script, system)
+    for key in model:
+        assert cosim[key] == model[key], f"{key}: cosim {cosim[key]} != model {model[key]}"
+    assert any(any(row) for row in model["spikes_out"])
+    assert model["words"] != model["written"]  # STDP moved the words written
+    assert model["status"].ticks == 8 and model["status"].frames_bad == 0
+
+
+@pytest.mark.long
+def test_link_drives_a_core_of_the_up5k_shape_bit_for_bit() -> None:
+    """The structure of configs/learning_core_up5k.json (256 inputs = 32-byte spike groups,
+    RUN frames of at most 7 ticks, 27-bit weight words, weights in SPRAM loaded over the
+    link, registered host access) with 2 neurons: the co-simulated board system answers
+    the episode exactly as the model does (32-80 s wall at load 5: -m long)."""
+    up5k = json.loads((ROOT / "configs" / "learning_core_up5k.json").read_text())
+    same = ("n_inputs", "lanes", "weight_width", "weight_ram", "host_access", "w_min", "w_max")
+    assert {k: SPRAM[k] for k in same} == {k: up5k[k] for k in same}
+    system = learning_core_system(SPRAM, divisor=8, timeout=600)
+    model = run_on_model(SPRAM_EPISODE, system)
+    cosim = run_on_cosim(SPRAM_EPISODE, system)
+    for key in model:
+        assert cosim[key] == model[key], f"{key}: cosim {cosim[key]} != model {model[key]}"
+    info = model["info"]
+    assert (info.n_inputs, info.n_neurons, info.word_bytes) == (256, 2, 4)
+    assert (info.depths[0], info.widths[0]) == (2 * 86, 27)  # 86 chunks of 3 lanes x 9 bits
+    # the image read back is the network loaded (decoded by the model transport's Chip)
+    net = load_function(SPRAM_EPISODE, "network")()
+    assert model["weights_loaded"] == [list(r) for r in net.weights]
+    assert model["weights"] != model["weights_loaded"]  # STDP moved the weights
+    assert any(any(any(row) for row in burst) for burst in model["spikes_out"])
+    assert model["status"].ticks == 16

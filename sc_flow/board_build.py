@@ -23,10 +23,12 @@ from sc_flow.synth import (
     SynthReport,
     count_cells,
     dir_lock,
+    huge_memories_rtlil,
     netlist_cells,
     parse_pnr_report,
     pick_clock,
     rel_path,
+    spram_script,
     tool_env,
     warm_tool,
 )
@@ -97,13 +99,9 @@ def build_board(
         for var, exe in board.tools.items():
             env[var] = warm_tool(exe)
         (out / "report.json").unlink(missing_ok=True)
-        top = board.top(core, load_params() if params is None else params)
-        plan = platform.build(
-            top,
-            name=name,
-            do_build=False,
-            nextpnr_opts=["--report", "report.json", "--seed", str(seed)],
-        )
+        core_params = load_params() if params is None else params
+        nextpnr_opts = ["--report", "report.json", "--seed", str(seed)]
+        plan = prepare_plan(board, core, core_params, name, nextpnr_opts)
         try:
             products = plan.execute_local(str(out), env=env)
         except subprocess.CalledProcessError as exc:
@@ -151,6 +149,36 @@ def build_board(
                 out / f"{name}.tim",
             )
         return BoardBuild(board.name, bitstream, report, clock_hz / 1e6, core)
+
+
+def prepare_plan(
+    board: Board, core: str, params: dict[str, Any], name: str, nextpnr_opts: list[str]
+) -> Any:
+    """amaranth's build plan of ``board``'s top around ``core``/``params`` (nothing run yet).
+
+    On iCE40, memories marked ``ram_style = "huge"`` (the learning core's
+    weight banks under ``weight_ram="spram"``) go to ``SB_SPRAM256KA`` as in
+    :func:`sc_flow.synth.synthesize`: the plan's Yosys script deletes their
+    initial images (``$meminit_v2``; SPRAM has no power-on contents, and Yosys
+    maps no memory with one to SPRAM) right after ``read_rtlil`` and runs
+    ``synth_ice40 -spram``. A design without such a memory, and every ECP5
+    design, gets amaranth's script unchanged.
+    """
+    plan = board.platform().build(
+        board.top(core, params), name=name, do_build=False, nextpnr_opts=nextpnr_opts
+    )
+    huge = huge_memories_rtlil(plan.files[f"{name}.il"]) if board.family == "ice40" else []
+    if not huge:
+        return plan
+    deletes, flag = spram_script(huge)
+    return board.platform().build(  # (a platform prepares one design: a new one)
+        board.top(core, params),
+        name=name,
+        do_build=False,
+        nextpnr_opts=nextpnr_opts,
+        script_after_read="\n".join(deletes),
+        synth_opts=flag,
+    )
 
 
 def core_clock_fmax(clocks: dict[str, float]) -> float | None:

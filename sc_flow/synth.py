@@ -510,13 +510,45 @@ def huge_memories(verilog_text: str) -> list[tuple[str, str]]:
     return found
 
 
+def huge_memories_rtlil(rtlil_text: str) -> list[tuple[str, str]]:
+    """``(module, memory)`` of every memory with ``attribute \\ram_style "huge"`` in RTLIL.
+
+    The RTLIL twin of :func:`huge_memories`, for the board flow (amaranth's
+    platforms hand Yosys RTLIL, not Verilog): the attribute is one of the
+    ``attribute`` lines right before ``memory ... \\name``.
+    """
+    found: list[tuple[str, str]] = []
+    module = ""
+    huge = False
+    for line in rtlil_text.splitlines():
+        words = line.split()
+        if words[:1] == ["module"]:
+            module, huge = words[1].lstrip("\\"), False
+        elif words[:2] == ["attribute", "\\ram_style"]:
+            huge = huge or words[2:3] == ['"huge"']
+        elif words[:1] == ["memory"]:
+            if huge:
+                found.append((module, words[-1].lstrip("\\")))
+            huge = False
+        elif words[:1] != ["attribute"]:
+            huge = False
+    return found
+
+
+def spram_script(memories: list[tuple[str, str]]) -> tuple[list[str], str]:
+    """(Yosys commands deleting the initial images of ``memories``, ``synth_ice40`` flag).
+
+    ``memories`` as :func:`huge_memories` returns them; no memories: no
+    commands and no flag (the script of a design without SPRAM is unchanged).
+    """
+    deletes = [f"delete {mod}/t:$meminit_v2 {mod}/r:MEMID=\\{mem} %i" for mod, mem in memories]
+    return deletes, "-spram" if memories else ""
+
+
 def _spram_commands(verilog_text: str, family: str) -> tuple[str, str]:
     """(commands deleting the huge memories' initial images, ``synth`` flag) for iCE40."""
-    memories = huge_memories(verilog_text) if family == "ice40" else []
-    deletes = "".join(
-        f"delete {mod}/t:$meminit_v2 {mod}/r:MEMID=\\{mem} %i; " for mod, mem in memories
-    )
-    return deletes, " -spram" if memories else ""
+    deletes, flag = spram_script(huge_memories(verilog_text) if family == "ice40" else [])
+    return "".join(f"{d}; " for d in deletes), f" {flag}" if flag else ""
 
 
 def _yosys(

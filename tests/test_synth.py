@@ -40,6 +40,7 @@ from sc_flow.synth import (
 from sc_model.lfsr import MAXIMAL_TAPS
 
 DATA = Path(__file__).resolve().parent / "data"
+CONFIGS_DIR = Path(__file__).resolve().parent.parent / "configs"
 
 ecp5 = pytest.mark.skipif(
     os.environ.get("SC_SYNTH_ECP5", "1") == "0", reason="SC_SYNTH_ECP5=0: ECP5 runs skipped"
@@ -153,6 +154,40 @@ def test_huge_memories_go_to_spram_with_their_initial_image_deleted(monkeypatch,
     ]
     with pytest.raises(SynthError, match="not a memory"):
         huge_memories('module a(x);\n  (* ram_style = "huge" *)\n  wire x;\nendmodule')
+
+
+def test_board_plan_maps_the_spram_banks_and_leaves_other_scripts_alone() -> None:
+    """``sc-hw board`` hands Yosys RTLIL through amaranth's platform: on iCE40 the plan's
+    script deletes exactly the huge memories' initial images after ``read_rtlil`` and
+    runs ``synth_ice40 -spram``; the default core and ECP5 keep amaranth's script."""
+    from amaranth.back import rtlil
+
+    from sc_flow.board_build import prepare_plan
+    from sc_flow.synth import huge_memories_rtlil
+    from sc_hw.learning_core import LearningCore
+
+    small = dict(n_inputs=4, n_neurons=3, lanes=2, weight_width=4, thresholds=[2, 2, 2])
+    spram = rtlil.convert(LearningCore(**small, weight_ram="spram"))
+    ebr = rtlil.convert(LearningCore(**small))
+    banks = [("top.layer", "weight_mem_0"), ("top.layer", "weight_mem_1")]
+    assert huge_memories_rtlil(spram) == banks
+    assert huge_memories_rtlil(ebr) == []
+    core = json.loads((CONFIGS_DIR / "board_learning_core_spram.json").read_text())
+    layer = "icebreaker_link.system.core.layer"
+    delete = f"delete {layer}/t:$meminit_v2 {layer}/r:MEMID=\\weight_mem_"
+    ys = prepare_plan(get_board("icebreaker"), "learning_core", core, "icebreaker_link", [])
+    lines = ys.files["icebreaker_link.ys"].splitlines()
+    i = lines.index("read_rtlil icebreaker_link.il")
+    assert lines[i + 1 : i + 4] == [
+        f"{delete}0 %i",
+        f"{delete}1 %i",
+        "synth_ice40 -spram -top icebreaker_link",
+    ]
+    default = json.loads((CONFIGS_DIR / "board_learning_core.json").read_text())
+    for board, params in (("icebreaker", default), ("ulx3s", core)):
+        plan = prepare_plan(get_board(board), "learning_core", params, "t", [])
+        script = plan.files["t.ys"]
+        assert "delete" not in script and "-spram" not in script, board
 
 
 def test_cli_reports_bad_names_with_exit_code_2(capsys) -> None:
@@ -480,6 +515,38 @@ def test_board_system_builds_and_meets_its_core_clock(name: str, tmp_path, capsy
     assert r["io"] == BOARD_IO[name]
     assert r["fmax_mhz"] is not None and r["fmax_mhz"] >= board.clock.hz / 1e6  # met the clock
     assert r["ram_blocks"] >= 1  # the link's frame buffer (the small core's memories may be LUTs)
+
+
+#: the device-scale cores on their boards (docs/host_link.md "Board builds"): board,
+#: parameter file, the RAM blocks the core alone takes (docs/learning_core.md; "EBR" counts
+#: DP16KD on the ECP5; the link adds
+#: block RAM for its frame buffer)
+DEVICE_SCALE = [
+    ("icebreaker", "learning_core_up5k.json", {"SPRAM": 4}),
+    pytest.param("ulx3s", "learning_core_ecp5.json", {"EBR": 35}, marks=ecp5),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.long
+@pytest.mark.parametrize("name, params, ram", DEVICE_SCALE)
+def test_device_scale_core_on_its_board(name: str, params: str, ram: dict, tmp_path, capsys):
+    """``sc-hw board NAME --params-file configs/PARAMS --json`` as documented (65,536
+    STDP synapses behind the UART link): it builds, fits the device and meets the board's
+    core clock (1.5-2.5 min for the iCEBreaker, 2-5 min for the ULX3S at load 3-6)."""
+    board = get_board(name)
+    args = ["--build-dir", str(tmp_path), "board", name, "--params-file"]
+    assert main([*args, str(CONFIGS_DIR / params), "--json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    r = built["report"]
+    assert Path(built["bitstream"]).stat().st_size > 0
+    assert built["clock_mhz"] == board.clock.hz / 1e6
+    assert r["fmax_mhz"] is not None and r["fmax_mhz"] >= board.clock.hz / 1e6
+    assert r["io"] == BOARD_IO[name]
+    for kind, count in ram.items():
+        assert r["ram"].get(kind, 0) >= count, r["ram"]
+    if board.family == "ice40":
+        assert r["logic_cells"] <= 5280  # (nextpnr fails first; the figure is in the docs)
 
 
 def test_devices_table_is_consistent() -> None:
