@@ -382,6 +382,7 @@ def test_the_up5k_rstdp_parameter_file_is_the_32768_synapse_spram_core() -> None
     assert (c.n_inputs, c.n_neurons, c.lanes, c.weight_width, c.rule) == (256, 128, 1, 8, "rstdp")
     assert (c.weight_ram, c.word_width, c.elig_word_width, c.words) == ("spram", 9, 8, 32768)
     assert (c.bank_depth, c.spram_blocks, c.pass_latency) == (16384, 4, 7)
+    assert c.host_access == "registered"  # what closes 48 MHz (with --dsp)
     assert c.tick_cycles == 32776 and 48e6 / c.tick_cycles > 1464
     ebr = json.loads((REPO / "configs/learning_core_up5k_rstdp_ebr.json").read_text())
     assert ebr.get("weight_ram", "ebr") == "ebr" and ebr["n_inputs"] * ebr["n_neurons"] == 5120
