@@ -252,7 +252,9 @@ def _vec(width: int) -> str:
 def testbench(toplevel: str, inputs: list[Port], outputs: list[Port], rows: int) -> str:
     """Verilog-2005 bench that replays ``rows`` rows into ``toplevel`` (module docstring).
 
-    Plusargs ``+stim=FILE +expect=FILE`` name the ``$readmemh`` files. It prints
+    Ports are connected by escaped names (``.\\release (o_release)``: Amaranth escapes
+    a port named like a Verilog keyword, and an escaped plain name is the same
+    identifier). Plusargs ``+stim=FILE +expect=FILE`` name the ``$readmemh`` files. It prints
     ``SC_REPLAY_MISMATCH <row> <port index> <value in binary>`` at the first
     mismatch, else ``SC_REPLAY_PASS``.
     """
@@ -277,8 +279,8 @@ def testbench(toplevel: str, inputs: list[Port], outputs: list[Port], rows: int)
         "    "
         + ",\n    ".join(
             [".clk(clk)", ".rst(rst)"]
-            + [f".{p.name}(i_{p.name})" for p in inputs]
-            + [f".{p.name}(o_{p.name})" for p in outputs]
+            + [f".\\{p.name} (i_{p.name})" for p in inputs]
+            + [f".\\{p.name} (o_{p.name})" for p in outputs]
         ),
         "  );",
         "  task check;",
