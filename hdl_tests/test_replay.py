@@ -135,3 +135,21 @@ def test_shards_partition_a_run_and_a_results_file_resumes_it(tmp_path: Path) ->
     summary = mutate_block("lfsr", results_file=half, run=False, **common)
     assert (len(summary.results), summary.missing) == (3, 3)
     assert table_row(summary).startswith("| lfsr (3 not run yet) | 3 |")
+
+
+def test_a_later_run_with_the_solver_only_proves_the_recorded_survivors(tmp_path: Path) -> None:
+    """Two passes: --no-prove records co-simulation verdicts, --prove adds the solver's."""
+    results = tmp_path / "r.jsonl"
+    common = {"limit": 1, "seed": 0, "n_seeds": 1, "cycles": 100, "results_file": results}
+    mutate_block("lfsr", prove=False, **common)
+    (rec,) = [json.loads(line) for line in results.read_text().splitlines()]
+    assert rec["status"] == "killed" and rec["proved"] is False
+    # pretend the co-simulation had let it survive: the solver alone judges it now
+    results.write_text(json.dumps({**rec, "status": "survived", "message": ""}) + "\n")
+    ran: list[str] = []
+    report = mutate_block("lfsr", prove=True, progress=ran.append, **common)
+    assert ran == []  # no co-simulation
+    (result,) = report.results
+    assert result.status == "survived" and result.message.startswith("solver:")  # refuted
+    last = json.loads(results.read_text().splitlines()[-1])
+    assert (last["status"], last["proved"]) == ("survived", True)

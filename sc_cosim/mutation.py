@@ -1138,14 +1138,14 @@ def mutate_block(
     mutants, skipped, sets = block_mutants(block, seed, init_words=limit is None)
     chosen = sample(mutants, limit, seed)
     seeds = tuple(range(seed + 1, seed + 1 + n_seeds))
-    config = config_of(seed, seeds, cycles, prove)
+    config = config_of(seed, seeds, cycles)
     done = read_results(results_file)
     missing = 0
 
     def recorded(m: Mutant) -> dict | None:
         return done.get(key_of(block, m.label, m.index, m.change.diff(), config))
 
-    def keep(m: Mutant, position: int, skip: str | None, r: MutantResult) -> None:
+    def keep(m: Mutant, position: int, skip: str | None, r: MutantResult, proved: bool) -> None:
         if results_file is None:
             return
         append_result(
@@ -1159,6 +1159,7 @@ def mutate_block(
                 "position": position,
                 "skip": skip,
                 "status": r.status,
+                "proved": proved,
                 "seeds": list(r.seeds),
                 "message": r.message,
                 "seconds": round(r.seconds, 3),
@@ -1172,18 +1173,20 @@ def mutate_block(
             continue
         rec = recorded(m)
         if rec is not None:
-            results.append(
-                MutantResult(m, rec["status"], tuple(rec["seeds"]), rec["message"], rec["seconds"])
-            )
-            continue
-        if not run:
+            r = MutantResult(m, rec["status"], tuple(rec["seeds"]), rec["message"], rec["seconds"])
+            if not (prove and run and r.status == "survived" and not rec.get("proved")):
+                results.append(r)
+                continue
+            # a survivor recorded by a run without the solver: only the solver runs now
+        elif not run:
             missing += 1
             continue
-        r = run_mutant(m, seeds, cycles, simulator, path)
-        if progress is not None:
-            progress(r)
+        else:
+            r = run_mutant(m, seeds, cycles, simulator, path)
+            if progress is not None:
+                progress(r)
         r = judge_survivor(r, max_steps, full=full_proof) if prove else r
-        keep(m, position, None, r)
+        keep(m, position, None, r, prove)
         results.append(r)
     skipped_proofs: dict[str, dict[str, int]] = {}
     if check_skipped:
@@ -1202,6 +1205,7 @@ def mutate_block(
                     len(chosen) + j,
                     m.change.skip,
                     MutantResult(m, proof.status, (), detail, proof.seconds),
+                    True,
                 )
                 status = proof.status
             else:

@@ -4,12 +4,18 @@ A results file is JSON lines, one object per finished mutant, appended (and
 flushed) as each verdict is known, after the solver:
 
 ``{"block", "set", "index", "change", "config", "position", "skip",
-"status", "seeds", "message", "seconds", "path"}``
+"status", "proved", "seeds", "message", "seconds", "path"}``
 
 ``set``/``index``/``change`` identify the mutant (its parameter-set label, its
 number in that set's enumeration and its one-line diff, so a changed
 enumerator cannot be mistaken for the recorded one); ``config`` is what the
-verdict depends on (sample seed, cosim seeds, cycles, solver on or off);
+co-simulation verdict depends on (sample seed, cosim seeds, cycles);
+``proved`` says whether a survivor has been given to the solver (its
+``status`` is then the solver's: ``equivalent``, ``survived`` or ``unknown``).
+A run without the solver (``--no-prove``) records survivors with ``proved``
+false; a later run with the solver takes their co-simulation verdict from the
+file and only runs the solver on them (a full run in two passes: every
+co-simulation first, the slow proofs after);
 ``position`` is the mutant's place in the run list (the shard rule below);
 ``skip`` is the enumerator's reason for a mutant it skips as provably
 equivalent (only the solver ran on it), else null. A rerun with the same
@@ -55,9 +61,9 @@ def in_shard(position: int, shard: tuple[int, int] | None) -> bool:
     return shard is None or position % shard[1] == shard[0]
 
 
-def config_of(seed: int, seeds: tuple[int, ...], cycles: int, prove: bool) -> dict[str, Any]:
-    """What a recorded verdict depends on, besides the mutant."""
-    return {"seed": seed, "seeds": list(seeds), "cycles": cycles, "prove": prove}
+def config_of(seed: int, seeds: tuple[int, ...], cycles: int) -> dict[str, Any]:
+    """What a recorded co-simulation verdict depends on, besides the mutant."""
+    return {"seed": seed, "seeds": list(seeds), "cycles": cycles}
 
 
 def key_of(block: str, label: str, index: int, change: str, config: Mapping[str, Any]) -> Key:

@@ -573,6 +573,12 @@ def demo(block, sets, cycles, sim, jobs, as_json) -> int:
     "in the file are not run again (resume; shards' files can be concatenated)",
 )
 @click.option(
+    "--prove/--no-prove",
+    default=True,
+    help="give survivors to the solver (docs/mutation.md); with --results, a later run with "
+    "--prove runs only the solver on the survivors a --no-prove run recorded",
+)
+@click.option(
     "--summary",
     is_flag=True,
     help="run nothing: report what --results holds, with the docs' table row",
@@ -591,6 +597,7 @@ def mutate(
     run_path,
     shard,
     results_file,
+    prove,
     summary,
     verbose,
     as_json,
@@ -629,6 +636,7 @@ def mutate(
                 shard=shard_at,
                 results_file=results_file,
                 run=not summary,
+                prove=prove,
             )
         if not as_json:
             click.echo(report.format(verbose=verbose))
