@@ -1068,6 +1068,7 @@ def mutate_block(
     shard: tuple[int, int] | None = None,
     results_file: str | os.PathLike[str] | None = None,
     run: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
 ) -> BlockReport:
     """Mutation check of ``block``.
 
@@ -1114,6 +1115,9 @@ def mutate_block(
         JSON lines (:mod:`sc_cosim.mutation_runs`): each verdict is appended as
         it is known; mutants already recorded there (same config) are not run
         again but taken from the file.
+    timeout : float
+        Seconds the solver may spend on one mutant (its verdict is ``unknown``
+        when it runs out).
     run : bool
         ``False`` runs nothing: the report holds what ``results_file`` has,
         ``missing`` counts the rest (a summary of a run in progress).
@@ -1185,7 +1189,7 @@ def mutate_block(
             r = run_mutant(m, seeds, cycles, simulator, path)
             if progress is not None:
                 progress(r)
-        r = judge_survivor(r, max_steps, full=full_proof) if prove else r
+        r = judge_survivor(r, max_steps, timeout, full=full_proof) if prove else r
         keep(m, position, None, r, prove)
         results.append(r)
     skipped_proofs: dict[str, dict[str, int]] = {}
@@ -1198,7 +1202,7 @@ def mutate_block(
                 missing += 1
                 continue
             if rec is None:
-                proof = prove_mutant(m, max_steps)
+                proof = prove_mutant(m, max_steps, timeout)
                 detail = f"solver: {proof.detail}"
                 keep(
                     m,

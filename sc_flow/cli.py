@@ -42,6 +42,7 @@ import click
 from boards.registry import BOARDS
 from boards.system import CORES
 from sc_cosim.blocks import all_blocks, get_block
+from sc_cosim.equivalence import DEFAULT_TIMEOUT
 from sc_cosim.harness import (
     SIMULATORS,
     CosimResult,
@@ -554,7 +555,7 @@ def demo(block, sets, cycles, sim, jobs, as_json) -> int:
     "run_path",
     type=click.Choice(PATHS),
     default=None,
-    show_default=f"{DEFAULT_PATH} (cocotb with --sim verilator)",
+    show_default=f"{DEFAULT_PATH}; cocotb with --sim verilator",
     help="replay: the model runs once per seed, each mutant in plain Icarus (same verdicts, "
     "about 50x faster, docs/mutation.md); cocotb: run_cosim per mutant and seed",
 )
@@ -579,6 +580,12 @@ def demo(block, sets, cycles, sim, jobs, as_json) -> int:
     "--prove runs only the solver on the survivors a --no-prove run recorded",
 )
 @click.option(
+    "--solver-timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_TIMEOUT,
+    help="seconds the solver may spend on one survivor (then: unknown, counted as a survivor)",
+)
+@click.option(
     "--summary",
     is_flag=True,
     help="run nothing: report what --results holds, with the docs' table row",
@@ -598,6 +605,7 @@ def mutate(
     shard,
     results_file,
     prove,
+    solver_timeout,
     summary,
     verbose,
     as_json,
@@ -637,6 +645,7 @@ def mutate(
                 results_file=results_file,
                 run=not summary,
                 prove=prove,
+                timeout=solver_timeout,
             )
         if not as_json:
             click.echo(report.format(verbose=verbose))
