@@ -7,8 +7,9 @@ mutants over both parameter sets, seed 0) runs through both paths of
 * cocotb: :func:`sc_cosim.harness.run_cosim` per seed (cocotb start-up and the
   Python model twin per cycle, every mutant);
 * replay: :mod:`sc_cosim.replay` (the model run recorded once per parameter set
-  and seed, included in the replay time; each mutant compiled with a plain
-  Verilog bench and run by ``vvp``).
+  and seed, timed apart as "recording": a full run pays it once per set and
+  seed, a sample of a few mutants pays it for each; each mutant compiled with
+  a plain Verilog bench and run by ``vvp``).
 
 First every verdict is compared: status, the seeds run and the first-mismatch
 message (cycle, port, both values, the cycle's inputs) must be identical; any
@@ -30,7 +31,8 @@ import resource
 import sys
 import time
 
-from sc_cosim.mutation import MutantResult, block_mutants, run_mutant, sample
+from sc_cosim.mutation import MutantResult, block_mutants, mutation_param_sets, run_mutant, sample
+from sc_cosim.replay import record
 
 DEFAULT_BLOCKS = ("lfsr", "stream_counter", "lif")
 
@@ -67,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     for block in args.blocks:
         mutants = sample(block_mutants(block, args.seed)[0], args.limit, args.seed)
         cocotb, c_wall, c_cpu = _timed(mutants, "cocotb", seeds, args.cycles)
+        rec_wall = time.perf_counter()
+        for _, params in mutation_param_sets(block, args.seed):
+            for s in seeds:
+                record(block, params, s, args.cycles)
+        rec_wall = time.perf_counter() - rec_wall
         replay, r_wall, r_cpu = _timed(mutants, "replay", seeds, args.cycles)
         for a, b in zip(cocotb, replay, strict=True):
             if (a.status, a.seeds, a.message) != (b.status, b.seeds, b.message):
@@ -75,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{a.message}\n  replay {b.status} seeds {b.seeds}: {b.message}"
                 )
         statuses = {s: sum(r.status == s for r in cocotb) for s in ("killed", "survived")}
-        rows.append((block, len(mutants), statuses, c_wall, c_cpu, r_wall, r_cpu))
+        rows.append((block, len(mutants), statuses, c_wall, c_cpu, r_wall, r_cpu, rec_wall))
     if differ:
         print(f"VERDICTS DIFFER ({len(differ)}); no timing figures:")
         print("\n".join(differ))
@@ -84,20 +91,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"verdicts identical: {n_all} of {n_all} (status, seeds run, first-mismatch message)")
     print(
         "| block | mutants | killed / survived | cocotb s/mutant (wall, CPU) "
-        "| replay s/mutant (wall, CPU) | ratio wall | ratio CPU |"
+        "| replay s/mutant (wall, CPU) | ratio wall | ratio CPU | replay recording s (wall) |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for block, n, st, c_wall, c_cpu, r_wall, r_cpu in rows:
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for block, n, st, c_wall, c_cpu, r_wall, r_cpu, rec in rows:
         print(
             f"| {block} | {n} | {st['killed']} / {st['survived']} | {c_wall / n:.2f}, "
             f"{c_cpu / n:.2f} | {r_wall / n:.3f}, {r_cpu / n:.3f} | {c_wall / r_wall:.0f}x | "
-            f"{c_cpu / r_cpu:.0f}x |"
+            f"{c_cpu / r_cpu:.0f}x | {rec:.1f} |"
         )
-    tot = [sum(r[k] for r in rows) for k in (3, 4, 5, 6)]
+    tot = [sum(r[k] for r in rows) for k in (3, 4, 5, 6, 7)]
     print(
         f"| all | {n_all} | | {tot[0] / n_all:.2f}, {tot[1] / n_all:.2f} | "
         f"{tot[2] / n_all:.3f}, {tot[3] / n_all:.3f} | {tot[0] / tot[2]:.0f}x | "
-        f"{tot[1] / tot[3]:.0f}x |"
+        f"{tot[1] / tot[3]:.0f}x | {tot[4]:.1f} |"
     )
     print(f"load at the end {_load()}")
     return 0

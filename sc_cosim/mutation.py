@@ -769,6 +769,7 @@ class BlockReport:
     # reason -> (solver verdict -> count) for the skipped mutants checked by the solver
     skipped_proofs: dict[str, dict[str, int]] = field(default_factory=dict)
     missing: int = 0  # mutants neither run nor in the results file (``run=False``)
+    unproved: int = 0  # of ``survived``: recorded without the solver (``run=False``)
     path: str = "cocotb"  # how mutants were co-simulated (``replay`` or ``cocotb``)
 
     def count(self, status: str) -> int:
@@ -824,6 +825,7 @@ class BlockReport:
             f"{self.compile_errors} compile errors, {self.killed} killed, {proved}; "
             f"kill rate {100 * self.kill_rate:.1f} % of the non-equivalent"
             + (f"; {self.missing} not run yet" if self.missing else "")
+            + (f"; {self.unproved} survivors not given to the solver yet" if self.unproved else "")
         )
 
     def format(self, verbose: bool = False) -> str:
@@ -1145,6 +1147,7 @@ def mutate_block(
     config = config_of(seed, seeds, cycles)
     done = read_results(results_file)
     missing = 0
+    report_unproved = 0  # survivors recorded without the solver, reported with run=False
 
     def recorded(m: Mutant) -> dict | None:
         return done.get(key_of(block, m.label, m.index, m.change.diff(), config))
@@ -1178,8 +1181,10 @@ def mutate_block(
         rec = recorded(m)
         if rec is not None:
             r = MutantResult(m, rec["status"], tuple(rec["seeds"]), rec["message"], rec["seconds"])
-            if not (prove and run and r.status == "survived" and not rec.get("proved")):
+            unproved = prove and r.status == "survived" and not rec.get("proved")
+            if not (unproved and run):
                 results.append(r)
+                report_unproved += unproved
                 continue
             # a survivor recorded by a run without the solver: only the solver runs now
         elif not run:
@@ -1221,6 +1226,7 @@ def mutate_block(
     report.proved = prove
     report.skipped_proofs = skipped_proofs
     report.missing = missing
+    report.unproved = report_unproved
     report.path = path
     report.seconds = time.perf_counter() - start
     return report

@@ -114,6 +114,8 @@ def table_row(report: Any) -> str:
     confirmed = sum(v.get("equivalent", 0) for v in report.skipped_proofs.values())
     solver = f"{confirmed}" if report.skipped_proofs else "not run"
     missing = f" ({report.missing} not run yet)" if report.missing else ""
+    if report.unproved:
+        missing += f" ({report.unproved} survivors without the solver yet)"
     seconds = sum(r.seconds for r in report.results)
     return (
         f"| {report.block}{missing} | {len(report.results)} | {skipped} / {solver} | "
