@@ -19,7 +19,7 @@ import pytest
 from sc_cosim.blocks import all_blocks, get_block
 from sc_cosim.harness import params_for
 from sc_cosim.mutation import Mutant, TextMutant, _verilog, block_mutants, mutate_block, run_mutant
-from sc_cosim.mutation_runs import parse_shard, read_results, table_row
+from sc_cosim.mutation_runs import append_result, parse_shard, read_results, table_row
 from sc_cosim.replay import record, run_verilog
 
 pytestmark = pytest.mark.cosim
@@ -125,6 +125,14 @@ def test_shards_partition_a_run_and_a_results_file_resumes_it(tmp_path: Path) ->
     names = [r.mutant.describe() for r in a.results + b.results]
     assert len(a.results) == len(b.results) == 3 and len(set(names)) == 6
     assert len(read_results(results)) == 6
+    # a line cut off by a stopped run is ignored (its mutant runs again), not an error
+    with open(results, "a") as fh:
+        fh.write('{"block": "lfsr", "set": "defa')
+    assert len(read_results(results)) == 6
+    cut = tmp_path / "cut.jsonl"  # and the next record starts a line of its own
+    cut.write_text(results.read_text())
+    append_result(cut, json.loads(results.read_text().splitlines()[0]) | {"index": 99})
+    assert len(read_results(cut)) == 7
     # a rerun without a shard takes all six from the file and runs nothing
     again = mutate_block("lfsr", results_file=results, progress=ran.append, **common)
     assert ran == [] and again.killed == 6 and again.missing == 0

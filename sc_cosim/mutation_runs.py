@@ -73,12 +73,17 @@ def key_of(block: str, label: str, index: int, change: str, config: Mapping[str,
 def read_results(path: str | os.PathLike[str] | None) -> dict[Key, dict[str, Any]]:
     """Records of a results file by mutant and config (an absent file: none).
 
-    Raises ValueError naming the file and line for a line that is not a record.
+    A last line without its newline (a run stopped while writing it) is
+    ignored. Raises ValueError naming the file and line for any other line
+    that is not a record.
     """
     if path is None or not Path(path).exists():
         return {}
     done: dict[Key, dict[str, Any]] = {}
-    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+    lines = Path(path).read_text().split("\n")
+    # the last piece is "" after a complete file; else a line cut off by a stopped run
+    # (no newline yet): its mutant is simply run again
+    for number, line in enumerate(lines[:-1], 1):
         if not line.strip():
             continue
         try:
@@ -97,8 +102,12 @@ def append_result(path: str | os.PathLike[str], record: Mapping[str, Any]) -> No
     """Append one record as a JSON line and flush it to disk."""
     file = Path(path)
     file.parent.mkdir(parents=True, exist_ok=True)
-    with open(file, "a") as fh:
-        fh.write(json.dumps(dict(record), sort_keys=True) + "\n")
+    with open(file, "a+b") as fh:
+        cut = False
+        if fh.seek(0, os.SEEK_END) > 0:
+            fh.seek(-1, os.SEEK_END)
+            cut = fh.read(1) != b"\n"  # a line cut off by a stopped run: start a new one
+        fh.write((("\n" if cut else "") + json.dumps(dict(record), sort_keys=True) + "\n").encode())
         fh.flush()
         os.fsync(fh.fileno())
 
