@@ -129,7 +129,7 @@ def test_shards_partition_a_run_and_a_results_file_resumes_it(tmp_path: Path) ->
     with open(results, "a") as fh:
         fh.write('{"block": "lfsr", "set": "defa')
     assert len(read_results(results)) == 6
-    cut = tmp_path / "cut.jsonl"  # and the next record starts a line of its own
+    cut = tmp_path / "cut.jsonl"  # and the next record replaces the cut-off line
     cut.write_text(results.read_text())
     append_result(cut, json.loads(results.read_text().splitlines()[0]) | {"index": 99})
     assert len(read_results(cut)) == 7

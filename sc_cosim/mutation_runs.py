@@ -99,15 +99,23 @@ def read_results(path: str | os.PathLike[str] | None) -> dict[Key, dict[str, Any
 
 
 def append_result(path: str | os.PathLike[str], record: Mapping[str, Any]) -> None:
-    """Append one record as a JSON line and flush it to disk."""
+    """Append one record as a JSON line and flush it to disk.
+
+    A last line without its newline (a run stopped while writing it) is
+    dropped first, so the file stays one record per line.
+    """
     file = Path(path)
     file.parent.mkdir(parents=True, exist_ok=True)
-    with open(file, "a+b") as fh:
-        cut = False
+    with open(file, "r+b" if file.exists() else "w+b") as fh:
         if fh.seek(0, os.SEEK_END) > 0:
             fh.seek(-1, os.SEEK_END)
-            cut = fh.read(1) != b"\n"  # a line cut off by a stopped run: start a new one
-        fh.write((("\n" if cut else "") + json.dumps(dict(record), sort_keys=True) + "\n").encode())
+            if fh.read(1) != b"\n":  # a line cut off by a stopped run: drop it
+                fh.seek(0)
+                text = fh.read()
+                fh.seek(text.rfind(b"\n") + 1)
+                fh.truncate()
+        fh.seek(0, os.SEEK_END)
+        fh.write((json.dumps(dict(record), sort_keys=True) + "\n").encode())
         fh.flush()
         os.fsync(fh.fileno())
 
