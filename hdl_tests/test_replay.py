@@ -110,6 +110,11 @@ def test_the_recording_draws_the_cocotb_benchs_stimulus() -> None:
     assert first == 1 << (1 + 1 + 1 + 16 - 1)  # rst high, inputs 0 at power-on ({rst, ...})
 
 
+def test_a_bad_shard_pair_is_refused_by_mutate_block() -> None:
+    with pytest.raises(ValueError, match=r"shard must be a pair \(I, N\) .* not \(2, 2\)"):
+        mutate_block("lfsr", limit=1, shard=(2, 2))
+
+
 @pytest.mark.parametrize("text", ["1", "2/2", "-1/3", "a/b", "1/0", "0/1/2", ""])
 def test_a_bad_shard_names_the_option(text: str) -> None:
     with pytest.raises(ValueError, match=f"--shard must be I/N .* not {text!r}"):

@@ -557,7 +557,7 @@ def demo(block, sets, cycles, sim, jobs, as_json) -> int:
     default=None,
     show_default=f"{DEFAULT_PATH}; cocotb with --sim verilator",
     help="replay: the model runs once per seed, each mutant in plain Icarus (same verdicts, "
-    "about 50x faster, docs/mutation.md); cocotb: run_cosim per mutant and seed",
+    "about 40x less time per mutant, docs/mutation.md); cocotb: run_cosim per mutant and seed",
 )
 @click.option(
     "--shard",
