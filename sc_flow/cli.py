@@ -42,6 +42,7 @@ import click
 from boards.registry import BOARDS
 from boards.system import CORES
 from sc_cosim.blocks import all_blocks, get_block
+from sc_cosim.equivalence import DEFAULT_TIMEOUT
 from sc_cosim.harness import (
     SIMULATORS,
     CosimResult,
@@ -56,11 +57,14 @@ from sc_cosim.harness import (
 from sc_cosim.mutation import (
     DEFAULT_CYCLES,
     DEFAULT_LIMIT,
+    DEFAULT_PATH,
     DEFAULT_SEEDS,
+    PATHS,
     block_mutants,
     mutate_block,
     sample,
 )
+from sc_cosim.mutation_runs import in_shard, parse_shard, table_row
 from sc_flow import board_cmd
 from sc_flow.block_info import block_info
 from sc_flow.results import model_accuracy, synth_record
@@ -546,21 +550,88 @@ def demo(block, sets, cycles, sim, jobs, as_json) -> int:
     default=0.9,
     help="exit 1 if a block kills fewer than this fraction of its mutants",
 )
+@click.option(
+    "--path",
+    "run_path",
+    type=click.Choice(PATHS),
+    default=None,
+    show_default=f"{DEFAULT_PATH}; cocotb with --sim verilator",
+    help="replay: the model runs once per seed, each mutant in plain Icarus (same verdicts, "
+    "about 40x less time per mutant, docs/mutation.md); cocotb: run_cosim per mutant and seed",
+)
+@click.option(
+    "--shard",
+    metavar="I/N",
+    default=None,
+    help="run only the mutants whose position mod N is I (0 <= I < N)",
+)
+@click.option(
+    "--results",
+    "results_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON lines, one verdict per mutant, appended as each finishes; mutants already "
+    "in the file are not run again (resume; shards' files can be concatenated)",
+)
+@click.option(
+    "--prove/--no-prove",
+    default=True,
+    help="give survivors to the solver (docs/mutation.md); with --results, a later run with "
+    "--prove runs only the solver on the survivors a --no-prove run recorded",
+)
+@click.option(
+    "--solver-timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_TIMEOUT,
+    help="seconds the solver may spend on one survivor (then: unknown, counted as a survivor)",
+)
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="run nothing: report what --results holds, with the docs' table row",
+)
 @click.option("-v", "--verbose", is_flag=True, help="list killed mutants too")
 @json_option
 def mutate(
-    blocks, run_all, limit, seed, seeds, cycles, sim, min_kill_rate, verbose, as_json
+    blocks,
+    run_all,
+    limit,
+    seed,
+    seeds,
+    cycles,
+    sim,
+    min_kill_rate,
+    run_path,
+    shard,
+    results_file,
+    prove,
+    solver_timeout,
+    summary,
+    verbose,
+    as_json,
 ) -> int:
     """Mutation check: single-point mutants of each BLOCK's generated Verilog must fail cosim.
 
     BLOCK: a registered block name (sc-hw list)."""
     for block in blocks:
         get_block(block)  # unknown names fail before any simulation
+    try:
+        shard_at = None if shard is None else parse_shard(shard, "--shard")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+    if summary and results_file is None:
+        raise click.UsageError("--summary reads a results file: give --results FILE")
+    if run_path == "replay" and sim == "verilator":
+        raise click.BadParameter(
+            "--path replay runs Icarus only; use --sim icarus or --path cocotb",
+            param_hint="--path",
+        )
     low, reports = [], []
     for block in blocks:
         # the sample is drawn again inside mutate_block, identically (same seed)
-        total = len(sample(block_mutants(block, seed)[0], None if run_all else limit, seed))
-        with progress_bar(f"mutate {block}", total) as advance:
+        listed = sample(block_mutants(block, seed)[0], None if run_all else limit, seed)
+        total = 0 if summary else sum(in_shard(i, shard_at) for i in range(len(listed)))
+        with progress_bar(f"mutate {block}", total, enabled=not summary) as advance:
             report = mutate_block(
                 block,
                 limit=None if run_all else limit,
@@ -569,9 +640,17 @@ def mutate(
                 cycles=cycles,
                 simulator=sim,
                 progress=lambda r: advance(),
+                path=run_path,
+                shard=shard_at,
+                results_file=results_file,
+                run=not summary,
+                prove=prove,
+                timeout=solver_timeout,
             )
         if not as_json:
             click.echo(report.format(verbose=verbose))
+            if summary:
+                click.echo(table_row(report))
         reports.append(report)
         if report.kill_rate < min_kill_rate:
             low.append(block)
@@ -592,6 +671,9 @@ def mutate(
                         "kill_rate": r.kill_rate,
                         "killed": r.killed,
                         "mutants": len(r.results),
+                        "not_run_yet": r.missing,
+                        "path": r.path,
+                        "table_row": table_row(r),
                         "survived": [
                             m.mutant.describe() for m in r.results if m.status == "survived"
                         ],

@@ -78,6 +78,9 @@ def test_version_and_every_option_documented_with_its_default(tmp_path: Path) ->
         (["cosim", "lfsr", "--sets", "-2"], "'--sets': -2 is not in the range x>=1"),
         (["mutate", "lfsr", "--cycles", "0"], "'--cycles': 0 is not in the range x>=1"),
         (["mutate", "lfsr", "--min-kill-rate", "5"], "'--min-kill-rate': 5.0 is not in the range"),
+        (["mutate", "lfsr", "--shard", "2/2"], "--shard must be I/N with whole numbers"),
+        (["mutate", "lfsr", "--summary"], "--summary reads a results file: give --results"),
+        (["mutate", "lfsr", "--path", "replay", "--sim", "verilator"], "runs Icarus only"),
         (["demo", "--sets", "0"], "'--sets': 0 is not in the range x>=1"),
         (["cosim", "lfsr", "--params", "[1]"], "must be a JSON object"),
         (["cosim", "lfsr", "--params", "{width: 3}"], "not valid JSON"),
@@ -266,6 +269,18 @@ def test_mutate_reports_json_with_a_progress_bar(tmp_path: Path) -> None:
     assert data["below_bar"] == ([] if out.returncode == 0 else ["lfsr"])
     assert "mutate lfsr" in out.stderr and "2/2" in out.stderr and "left" in out.stderr
     assert (tmp_path / "build" / "mutation" / "lfsr").is_dir()
+
+
+def test_mutate_writes_results_and_summarises_them(tmp_path: Path) -> None:
+    """--shard 0/2 into a --results file; --summary prints the docs' table row (the resume
+    and the other shard: hdl_tests/test_replay.py)."""
+    run = ("mutate", "lfsr", "--limit", "4", "--seeds", "1", "--cycles", "100")
+    first = sc_hw(*run, "--shard", "0/2", "--results", "r.jsonl", cwd=tmp_path)
+    assert first.returncode == 0 and "2 of 40 mutants run" in first.stdout, first.stderr
+    lines = (tmp_path / "r.jsonl").read_text().splitlines()
+    assert [json.loads(x)["position"] for x in lines] == [0, 2]
+    half = sc_hw(*run, "--results", "r.jsonl", "--summary", cwd=tmp_path)
+    assert "| lfsr (2 not run yet) | 2 | 2 / not run | 2 | 0 | 0 | 0 | 100.0 % |" in half.stdout
 
 
 def test_mutate_below_its_bar_exits_1_and_says_why(monkeypatch, capsys) -> None:

@@ -5,7 +5,8 @@ both roundings (the combination cycles with the parameter-set index, so any
 8 consecutive sets cover all), prescaler periods 0 .. 3, narrow weight ranges
 and large amplitudes often enough that both clamps are hit; stimulus with
 sparse spikes per lane (rarely a lane silent or always on), ``en`` low ~10 % of
-cycles and weight writes (out-of-range addresses and values included).
+cycles and weight writes (out-of-range addresses and values included), after a
+clamp phase that drives every weight past both clamps (:func:`clamp_phase`).
 """
 
 from __future__ import annotations
@@ -154,8 +155,57 @@ def stdp_stimulus(
     return stim
 
 
+def clamp_phase_cycles(p: model.STDPConfig) -> int:
+    """Length of :func:`clamp_phase`: two write sweeps over every synapse, three spike cycles."""
+    return 2 * p.n_synapses + 3
+
+
+def clamp_phase(p: model.STDPConfig, stim: dict[str, np.ndarray]) -> None:
+    """Drive every weight past both clamps at the start of a run (cycles 0 .. 2 S + 2, S synapses).
+
+    A random run rarely saturates a given weight: writes of ``w_max``/``w_min``
+    land on one synapse in about 0.3 % of the cycles spread over ``S``
+    addresses, and a clamp is reached only if a pairing of the right sign
+    follows before the next write. The full mutation run of the default set
+    left the clamp values and the clamp comparators of most synapses alive.
+    From the initial reset (traces 0): ``S`` cycles with ``en`` low write
+    ``w_max`` to every synapse; ``en`` high, every pre lane spikes (the post
+    traces are 0, so no depression); next cycle every post lane spikes (pre
+    silent): each weight gains ``a_plus`` times its pre trace, past ``w_max``
+    when that is at least one step; ``S`` cycles with ``en`` low (traces held)
+    write ``w_min``; then every pre lane spikes (post silent): each weight
+    loses ``a_minus`` times its post trace, past ``w_min``. Parameter sets
+    whose amplitude or increment is 0 do not reach a clamp this way.
+    """
+    s = p.n_synapses
+    stim["pre"][: 2 * s + 3] = 0
+    stim["post"][: 2 * s + 3] = 0
+    stim["en"][: 2 * s + 3] = 0
+    stim["w_en"][: 2 * s + 3] = 0
+    wb = (1 << p.weight_width) - 1
+    for first, value in ((0, p.w_max), (s + 2, p.w_min)):
+        stim["w_en"][first : first + s] = 1
+        stim["w_addr"][first : first + s] = np.arange(s)
+        stim["w_data"][first : first + s] = value & wb
+    all_pre, all_post = (1 << p.n_pre) - 1, (1 << p.n_post) - 1
+    stim["en"][s : s + 2] = 1
+    stim["pre"][s], stim["post"][s + 1] = all_pre, all_post
+    stim["en"][2 * s + 2] = 1
+    stim["pre"][2 * s + 2] = all_pre
+
+
+def _clamp_quiet(params: Params, n: int) -> int:
+    """No mid-run reset inside the clamp phase (none at all when the run is too short for it)."""
+    length = clamp_phase_cycles(model.STDPConfig(**params))
+    return length if length <= n // 2 else 0
+
+
 def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    return stdp_stimulus(model.STDPConfig(**params), rng, n)
+    p = model.STDPConfig(**params)
+    stim = stdp_stimulus(p, rng, n)
+    if _clamp_quiet(params, n):
+        clamp_phase(p, stim)
+    return stim
 
 
 SPEC = BlockSpec(
@@ -164,6 +214,7 @@ SPEC = BlockSpec(
     twin=STDPTwin,
     random_params=random_stdp_params,
     stimulus=_stimulus,
+    quiet_cycles=_clamp_quiet,
     default_params={
         "n_pre": 8,
         "n_post": 4,
