@@ -16,8 +16,8 @@ END = "<!-- end of generated options -->"
 
 
 def _default(param: click.Option, ctx: click.Context) -> str:
-    if param.is_flag:
-        return "off"
+    if param.is_flag:  # (a --x/--no-x pair may default to on)
+        return "on" if param.get_default(ctx, call=False) else "off"
     if isinstance(param.show_default, str):
         return param.show_default
     value = param.get_default(ctx, call=False)
@@ -47,7 +47,7 @@ def options_markdown() -> str:
         for param in command.params:
             if not isinstance(param, click.Option):
                 continue
-            names = ", ".join(f"`{o}`" for o in param.opts)
+            names = ", ".join(f"`{o}`" for o in param.opts + param.secondary_opts)
             value = "" if param.is_flag else _cell(param.make_metavar(ctx))
             if isinstance(param.type, click.IntRange | click.FloatRange):
                 kind = "INTEGER" if isinstance(param.type, click.IntRange) else "FLOAT"
