@@ -16,7 +16,6 @@ import json
 import os
 
 import cocotb
-import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge, Timer
 
@@ -55,11 +54,7 @@ async def rtl_matches_model(dut) -> None:
     reset_p = float(os.environ["SC_RESET_P"])
     result_path = os.environ["SC_RESULT"]
 
-    rng = np.random.default_rng([seed, 1])
-    stim = spec.stimulus(params, rng, cycles)
-    resets = rng.random(cycles) < reset_p
-    if spec.quiet_cycles is not None:
-        resets[: spec.quiet_cycles(params, cycles)] = False  # the power-on phase
+    stim, resets = spec.draw_run(params, seed, cycles, reset_p)
     twin = spec.twin(params)
     signature = signature_of(spec.name, params)
     in_ports, out_ports = input_ports(signature), output_ports(signature)

@@ -6,10 +6,9 @@ the run does not depend on the Verilog under test. This module splits the run
 in two:
 
 1. :func:`record` runs the model side of one cosim run *once* per
-   ``(block, params, seed, cycles, reset_p)``: it draws the stimulus exactly as
-   :mod:`sc_cosim.cosim_tb` does (``default_rng([seed, 1])``, then
-   ``spec.stimulus``, then the mid-run resets from the same generator, none
-   inside ``spec.quiet_cycles``), steps the model twin and keeps, per row,
+   ``(block, params, seed, cycles, reset_p)``: it takes the stimulus and the
+   mid-run resets from the one draw :mod:`sc_cosim.cosim_tb` uses too
+   (:meth:`sc_cosim.spec.BlockSpec.draw_run`), steps the model twin and keeps, per row,
    every input port with ``rst`` and the expected value of every output
    port. Row 0 is the power-on check (inputs 0, ``rst`` high, before the
    first edge), row ``t + 1`` is cycle ``t``. The rows are written as two
@@ -185,12 +184,7 @@ def record(
                 f"port name {p.name!r} of {block} needs escaping; replay cannot use it"
             )
 
-    # exactly the draws of sc_cosim.cosim_tb.rtl_matches_model
-    rng = np.random.default_rng([seed, 1])
-    stim = spec.stimulus(params, rng, cycles)
-    resets = rng.random(cycles) < reset_p
-    if spec.quiet_cycles is not None:
-        resets[: spec.quiet_cycles(params, cycles)] = False
+    stim, resets = spec.draw_run(params, seed, cycles, reset_p)  # the cocotb bench's draw
     names = [p.name for p in inputs]
     if set(stim) != set(names):
         raise ValueError(f"stimulus ports {sorted(stim)} != input ports {sorted(names)}")

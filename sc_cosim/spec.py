@@ -81,3 +81,18 @@ class BlockSpec:
     @property
     def toplevel(self) -> str:
         return f"sc_{self.name}"
+
+    def draw_run(
+        self, params: Params, seed: int, cycles: int, reset_p: float
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The stimulus of one co-simulation run and its mid-run resets (bool per cycle).
+
+        The one draw of run ``seed``: the cocotb bench and the mutation check's
+        replay path both take it from here, so they drive the same cycles.
+        """
+        rng = np.random.default_rng([seed, 1])
+        stim = self.stimulus(params, rng, cycles)
+        resets = rng.random(cycles) < reset_p
+        if self.quiet_cycles is not None:
+            resets[: self.quiet_cycles(params, cycles)] = False  # the power-on phase
+        return stim, resets
