@@ -1017,18 +1017,17 @@ class LearningCoreCycle:
         half = 1 << (c.reward_width - 1)
         reward = check_int("reward", reward, -half, half - 1)
         reward_strobe = check_int("reward_strobe", reward_strobe, 0, 1)
-        tick_end = self.k == c.tick_cycles - 1
-        request = (host_space, host_addr, host_we, host_wdata)
+        # the ack windows (either host_access): the tick's last cycle, or k = 0 with en low
+        host_ack = int(host_req and (self.k == c.tick_cycles - 1 or (self.k == 0 and not en)))
+        request = (host_space, host_addr, host_we, host_wdata) if host_ack else None
         if c.host_access == "registered":
-            # the windows of "direct"; performed now: last cycle's acked request, and a
-            # core at k = 0 holds in that cycle (in_ready low, en ignored)
+            # performed now: last cycle's acked request; a core at k = 0 holds in that
+            # cycle (in_ready low, en ignored)
             access, held = self._pending, self._pending is not None and self.k == 0
-            host_ack = int(host_req and (tick_end or (self.k == 0 and not en)))
-            self._pending = request if host_ack else None
+            self._pending = request
             en = int(en and not held)
         else:
-            host_ack = int(host_req and (tick_end or (self.k == 0 and not en)))
-            access, held = (request if host_ack else None), False
+            access, held = request, False
         host_out = self._host_out
         last = self._host_pipe[-1]
         self._host_out = (0, 0) if last is None else (1, last)
