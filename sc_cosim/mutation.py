@@ -83,9 +83,11 @@ from sc_cosim.harness import build_root, generate_verilog, params_for, run_cosim
 from sc_cosim.mutation_runs import append_result, config_of, in_shard, key_of, read_results
 from sc_cosim.replay import run_verilog
 from sc_cosim.spec import Params
+from sc_cosim.yosys_mutants import YosysMutation, check_netlist, yosys_mutations
 from sc_model._validate import check_choice, check_int
 
 OPERATORS = ("binop", "unary", "const", "invert", "ternary", "index", "init")
+SOURCES = ("text", "yosys")  # the text mutator here; Yosys's mutate pass (sc_cosim.yosys_mutants)
 DEFAULT_LIMIT = 12
 DEFAULT_CYCLES = 2000
 DEFAULT_SEEDS = 3
@@ -733,7 +735,7 @@ class Mutant:
     label: str  # "default" or "random(seed=N)"
     params: Params
     index: int  # position in the enumeration of this parameter set's live mutants
-    change: TextMutant
+    change: TextMutant | YosysMutation
 
     def text(self) -> str:
         return self.change.apply(_verilog(self.block, self.params))
@@ -879,15 +881,30 @@ def mutation_param_sets(block: str, seed: int = 0) -> list[tuple[str, Params]]:
 
 
 def block_mutants(
-    block: str, seed: int = 0, init_words: bool = False
+    block: str,
+    seed: int = 0,
+    init_words: bool = False,
+    source: str = "text",
+    count: int | None = None,
 ) -> tuple[list[Mutant], dict[str, int], list[tuple[str, Params]]]:
     """Mutants of ``block`` to run over :func:`mutation_param_sets`; skipped counts; the sets.
 
     ``init_words`` adds :func:`init_word_mutants` after each set's logic mutants.
+    ``source="yosys"`` draws ``count`` mutants per set with Yosys's ``mutate -list``
+    instead (:mod:`sc_cosim.yosys_mutants`, seed ``seed``; nothing is skipped).
     """
+    check_choice("source", source, SOURCES)
     sets = mutation_param_sets(block, seed)
     mutants: list[Mutant] = []
     skipped: dict[str, int] = {}
+    if source == "yosys":
+        if count is None:
+            raise ValueError("count (mutants per parameter set) is required with source 'yosys'")
+        toplevel = get_block(block).toplevel
+        for label, params in sets:
+            _, drawn = yosys_mutations(_verilog(block, params), toplevel, count, seed)
+            mutants += [Mutant(block, label, params, i, m) for i, m in enumerate(drawn)]
+        return mutants, skipped, sets
     for label, params in sets:
         every = enumerate_mutants(_verilog(block, params))
         for m in every:
@@ -1071,6 +1088,7 @@ def mutate_block(
     results_file: str | os.PathLike[str] | None = None,
     run: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
+    source: str = "text",
 ) -> BlockReport:
     """Mutation check of ``block``.
 
@@ -1124,6 +1142,11 @@ def mutate_block(
     run : bool
         ``False`` runs nothing: the report holds what ``results_file`` has,
         ``missing`` counts the rest (a summary of a run in progress).
+    source : ``"text"`` or ``"yosys"``
+        Where the mutants come from: this module's text mutator, or Yosys's
+        ``mutate`` pass (:mod:`sc_cosim.yosys_mutants`), which draws ``limit``
+        mutants *per parameter set* (``limit`` is required: Yosys samples,
+        there is no "all") after checking that its un-mutated netlist passes.
     """
     seed = check_int("seed", seed, 0)
     n_seeds = check_int("n_seeds", n_seeds, 1)
@@ -1147,11 +1170,27 @@ def mutate_block(
         limit = check_int("limit", limit, 1)
     if check_skipped is None:
         check_skipped = prove and limit is None
+    check_choice("source", source, SOURCES)
     start = time.perf_counter()
-    # full runs also flip each power-on memory word's LSB (operator ``init``)
-    mutants, skipped, sets = block_mutants(block, seed, init_words=limit is None)
-    chosen = sample(mutants, limit, seed)
     seeds = tuple(range(seed + 1, seed + 1 + n_seeds))
+    if source == "yosys":
+        if limit is None:
+            raise ValueError(
+                "limit must be a number of mutants per parameter set with source 'yosys' "
+                "(Yosys's mutate -list samples; there is no 'all'), not None"
+            )
+        mutants, skipped, sets = block_mutants(block, seed, source="yosys", count=limit)
+        chosen = mutants
+        check_skipped = False
+        if run:
+            toplevel = get_block(block).toplevel
+            for _, params in sets:
+                netlist, _ = yosys_mutations(_verilog(block, params), toplevel, limit, seed)
+                check_netlist(netlist, block, params, seeds, cycles)
+    else:
+        # full runs also flip each power-on memory word's LSB (operator ``init``)
+        mutants, skipped, sets = block_mutants(block, seed, init_words=limit is None)
+        chosen = sample(mutants, limit, seed)
     config = config_of(seed, seeds, cycles)
     done = read_results(results_file)
     missing = 0

@@ -60,6 +60,7 @@ from sc_cosim.mutation import (
     DEFAULT_PATH,
     DEFAULT_SEEDS,
     PATHS,
+    SOURCES,
     block_mutants,
     mutate_block,
     sample,
@@ -560,6 +561,14 @@ def demo(block, sets, cycles, sim, jobs, as_json) -> int:
     "about 40x less time per mutant, docs/mutation.md); cocotb: run_cosim per mutant and seed",
 )
 @click.option(
+    "--source",
+    type=click.Choice(SOURCES),
+    default="text",
+    show_default=True,
+    help="text: single-point edits of the generated Verilog; yosys: Yosys's mutate pass on "
+    "the elaborated netlist, --limit mutants per parameter set (no --all)",
+)
+@click.option(
     "--shard",
     metavar="I/N",
     default=None,
@@ -602,6 +611,7 @@ def mutate(
     sim,
     min_kill_rate,
     run_path,
+    source,
     shard,
     results_file,
     prove,
@@ -626,10 +636,18 @@ def mutate(
             "--path replay runs Icarus only; use --sim icarus or --path cocotb",
             param_hint="--path",
         )
+    if source == "yosys" and run_all:
+        raise click.BadParameter(
+            "Yosys's mutate pass samples: give --limit N (mutants per parameter set), not --all",
+            param_hint="--source",
+        )
     low, reports = [], []
     for block in blocks:
         # the sample is drawn again inside mutate_block, identically (same seed)
-        listed = sample(block_mutants(block, seed)[0], None if run_all else limit, seed)
+        if source == "yosys":
+            listed = block_mutants(block, seed, source="yosys", count=limit)[0]
+        else:
+            listed = sample(block_mutants(block, seed)[0], None if run_all else limit, seed)
         total = 0 if summary else sum(in_shard(i, shard_at) for i in range(len(listed)))
         with progress_bar(f"mutate {block}", total, enabled=not summary) as advance:
             report = mutate_block(
@@ -646,6 +664,7 @@ def mutate(
                 run=not summary,
                 prove=prove,
                 timeout=solver_timeout,
+                source=source,
             )
         if not as_json:
             click.echo(report.format(verbose=verbose))

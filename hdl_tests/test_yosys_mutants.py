@@ -1,0 +1,72 @@
+"""Yosys's ``mutate`` pass as a second mutant source (:mod:`sc_cosim.yosys_mutants`).
+
+The netlist Yosys writes must pass the co-simulation un-mutated and fail it
+with a mutation the model can see; the draw is deterministic; a sample of
+the LFSR's Yosys mutants is killed or proved equivalent by the solver, none
+left standing. Bad arguments name themselves.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from sc_cosim.blocks import get_block
+from sc_cosim.mutation import DEFAULT_CYCLES, _verilog, block_mutants, mutate_block
+from sc_cosim.yosys_mutants import MODES, check_netlist, yosys_mutations
+from sc_flow.cli import cli
+
+pytestmark = pytest.mark.mutation
+
+LFSR = {"width": 16, "seed": 44257, "form": "fibonacci"}
+
+
+def _lfsr_draw(count: int, seed: int):
+    return yosys_mutations(_verilog("lfsr", LFSR), get_block("lfsr").toplevel, count, seed)
+
+
+def test_draw_is_deterministic_single_commands_of_known_modes() -> None:
+    netlist, first = _lfsr_draw(12, 3)
+    _, again = _lfsr_draw(12, 3)
+    _, other = _lfsr_draw(12, 4)
+    assert [m.command for m in first] == [m.command for m in again]
+    assert [m.command for m in first] != [m.command for m in other]
+    assert len(first) == 12
+    assert {m.mode for m in first} <= set(MODES)
+    for m in first:
+        assert m.diff() == f"[yosys] {m.command}"
+        assert m.operator == f"yosys:{m.mode}"
+        assert m.netlist != netlist  # every mutation changes the written module
+        assert "module sc_lfsr(" in m.netlist
+
+
+def test_netlist_passes_and_a_feedback_mutant_fails_the_cosimulation() -> None:
+    netlist, mutations = _lfsr_draw(12, 3)
+    check_netlist(netlist, "lfsr", LFSR, (1,), DEFAULT_CYCLES)
+    # the state register's input: every bit of it is seen at the port on the next cycle
+    hit = next(m for m in mutations if m.mode == "inv" and "-port Y" in m.command)
+    with pytest.raises(RuntimeError, match="does not pass the co-simulation"):
+        check_netlist(hit.netlist, "lfsr", LFSR, (1,), DEFAULT_CYCLES)
+
+
+def test_lfsr_sample_every_mutant_killed_or_proved_equivalent() -> None:
+    report = mutate_block("lfsr", limit=20, seed=0, source="yosys", timeout=60)
+    assert len(report.results) == 40  # 20 per parameter set, two sets
+    assert report.compile_errors == 0
+    left = [r.mutant.describe() for r in report.survivors]
+    assert not left, f"Yosys mutants of lfsr neither killed nor proved (seed 0): {left}"
+    assert report.killed >= 30
+
+
+def test_bad_arguments_name_themselves() -> None:
+    with pytest.raises(ValueError, match="source"):
+        block_mutants("lfsr", source="verilog")
+    with pytest.raises(ValueError, match="count"):
+        block_mutants("lfsr", source="yosys")
+    with pytest.raises(ValueError, match="limit must be a number of mutants per parameter set"):
+        mutate_block("lfsr", limit=None, source="yosys")
+    with pytest.raises(ValueError, match="count"):
+        yosys_mutations("module m(); endmodule", "m", 0, 1)
+    result = CliRunner().invoke(cli, ["mutate", "lfsr", "--source", "yosys", "--all"])
+    assert result.exit_code == 2
+    assert "--limit" in result.output and "--source" in result.output
