@@ -625,6 +625,10 @@ def test_reprove_runs_only_the_solver_on_recorded_unknowns(tmp_path: Path) -> No
     (last,) = read_results(results).values()
     assert last["status"] == again.results[0].status != "unknown"
     assert last["proved"] and last["message"].startswith("solver: ")
+    # a mutant not in the file is neither co-simulated nor proved: missing
+    empty = tmp_path / "none.jsonl"
+    nothing = mutate_block("lif", limit=1, n_seeds=1, cycles=50, results_file=empty, reprove=True)
+    assert (nothing.results, nothing.missing, empty.exists()) == ([], 1, False)
     with pytest.raises(ValueError, match="reprove.*results_file"):
         mutate_block("lif", limit=1, reprove=True)
 

@@ -1139,11 +1139,12 @@ def mutate_block(
         Seconds (ABC's CPU time) of the PDR stage that follows an ``unknown``
         of k-induction (:func:`sc_cosim.equivalence.prove_by_pdr`); 0: none.
     reprove : bool
-        With ``prove`` and ``results_file``: give the mutants recorded as
-        ``unknown`` to the solver again (nothing is co-simulated again), and
-        append the new verdict, which the reader takes (the last record of a
-        mutant wins). For re-judging a file written before a solver stage
-        was added.
+        With ``prove`` and ``results_file``: run only the solver, on the
+        mutants recorded as ``unknown`` and on survivors recorded without
+        the solver, and append the new verdict, which the reader takes (the
+        last record of a mutant wins). Nothing is co-simulated, and mutants
+        not in the file are not run (``missing`` counts them). For
+        re-judging a file written before a solver stage was added.
     run : bool
         ``False`` runs nothing: the report holds what ``results_file`` has,
         ``missing`` counts the rest (a summary of a run in progress).
@@ -1226,7 +1227,7 @@ def mutate_block(
             # a survivor recorded by a run without the solver (or, with reprove, one the
             # solver left unknown): only the solver runs now
             r = MutantResult(m, "survived", r.seeds, r.message, r.seconds)
-        elif not run:
+        elif not run or reprove:
             missing += 1
             continue
         else:
@@ -1243,7 +1244,7 @@ def mutate_block(
             if not in_shard(len(chosen) + j, shard):
                 continue
             rec = recorded(m)
-            if rec is None and not run:
+            if rec is None and (not run or reprove):
                 missing += 1
                 continue
             if rec is None or run and reprove and rec["status"] == "unknown":

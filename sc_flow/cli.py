@@ -595,8 +595,8 @@ def demo(block, sets, cycles, sim, jobs, as_json) -> int:
 @click.option(
     "--reprove",
     is_flag=True,
-    help="with --results: give the mutants recorded as unknown to the solver again (no "
-    "co-simulation) and append the new verdicts",
+    help="with --results: run only the solver, on the mutants recorded as unknown (and "
+    "survivors recorded without it), and append the new verdicts; nothing else is run",
 )
 @click.option(
     "--summary",
