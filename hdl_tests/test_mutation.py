@@ -15,17 +15,25 @@ cosim seeds; default 0). Run: ``pytest hdl_tests/test_mutation.py -m mutation``.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from sc_cosim.blocks import all_blocks, get_block
-from sc_cosim.equivalence import differs_only_in_logic, prove_by_correspondence, prove_equivalent
+from sc_cosim.equivalence import (
+    differs_only_in_logic,
+    pdr_verdict,
+    prove_by_correspondence,
+    prove_by_pdr,
+    prove_equivalent,
+)
 from sc_cosim.mutation import (
     DEFAULT_CYCLES,
     DEFAULT_SEEDS,
     Mutant,
     TextMutant,
     _literal_flips,
+    _verilog,
     block_mutants,
     compile_error,
     enumerate_mutants,
@@ -424,7 +432,7 @@ def test_solver_does_not_call_a_bounded_match_a_proof() -> None:
     # A counter that differs only once it reaches 13 from power-on value 3:
     # 10 cycles away, beyond max_steps=4; the induction fails, so "unknown".
     gate = _mutate(COUNTER, "assign y = q;", "assign y = (q == 4'hd) ? 4'h0 : q;")
-    proof = prove_equivalent(COUNTER, gate, "top", max_steps=4)
+    proof = prove_equivalent(COUNTER, gate, "top", max_steps=4, pdr_timeout=0)
     assert proof.status == "unknown", proof
     assert prove_equivalent(COUNTER, gate, "top", max_steps=12).status == "different"
 
@@ -486,6 +494,143 @@ def test_prove_equivalent_refuses_bad_arguments() -> None:
         prove_equivalent(COUNTER, COUNTER, "a b")
     with pytest.raises(ValueError, match="timeout.*-1"):
         prove_equivalent(COUNTER, COUNTER, "top", timeout=-1)
+
+
+# An 8-bit counter 0, 1, .., 5, 0, ..: the states 6 .. 255 are never reached from power-on.
+MOD6 = r"""module top(clk, rst, en, y);
+  input clk;
+  wire clk;
+  input rst;
+  wire rst;
+  input en;
+  wire en;
+  output [7:0] y;
+  wire [7:0] y;
+  reg [7:0] q = 8'h00;
+  reg [7:0] \$1 ;
+  assign y = q;
+  always @(posedge clk)
+    q <= \$1 ;
+  always @* begin
+    \$1  = q;
+    if (en) begin
+      \$1  = (q == 8'h05) ? 8'h00 : q + 8'h01;
+    end
+    if (rst) begin
+      \$1  = 8'h00;
+    end
+  end
+endmodule
+"""
+
+
+def test_pdr_proves_what_holds_only_over_the_reachable_states() -> None:
+    # differs at q == 200, which the counter never reaches. k-induction cannot prove it: the
+    # unreachable states 6 -> 7 -> .. -> 200 are a path of distinct states with equal
+    # outputs longer than k = 12 (Yosys's induction step requires distinct states: a
+    # difference at q == 7 is proved by k = 3). PDR proves it.
+    gate = _mutate(MOD6, "assign y = q;", "assign y = (q == 8'hc8) ? 8'h01 : q;")
+    kind = prove_equivalent(MOD6, gate, "top", max_steps=12, pdr_timeout=0)
+    assert kind.status == "unknown", kind
+    assert "Reached maximum number of time steps" in kind.detail
+    proof = prove_equivalent(MOD6, gate, "top", max_steps=12)
+    assert proof.status == "equivalent", proof
+    assert "; PDR: Property proved." in proof.detail, proof
+    # the same change at a reachable value: refuted, 6 cycles from power-on (q = 0 .. 5)
+    reached = _mutate(MOD6, "assign y = q;", "assign y = (q == 8'h05) ? 8'h01 : q;")
+    direct = prove_by_pdr(MOD6, reached, "top", timeout=60)
+    assert (direct.status, direct.cycles) == ("different", 6), direct
+
+
+def test_pdr_finds_a_difference_beyond_k_and_reports_its_length() -> None:
+    # q == 13 is 10 increments from the power-on value 3: beyond k = 4, so k-induction says
+    # unknown; PDR's counterexample has 11 cycles (power-on cycle + 10), longer than 4,
+    # which agrees with k-induction's base case and with k = 12 finding it
+    gate = _mutate(COUNTER, "assign y = q;", "assign y = (q == 4'hd) ? 4'h0 : q;")
+    proof = prove_equivalent(COUNTER, gate, "top", max_steps=4)
+    assert (proof.status, proof.cycles) == ("different", 11), proof
+    assert "Reached maximum number of time steps" in proof.detail
+    assert 'Output 0 of miter "miter" was asserted in frame 10' in proof.detail
+
+
+def test_pdr_starts_from_the_power_on_values_with_rst_free() -> None:
+    # write_aiger -zinit keeps the power-on values: another power-on value differs in the
+    # power-on cycle itself (1 cycle), another reset value one cycle after a rst (2 cycles)
+    power_on = _mutate(COUNTER, "reg [3:0] q = 4'h3;", "reg [3:0] q = 4'h2;")
+    proof = prove_by_pdr(COUNTER, power_on, "top", 60)
+    assert (proof.status, proof.cycles) == ("different", 1), proof
+    reset = _mutate(COUNTER, "\\$1  = 4'h3;", "\\$1  = 4'h2;")
+    proof = prove_by_pdr(COUNTER, reset, "top", 60)
+    assert (proof.status, proof.cycles) == ("different", 2), proof
+    same = prove_by_pdr(COUNTER, COUNTER, "top", 60)
+    assert same.status == "equivalent", same
+
+
+def test_pdr_verdicts_are_read_from_abcs_own_lines() -> None:
+    # lines printed by Debian's berkeley-abc 1.01+20221019 (pdr -v -T 30 on eprop_unit's
+    # default #134 without scorr): the timeout is "undecided", never a proof
+    undecided = "Reached timeout (30 seconds) in frame 5.\nProperty UNDECIDED.  Time =    30.04 sec"
+    assert pdr_verdict(undecided) == ("unknown", "Reached timeout (30 seconds) in frame 5.", None)
+    assert pdr_verdict("Property proved.  Time =     0.02 sec")[0] == "equivalent"
+    cex = 'Output 0 of miter "miter" was asserted in frame 5.  Time =     0.02 sec'
+    assert pdr_verdict(cex)[::2] == ("different", 6)
+    assert pdr_verdict("Segmentation fault")[0] == "unknown"
+    assert pdr_verdict("")[1] == "no verdict in ABC's output"
+
+
+def test_pdr_proves_an_eprop_unit_survivor() -> None:
+    """A survivor of the full run (docs/mutation_runs/eprop_unit.jsonl, random set #18):
+    with trace_frac_bits 0 and alpha_shift 2 the pre trace is only ever 0 or 1, where bits
+    [3:1] and [2:0] of its decay agree; the argument of docs/mutation.md, now proved."""
+    mutants, _, _ = block_mutants("eprop_unit", seed=0)
+    m = next(m for m in mutants if m.label.startswith("random") and m.index == 18)
+    assert m.change.mutated.endswith("\\$2 [3:1];"), m.describe()
+    original = _verilog("eprop_unit", m.params)
+    proof = prove_by_pdr(original, m.text(), get_block("eprop_unit").toplevel, 120)
+    assert proof.status == "equivalent", proof
+
+
+def test_reprove_runs_only_the_solver_on_recorded_unknowns(tmp_path: Path) -> None:
+    """A results file from before the PDR stage: --reprove gives its unknown to the solver
+    again, appends the verdict, and the reader takes the last record."""
+    from sc_cosim.mutation_runs import append_result, config_of, read_results
+
+    chosen = sample(block_mutants("lif", seed=0)[0], 1, 0)[0]
+    results = tmp_path / "lif.jsonl"
+    config = config_of(0, (1,), 50)
+    old = {
+        "block": "lif",
+        "set": chosen.label,
+        "index": chosen.index,
+        "change": chosen.change.diff(),
+        "config": config,
+        "position": 0,
+        "skip": None,
+        "status": "unknown",
+        "proved": True,
+        "seeds": [1],
+        "message": "solver: Yosys ran longer than 300 s",
+        "seconds": 300.0,
+        "path": "replay",
+    }
+    append_result(results, old)
+    kept = mutate_block("lif", limit=1, n_seeds=1, cycles=50, results_file=results)
+    assert [r.status for r in kept.results] == ["unknown"]  # without --reprove: as recorded
+    assert len(results.read_text().splitlines()) == 1
+    again = mutate_block(
+        "lif", limit=1, n_seeds=1, cycles=50, results_file=results, reprove=True, timeout=60
+    )
+    lines = results.read_text().splitlines()
+    assert len(lines) == 2
+    (last,) = read_results(results).values()
+    assert last["status"] == again.results[0].status != "unknown"
+    assert last["proved"] and last["message"].startswith("solver: ")
+    # a mutant not in the file is neither co-simulated nor proved: missing
+    empty = tmp_path / "none.jsonl"
+    nothing = mutate_block("lif", limit=1, n_seeds=1, cycles=50, results_file=empty, reprove=True)
+    assert (nothing.results, nothing.missing, empty.exists()) == ([], 1, False)
+    with pytest.raises(ValueError, match="reprove.*results_file"):
+        mutate_block("lif", limit=1, reprove=True)
 
 
 def test_solver_on_a_block_mutant() -> None:

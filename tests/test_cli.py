@@ -80,6 +80,7 @@ def test_version_and_every_option_documented_with_its_default(tmp_path: Path) ->
         (["mutate", "lfsr", "--min-kill-rate", "5"], "'--min-kill-rate': 5.0 is not in the range"),
         (["mutate", "lfsr", "--shard", "2/2"], "--shard must be I/N with whole numbers"),
         (["mutate", "lfsr", "--summary"], "--summary reads a results file: give --results"),
+        (["mutate", "lfsr", "--reprove"], "--reprove re-runs the solver on a results file"),
         (["mutate", "lfsr", "--path", "replay", "--sim", "verilator"], "runs Icarus only"),
         (["demo", "--sets", "0"], "'--sets': 0 is not in the range x>=1"),
         (["cosim", "lfsr", "--params", "[1]"], "must be a JSON object"),
