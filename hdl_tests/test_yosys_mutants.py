@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from sc_cosim.blocks import get_block
 from sc_cosim.mutation import DEFAULT_CYCLES, _verilog, block_mutants, mutate_block
+from sc_cosim.replay import run_verilog
 from sc_cosim.yosys_mutants import MODES, check_netlist, yosys_mutations
 from sc_flow.cli import cli
 
@@ -70,3 +71,21 @@ def test_bad_arguments_name_themselves() -> None:
     result = CliRunner().invoke(cli, ["mutate", "lfsr", "--source", "yosys", "--all"])
     assert result.exit_code == 2
     assert "--limit" in result.output and "--source" in result.output
+
+
+def test_parallel_counter_stimulus_reaches_the_top_bit_of_every_partial_sum(tmp_path) -> None:
+    """Found by the Yosys source: bit 4 of a 16-input node's sum tied to 0 survived the biased
+    random stimulus (3 x 2000 cycles; 131 inputs, no pipeline). The extreme rows kill it."""
+    params = {"n_inputs": 131, "pipeline": 0}
+    where = {"wire": "pc_l4_n4", "wirebit": 4, "mode": "const0", "port": "A"}
+    top = get_block("parallel_counter").toplevel
+    _, found = yosys_mutations(_verilog("parallel_counter", params), top, 1, 0, where=where)
+    assert len(found) == 1, found
+    status, ran, message = run_verilog(
+        found[0].netlist, "parallel_counter", params, (1,), DEFAULT_CYCLES, tmp_path
+    )
+    assert status == "killed", (status, ran, message)
+    with pytest.raises(ValueError, match="unknown filter 'colour'"):
+        yosys_mutations(_verilog("lfsr", LFSR), "sc_lfsr", 1, 0, where={"colour": "red"})
+    with pytest.raises(ValueError, match="where\\['mode'\\]"):
+        yosys_mutations(_verilog("lfsr", LFSR), "sc_lfsr", 1, 0, where={"mode": "flip"})

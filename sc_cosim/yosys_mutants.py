@@ -28,9 +28,11 @@ maps ``/tmp`` privately, ``TOOLS.md``).
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,25 +95,47 @@ def _run(folder: Path, script: str, what: str) -> None:
         raise RuntimeError(f"Yosys failed while {what}: {' | '.join(tail[-3:])}")
 
 
-_CACHE: dict[tuple[str, str, int, int], tuple[str, list[YosysMutation]]] = {}
+FILTERS = ("mode", "module", "cell", "port", "portbit", "ctrlbit", "wire", "wirebit", "src")
+
+_CACHE: dict[tuple, tuple[str, list[YosysMutation]]] = {}
+
+
+def _filter_options(where: Mapping[str, str | int] | None) -> str:
+    options = []
+    for name, value in sorted((where or {}).items()):
+        if name not in FILTERS:
+            raise ValueError(f"where: unknown filter {name!r}; allowed: {', '.join(FILTERS)}")
+        if name == "mode" and value not in MODES:
+            raise ValueError(f"where['mode'] must be one of {', '.join(MODES)}, not {value!r}")
+        if not re.fullmatch(r"[A-Za-z0-9_$\\.:\-]+", str(value)):
+            raise ValueError(f"where[{name!r}] must be a name or a number, not {value!r}")
+        options.append(f"-{name} {value}")
+    return " ".join(options)
 
 
 def yosys_mutations(
-    text: str, toplevel: str, count: int, seed: int
+    text: str,
+    toplevel: str,
+    count: int,
+    seed: int,
+    where: Mapping[str, str | int] | None = None,
 ) -> tuple[str, list[YosysMutation]]:
     """``count`` mutations of Verilog ``text`` (top module ``toplevel``) drawn with ``seed``.
 
-    Returns ``(netlist, mutations)``: the un-mutated netlist as Yosys writes
-    it, and the mutations in ``mutate -list`` order (fewer than ``count``
-    when the netlist has fewer candidates). Deterministic for equal
+    ``where`` narrows the candidates with ``mutate -list``'s filters (keys
+    :data:`FILTERS`, e.g. ``{"wire": "pc_l4_n4", "wirebit": 4, "mode":
+    "const0"}``). Returns ``(netlist, mutations)``: the un-mutated netlist as
+    Yosys writes it, and the mutations in ``mutate -list`` order (fewer than
+    ``count`` when there are fewer candidates). Deterministic for equal
     arguments; remembered within the process.
     """
     count = check_int("count", count, 1)
     seed = check_int("seed", seed, 0)
     if not toplevel.isidentifier():
         raise ValueError(f"toplevel must be a plain Verilog identifier, not {toplevel!r}")
+    filters = _filter_options(where)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    key = (digest, toplevel, count, seed)
+    key = (digest, toplevel, count, seed, filters)
     if key in _CACHE:
         return _CACHE[key]
     WORK_ROOT.mkdir(parents=True, exist_ok=True)
@@ -122,7 +146,7 @@ def yosys_mutations(
             folder,
             f"read_verilog -sv design.v\nhierarchy -check -top {toplevel}\nproc\nflatten\n"
             "opt_clean\nwrite_rtlil base.il\nwrite_verilog -noattr base.v\n"
-            f"mutate -list {count} -seed {seed} -o list.ys\n",
+            f"mutate -list {count} -seed {seed} {filters} -o list.ys\n",
             "listing the mutations",
         )
         commands = [c for c in (folder / "list.ys").read_text().splitlines() if c.strip()]

@@ -190,8 +190,40 @@ def _counter_params(rng: np.random.Generator) -> Params:
     return {"n_inputs": n_inputs, "pipeline": edge_or_uniform(rng, 0, depth, 0.3)}
 
 
+EXTREME_ROW_PERIOD = 64  # mean cycles between the popcount's extreme rows
+
+
+def counter_bits(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.ndarray:
+    """``(n_cycles, n_lanes)`` inputs of the parallel counter: biased lanes plus extreme rows.
+
+    Each lane is one with its own drawn probability (:func:`biased_bits`).
+    Random lanes almost never make a whole subtree's inputs one together
+    (a 16-input node at 1/2 per lane: once in 65,536 cycles), so the top bit
+    of each partial sum would go unseen (a Yosys ``mutate`` mutant tying bit 4
+    of a 16-input node's sum to 0 survived 3 x 2000 cycles). About every
+    :data:`EXTREME_ROW_PERIOD` cycles (at least twice per run) a row is
+    replaced by one of: every input one (every node at its maximum), every
+    input zero, all but one input one, one input only (the lane drawn).
+    Constant lanes still toggle once (drawn after the rows).
+    """
+    bits = (rng.random((n_cycles, n_lanes)) < lane_probabilities(rng, n_lanes)).astype(np.uint8)
+    n_rows = max(2, n_cycles // EXTREME_ROW_PERIOD)
+    for row, kind, lane in zip(
+        rng.integers(0, n_cycles, n_rows),
+        rng.integers(0, 4, n_rows),
+        rng.integers(0, n_lanes, n_rows),
+        strict=True,
+    ):
+        bits[row] = 1 if kind in (0, 2) else 0
+        if kind >= 2:
+            bits[row, lane] ^= 1
+    return toggle_every_lane(bits, rng)
+
+
 def _counter_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    return {"inputs": packed_biased(rng, n, params["n_inputs"])}
+    lanes = params["n_inputs"]
+    rows = [model.pack_bits(row) for row in counter_bits(rng, n, lanes)]
+    return {"inputs": np.array(rows, dtype=np.int64 if lanes <= 62 else object)}
 
 
 def _stream_counter_params(rng: np.random.Generator) -> Params:
