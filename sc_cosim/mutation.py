@@ -1152,7 +1152,7 @@ def mutate_block(
     mutants, skipped, sets = block_mutants(block, seed, init_words=limit is None)
     chosen = sample(mutants, limit, seed)
     seeds = tuple(range(seed + 1, seed + 1 + n_seeds))
-    config = config_of(seed, seeds, cycles)
+    config = config_of(seed, seeds, cycles, get_block(block).stimulus_version)
     done = read_results(results_file)
     missing = 0
     report_unproved = 0  # survivors recorded without the solver, reported with run=False
