@@ -68,8 +68,12 @@ def _random_params(rng: np.random.Generator) -> Params:
 
 
 PORTS = ("pre", "post", "en", "w_en", "w_addr", "w_data", "reward", "reward_strobe")
-CLAMP_SPIKE_CAP = 48
+CLAMP_PRIME_CAP = 48
+"""Volleys that raise the traces at most (:func:`clamp_phase`)."""
+CLAMP_PUSH_CAP = 256
 """Volleys of one eligibility push at most (:func:`clamp_phase`)."""
+CLAMP_STALL = 8
+"""An eligibility push stops after this many volleys that change no eligibility."""
 STIMULUS_VERSION = 2
 """1: without the clamp phase (the partial full run of 2026-12-07); 2: with it."""
 
@@ -118,24 +122,28 @@ class _PhaseBuilder:
     def push(self, target: int, **volley: int) -> None:
         """Repeat ``volley`` until every eligibility has sat at ``target`` 3 cycles running.
 
-        At most :data:`CLAMP_SPIKE_CAP` cycles (parameter sets that cannot reach
-        the clamp stop there).
+        Parameter sets that cannot reach the clamp stop after
+        :data:`CLAMP_STALL` volleys that change no eligibility (the traces have
+        decayed, or the rounded update is 0), or after :data:`CLAMP_PUSH_CAP`.
         """
         held = np.zeros(self.r.n_synapses, np.int64)
-        for _ in range(CLAMP_SPIKE_CAP):
+        still = 0
+        for _ in range(CLAMP_PUSH_CAP):
+            before = self.model.eligibility.copy()
             self.cycle(**volley)
             at = self.model.eligibility.reshape(-1) == target
             held = np.where(at, held + 1, 0)
-            if held.min() >= 3:
+            still = still + 1 if (self.model.eligibility == before).all() else 0
+            if held.min() >= 3 or still >= CLAMP_STALL:
                 return
 
     def prime(self, traces: str, **volley: int) -> None:
         """Repeat ``volley`` until the ``traces`` (``"pre_trace"``/``"post_trace"``) stop rising.
 
         A trace saturates (all-to-all pairing) or is reset to its increment
-        (nearest) under a spike every cycle; at most :data:`CLAMP_SPIKE_CAP` cycles.
+        (nearest) under a spike every cycle; at most :data:`CLAMP_PRIME_CAP` cycles.
         """
-        for _ in range(CLAMP_SPIKE_CAP):
+        for _ in range(CLAMP_PRIME_CAP):
             before = getattr(self.model, traces).copy()
             self.cycle(**volley)
             if (getattr(self.model, traces) <= before).all():
@@ -191,7 +199,7 @@ def clamp_phase(params: Params, stim: dict[str, np.ndarray]) -> None:
     2. every pre lane spikes (post traces 0: no depression), then every post
        lane spikes each cycle (``P = a_plus x``, rounded) until every
        eligibility has been ``+E_MAX`` for 3 cycles running, so its sum has
-       passed ``E_MAX`` (at most :data:`CLAMP_SPIKE_CAP` cycles);
+       passed ``E_MAX`` (:meth:`_PhaseBuilder.push` says when it gives up);
     3. a strobe of the largest positive reward, post volleys held for the
        ``D`` enabled cycles of the delay: each weight gains
        ``(r_max E_MAX) >> reward_shift``, past ``w_max`` when that is >= 1;
@@ -201,7 +209,7 @@ def clamp_phase(params: Params, stim: dict[str, np.ndarray]) -> None:
        ``w_min`` whenever ``e > 0``;
     6. every pre lane spikes each cycle (post silent: ``Q = a_minus y`` from
        the post traces of step 2) until every eligibility has been
-       ``-E_MAX`` for 3 cycles running (at most the cap).
+       ``-E_MAX`` for 3 cycles running (or until the push gives up).
 
     Parameter sets that cannot reach a clamp this way: ``+E_MAX`` (and so
     steps 3 and 5) needs ``a_plus`` and ``pre_increment`` nonzero and a
