@@ -67,11 +67,17 @@ def test_clamp_phase_reaches_every_clamp_in_the_model(label: str) -> None:
     shown = [en[np.searchsorted(en, s) + r.reward_delay] + 1 for s in strobes]
     assert (w[shown[0]] == r.w_max).all(), f"{label}: weights after the positive reward"
     assert (w[shown[1]] == r.w_min).all(), f"{label}: weights after the negative reward"
-    # the first: written w_max, then a positive reward x a positive eligibility
+    # the updates past the clamps: (reward x eligibility) >> shift of the applying cycle
     lo, hi = r.reward_range
-    assert rows["reward"][strobes[0]] == hi and rows["reward"][strobes[1]] == lo & (
-        (1 << r.reward_width) - 1
-    )
+    assert rows["reward"][strobes[0]] == hi
+    assert rows["reward"][strobes[1]] == lo & ((1 << r.reward_width) - 1)
+    up = (hi * e[shown[0] - 1]) >> r.reward_shift
+    down = (lo * e[shown[1] - 1]) >> r.reward_shift
+    assert (down <= -1).all(), f"{label}: the negative reward does not pass w_min: {down}"
+    if label == "default":
+        assert (up >= 1).all(), f"{label}: the positive reward does not pass w_max: {up}"
+    else:  # 63 x E_MAX 1 < 2**12: w_max is out of reach of any reward (clamp_phase)
+        assert (up == 0).all()
 
 
 # (set, index in its enumeration, the constant change); synapse 0_0's clamp values
