@@ -196,10 +196,12 @@ def clamp_phase(params: Params, stim: dict[str, np.ndarray]) -> None:
     depends on them only, not on the run's seed):
 
     1. ``S`` cycles (``S`` synapses) with ``en`` low write ``w_max`` everywhere;
-    2. every pre lane spikes (post traces 0: no depression), then every post
-       lane spikes each cycle (``P = a_plus x``, rounded) until every
-       eligibility has been ``+E_MAX`` for 3 cycles running, so its sum has
-       passed ``E_MAX`` (:meth:`_PhaseBuilder.push` says when it gives up);
+    2. every pre lane spikes each cycle until the pre traces stop rising
+       (post traces 0: no depression), then every post lane spikes each
+       cycle (``P = a_plus x``, rounded) until every eligibility has been
+       ``+E_MAX`` for 3 cycles running, so its sum has passed ``E_MAX``
+       (:meth:`_PhaseBuilder.push` says when it gives up); post volleys go on
+       until the post traces stop rising (for step 6);
     3. a strobe of the largest positive reward, post volleys held for the
        ``D`` enabled cycles of the delay: each weight gains
        ``(r_max E_MAX) >> reward_shift``, past ``w_max`` when that is >= 1;
@@ -210,6 +212,10 @@ def clamp_phase(params: Params, stim: dict[str, np.ndarray]) -> None:
     6. every pre lane spikes each cycle (post silent: ``Q = a_minus y`` from
        the post traces of step 2) until every eligibility has been
        ``-E_MAX`` for 3 cycles running (or until the push gives up).
+
+    93 cycles for the default set, 25 for the random set of seed 0.
+    Not aimed at: a sum of exactly ``-(E_MAX + 1)`` (what tells
+    ``e_sum < -E_MAX`` from ``e_sum < -E_MAX - 1`` apart; docs/mutation.md).
 
     Parameter sets that cannot reach a clamp this way: ``+E_MAX`` (and so
     steps 3 and 5) needs ``a_plus`` and ``pre_increment`` nonzero and a
