@@ -1220,7 +1220,7 @@ def mutate_block(
         # full runs also flip each power-on memory word's LSB (operator ``init``)
         mutants, skipped, sets = block_mutants(block, seed, init_words=limit is None)
         chosen = sample(mutants, limit, seed)
-    config = config_of(seed, seeds, cycles)
+    config = config_of(seed, seeds, cycles, get_block(block).stimulus_version)
     done = read_results(results_file)
     missing = 0
     report_unproved = 0  # survivors recorded without the solver, reported with run=False

@@ -9,7 +9,8 @@ flushed) as each verdict is known, after the solver:
 ``set``/``index``/``change`` identify the mutant (its parameter-set label, its
 number in that set's enumeration and its one-line diff, so a changed
 enumerator cannot be mistaken for the recorded one); ``config`` is what the
-co-simulation verdict depends on (sample seed, cosim seeds, cycles);
+co-simulation verdict depends on (sample seed, cosim seeds, cycles, and the
+block's stimulus version when above 1);
 ``proved`` says whether a survivor has been given to the solver (its
 ``status`` is then the solver's: ``equivalent``, ``survived`` or ``unknown``).
 A run without the solver (``--no-prove``) records survivors with ``proved``
@@ -65,9 +66,17 @@ def in_shard(position: int, shard: tuple[int, int] | None) -> bool:
     return shard is None or position % shard[1] == shard[0]
 
 
-def config_of(seed: int, seeds: tuple[int, ...], cycles: int) -> dict[str, Any]:
-    """What a recorded co-simulation verdict depends on, besides the mutant."""
-    return {"seed": seed, "seeds": list(seeds), "cycles": cycles}
+def config_of(seed: int, seeds: tuple[int, ...], cycles: int, stimulus: int = 1) -> dict[str, Any]:
+    """What a recorded co-simulation verdict depends on, besides the mutant.
+
+    ``stimulus`` is the block's :attr:`~sc_cosim.spec.BlockSpec.stimulus_version`,
+    recorded only above 1 (the files written before it existed stay valid), so a
+    run resumed after a stimulus change runs every mutant again.
+    """
+    config: dict[str, Any] = {"seed": seed, "seeds": list(seeds), "cycles": cycles}
+    if stimulus > 1:
+        config["stimulus"] = stimulus
+    return config
 
 
 def key_of(block: str, label: str, index: int, change: str, config: Mapping[str, Any]) -> Key:

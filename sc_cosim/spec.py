@@ -65,6 +65,10 @@ class BlockSpec:
         free of mid-run resets (the stimulus's power-on phase,
         :mod:`sc_cosim.power_on`, whose random numbers must run from the
         initial reset undisturbed). Default: none.
+    stimulus_version : int
+        Raised when ``stimulus`` changes what it draws; mutation results files
+        record it (when above 1) so verdicts of two stimuli are never mixed
+        (:func:`sc_cosim.mutation_runs.config_of`). Default 1.
     """
 
     name: str
@@ -77,6 +81,7 @@ class BlockSpec:
     param_ranges: dict[str, str] = field(default_factory=dict)
     latency: str = ""
     quiet_cycles: Callable[[Params, int], int] | None = None
+    stimulus_version: int = 1
 
     @property
     def toplevel(self) -> str:
