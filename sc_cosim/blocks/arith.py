@@ -297,6 +297,7 @@ counter_spec = BlockSpec(
     twin=CounterTwin,
     random_params=_counter_params,
     stimulus=_counter_stimulus,
+    stimulus_version=2,  # extreme rows (counter_bits)
     default_params={"n_inputs": 64, "pipeline": 2},
     description="popcount of N bits, balanced adder tree with 0 .. ceil(log2 N) register stages",
 )
