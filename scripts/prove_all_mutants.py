@@ -1,6 +1,7 @@
 """Solver verdict on every live mutant of a block, without co-simulation.
 
-Usage: ``.venv/bin/python scripts/prove_all_mutants.py BLOCK [--seed S] [--out FILE]``
+Usage: ``.venv/bin/python scripts/prove_all_mutants.py BLOCK [--seed S] [--set LABEL]
+[--timeout T] [--pdr-timeout T] [--out FILE]``
 
 Gives each mutant of :func:`sc_cosim.mutation.block_mutants` (both parameter
 sets of ``seed``) to :func:`sc_cosim.mutation.prove_mutant` and prints one
@@ -16,6 +17,7 @@ import collections
 import sys
 import time
 
+from sc_cosim.equivalence import DEFAULT_PDR_TIMEOUT
 from sc_cosim.mutation import block_mutants, prove_mutant
 
 
@@ -23,17 +25,29 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("block")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant")
+    ap.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds per mutant (correspondence, k-ind.)"
+    )
+    ap.add_argument(
+        "--pdr-timeout",
+        type=float,
+        default=DEFAULT_PDR_TIMEOUT,
+        help="CPU seconds of the PDR stage per mutant (0: none)",
+    )
+    ap.add_argument("--set", dest="label", help="only the parameter set whose label starts so")
     ap.add_argument("--out", help="also write the lines to this file")
     args = ap.parse_args(argv)
     mutants, _, _ = block_mutants(args.block, args.seed)
+    if args.label is not None:
+        mutants = [m for m in mutants if m.label.startswith(args.label)]
     counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     out = open(args.out, "w") if args.out else None  # noqa: SIM115
     start = time.perf_counter()
     for m in mutants:
-        proof = prove_mutant(m, timeout=args.timeout)
+        proof = prove_mutant(m, timeout=args.timeout, pdr_timeout=args.pdr_timeout)
         counts[m.label][proof.status] += 1
-        line = f"{proof.status:10s} {proof.seconds:6.1f}s {m.describe()} | {proof.detail}"
+        cex = f" ({proof.cycles} cycles)" if proof.cycles else ""
+        line = f"{proof.status:10s} {proof.seconds:6.1f}s {m.describe()} | {proof.detail}{cex}"
         for fh in (sys.stdout, out):
             if fh is not None:
                 print(line, file=fh, flush=True)
