@@ -494,6 +494,10 @@ def test_prove_equivalent_refuses_bad_arguments() -> None:
         prove_equivalent(COUNTER, COUNTER, "a b")
     with pytest.raises(ValueError, match="timeout.*-1"):
         prove_equivalent(COUNTER, COUNTER, "top", timeout=-1)
+    with pytest.raises(ValueError, match="pdr_timeout.*-1"):
+        prove_equivalent(COUNTER, COUNTER, "top", pdr_timeout=-1)
+    with pytest.raises(ValueError, match="timeout.*0"):
+        prove_by_pdr(COUNTER, COUNTER, "top", timeout=0)
 
 
 # An 8-bit counter 0, 1, .., 5, 0, ..: the states 6 .. 255 are never reached from power-on.
