@@ -494,6 +494,10 @@ def test_prove_equivalent_refuses_bad_arguments() -> None:
         prove_equivalent(COUNTER, COUNTER, "a b")
     with pytest.raises(ValueError, match="timeout.*-1"):
         prove_equivalent(COUNTER, COUNTER, "top", timeout=-1)
+    with pytest.raises(ValueError, match="pdr_timeout.*-1"):
+        prove_equivalent(COUNTER, COUNTER, "top", pdr_timeout=-1)
+    with pytest.raises(ValueError, match="timeout.*0"):
+        prove_by_pdr(COUNTER, COUNTER, "top", timeout=0)
 
 
 # An 8-bit counter 0, 1, .., 5, 0, ..: the states 6 .. 255 are never reached from power-on.
@@ -588,6 +592,19 @@ def test_pdr_proves_an_eprop_unit_survivor() -> None:
     original = _verilog("eprop_unit", m.params)
     proof = prove_by_pdr(original, m.text(), get_block("eprop_unit").toplevel, 120)
     assert proof.status == "equivalent", proof
+
+
+@pytest.mark.long
+def test_pdr_proves_eprop_units_clamp_direction_mutant_after_k_induction() -> None:
+    """Default #134 of the full run: dw_diff[18] -> dw_diff[17] in a clamp direction, equal
+    only because |dW - Delta| < 2**17 over the reachable states (docs/mutation.md). k-induction
+    (20 s) does not prove it; the whole solver does, by PDR (1-3 minutes at load 5)."""
+    mutants, _, _ = block_mutants("eprop_unit", seed=0)
+    m = next(m for m in mutants if m.label == "default" and m.index == 134)
+    assert "dw_diff_0_0[17] ?" in m.change.mutated, m.describe()
+    assert prove_mutant(m, timeout=20, pdr_timeout=0).status == "unknown"
+    proof = prove_mutant(m, timeout=20, pdr_timeout=120)
+    assert proof.status == "equivalent" and "PDR: Property proved" in proof.detail, proof
 
 
 def test_reprove_runs_only_the_solver_on_recorded_unknowns(tmp_path: Path) -> None:

@@ -13,7 +13,8 @@ before did not prove the texts equal:
    miter for induction lengths 1 .. ``max_steps``.
 3. *PDR* (IC3, :func:`prove_by_pdr`): the same miter, its ``trigger`` output
    (1 when an output differs) as the property, written as an AIGER file and
-   given to ABC's ``pdr`` (SymbiYosys's ``abc pdr`` engine). PDR computes an
+   given to ABC's ``scorr`` and ``pdr`` (SymbiYosys's ``abc pdr`` engine,
+   with ABC's sequential sweep first: :func:`abc_command`). PDR computes an
    inductive invariant of the states *reachable from power-on*, so it proves
    mutants that are equivalent only over those states (a counter that never
    exceeds 5, a product bounded by its operands' ranges), which k-induction
@@ -27,10 +28,13 @@ since the base case of ``sat -tempinduct`` starts from the ``init``
 attributes, and ``write_aiger -zinit`` gives ABC the same start: every
 flip-flop whose power-on value is 1 is stored inverted (its AIGER latch then
 starts at 0, as AIGER latches do), and a flip-flop without a power-on value
-would get a free input for its first value (none in Amaranth's Verilog).
+gets a free input for its first value (``write_aiger -zinit``'s rule).
 Memories become flip-flops before the AIGER file (``memory`` maps them,
 ``memory_map`` again for certainty), with their ``initial`` words as
-power-on values. Outputs are compared on every cycle, from the first.
+power-on values. Constant ``x`` bits (arms of a ``case`` that Yosys's
+``proc`` leaves undefined because a later assignment overrides them) are 0
+in the AIGER file (``setundef -zero``), as ``sat`` reads them without
+``-enable_undef``. Outputs are compared on every cycle, from the first.
 
 Register correspondence: when the two texts differ only in ``assign``
 statements or inside ``always`` blocks (never in a declaration or an

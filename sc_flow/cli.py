@@ -668,8 +668,9 @@ def mutate(
             listed = block_mutants(block, seed, source="yosys", count=limit)[0]
         else:
             listed = sample(block_mutants(block, seed)[0], None if run_all else limit, seed)
-        total = 0 if summary else sum(in_shard(i, shard_at) for i in range(len(listed)))
-        with progress_bar(f"mutate {block}", total, enabled=not summary) as advance:
+        # --reprove co-simulates nothing: no bar of co-simulations
+        total = 0 if summary or reprove else sum(in_shard(i, shard_at) for i in range(len(listed)))
+        with progress_bar(f"mutate {block}", total, enabled=not (summary or reprove)) as advance:
             report = mutate_block(
                 block,
                 limit=None if run_all else limit,
