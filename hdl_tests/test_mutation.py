@@ -675,3 +675,31 @@ def test_full_mutation_run(block: str) -> None:
     report = mutate_block(block, limit=None, seed=_seed())
     print(report.format())
     assert report.kill_rate >= FULL_RUN_KILL_RATE, report.format()
+
+
+@pytest.mark.mutation
+def test_saturation_phase_kills_the_learning_cores_membrane_clamp_mutants() -> None:
+    """The LIF clamp of the learning core's neurons: the busy random phase never takes a
+    membrane out of its ``v_width`` bits (the first full run of the default set, seed 0:
+    every such mutant survived seeds 1..3); the stimulus's saturation phase
+    (:func:`sc_cosim.blocks.learning_core.saturation_schedule`) puts membranes at
+    ``V_MIN`` with their weights at ``w_min`` and kills the negative clamp's value and
+    overflow test in a 600-cycle run (the phase needs at most half of a run), in both
+    parameter sets of seed 0."""
+    mutants, _, _ = block_mutants("learning_core", seed=0)
+    wanted = {
+        ("default", "v1 = 8'h81;"),  # the negative clamp value, -128 -> -127
+        ("default", "total[7] == total[7];"),  # no overflow ever detected
+        ("random(seed=0)", "v1 = 16'h8001;"),
+        ("random(seed=0)", "end else if (total[15]) begin"),  # the clamp's direction
+    }
+    chosen = [
+        m
+        for m in mutants
+        if any(m.label == label and m.change.mutated.strip().endswith(end) for label, end in wanted)
+    ]
+    assert len(chosen) == len(wanted), [m.describe() for m in chosen]
+    for m in chosen:
+        r = run_mutant(m, [1], 600, path="replay")
+        assert r.status == "killed", m.describe()
+        assert "port 'out_" in r.message, r.message

@@ -16,7 +16,13 @@ the first tick the host reads every word of every space and one address past
 each end, one per cycle, so every power-on bit of the weight, threshold,
 state, pre-trace and eligibility memories reaches ``host_rdata``; under
 R-STDP then tick 0 and a host write of every eligibility word with ``en`` low,
-:func:`eligibility_load_cycles`), then busy spike inputs,
+:func:`eligibility_load_cycles`), then a saturation phase
+(:func:`saturation_schedule`: host writes with ``en`` low put every membrane
+at ``V_MIN`` or ``V_MAX`` with its neuron's weights at ``w_min`` or ``w_max``
+and every threshold at ``V_MAX``, two ticks of all-ones input per polarity and a
+read of every state, pre-trace and eligibility word after them,
+then the power-on weights and thresholds written back: the LIF clamp, which
+the random phase never reaches, is hit on both sides), then busy spike inputs,
 ``en`` low in ~10 % of the cycles plus a few long holds, host requests in
 half the cycles (reads and writes of random words to every space, sometimes
 past a space's end); every output, including every weight write
@@ -33,6 +39,7 @@ from sc_cosim.spec import BlockSpec, Params
 from sc_hw.learning_core import LearningCore as HwLearningCore
 from sc_model import arith
 from sc_model.learning_core import LearningCoreConfig, LearningCoreCycle, learning_core_params
+from sc_model.sc_layer_tm import encode_weight_word
 
 
 class LearningCoreTwin:
@@ -148,13 +155,68 @@ def eligibility_load_cycles(c: LearningCoreConfig, n: int) -> int:
     return load if len(power_on_reads(c)) + load <= n // 2 else 0
 
 
+SATURATION_TICKS = 2  # ticks of all-ones input per polarity of the saturation phase
+
+
+def saturation_schedule(c: LearningCoreConfig, n: int) -> list[tuple[int, int, int, int] | None]:
+    """The saturation phase after the power-on reads (and the eligibility load), per cycle.
+
+    Each entry is a host access ``(we, space, addr, wdata)`` with ``en`` low
+    at ``k = 0`` (the host is served every cycle), or None: a cycle with
+    ``en`` high and every input spiking. Under STDP it opens with tick 0 (``T``
+    cycles: the first tick after reset starts every neuron from ``v_reset``,
+    which would overwrite state written before it); the R-STDP eligibility
+    load has run tick 0 already. Then a read of every state, pre-trace and
+    eligibility word (what tick 0 left: all-ones ticks saturate the traces
+    and would erase it). Then twice, with the polarities swapped: every
+    threshold at ``V_MAX`` (first round), every membrane at ``V_MIN`` (even
+    neurons) or ``V_MAX`` (odd neurons), refractory count and post trace 0, the
+    neuron's weights all ``w_min`` resp. ``w_max``, :data:`SATURATION_TICKS`
+    ticks of all-ones input, then a read of every state, pre-trace and
+    eligibility word (the traces after every neuron and input spiked): the
+    membranes' sums leave the ``v_width``-bit range on both sides (the LIF
+    clamp and its overflow test, which the busy random phase never reaches,
+    and ``L(v) + x - threshold`` at its most negative).
+    Last, the power-on weight and threshold words are written back, so the
+    random phase starts from the parameter set's weights. Empty when the phase,
+    the reads and the eligibility load would take more than half of an
+    ``n``-cycle run.
+    """
+    layer = LearningCoreCycle(c).layer
+    v_min, v_max = (-(1 << (c.v_width - 1)), (1 << (c.v_width - 1)) - 1)
+    v_mask = (1 << c.v_width) - 1
+    t_max = layer.threshold_range()[1]
+    ticks: list[tuple[int, int, int, int] | None] = [None] * (SATURATION_TICKS * c.tick_cycles)
+    reads = [(0, 2, m, 0) for m in range(c.n_neurons)] + [(0, 3, a, 0) for a in range(c.chunks)]
+    reads += [(0, 4, a, 0) for a in range(c.words)] if c.rstdp else []
+    plan: list[tuple[int, int, int, int] | None] = [] if c.rstdp else [None] * c.tick_cycles
+    plan += reads  # what tick 0 (and the eligibility load) left, before the phase rewrites it
+    plan += [(1, 1, m, t_max & v_mask) for m in range(c.n_neurons)]
+    for polarity in (0, 1):
+        for m in range(c.n_neurons):
+            low = (m + polarity) % 2 == 0
+            plan.append((1, 2, m, (v_min if low else v_max) & v_mask))
+            word = encode_weight_word([c.w_min if low else c.w_max] * c.lanes, c.weight_width)
+            plan += [(1, 0, m * c.chunks + ch, word) for ch in range(c.chunks)]
+        plan += ticks + reads
+    weights = np.pad(np.asarray(c.weights), ((0, 0), (0, c.chunks * c.lanes - c.n_inputs)))
+    rows = weights.reshape(c.words, c.lanes)  # the power-on image, padding lanes 0
+    plan += [(1, 0, a, encode_weight_word(row, c.weight_width)) for a, row in enumerate(rows)]
+    thresholds = np.asarray(c.thresholds).tolist()
+    plan += [(1, 1, m, int(t) & v_mask) for m, t in enumerate(thresholds)]
+    before = len(power_on_reads(c)) + eligibility_load_cycles(c, n)
+    return plan if before + len(plan) <= n // 2 else []
+
+
 def power_on_cycles(params: Params, n: int) -> int:
     """Cycles at the start of an ``n``-cycle run kept free of mid-run resets:
     the reads of :func:`power_on_reads` (at most half the run) and their data,
-    and the eligibility load (:func:`eligibility_load_cycles`)."""
+    the eligibility load (:func:`eligibility_load_cycles`) and the saturation
+    phase (:func:`saturation_schedule`)."""
     c = LearningCoreConfig(**params)
     reads = min(len(power_on_reads(c)), n // 2)
-    return min(n, reads + eligibility_load_cycles(c, n) + c.host_read_latency)
+    phase = reads + eligibility_load_cycles(c, n) + len(saturation_schedule(c, n))
+    return min(n, phase + c.host_read_latency)
 
 
 def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -206,6 +268,13 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
         for t in range(t0, t0 + c.words):
             wdata[t] = sum(int(rng.integers(0, 1 << 30)) << (30 * i) for i in range(ew // 30 + 1))
             wdata[t] &= (1 << ew) - 1
+    t0 = len(reads) + eligibility_load_cycles(c, n)
+    for t, step in enumerate(saturation_schedule(c, n), t0):  # no draws: the rest is unchanged
+        if step is None:
+            en[t], host_req[t], spikes[t] = True, 0, (1 << c.n_inputs) - 1
+        else:
+            en[t], host_req[t], spikes[t] = False, 1, 0
+            host_we[t], space[t], addr[t], wdata[t] = step
     return rewards | {
         "spikes": spikes,
         "en": en.astype(np.int64),

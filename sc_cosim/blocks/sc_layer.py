@@ -12,7 +12,10 @@ Stimulus: busy inputs, ``en`` low ~10 % of the cycles, weight writes during
 the run (sparse ones, mostly excitatory, sweeping every address, and three
 reload bursts with 10, 50 and 90 % inhibitory weights), after the power-on
 phase of :mod:`sc_cosim.power_on` (up to 800 cycles, ``en`` high, no writes,
-no mid-run reset; drawn weights moved to magnitudes whose LSB flip it draws).
+no mid-run reset; drawn weights moved to magnitudes whose LSB flip it draws)
+and the saturation phase (:func:`saturation_phase`: every weight written to
+the extremes, neuron by neuron of alternating sign, under full input, twice
+with the signs swapped: narrow membranes reach both clamps).
 ``tests/test_sc_layer.py`` checks that these sets do fire.
 """
 
@@ -28,6 +31,7 @@ from sc_hw.sc_layer import SCLayer as HwLayer
 from sc_model import lif
 from sc_model.arith import pack_fields
 from sc_model.sc_layer import SCLayerConfig, SCLayerCycle, sc_layer_params
+from sc_model.synapses import encode_w_data
 
 MAX_COSIM_INPUTS = 16
 MAX_COSIM_NEURONS = 6
@@ -121,9 +125,56 @@ def random_layer_params(rng: np.random.Generator) -> Params:
     return sc_layer_params(SCLayerConfig(**params))  # validated, canonical
 
 
+SATURATION_HOLD = 24  # cycles of full input after each polarity's writes
+
+
+def saturation_phase(c: SCLayerConfig, n: int) -> list[tuple[int, int] | None]:
+    """The saturation phase that follows the power-on phase, per cycle.
+
+    Every cycle has ``en`` high and every input at its maximum (spikes all
+    ones, values at ``2**value_width - 1``); an entry ``(w_addr, w_data)`` also
+    writes a weight, None writes nothing. Twice, with the polarities swapped:
+    every weight of neuron ``m`` written (one per cycle, in address order) as
+    ``-(2**wb - 1)`` for even ``m`` and ``2**wb - 1`` for odd ``m``, then
+    :data:`SATURATION_HOLD` cycles of full input. A counter layer with narrow
+    membranes (the default set: 8 bits, counts down to -16 per cycle) takes its
+    inhibited membranes into the negative clamp, which the random phase's
+    inhibitory bursts reach only in some runs. The random phase rewrites the
+    weights after it (sparse writes and reload bursts). Empty when the power-on
+    phase and this phase would take more than 60 % of an ``n``-cycle run.
+    """
+    p = c.synapse_params
+    top = (1 << p.weight_width) - 1
+    plan: list[tuple[int, int] | None] = []
+    for polarity in (0, 1):
+        for m in range(p.n_neurons):
+            w = encode_w_data(-top if (m + polarity) % 2 == 0 else top, p.weight_width)
+            plan += [(m * p.n_inputs + j, w) for j in range(p.n_inputs)]
+        plan += [None] * SATURATION_HOLD
+    return plan if power_on.phase_cycles(n) + len(plan) <= 0.6 * n else []
+
+
+def quiet_cycles(params: Params, n: int) -> int:
+    """Cycles kept free of mid-run resets: the power-on and the saturation phase."""
+    return power_on.phase_cycles(n) + len(saturation_phase(SCLayerConfig(**params), n))
+
+
 def layer_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     c = SCLayerConfig(**params)
-    return synapse_stimulus(c.synapse_params, rng, n, p_write=0.04, p_negative=0.25, busy=True)
+    stim = synapse_stimulus(c.synapse_params, rng, n, p_write=0.04, p_negative=0.25, busy=True)
+    p = c.synapse_params
+    if p.input_mode == "spikes":
+        port, full = "spikes", (1 << p.n_inputs) - 1
+    else:
+        port = "values"
+        full = pack_fields([(1 << p.value_width) - 1] * p.n_inputs, p.value_width)
+    start = power_on.phase_cycles(n)
+    for t, write in enumerate(saturation_phase(c, n), start):  # no draws: the rest unchanged
+        stim[port][t], stim["en"][t] = full, 1
+        stim["w_en"][t] = int(write is not None)
+        if write is not None:
+            stim["w_addr"][t], stim["w_data"][t] = write
+    return stim
 
 
 SPEC = BlockSpec(
@@ -160,5 +211,5 @@ SPEC = BlockSpec(
     "feeding M LIF neurons; registered spikes and membranes",
     latency="1 + pipeline enabled cycles from synapse output to v_out/spikes_out "
     "(2 + pipeline with input_register)",
-    quiet_cycles=lambda p, n: power_on.phase_cycles(n),
+    quiet_cycles=quiet_cycles,
 )
