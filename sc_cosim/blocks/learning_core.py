@@ -292,6 +292,7 @@ SPEC = BlockSpec(
     twin=LearningCoreTwin,
     random_params=random_learning_params,
     stimulus=learning_stimulus,
+    stimulus_version=2,  # the saturation phase
     default_params={
         "n_inputs": 16,
         "n_neurons": 4,

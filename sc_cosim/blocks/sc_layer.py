@@ -183,6 +183,7 @@ SPEC = BlockSpec(
     twin=SCLayerTwin,
     random_params=random_layer_params,
     stimulus=layer_stimulus,
+    stimulus_version=2,  # the saturation phase
     default_params={
         "n_inputs": 16,
         "n_neurons": 4,
