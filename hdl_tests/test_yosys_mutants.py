@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from sc_cosim import yosys_mutants
 from sc_cosim.blocks import get_block
 from sc_cosim.mutation import DEFAULT_CYCLES, _verilog, block_mutants, mutate_block
 from sc_cosim.replay import run_verilog
-from sc_cosim.yosys_mutants import MODES, check_netlist, yosys_mutations
+from sc_cosim.yosys_mutants import MODES, YOSYS_FAILED, check_netlist, yosys_mutations
 from sc_flow.cli import cli
 
 pytestmark = pytest.mark.mutation
@@ -89,3 +90,44 @@ def test_parallel_counter_stimulus_reaches_the_top_bit_of_every_partial_sum(tmp_
         yosys_mutations(_verilog("lfsr", LFSR), "sc_lfsr", 1, 0, where={"colour": "red"})
     with pytest.raises(ValueError, match="where\\['mode'\\]"):
         yosys_mutations(_verilog("lfsr", LFSR), "sc_lfsr", 1, 0, where={"mode": "flip"})
+
+
+TINY_ROM = """module tiny(input clk, input a, output reg q);
+  reg [1:0] rom [0:1];
+  initial begin rom[0] = 2'b00; rom[1] = 2'b01; end
+  always @(posedge clk) q <= rom[a][0];
+endmodule
+"""
+
+
+def test_no_change_and_yosys_failures_are_skipped_and_named() -> None:
+    """const0 on the ROM's power-on bits that are already 0 writes the same netlist ("no
+    change"); a few const0 mutations of the ROM's read port make Yosys 0.70 stop on an
+    internal assertion ("Yosys failed"): both are skipped, never run or counted as killed."""
+    netlist, drawn = yosys_mutations(TINY_ROM, "tiny", 12, 1, where={"mode": "const0"})
+    reasons = {m.skip for m in drawn}
+    assert {"", "no change"} <= reasons <= {"", "no change", YOSYS_FAILED}, drawn
+    assert all(m.netlist == netlist for m in drawn if m.skip == "no change")
+    assert all(m.netlist not in ("", netlist) for m in drawn if not m.skip)
+    assert all(m.netlist == "" for m in drawn if m.skip == YOSYS_FAILED)
+
+
+def test_a_mutation_yosys_cannot_apply_is_skipped_alone(monkeypatch) -> None:
+    """One failing mutation must not take the others down: one Yosys run each after the
+    batch fails, and only the failing one is skipped (Yosys's failure simulated)."""
+    real_run = yosys_mutants._run
+
+    def failing_run(folder, script, what):
+        if "-portbit 0" in script and script.count("design -load base") == 1:
+            raise RuntimeError("simulated Yosys assertion")
+        if script.count("design -load base") > 1 and "-portbit 0" in script:
+            raise RuntimeError("simulated Yosys assertion in the batch")
+        return real_run(folder, script, what)
+
+    monkeypatch.setattr(yosys_mutants, "_run", failing_run)
+    monkeypatch.setattr(yosys_mutants, "_CACHE", {})
+    netlist, drawn = yosys_mutations(_verilog("lfsr", LFSR), "sc_lfsr", 12, 3)
+    failed = [m for m in drawn if m.skip == YOSYS_FAILED]
+    assert failed and all("-portbit 0 " in m.command + " " for m in failed)
+    assert all(m.netlist and m.netlist != netlist for m in drawn if not m.skip)
+    assert len(drawn) == 12

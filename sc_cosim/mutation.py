@@ -90,7 +90,7 @@ from sc_cosim.harness import build_root, generate_verilog, params_for, run_cosim
 from sc_cosim.mutation_runs import append_result, config_of, in_shard, key_of, read_results
 from sc_cosim.replay import run_verilog
 from sc_cosim.spec import Params
-from sc_cosim.yosys_mutants import YosysMutation, check_netlist, yosys_mutations
+from sc_cosim.yosys_mutants import YOSYS_FAILED, YosysMutation, check_netlist, yosys_mutations
 from sc_model._validate import check_choice, check_int
 
 OPERATORS = ("binop", "unary", "const", "invert", "ternary", "index", "init")
@@ -828,9 +828,12 @@ class BlockReport:
             if self.proved
             else f"{self.survived} survived (not given to the solver)"
         )
+        failed = self.skipped.get(YOSYS_FAILED, 0)
         return (
             f"{self.block}: {len(self.results)} of {self.enumerated} mutants run "
-            f"(+{sum(self.skipped.values())} provably equivalent skipped), "
+            f"(+{sum(self.skipped.values()) - failed} provably equivalent skipped"
+            + (f", {failed} not run: Yosys failed on the mutation" if failed else "")
+            + "), "
             f"{self.compile_errors} compile errors, {self.killed} killed, {proved}; "
             f"kill rate {100 * self.kill_rate:.1f} % of the non-equivalent"
             + (f"; {self.missing} not run yet" if self.missing else "")
@@ -846,8 +849,12 @@ class BlockReport:
             f"{self.seconds:.1f} s",
         ]
         lines += [f"  params {label}: {json.dumps(p)}" for label, p in self.param_sets]
-        if self.skipped:
-            why = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
+        if set(self.skipped) - {YOSYS_FAILED}:
+            why = ", ".join(
+                f"{n} {reason}"
+                for reason, n in sorted(self.skipped.items())
+                if reason != YOSYS_FAILED
+            )
             lines.append(f"  skipped as provably equivalent: {why}")
         for reason, verdicts in sorted(self.skipped_proofs.items()):
             got = ", ".join(f"{n} {v}" for v, n in sorted(verdicts.items()))
@@ -910,7 +917,11 @@ def block_mutants(
         toplevel = get_block(block).toplevel
         for label, params in sets:
             _, drawn = yosys_mutations(_verilog(block, params), toplevel, count, seed)
-            mutants += [Mutant(block, label, params, i, m) for i, m in enumerate(drawn)]
+            for i, m in enumerate(drawn):  # numbered in draw order, skips included
+                if m.skip:
+                    skipped[m.skip] = skipped.get(m.skip, 0) + 1
+                else:
+                    mutants.append(Mutant(block, label, params, i, m))
         return mutants, skipped, sets
     for label, params in sets:
         every = enumerate_mutants(_verilog(block, params))

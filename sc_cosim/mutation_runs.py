@@ -43,6 +43,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sc_cosim.yosys_mutants import YOSYS_FAILED
+
 Key = tuple[str, str, int, str, str]
 
 
@@ -140,10 +142,13 @@ def table_row(report: Any) -> str:
     killed, proved equivalent, survived (counterexample), unknown, kill rate of
     the non-equivalent, summed mutant time (not wall time: shards run apart).
     """
-    skipped = sum(report.skipped.values())
+    failed = report.skipped.get(YOSYS_FAILED, 0)
+    skipped = sum(report.skipped.values()) - failed
     confirmed = sum(v.get("equivalent", 0) for v in report.skipped_proofs.values())
     solver = f"{confirmed}" if report.skipped_proofs else "not run"
     missing = f" ({report.missing} not run yet)" if report.missing else ""
+    if failed:
+        missing += f" ({failed} not run: Yosys failed on the mutation)"
     if report.unproved:
         missing += f" ({report.unproved} survivors without the solver yet)"
     seconds = sum(r.seconds for r in report.results)

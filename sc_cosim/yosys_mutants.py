@@ -14,7 +14,13 @@ same port).
 
 A mutant's text is therefore a Yosys netlist, not an edit of the generated
 text; its description is the ``mutate`` command that made it (its ``-src``
-fields name lines of the block's generated Verilog). The un-mutated netlist
+fields name lines of the block's generated Verilog). A mutation whose
+netlist is the un-mutated one, text for text (a bit tied to the value it
+always has, e.g. a power-on memory bit that is already 0), is skipped as
+``no change``, counted like the text mutator's provably equivalent skips; a
+mutation on which Yosys itself fails (an internal assertion, seen on a
+memory read port's enable) is skipped as ``Yosys failed`` and counted apart.
+The un-mutated netlist
 is replayed first (:func:`check_netlist`): a netlist that the co-simulation
 rejects would make every verdict meaningless, so the run stops there.
 The solver compares each survivor with the block's *generated* Verilog, not
@@ -42,6 +48,7 @@ from sc_model._validate import check_int
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORK_ROOT = REPO_ROOT / "build" / "yosys_mutants"
+YOSYS_FAILED = "Yosys failed"  # skip reason of a mutation Yosys could not apply and write
 MODES = ("inv", "const0", "const1", "cnot0", "cnot1", "repl")
 
 
@@ -56,7 +63,7 @@ class YosysMutation:
 
     command: str  # "mutate -mode inv -module ... -cell ... -port Y -portbit 3 ..."
     netlist: str = field(repr=False, compare=False)  # the whole mutated module, Verilog
-    skip: str = ""  # never skipped: Yosys does not know which mutants are equivalent
+    skip: str = ""  # "no change" (the un-mutated netlist, text for text) or "Yosys failed"
 
     @property
     def mode(self) -> str:
@@ -98,6 +105,33 @@ def _run(folder: Path, script: str, what: str) -> None:
 FILTERS = ("mode", "module", "cell", "port", "portbit", "ctrlbit", "wire", "wirebit", "src")
 
 _CACHE: dict[tuple, tuple[str, list[YosysMutation]]] = {}
+
+
+def _script(commands: list[str], first: int) -> str:
+    lines = ["read_rtlil base.il", "design -save base"]
+    for i, command in enumerate(commands, first):
+        lines += ["design -load base", command, f"write_verilog -noattr m{i}.v"]
+    return "\n".join(lines) + "\n"
+
+
+def _apply(folder: Path, commands: list[str]) -> list[str | None]:
+    """Each mutation's netlist: one Yosys run for all; when that run fails, one run each.
+
+    A mutation that makes Yosys itself fail (seen on a memory read port's
+    enable: an assertion in Yosys's memory code) gives None.
+    """
+    try:
+        _run(folder, _script(commands, 0), "applying the mutations")
+    except RuntimeError:
+        for i, command in enumerate(commands):
+            try:
+                _run(folder, _script([command], i), f"applying {command}")
+            except RuntimeError:
+                (folder / f"m{i}.v").unlink(missing_ok=True)
+    return [
+        (folder / f"m{i}.v").read_text() if (folder / f"m{i}.v").exists() else None
+        for i in range(len(commands))
+    ]
 
 
 def _filter_options(where: Mapping[str, str | int] | None) -> str:
@@ -151,14 +185,17 @@ def yosys_mutations(
         )
         commands = [c for c in (folder / "list.ys").read_text().splitlines() if c.strip()]
         netlist = (folder / "base.v").read_text()
-        lines = ["read_rtlil base.il", "design -save base"]
-        for i, command in enumerate(commands):
+        for command in commands:
             if not command.startswith("mutate -mode "):
                 raise RuntimeError(f"unexpected line from mutate -list: {command!r}")
-            lines += ["design -load base", command, f"write_verilog -noattr m{i}.v"]
-        _run(folder, "\n".join(lines) + "\n", "applying the mutations")
+        texts = _apply(folder, commands)
+        # a bit tied to the value it always has (a power-on word's bit that is already 0)
+        # writes the same netlist: the same text behaves the same, so it is not run
         mutations = [
-            YosysMutation(c, (folder / f"m{i}.v").read_text()) for i, c in enumerate(commands)
+            YosysMutation(
+                c, t or "", YOSYS_FAILED if t is None else "no change" if t == netlist else ""
+            )
+            for c, t in zip(commands, texts, strict=True)
         ]
     _CACHE[key] = (netlist, mutations)
     return netlist, mutations
