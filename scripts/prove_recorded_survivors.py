@@ -1,0 +1,82 @@
+"""Solver on chosen survivors of a results file, recorded as ``sc-hw mutate``'s solver pass does.
+
+Usage: ``.venv/bin/python scripts/prove_recorded_survivors.py BLOCK FILE SET INDEX...
+[--seed S] [--solver-timeout T]``
+
+A full run's solver pass (``sc-hw mutate BLOCK --all --results FILE``) takes the
+survivors in run-list order; this gives the solver the named ones first (``SET``
+the parameter-set label, ``default`` or ``random(seed=N)``, and each ``INDEX``
+a mutant's number in that set), for instance one per category of a long
+list. Each must be recorded in FILE as a co-simulation survivor not yet given
+to the solver (under the config ``sc-hw mutate`` uses: cosim seeds ``S+1 ..
+S+3``, 2000 cycles, the block's stimulus version). The verdict is appended to
+FILE (same record, ``proved`` true), so a later ``sc-hw mutate`` resumes past it,
+and printed: index, verdict, seconds, the solver's line, the mutant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from sc_cosim.blocks import get_block
+from sc_cosim.mutation import (
+    DEFAULT_CYCLES,
+    DEFAULT_MAX_STEPS,
+    DEFAULT_SEEDS,
+    DEFAULT_TIMEOUT,
+    MutantResult,
+    block_mutants,
+    judge_survivor,
+)
+from sc_cosim.mutation_runs import append_result, config_of, key_of, read_results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("block")
+    ap.add_argument("file")
+    ap.add_argument("set")
+    ap.add_argument("indices", type=int, nargs="+")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--solver-timeout", type=float, default=DEFAULT_TIMEOUT)
+    args = ap.parse_args(argv)
+    seeds = tuple(range(args.seed + 1, args.seed + 1 + DEFAULT_SEEDS))
+    version = get_block(args.block).stimulus_version
+    config = config_of(args.seed, seeds, DEFAULT_CYCLES, version)
+    done = read_results(args.file)
+    mutants, _, _ = block_mutants(args.block, args.seed, init_words=True)
+    by_key = {(m.label, m.index): m for m in mutants}
+    for index in args.indices:
+        m = by_key.get((args.set, index))
+        if m is None:
+            raise ValueError(f"no mutant {index} in set {args.set!r} of {args.block}")
+        rec = done.get(key_of(args.block, m.label, m.index, m.change.diff(), config))
+        if rec is None or rec["status"] != "survived" or rec.get("proved"):
+            raise ValueError(
+                f"{m.describe()} is not an unproved survivor in {args.file} (record: {rec})"
+            )
+        start = time.perf_counter()
+        result = MutantResult(m, "survived", tuple(rec["seeds"]), rec["message"], rec["seconds"])
+        result = judge_survivor(result, DEFAULT_MAX_STEPS, args.solver_timeout, full=True)
+        append_result(
+            args.file,
+            dict(
+                rec,
+                status=result.status,
+                proved=True,
+                message=result.message,
+                seconds=round(result.seconds, 3),
+            ),
+        )
+        print(
+            f"{index} {result.status} {time.perf_counter() - start:.1f}s "
+            f"{result.message[:100]} {m.change.diff()[:110]}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
