@@ -79,3 +79,28 @@ def test_bad_divisor_is_refused_by_both_twins(bad: int) -> None:
 def test_non_integer_divisor_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="divisor"):
         UART(10.0)
+
+
+@pytest.mark.parametrize("divisor", [4, 8, 22, 40])
+def test_cosim_stimulus_puts_start_edges_in_the_receivers_first_idle_cycle(divisor: int) -> None:
+    # A receiver that mishandles a start edge in its first idle cycle after a good frame or
+    # a rejected start bit (no counter reload, a cycle in BREAK) survived the mutation run at
+    # divisor 22 before the stimulus timed such edges (docs/mutation.md, "uart"). Over the
+    # three seeds of a mutation run, the model must meet both cases: a RECV -> IDLE edge with
+    # the synchronised line already low, after a stop bit (bit 9) and after a start bit (0).
+    from sc_cosim.blocks import get_block
+
+    spec = get_block("uart")
+    after_frame = after_glitch = 0
+    for seed in (1, 2, 3):
+        stim, resets = spec.draw_run({"divisor": divisor}, seed, 2000, 0.002)
+        uart = Uart(divisor)
+        for t in range(2000):
+            state, bit = uart._state, uart._bit
+            uart.step(int(stim["rx"][t]), int(stim["tx_data"][t]), int(stim["tx_valid"][t]))
+            if resets[t]:
+                uart.reset()
+            elif state == 1 and uart._state == 0 and uart._s2 == 0:
+                after_frame += bit == 9
+                after_glitch += bit == 0
+    assert after_frame >= 1 and after_glitch >= 1, (divisor, after_frame, after_glitch)

@@ -5,8 +5,21 @@ point and the synchroniser's delay matter most). Stimulus: the receive line
 carries frames sent at the block's divisor or a few percent off it, with
 random idle gaps, frames whose stop bit is 0 (framing errors, then a break of
 random length), short glitches that look like a start bit, and stretches of
-random levels; the transmitter sees random bytes with ``tx_valid`` high in
-random bursts. Every output is compared on every cycle.
+random levels. Edge-timed events put the next start edge where the receiver
+returns to IDLE: good frames at the exact divisor whose stop bit ends just
+after its sampling point, and glitches followed by a start edge just after
+the receiver rejects them. The receiver samples a start edge that reaches
+the line at cycle ``t`` (``rx`` driven in ``t``) at ``t + 1 + divisor // 2``
+(two synchroniser stages, the IDLE cycle, ``divisor // 2`` counts) and every
+``divisor`` cycles after; the cycle after a sample that ends a frame (a
+high stop bit) or rejects a glitch (a high start bit) is its first idle
+cycle, which sees the line of ``t + 2 + divisor // 2 + 9 divisor`` (resp.
+``+ 0``): the stop bit (high from ``t + 9 divisor``) or the high after the
+glitch ends there, ``divisor // 2 + 2`` cycles in. Without these events a
+receiver that mishandles a start edge in its first idle cycle (does not
+reload its counters, or waits one cycle in BREAK) survived at divisor 22
+(mutation run of issue 15). The transmitter sees random bytes with
+``tx_valid`` high in random bursts. Every output is compared on every cycle.
 """
 
 from __future__ import annotations
@@ -34,23 +47,47 @@ def _random_params(rng: np.random.Generator) -> Params:
     return {"divisor": _edge_or_uniform(rng, 4, 40, 0.3)}
 
 
+def _edge_offset(rng: np.random.Generator) -> int:
+    """Cycles after ``divisor // 2`` for a start edge meant to meet the receiver
+    in its first idle cycle: 2 (exactly that cycle) 80 % of the time, else 1
+    or 3 (its neighbours)."""
+    return 2 if rng.random() < 0.8 else int(rng.choice([1, 3]))
+
+
+def _frame(line: list[int], byte: int, bit_len: int, stop: int = 1) -> None:
+    for level in frame_bits(byte, stop):
+        line.extend([level] * bit_len)
+
+
 def rx_line(divisor: int, rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` cycles of a busy receive line (module docstring)."""
+    d = divisor
     line: list[int] = []
     while len(line) < n:
         kind = rng.random()
-        if kind < 0.75:  # a frame at a rate within +-3 % of the divisor
-            bit_len = max(1, round(divisor * rng.uniform(0.97, 1.03)))
+        if kind < 0.35:  # a frame at a rate within +-3 % of the divisor
             stop = int(rng.random() > 0.25)
-            for level in frame_bits(int(rng.integers(0, 256)), stop):
-                line.extend([level] * bit_len)
+            _frame(
+                line, int(rng.integers(0, 256)), max(1, round(d * rng.uniform(0.97, 1.03))), stop
+            )
             if not stop:
-                line.extend([0] * int(rng.integers(0, 3 * divisor)))
-        elif kind < 0.85:  # a glitch shorter than half a bit
-            line.extend([0] * int(rng.integers(1, max(2, divisor // 2))))
-        elif kind < 0.9:  # random levels
-            line.extend(int(v) for v in rng.integers(0, 2, int(rng.integers(1, 4 * divisor))))
-        line.extend([1] * int(rng.integers(0, 2 * divisor)))
+                line.extend([0] * int(rng.integers(0, 3 * d)))
+        elif kind < 0.8:  # edge-timed: start edges in the receiver's first idle cycle
+            if rng.random() < 0.3:  # a glitch shorter than half a bit, rejected as one comes
+                glitch = int(rng.integers(1, max(2, d // 2)))
+                line.extend([0] * glitch + [1] * max(1, d // 2 + _edge_offset(rng) - glitch))
+            for _ in range(int(rng.integers(1, 5))):  # good frames, the stop bit cut short
+                _frame(line, int(rng.integers(0, 256)), d)
+                del line[len(line) - d :]
+                line.extend([1] * (d // 2 + _edge_offset(rng)))
+            # then a frame one cycle per bit off (a receiver that samples it late or early
+            # reads other bits)
+            _frame(line, int(rng.integers(0, 256)), d + int(rng.choice([-1, 0, 1])))
+        elif kind < 0.9:  # a glitch shorter than half a bit
+            line.extend([0] * int(rng.integers(1, max(2, d // 2))))
+        elif kind < 0.95:  # random levels
+            line.extend(int(v) for v in rng.integers(0, 2, int(rng.integers(1, 4 * d))))
+        line.extend([1] * int(rng.integers(0, 2 * d)))
     return np.asarray(line[:n], dtype=np.int64)
 
 
@@ -69,6 +106,7 @@ SPEC = BlockSpec(
     twin=UartTwin,
     random_params=_random_params,
     stimulus=_stimulus,
+    stimulus_version=2,  # start edges in the receiver's first idle cycle
     default_params={"divisor": 8},
     description="8N1 UART (receiver with synchroniser and framing-error report, transmitter)",
 )
