@@ -14,6 +14,7 @@ cosim seeds; default 0). Run: ``pytest hdl_tests/test_mutation.py -m mutation``.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -703,3 +704,20 @@ def test_saturation_phase_kills_the_learning_cores_membrane_clamp_mutants() -> N
         r = run_mutant(m, [1], 600, path="replay")
         assert r.status == "killed", m.describe()
         assert "port 'out_" in r.message, r.message
+
+
+def test_a_high_reset_run_never_resumes_a_normal_rate_record(tmp_path: Path, monkeypatch) -> None:
+    """SC_COSIM_RESET_P changes every replay's resets, so it is part of a record's config
+    (only when it is not the default 0.002: the committed files stay valid)."""
+    from sc_cosim.mutation_runs import read_results
+
+    results = tmp_path / "lfsr.jsonl"
+    mutate_block("lfsr", limit=1, n_seeds=1, cycles=50, results_file=results, prove=False)
+    (normal,) = read_results(results).values()
+    assert "reset_p" not in normal["config"]
+    monkeypatch.setenv("SC_COSIM_RESET_P", "0.05")
+    high = mutate_block("lfsr", limit=1, n_seeds=1, cycles=50, results_file=results, prove=False)
+    assert len(high.results) == 1 and high.missing == 0
+    records = [json.loads(line) for line in results.read_text().splitlines()]
+    assert len(records) == 2, "the high-reset run reused the normal-rate verdict"
+    assert records[1]["config"]["reset_p"] == 0.05

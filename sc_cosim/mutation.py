@@ -86,7 +86,13 @@ from sc_cosim.equivalence import (
     Proof,
     prove_equivalent,
 )
-from sc_cosim.harness import build_root, generate_verilog, params_for, run_cosim
+from sc_cosim.harness import (
+    build_root,
+    default_reset_p,
+    generate_verilog,
+    params_for,
+    run_cosim,
+)
 from sc_cosim.mutation_runs import append_result, config_of, in_shard, key_of, read_results
 from sc_cosim.replay import run_verilog
 from sc_cosim.spec import Params
@@ -1231,7 +1237,7 @@ def mutate_block(
         # full runs also flip each power-on memory word's LSB (operator ``init``)
         mutants, skipped, sets = block_mutants(block, seed, init_words=limit is None)
         chosen = sample(mutants, limit, seed)
-    config = config_of(seed, seeds, cycles, get_block(block).stimulus_version)
+    config = config_of(seed, seeds, cycles, get_block(block).stimulus_version, default_reset_p())
     done = read_results(results_file)
     missing = 0
     report_unproved = 0  # survivors recorded without the solver, reported with run=False

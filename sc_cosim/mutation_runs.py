@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sc_cosim.harness import DEFAULT_RESET_P
 from sc_cosim.yosys_mutants import YOSYS_FAILED
 
 Key = tuple[str, str, int, str, str]
@@ -68,16 +69,27 @@ def in_shard(position: int, shard: tuple[int, int] | None) -> bool:
     return shard is None or position % shard[1] == shard[0]
 
 
-def config_of(seed: int, seeds: tuple[int, ...], cycles: int, stimulus: int = 1) -> dict[str, Any]:
+def config_of(
+    seed: int,
+    seeds: tuple[int, ...],
+    cycles: int,
+    stimulus: int = 1,
+    reset_p: float = DEFAULT_RESET_P,
+) -> dict[str, Any]:
     """What a recorded co-simulation verdict depends on, besides the mutant.
 
     ``stimulus`` is the block's :attr:`~sc_cosim.spec.BlockSpec.stimulus_version`,
     recorded only above 1 (the files written before it existed stay valid), so a
-    run resumed after a stimulus change runs every mutant again.
+    run resumed after a stimulus change runs every mutant again. ``reset_p``, the
+    chance per cycle of a mid-run reset (``SC_COSIM_RESET_P``), is recorded only
+    when it is not the harness's default 0.002, so a high-reset run and a normal
+    one never share verdicts.
     """
     config: dict[str, Any] = {"seed": seed, "seeds": list(seeds), "cycles": cycles}
     if stimulus > 1:
         config["stimulus"] = stimulus
+    if reset_p != DEFAULT_RESET_P:
+        config["reset_p"] = reset_p
     return config
 
 
