@@ -90,6 +90,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,26 +206,43 @@ def prove_by_correspondence(
     return Proof("unknown", "register correspondence not proved", _since(start))
 
 
-def _run_yosys(
-    gold: str, gate: str, script: str, timeout: float, toplevel: str, check: bool = True
-) -> tuple[bool, str]:
-    """Run ``script`` on ``gold.v``/``gate.v``: (finished with exit 0, log); ``(False, "")``
-    on timeout. With ``check``, a failing run raises."""
+@contextmanager
+def _pair_folder(gold: str, gate: str) -> Iterator[Path]:
+    """A temporary folder under ``build/equiv`` holding ``gold.v`` and ``gate.v``.
+
+    Under ``build/`` because YoWASP maps ``/tmp`` privately (Yosys gets relative paths).
+    """
     EQUIV_ROOT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=EQUIV_ROOT) as tmp:
         folder = Path(tmp)
         (folder / "gold.v").write_text(gold)
         (folder / "gate.v").write_text(gate)
-        try:
-            proc = subprocess.run(
-                [_yosys(), "-q", "-l", "yosys.log", "-p", script],
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=dict(os.environ),
-            )
-        except subprocess.TimeoutExpired:
+        yield folder
+
+
+def _yosys_in(folder: Path, script: str, timeout: float) -> subprocess.CompletedProcess | None:
+    """Yosys running ``script`` in ``folder`` (log in ``yosys.log``); None on timeout."""
+    try:
+        return subprocess.run(
+            [_yosys(), "-q", "-l", "yosys.log", "-p", script],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=dict(os.environ),
+        )
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _run_yosys(
+    gold: str, gate: str, script: str, timeout: float, toplevel: str, check: bool = True
+) -> tuple[bool, str]:
+    """Run ``script`` on ``gold.v``/``gate.v``: (finished with exit 0, log); ``(False, "")``
+    on timeout. With ``check``, a failing run raises."""
+    with _pair_folder(gold, gate) as folder:
+        proc = _yosys_in(folder, script, timeout)
+        if proc is None:
             return False, ""
         log_path = folder / "yosys.log"
         log = log_path.read_text() if log_path.exists() else ""
@@ -317,21 +336,9 @@ def prove_by_pdr(
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
     abc = _abc()
     start = time.perf_counter()
-    EQUIV_ROOT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=EQUIV_ROOT) as tmp:
-        folder = Path(tmp)
-        (folder / "gold.v").write_text(gold)
-        (folder / "gate.v").write_text(gate)
-        try:
-            proc = subprocess.run(
-                [_yosys(), "-q", "-l", "yosys.log", "-p", pdr_script(toplevel)],
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=dict(os.environ),
-            )
-        except subprocess.TimeoutExpired:
+    with _pair_folder(gold, gate) as folder:
+        proc = _yosys_in(folder, pdr_script(toplevel), timeout)
+        if proc is None:
             return Proof("unknown", f"PDR: Yosys's AIGER run over {timeout:g} s", _since(start))
         if proc.returncode != 0:
             log = folder / "yosys.log"
