@@ -911,7 +911,8 @@ def block_mutants(
 
     ``init_words`` adds :func:`init_word_mutants` after each set's logic mutants.
     ``source="yosys"`` draws ``count`` mutants per set with Yosys's ``mutate -list``
-    instead (:mod:`sc_cosim.yosys_mutants`, seed ``seed``; nothing is skipped).
+    instead (:mod:`sc_cosim.yosys_mutants`, seed ``seed``; its ``no change`` and
+    ``Yosys failed`` mutations are counted in the skipped counts, not run).
     """
     check_choice("source", source, SOURCES)
     sets = mutation_param_sets(block, seed)
