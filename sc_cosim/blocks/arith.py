@@ -125,10 +125,15 @@ def biased_bits(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.nda
     return toggle_every_lane((rng.random((n_cycles, n_lanes)) < p).astype(np.uint8), rng)
 
 
+def pack_rows(bits: np.ndarray) -> np.ndarray:
+    """``(n_cycles, n_lanes)`` bits packed per cycle (``int64``, or ``object`` beyond 62 bits)."""
+    rows = [model.pack_bits(row) for row in bits]
+    return np.array(rows, dtype=np.int64 if bits.shape[1] <= 62 else object)
+
+
 def packed_biased(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.ndarray:
-    """:func:`biased_bits` packed per cycle (``int64``, or ``object`` beyond 62 bits)."""
-    rows = [model.pack_bits(row) for row in biased_bits(rng, n_cycles, n_lanes)]
-    return np.array(rows, dtype=np.int64 if n_lanes <= 62 else object)
+    """:func:`biased_bits` packed per cycle (:func:`pack_rows`)."""
+    return pack_rows(biased_bits(rng, n_cycles, n_lanes))
 
 
 def _lanes_params(rng: np.random.Generator) -> Params:
@@ -221,9 +226,7 @@ def counter_bits(rng: np.random.Generator, n_cycles: int, n_lanes: int) -> np.nd
 
 
 def _counter_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    lanes = params["n_inputs"]
-    rows = [model.pack_bits(row) for row in counter_bits(rng, n, lanes)]
-    return {"inputs": np.array(rows, dtype=np.int64 if lanes <= 62 else object)}
+    return {"inputs": pack_rows(counter_bits(rng, n, params["n_inputs"]))}
 
 
 def _stream_counter_params(rng: np.random.Generator) -> Params:
