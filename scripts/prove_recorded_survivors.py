@@ -1,7 +1,7 @@
 """Solver on chosen survivors of a results file, recorded as ``sc-hw mutate``'s solver pass does.
 
 Usage: ``.venv/bin/python scripts/prove_recorded_survivors.py BLOCK FILE SET INDEX...
-[--seed S] [--solver-timeout T]``
+[--seed S] [--solver-timeout T] [--pdr-timeout T] [--reprove]``
 
 A full run's solver pass (``sc-hw mutate BLOCK --all --results FILE``) takes the
 survivors in run-list order; this gives the solver the named ones first (``SET``
@@ -13,6 +13,11 @@ cosim seeds ``S+1 .. S+3``, 2000 cycles, the block's stimulus version,
 ``SC_COSIM_RESET_P``). The verdict is appended to FILE (same record,
 ``proved`` true), so a later ``sc-hw mutate`` resumes past it, and printed:
 index, verdict, seconds, the solver's line, the mutant.
+
+With ``--reprove`` the named mutants must instead be recorded as ``unknown``
+(the solver's earlier verdict), as ``sc-hw mutate --reprove`` takes them: a
+longer PDR stage (``--pdr-timeout``) can aim at the ones a long list would
+reach last.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import time
 from sc_cosim.mutation import (
     DEFAULT_CYCLES,
     DEFAULT_MAX_STEPS,
+    DEFAULT_PDR_TIMEOUT,
     DEFAULT_SEEDS,
     DEFAULT_TIMEOUT,
     MutantResult,
@@ -42,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("indices", type=int, nargs="+")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--solver-timeout", type=float, default=DEFAULT_TIMEOUT)
+    ap.add_argument("--pdr-timeout", type=float, default=DEFAULT_PDR_TIMEOUT)
+    ap.add_argument(
+        "--reprove", action="store_true", help="re-judge mutants recorded as unknown instead"
+    )
     args = ap.parse_args(argv)
     seeds = tuple(range(args.seed + 1, args.seed + 1 + DEFAULT_SEEDS))
     config = results_config(args.block, args.seed, seeds, DEFAULT_CYCLES)
@@ -53,13 +63,15 @@ def main(argv: list[str] | None = None) -> int:
         if m is None:
             raise ValueError(f"no mutant {index} in set {args.set!r} of {args.block}")
         rec = done.get(key_of(args.block, m.label, m.index, m.change.diff(), config))
-        if rec is None or rec["status"] != "survived" or rec.get("proved"):
-            raise ValueError(
-                f"{m.describe()} is not an unproved survivor in {args.file} (record: {rec})"
-            )
+        wanted = "unknown" if args.reprove else "survived"
+        if rec is None or rec["status"] != wanted or (rec.get("proved") and not args.reprove):
+            what = "an unknown verdict" if args.reprove else "an unproved survivor"
+            raise ValueError(f"{m.describe()} is not {what} in {args.file} (record: {rec})")
         start = time.perf_counter()
         result = MutantResult(m, "survived", tuple(rec["seeds"]), rec["message"], rec["seconds"])
-        result = judge_survivor(result, DEFAULT_MAX_STEPS, args.solver_timeout, full=True)
+        result = judge_survivor(
+            result, DEFAULT_MAX_STEPS, args.solver_timeout, full=True, pdr_timeout=args.pdr_timeout
+        )
         append_result(
             args.file,
             dict(
