@@ -58,7 +58,9 @@ def run_uart_line(divisor: int, mode: str, data: bytes, seed: int = 0) -> dict[s
     from cocotb_tools.runner import get_runner
 
     text = verilog.convert(UART(divisor), name=TOPLEVEL, emit_src=False)
-    key = hashlib.sha1(text.encode()).hexdigest()[:12]
+    # one directory per Verilog, mode, seed and data: parallel test workers never share one
+    tag = f"{mode}_{seed}_{hashlib.sha1(bytes(data)).hexdigest()[:8]}"
+    key = hashlib.sha1(f"{text}{tag}".encode()).hexdigest()[:12]
     case = build_root() / "uart_line" / key
     case.mkdir(parents=True, exist_ok=True)
     vfile = case / f"{TOPLEVEL}.v"
@@ -73,7 +75,6 @@ def run_uart_line(divisor: int, mode: str, data: bytes, seed: int = 0) -> dict[s
         build_args=sim_build_args("icarus"),
         log_file=case / "build.log",
     )
-    tag = f"{mode}_{seed}_{hashlib.sha1(bytes(data)).hexdigest()[:8]}"
     result = case / f"result_{tag}.json"
     result.unlink(missing_ok=True)
     log = case / f"sim_{tag}.log"
