@@ -55,6 +55,7 @@ def learning_core_sizes(c: LearningCoreConfig) -> dict[str, Any]:
         ),
         "has_reward": bool(c.rstdp),
         "reward_width": c.reward_width,
+        "w_range": (c.w_min, c.w_max),
     }
 
 

@@ -3,8 +3,8 @@
 The board system (UART + command engine + learning core, generated Verilog
 under Icarus) is driven over its UART pins by cocotbext-uart. The UART runs
 at divisor 8 (12.5 Mbaud at the simulated 100 MHz) to stay inside the test
-budget; the board's real divisor (104, iCEBreaker) is exercised by a short
-exchange. Expected values come from the model transport (``LinkModel`` over
+budget; the board's real divisor (104, iCEBreaker) and the UART's smallest (4)
+are exercised by a short exchange. Expected values come from the model transport (``LinkModel`` over
 the learning core's cycle model) or from the protocol's definition.
 """
 
@@ -18,6 +18,7 @@ import pytest
 from sc_host.cosim import load_function, run_on_cosim, run_on_model
 from sc_host.systems import build_model, learning_core_system
 from sc_model import host_link as hl
+from sc_model.uart import MIN_DIVISOR
 
 ROOT = Path(__file__).resolve().parent.parent
 EPISODE = ROOT / "examples" / "host_link_episode.py"
@@ -60,6 +61,36 @@ def test_identify_and_a_tick_at_the_icebreaker_divisor() -> None:
     system = learning_core_system(CORE, divisor=104, timeout=4_000)
     script = Path(__file__).resolve().parent / "host_link_short.py"
     assert run_on_cosim(script, system) == run_on_model(script, system)
+
+
+def test_identify_and_a_tick_at_the_smallest_divisor() -> None:
+    """Divisor 4 (25 Mbaud at the simulated 100 MHz): the receiver sampled each bit in its
+    last cycle until December 2026 and this exchange got no reply to IDENTIFY
+    (hdl_tests/test_uart_line.py has the UART alone)."""
+    system = learning_core_system(CORE, divisor=MIN_DIVISOR, timeout=600)
+    script = Path(__file__).resolve().parent / "host_link_short.py"
+    assert run_on_cosim(script, system) == run_on_model(script, system)
+
+
+def test_a_weight_outside_the_cores_range_is_refused_and_the_link_stays_usable() -> None:
+    """IDENTIFY (protocol version 2) reports the core's [w_min, w_max] from the Verilog;
+    Chip.load refuses a layer with one weight outside it before sending anything, and a
+    valid load and 12 ticks after it equal the model bit for bit."""
+    script = Path(__file__).resolve().parent / "host_link_weight_range.py"
+    weight_range = load_function(script, "core_params")()
+    system = learning_core_system(weight_range, divisor=8, timeout=600)
+    model = run_on_model(script, system)
+    cosim = run_on_cosim(script, system)
+    for key in model:
+        assert cosim[key] == model[key], f"{key}: cosim {cosim[key]} != model {model[key]}"
+    assert cosim["w_range"] == (-20, 20)
+    assert cosim["refused"].startswith(
+        "weight (neuron 2, input 5) = 21 is outside the core's weight range "
+        "[w_min, w_max] = [-20, 20]"
+    ), cosim["refused"]
+    assert cosim["status"].frames_bad == 0  # the refused load sent nothing
+    assert cosim["status"].ticks == 12
+    assert any(any(row) for row in cosim["spikes_out"])
 
 
 def _model_reply(frame: bytes) -> str:

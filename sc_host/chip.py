@@ -9,6 +9,7 @@ protocol is :mod:`sc_model.host_link` (``docs/host_link.md``).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,8 +126,14 @@ class Chip:
     def load(self, layer: SCLayerTMConfig | str | os.PathLike[str]) -> None:
         """Write a layer's weights and thresholds (a config, or an export directory).
 
-        The layer's sizes must be the core's (``IDENTIFY``); every other parameter
-        (seeds, leak, plasticity) is fixed when the core is built.
+        The layer's sizes must be the core's (``IDENTIFY``), and every weight must lie
+        in the range the core's plasticity keeps (``IDENTIFY``'s ``w_min``/``w_max``,
+        protocol version 2): a weight outside it would load and then be clamped at
+        its first update, a silent change of the network, so it is refused with a
+        ``ValueError`` naming the weight, before anything is sent. A version-1 board
+        does not report the range: then only the sizes are checked, with a
+        ``UserWarning`` saying so. Every other parameter (seeds, leak, plasticity)
+        is fixed when the core is built.
         """
         if not isinstance(layer, SCLayerTMConfig):
             layer = SCLayerTMConfig(**load_sc_layer_tm(Path(layer)))
@@ -138,10 +145,36 @@ class Chip:
                 "layer must match the core's (n_inputs, n_neurons, weight words, word width, "
                 f"v_width) = {want}, not {got}"
             )
+        self._check_weight_range(layer)
         self.layer = layer
         vmask = (1 << layer.v_width) - 1
         self.write_words(SPACE_WEIGHTS, 0, layer.weight_words())
         self.write_words(SPACE_THRESHOLDS, 0, [t & vmask for t in layer.thresholds])
+
+    def _check_weight_range(self, layer: SCLayerTMConfig) -> None:
+        info = self.info
+        if info.w_range is None:
+            if info.version < 2:
+                warnings.warn(
+                    f"the board speaks host-link protocol version {info.version}, whose "
+                    "IDENTIFY does not report the core's weight range: weights outside it "
+                    "load unchecked and are clamped at their first plasticity update "
+                    "(rebuild the bitstream for version 2)",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            return
+        lo, hi = info.w_range
+        w = np.asarray(layer.weights, dtype=np.int64)
+        bad = np.argwhere((w < lo) | (w > hi))
+        if bad.size:
+            m, j = (int(v) for v in bad[0])
+            more = f" ({len(bad) - 1} more outside it)" if len(bad) > 1 else ""
+            raise ValueError(
+                f"weight (neuron {m}, input {j}) = {int(w[m, j])} is outside the core's "
+                f"weight range [w_min, w_max] = [{lo}, {hi}] (IDENTIFY){more}; the plasticity "
+                "pass would clamp it at its first update. Nothing was written."
+            )
 
     def read_weight_words(self) -> list[int]:
         """The whole weight memory, word by word (the exported image's layout)."""

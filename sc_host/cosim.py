@@ -25,6 +25,7 @@ from amaranth.back import verilog
 from cocotb.triggers import ClockCycles
 
 from sc_cosim.harness import BUILD_ROOT, TIMESCALE, sim_build_args
+from sc_cosim.uart_line import cocotbext_baud
 from sc_host.chip import Chip
 from sc_host.systems import Description, build_hw, build_model
 from sc_host.transports import ModelTransport
@@ -52,9 +53,7 @@ class CosimTransport:
     def __init__(self, dut: Any, divisor: int, reply_limit_cycles: int = 2_000_000) -> None:
         from cocotbext.uart import UartSink, UartSource
 
-        # cocotbext-uart waits int(1e9 / baud) ns per bit: a hair above divisor
-        # clock periods keeps that integer exact
-        baud = 1e9 / (CLOCK_NS * divisor + 1e-3)
+        baud = cocotbext_baud(divisor, CLOCK_NS)
         self.dut = dut
         self.source = UartSource(dut.rx, baud=baud, bits=8, stop_bits=1)
         self.sink = UartSink(dut.tx, baud=baud, bits=8, stop_bits=1)

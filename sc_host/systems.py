@@ -38,4 +38,4 @@ def build_model(desc: Description) -> hl.LinkModel:
             link["widths"],
             reward_width=c.reward_width if c.rstdp else None,
         )
-    return hl.LinkModel(core, link["timeout"], link["core_id"])
+    return hl.LinkModel(core, link["timeout"], link["core_id"], link.get("w_range"))

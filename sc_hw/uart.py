@@ -6,7 +6,7 @@ from amaranth.hdl import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from sc_model.uart import check_divisor
+from sc_model.uart import check_divisor, sample_offset
 
 
 class UART(wiring.Component):
@@ -60,7 +60,8 @@ class UART(wiring.Component):
         with m.FSM(name="rx_fsm"):
             with m.State("IDLE"):
                 with m.If(~line):
-                    m.d.sync += [cnt.eq(d // 2), bit.eq(0)]
+                    # the start bit is sampled at t0 + S (model's contract)
+                    m.d.sync += [cnt.eq(sample_offset(d) - 1), bit.eq(0)]
                     m.next = "RECV"
             with m.State("RECV"):
                 with m.If(cnt != 0):

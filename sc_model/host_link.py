@@ -17,7 +17,8 @@ Frames
     Between frames, bytes other than ``A5`` are ignored (framing errors too).
 Commands (``W`` = bytes per host word, ``ceil(data_width / 8)``; ``BI`` =
 ``ceil(N / 8)``, ``BO`` = ``ceil(M / 8)``)
-    ``IDENTIFY`` 0x01, LEN 0: reply :func:`identify_payload` (34 bytes).
+    ``IDENTIFY`` 0x01, LEN 0: reply :func:`identify_payload` (42 bytes,
+    protocol version 2; version 1 sent the first 34, without the weight range).
     ``WRITE`` 0x02: ``space, addr u16, count, count * W bytes``; writes
     ``count >= 1`` words to addresses ``addr ..`` of the space; empty reply.
     ``READ`` 0x03: ``space, addr u16, count`` (``count * W <= 255``); reply:
@@ -68,7 +69,9 @@ from ._validate import check_int
 
 SYNC_REQUEST = 0xA5
 SYNC_REPLY = 0x5A
-VERSION = 1
+VERSION = 2
+#: IDENTIFY payload bytes per protocol version (version 2 added the weight range)
+IDENTIFY_LENS = {1: 34, 2: 42}
 MAX_PAYLOAD = 255
 N_SPACES = 8
 
@@ -97,7 +100,7 @@ ERRORS = {
 ERROR_NAMES = {v: k for k, v in ERRORS.items()}
 #: core identifiers reported by IDENTIFY
 CORE_IDS = {"test": 0, "learning_core": 1, "sc_layer_tm": 2}
-IDENTIFY_LEN = 34
+IDENTIFY_LEN = IDENTIFY_LENS[VERSION]
 STATUS_LEN = 9
 
 
@@ -184,12 +187,33 @@ class LinkInfo:
     timeout: int
     depths: tuple[int, ...]
     widths: tuple[int, ...]
+    #: ``(w_min, w_max)``, the weights the core's plasticity keeps (it clamps every
+    #: updated weight into it); None when the core has no such range (flags bit 1
+    #: clear) or the board speaks protocol version 1, which did not report it
+    w_range: tuple[int, int] | None = None
 
     @classmethod
     def parse(cls, payload: bytes) -> LinkInfo:
-        if len(payload) != IDENTIFY_LEN or payload[:2] != b"SC":
-            raise ValueError(f"IDENTIFY payload must be 34 bytes from 'SC', not {payload.hex()}")
+        """Version 1 (34 bytes) and version 2 (42 bytes) payloads; refuse anything else."""
+        if len(payload) < 4 or payload[:2] != b"SC":
+            raise ValueError(f"IDENTIFY payload must start with 'SC', not {payload.hex()}")
+        version = payload[2]
+        want = IDENTIFY_LENS.get(version)
+        if want is None:
+            raise ValueError(
+                f"IDENTIFY protocol version must be one of {sorted(IDENTIFY_LENS)}, "
+                f"not {version} (a newer board? update sc_host)"
+            )
+        if len(payload) != want:
+            raise ValueError(
+                f"IDENTIFY payload of version {version} must hold {want} bytes, "
+                f"not {len(payload)}: {payload.hex()}"
+            )
         u16 = [int.from_bytes(payload[i : i + 2], "little") for i in range(14, 34, 2)]
+        w_range = None
+        if version >= 2 and payload[9] & 2:
+            lo, hi = (int.from_bytes(payload[i : i + 4], "little", signed=True) for i in (34, 38))
+            w_range = (lo, hi)
         return cls(
             version=payload[2],
             core_id=payload[3],
@@ -200,19 +224,24 @@ class LinkInfo:
             timeout=int.from_bytes(payload[10:14], "little"),
             depths=tuple(u16[:5]),
             widths=tuple(u16[5:]),
+            w_range=w_range,
         )
 
 
 def identify_payload(core: LinkConfig) -> bytes:
-    """``"SC", version, core_id, N u16, M u16, W, flags (bit 0 reward), timeout u32,
-    depths of spaces 0..4 (u16 each), widths of spaces 0..4 (u16 each)``."""
+    """``"SC", version (2), core_id, N u16, M u16, W, flags (bit 0 reward input, bit 1
+    weight range), timeout u32, depths of spaces 0..4 (u16 each), widths of spaces 0..4
+    (u16 each), w_min i32, w_max i32`` (the range 0, 0 when flags bit 1 is clear)."""
     out = bytearray(b"SC")
     out += bytes([VERSION, core.core_id])
     out += core.n_inputs.to_bytes(2, "little") + core.n_neurons.to_bytes(2, "little")
-    out += bytes([word_bytes(core.data_width), int(core.has_reward)])
+    flags = int(core.has_reward) | (2 if core.w_range is not None else 0)
+    out += bytes([word_bytes(core.data_width), flags])
     out += core.timeout.to_bytes(4, "little")
     for v in (*core.depths[:5], *core.widths[:5]):
         out += v.to_bytes(2, "little")
+    for v in core.w_range or (0, 0):
+        out += v.to_bytes(4, "little", signed=True)
     return bytes(out)
 
 
@@ -223,7 +252,9 @@ class LinkConfig:
     ``depths``/``widths`` (up to 8 entries, padded with 0): words and bits per
     word of each host space of the core (0: the core lacks the space);
     ``data_width``/``addr_width``: the core's ``host_data_width`` and
-    ``host_addr_width``; ``timeout``: idle cycles that end a frame or a drain.
+    ``host_addr_width``; ``timeout``: idle cycles that end a frame or a drain;
+    ``w_range``: ``(w_min, w_max)`` of a core whose plasticity clamps its
+    weights (reported by ``IDENTIFY``), None for a core without one.
     """
 
     n_inputs: int
@@ -236,6 +267,7 @@ class LinkConfig:
     timeout: int = 1 << 16
     core_id: int = 0
     reward_width: int = 8
+    w_range: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         check_int("n_inputs", self.n_inputs, 1, 8 * MAX_PAYLOAD)
@@ -255,6 +287,12 @@ class LinkConfig:
         check_int("timeout", self.timeout, 16, (1 << 32) - 1)
         check_int("core_id", self.core_id, 0, 255)
         check_int("reward_width", self.reward_width, 2, 16)
+        if self.w_range is not None:
+            if not isinstance(self.w_range, tuple | list) or len(self.w_range) != 2:
+                raise ValueError(f"w_range must be (w_min, w_max) or None, not {self.w_range!r}")
+            lo = check_int("w_range[0]", self.w_range[0], -(1 << 31), 0)
+            hi = check_int("w_range[1]", self.w_range[1], 0, (1 << 31) - 1)
+            object.__setattr__(self, "w_range", (lo, hi))
 
     @property
     def word_bytes(self) -> int:
@@ -278,7 +316,13 @@ class LinkConfig:
         return -half <= r < half
 
     @classmethod
-    def for_core(cls, core: HostCore, timeout: int, core_id: int = 0) -> LinkConfig:
+    def for_core(
+        cls,
+        core: HostCore,
+        timeout: int,
+        core_id: int = 0,
+        w_range: tuple[int, int] | None = None,
+    ) -> LinkConfig:
         depth = max(max(core.depths), 2)
         return cls(
             n_inputs=core.n_inputs,
@@ -291,6 +335,7 @@ class LinkConfig:
             timeout=timeout,
             core_id=core_id,
             reward_width=getattr(core, "reward_width", 8),
+            w_range=w_range,
         )
 
 
@@ -304,9 +349,15 @@ class LinkModel:
     ``TIMEOUT`` as the hardware answers it once the line stays idle.
     """
 
-    def __init__(self, core: HostCore, timeout: int, core_id: int = 0) -> None:
+    def __init__(
+        self,
+        core: HostCore,
+        timeout: int,
+        core_id: int = 0,
+        w_range: tuple[int, int] | None = None,
+    ) -> None:
         self.core = core
-        self.config = LinkConfig.for_core(core, timeout, core_id)
+        self.config = LinkConfig.for_core(core, timeout, core_id, w_range)
         self.ticks = self.frames_ok = self.frames_bad = self.last_error = 0
 
     # -- the engine -----------------------------------------------------------

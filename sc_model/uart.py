@@ -12,12 +12,23 @@ Receiver (``rx`` in; ``rx_data`` 8, ``rx_valid`` 1, ``rx_error`` 1 out)
     ``line_t = rx_{t-2}`` (1 during the first two cycles after reset). In state
     *idle*, a cycle ``t0`` with ``line = 0`` starts a frame; bit ``b`` (0 the
     start bit, 1 .. 8 the data bits, 9 the stop bit) is sampled from ``line``
-    in cycle ``t0 + 1 + H + b D`` with ``H = D // 2`` (the middle of the bit
-    when the edge is seen at its start). A start bit sampled 1 is a glitch:
+    in cycle ``t0 + S + b D`` with ``S = (D - 1) // 2`` (:func:`sample_offset`).
+    An edge from an independent clock reaches ``line`` in the first or the
+    second cycle after it (the synchroniser resolves it either way), so each
+    bit of a frame sent at exactly ``D`` cycles per bit is seen ``D - 1``,
+    ``D`` or ``D + 1`` cycles long and the sample lands ``S`` .. ``S + 1``
+    cycles after the bit's true start: at least one cycle from either end of
+    the bit for every ``D >= 4``. (Until December 2026 the sample was at
+    ``t0 + 1 + D // 2 + b D``, the bit's last cycle at ``D = 4``: a start edge
+    seen one cycle late moved every sample into the next bit, and the
+    co-simulated host link lost the first byte of every frame at divisor 4.)
+    A start bit sampled 1 is a glitch:
     back to idle, nothing reported. A stop bit sampled 1 ends the frame: in the
     next cycle ``rx_valid`` is 1 for one cycle and ``rx_data`` (a register that
     keeps its value until the next good frame, reset 0) holds the byte, and the
-    receiver is idle again in that cycle. A stop bit sampled 0 is a framing
+    receiver is idle again in that cycle, ``t0 + S + 9 D + 1 <= t0 + 10 D - 1``:
+    the next frame's start edge is caught back to back even when it is seen a
+    cycle early. A stop bit sampled 0 is a framing
     error: ``rx_error`` is 1 for one cycle in the next cycle, ``rx_data`` keeps
     its old value, and the receiver waits for ``line = 1`` (a break lasts any
     time) before it is idle again (it is idle in the cycle after the one
@@ -54,6 +65,12 @@ MAX_DIVISOR = 65535
 def check_divisor(divisor: object, name: str = "divisor") -> int:
     """``divisor`` as an int in ``[4, 65535]`` (cycles per bit); raise otherwise."""
     return check_int(name, divisor, MIN_DIVISOR, MAX_DIVISOR)
+
+
+def sample_offset(divisor: int) -> int:
+    """``S = (divisor - 1) // 2``: cycles from the first cycle the receiver sees a start
+    bit's low line to the cycle that samples it (then every ``divisor`` cycles)."""
+    return (check_divisor(divisor) - 1) // 2
 
 
 def frame_bits(byte: int, stop: int = 1) -> list[int]:
@@ -93,6 +110,8 @@ class Uart:
 
     def __init__(self, divisor: int) -> None:
         self.divisor = check_divisor(divisor)
+        # RECV counts down from this in t0 + 1 and samples the start bit at 0 (t0 + S)
+        self._first_wait = sample_offset(self.divisor) - 1
         self.reset()
 
     def reset(self) -> None:
@@ -114,7 +133,7 @@ class Uart:
         self._rx_valid = self._rx_error = 0
         if self._state == _IDLE:
             if line == 0:
-                self._state, self._cnt, self._bit = _RECV, d // 2, 0
+                self._state, self._cnt, self._bit = _RECV, self._first_wait, 0
         elif self._state == _RECV:
             if self._cnt:
                 self._cnt -= 1
@@ -170,4 +189,5 @@ __all__ = [
     "decode_line",
     "frame_bits",
     "line_waveform",
+    "sample_offset",
 ]

@@ -9,13 +9,15 @@ random levels. Edge-timed events put the next start edge where the receiver
 returns to IDLE: good frames at the exact divisor whose stop bit ends just
 after its sampling point, and glitches followed by a start edge just after
 the receiver rejects them. The receiver samples a start edge that reaches
-the line at cycle ``t`` (``rx`` driven in ``t``) at ``t + 1 + divisor // 2``
-(two synchroniser stages, the IDLE cycle, ``divisor // 2`` counts) and every
-``divisor`` cycles after; the cycle after a sample that ends a frame (a
-high stop bit) or rejects a glitch (a high start bit) is its first idle
-cycle, which sees the line of ``t + 2 + divisor // 2 + 9 divisor`` (resp.
-``+ 0``): the stop bit (high from ``t + 9 divisor``) or the high after the
-glitch ends there, ``divisor // 2 + 2`` cycles in. Without these events a
+the line at cycle ``t`` (``rx`` driven in ``t``) at ``t + 2 + S`` with ``S =
+(divisor - 1) // 2`` (two synchroniser stages, then ``S`` cycles,
+:func:`sc_model.uart.sample_offset`) and every ``divisor`` cycles after; the
+cycle after a sample that ends a frame (a high stop bit) or rejects a glitch
+(a high start bit) is its first idle cycle, which sees the line of ``t + 1 +
+S + 9 divisor`` (resp. ``+ 0``): the stop bit (high from ``t + 9 divisor``)
+or the high after the glitch ends there, ``S + 1`` cycles in (stimulus
+version 3; version 2 timed the receiver that sampled at ``t + 3 + divisor //
+2``). Without these events a
 receiver that mishandles a start edge in its first idle cycle (does not
 reload its counters, or waits one cycle in BREAK) survived at divisor 22
 (mutation run of issue 15). The transmitter sees random bytes with
@@ -29,7 +31,7 @@ import numpy as np
 from sc_cosim.blocks.arith import _edge_or_uniform
 from sc_cosim.spec import BlockSpec, Params
 from sc_hw.uart import UART as HwUART
-from sc_model.uart import Uart, frame_bits
+from sc_model.uart import Uart, frame_bits, sample_offset
 
 
 class UartTwin:
@@ -47,11 +49,12 @@ def _random_params(rng: np.random.Generator) -> Params:
     return {"divisor": _edge_or_uniform(rng, 4, 40, 0.3)}
 
 
-def _edge_offset(rng: np.random.Generator) -> int:
-    """Cycles after ``divisor // 2`` for a start edge meant to meet the receiver
-    in its first idle cycle: 2 (exactly that cycle) 80 % of the time, else 1
-    or 3 (its neighbours)."""
-    return 2 if rng.random() < 0.8 else int(rng.choice([1, 3]))
+def _edge_after(divisor: int, rng: np.random.Generator) -> int:
+    """Cycles from a stop bit's (or glitch's) start to a start edge meant to meet the
+    receiver in its first idle cycle: ``S + 1`` (exactly that cycle) 80 % of the time,
+    else ``S`` or ``S + 2`` (its neighbours)."""
+    first_idle = sample_offset(divisor) + 1
+    return first_idle + (0 if rng.random() < 0.8 else int(rng.choice([-1, 1])))
 
 
 def _frame(line: list[int], byte: int, bit_len: int, stop: int = 1) -> None:
@@ -75,11 +78,11 @@ def rx_line(divisor: int, rng: np.random.Generator, n: int) -> np.ndarray:
         elif kind < 0.8:  # edge-timed: start edges in the receiver's first idle cycle
             if rng.random() < 0.3:  # a glitch shorter than half a bit, rejected as one comes
                 glitch = int(rng.integers(1, max(2, d // 2)))
-                line.extend([0] * glitch + [1] * max(1, d // 2 + _edge_offset(rng) - glitch))
+                line.extend([0] * glitch + [1] * max(1, _edge_after(d, rng) - glitch))
             for _ in range(int(rng.integers(1, 5))):  # good frames, the stop bit cut short
                 _frame(line, int(rng.integers(0, 256)), d)
                 del line[len(line) - d :]
-                line.extend([1] * (d // 2 + _edge_offset(rng)))
+                line.extend([1] * _edge_after(d, rng))
             # then a frame one cycle per bit off (a receiver that samples it late or early
             # reads other bits)
             _frame(line, int(rng.integers(0, 256)), d + int(rng.choice([-1, 0, 1])))
@@ -106,7 +109,7 @@ SPEC = BlockSpec(
     twin=UartTwin,
     random_params=_random_params,
     stimulus=_stimulus,
-    stimulus_version=2,  # start edges in the receiver's first idle cycle
+    stimulus_version=3,  # start edges in the first idle cycle of the receiver sampling at S
     default_params={"divisor": 8},
     description="8N1 UART (receiver with synchroniser and framing-error report, transmitter)",
 )
