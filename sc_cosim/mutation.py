@@ -787,6 +787,7 @@ class BlockReport:
     missing: int = 0  # mutants neither run nor in the results file (``run=False``)
     unproved: int = 0  # of ``survived``: recorded without the solver (``run=False``)
     path: str = "cocotb"  # how mutants were co-simulated (``replay`` or ``cocotb``)
+    power_on: bool = False  # each seed also ran without the initial reset (``power_on``)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -851,7 +852,9 @@ class BlockReport:
         seeds = ",".join(map(str, self.seeds))
         lines = [
             self.summary(),
-            f"  cosim: seeds {seeds} (stop at first kill), {self.cycles} cycles, "
+            f"  cosim: seeds {seeds}"
+            + (", then each again without the initial reset" if self.power_on else "")
+            + f" (stop at first kill), {self.cycles} cycles, "
             f"{self.simulator} ({self.path} path); sample seed {self.sample_seed}; "
             f"{self.seconds:.1f} s",
         ]
@@ -1379,6 +1382,7 @@ def mutate_block(
     report.missing = missing
     report.unproved = report_unproved
     report.path = path
+    report.power_on = power_on
     report.seconds = time.perf_counter() - start
     return report
 
