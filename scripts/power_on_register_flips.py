@@ -8,8 +8,7 @@ kept), in each block's generated Verilog (default parameters), and replays
 each such design (:func:`sc_cosim.replay.run_verilog`) with the mutation
 check's runs: ``--seeds`` normal runs, then as many runs without the initial
 reset (``sc-hw mutate --power-on-runs``). Per block it prints how many flips
-the normal runs kill (almost all at the ``power-on`` row: a register seen at
-an output), how many only the power-on runs kill, and the names of the
+the normal runs kill, how many only the power-on runs kill, and the names of the
 registers whose flip survives both (a power-on value that no run reads
 before it is overwritten, or one no output depends on). ``--prove`` gives
 each survivor to the mutation check's solver
