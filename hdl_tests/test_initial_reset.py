@@ -7,10 +7,11 @@ new model twin *is* the power-on state (and that the Amaranth ``init`` values
 are the reset values) is checked here for every block, bit by bit. The option
 must reach the RTL through both benches (cocotb and the mutation check's
 replay), and kill the Yosys mutant of ``stp_unit`` that changes only a
-power-on value (docs/mutation.md). Default run: 34 s in one process at load 5
-on the 2-core machine, about 20 s of it generating the 21 blocks' default
-Verilog, which the default run's mutation sample (``test_mutation.py``, the
-same default sets) takes from the same per-process memo (``_verilog``).
+power-on value (docs/mutation.md). Default run: 27 s in one process at load 4
+on the 2-core machine (34 s at load 5), of which generating the 21 blocks'
+default Verilog takes 15 s; the default run's mutation sample
+(``test_mutation.py``, the same default sets) generates them too, and takes
+them from the same per-process memo (``_verilog``) when it runs after.
 """
 
 from __future__ import annotations
