@@ -14,6 +14,8 @@ Environment knobs for larger runs (documented in the README):
 ``SC_BUILD_DIR`` (where generated files go; default the checkout's ``build/``;
 ``sc-hw`` sets it to ``./build`` of the working directory or ``--build-dir``).
 ``SC_COSIM_RESET_P`` (chance per cycle of a mid-run reset, default 0.002).
+``SC_COSIM_INITIAL_RESET`` (``1``, the default: ``rst`` high in the first
+cycle; ``0``: no initial reset, the run starts from the power-on state).
 """
 
 from __future__ import annotations
@@ -190,6 +192,33 @@ def default_reset_p() -> float:
     return value
 
 
+DEFAULT_INITIAL_RESET = True
+INITIAL_RESET_VALUES = {"1": True, "0": False}
+
+
+def check_initial_reset(name: str, value: object) -> bool:
+    """``value`` as the initial-reset switch (a bool); ``name`` is named in the error."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"{name} must be True (reset in the first cycle) or False (start from the "
+            f"power-on state), not {value!r}"
+        )
+    return bool(value)
+
+
+def default_initial_reset() -> bool:
+    """``SC_COSIM_INITIAL_RESET``: ``1`` (default) resets in the first cycle, ``0`` does not."""
+    raw = os.environ.get("SC_COSIM_INITIAL_RESET")
+    if raw is None:
+        return DEFAULT_INITIAL_RESET
+    if raw.strip() not in INITIAL_RESET_VALUES:
+        raise ValueError(
+            "SC_COSIM_INITIAL_RESET must be 1 (rst high in the first cycle, the default) or 0 "
+            f"(no initial reset: the run starts from the power-on state), not {raw!r}"
+        )
+    return INITIAL_RESET_VALUES[raw.strip()]
+
+
 def default_simulator() -> str:
     return str(check_choice("SC_COSIM_SIM", os.environ.get("SC_COSIM_SIM", "icarus"), SIMULATORS))
 
@@ -240,6 +269,7 @@ class CosimResult:
     verilog_path: str | None = None
     wave: Path | None = None
     reset_p: float = DEFAULT_RESET_P
+    initial_reset: bool = DEFAULT_INITIAL_RESET
 
     def reproduce(self) -> str:
         """A command that re-runs exactly this case (with the user's ``--verilog`` file)."""
@@ -248,6 +278,8 @@ class CosimResult:
             f"--seed {self.seed} --cycles {self.cycles} --sim {self.simulator} "
             f"--reset-p {self.reset_p!r}"
         )
+        if not self.initial_reset:
+            text += " --no-initial-reset"
         if self.verilog_path is not None:
             text += f" --verilog {shlex.quote(self.verilog_path)}"
         return text
@@ -266,6 +298,7 @@ class CosimResult:
             "seconds": round(self.seconds, 3),
             "wave": None if self.wave is None else str(self.wave),
             "reset_p": self.reset_p,
+            "initial_reset": self.initial_reset,
             "reproduce": self.reproduce(),
         }
 
@@ -274,6 +307,7 @@ class CosimResult:
         text = (
             f"{state} {self.block} seed={self.seed} cycles={self.cycles} "
             f"sim={self.simulator} reset_p={self.reset_p:g} "
+            f"{'' if self.initial_reset else 'initial_reset=0 '}"
             f"params={json.dumps(self.params)} ({self.seconds:.1f} s)"
         )
         if not self.passed:
@@ -299,6 +333,7 @@ def run_cosim(
     verilog_path: str | os.PathLike[str] | None = None,
     reset_p: float | None = None,
     wave: str | os.PathLike[str] | None = None,
+    initial_reset: bool | None = None,
 ) -> CosimResult:
     """Co-simulate ``block`` against its model twin; never raises on a mismatch.
 
@@ -311,7 +346,8 @@ def run_cosim(
     seed : int
         Seeds the stimulus (and the parameters when ``params`` is None).
     cycles : int, optional
-        Clock cycles compared after the initial reset (default ``SC_COSIM_CYCLES``).
+        Clock cycles compared (default ``SC_COSIM_CYCLES``), after the
+        initial reset when there is one.
     simulator : ``"icarus"`` or ``"verilator"``
     verilog_path : path, optional
         Check this Verilog file instead of the generated one. Its top module
@@ -319,9 +355,15 @@ def run_cosim(
     reset_p : float, optional
         Chance per cycle, in [0, 1), that ``rst`` is raised mid-run (for one
         cycle; the model twin is reset with it), to check reset values
-        (default ``SC_COSIM_RESET_P``, else 0.002). The initial reset always
-        happens (the outputs before it, at power-on, are compared too); a
-        block's power-on phase (``BlockSpec.quiet_cycles``) has no mid-run reset.
+        (default ``SC_COSIM_RESET_P``, else 0.002). A block's power-on phase
+        (``BlockSpec.quiet_cycles``) has no mid-run reset.
+    initial_reset : bool, optional
+        True (default ``SC_COSIM_INITIAL_RESET``, else True): the outputs are
+        compared at power-on (inputs 0, ``rst`` high), then the first rising
+        edge applies the initial reset and cycle 0 follows. False: no initial
+        reset; cycle 0 is compared in the power-on state with its own inputs
+        and ``rst`` low, so the power-on value of every register (reset or
+        not) shapes the run (:mod:`sc_cosim.cosim_tb`).
     wave : path, optional
         Record every signal of the run into this file: ``.fst`` or ``.vcd``
         (Icarus writes both; Verilator writes VCD, and FST where the LZ4
@@ -343,6 +385,11 @@ def run_cosim(
     seed = check_int("seed", seed, 0)
     cycles = default_cycles() if cycles is None else check_int("cycles", cycles, 1)
     reset_p = default_reset_p() if reset_p is None else check_reset_p("reset_p", reset_p)
+    initial_reset = (
+        default_initial_reset()
+        if initial_reset is None
+        else check_initial_reset("initial_reset", initial_reset)
+    )
     simulator = default_simulator() if simulator is None else simulator
     check_choice("simulator", simulator, SIMULATORS)
     wave_path = None if wave is None else Path(wave).resolve()
@@ -360,7 +407,7 @@ def run_cosim(
     case = _case_dir(block, params, simulator, text)
     case.mkdir(parents=True, exist_ok=True)
     vfile = case / f"{spec.toplevel}.v"
-    result_file = case / f"result_{seed}_{cycles}_{reset_p!r}.json"
+    result_file = case / f"result_{seed}_{cycles}_{reset_p!r}_{int(initial_reset)}.json"
     result_file.unlink(missing_ok=True)
     # A waveform needs its own build (Icarus adds a dump module); otherwise
     # runs of several seeds share one build, built by one process at a time.
@@ -409,6 +456,7 @@ def run_cosim(
         "SC_SEED": str(seed),
         "SC_CYCLES": str(cycles),
         "SC_RESET_P": repr(reset_p),
+        "SC_INITIAL_RESET": str(int(initial_reset)),
         "SC_RESULT": str(result_file),
         "COCOTB_LOG_LEVEL": "WARNING",
     }
@@ -466,6 +514,7 @@ def run_cosim(
         verilog_path=None if verilog_path is None else str(verilog_path),
         wave=wave_path,
         reset_p=reset_p,
+        initial_reset=initial_reset,
     )
 
 

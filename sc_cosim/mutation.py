@@ -88,6 +88,7 @@ from sc_cosim.equivalence import (
 )
 from sc_cosim.harness import (
     build_root,
+    default_initial_reset,
     default_reset_p,
     generate_verilog,
     params_for,
@@ -786,6 +787,7 @@ class BlockReport:
     missing: int = 0  # mutants neither run nor in the results file (``run=False``)
     unproved: int = 0  # of ``survived``: recorded without the solver (``run=False``)
     path: str = "cocotb"  # how mutants were co-simulated (``replay`` or ``cocotb``)
+    power_on: bool = False  # each seed also ran without the initial reset (``power_on``)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -850,7 +852,9 @@ class BlockReport:
         seeds = ",".join(map(str, self.seeds))
         lines = [
             self.summary(),
-            f"  cosim: seeds {seeds} (stop at first kill), {self.cycles} cycles, "
+            f"  cosim: seeds {seeds}"
+            + (", then each again without the initial reset" if self.power_on else "")
+            + f" (stop at first kill), {self.cycles} cycles, "
             f"{self.simulator} ({self.path} path); sample seed {self.sample_seed}; "
             f"{self.seconds:.1f} s",
         ]
@@ -973,11 +977,16 @@ def run_list(
     return sample(mutants, limit, seed), len(mutants), skipped, sets
 
 
-def results_config(block: str, seed: int, seeds: tuple[int, ...], cycles: int) -> dict:
+def results_config(
+    block: str, seed: int, seeds: tuple[int, ...], cycles: int, power_on: bool = False
+) -> dict:
     """The config a results-file record of ``block`` carries (:func:`config_of`): seed, cosim
-    seeds, cycles, the block's stimulus version and ``SC_COSIM_RESET_P``."""
+    seeds, cycles, the block's stimulus version, ``SC_COSIM_RESET_P``,
+    ``SC_COSIM_INITIAL_RESET`` and ``power_on`` (each only when not the default)."""
     version = get_block(block).stimulus_version
-    return config_of(seed, seeds, cycles, version, default_reset_p())
+    return config_of(
+        seed, seeds, cycles, version, default_reset_p(), default_initial_reset(), power_on
+    )
 
 
 def compile_error(text: str, toplevel: str) -> str:
@@ -1008,13 +1017,17 @@ def run_mutant(
     cycles: int,
     simulator: str | None = None,
     path: str = "cocotb",
+    power_on: bool = False,
 ) -> MutantResult:
     """Compile ``mutant``; co-simulate it for each seed until one run fails.
 
     ``path="cocotb"`` runs :func:`sc_cosim.harness.run_cosim` per seed;
     ``path="replay"`` replays the model's recorded run in plain Icarus
     (:mod:`sc_cosim.replay`: the same verdict, seed, cycle and port; Icarus
-    only, so ``simulator`` must be None or ``"icarus"``).
+    only, so ``simulator`` must be None or ``"icarus"``). ``power_on`` adds,
+    after those runs, one run per seed without the initial reset (from the
+    power-on state, ``initial_reset=False``); a kill there names the cycle
+    ``(no initial reset)``.
     """
     check_choice("path", path, PATHS)
     if path == "replay":
@@ -1022,7 +1035,7 @@ def run_mutant(
             raise ValueError(
                 f"path 'replay' runs Icarus only; simulator must be 'icarus', not {simulator!r}"
             )
-        return run_mutant_replay(mutant, seeds, cycles)
+        return run_mutant_replay(mutant, seeds, cycles, power_on)
     spec = get_block(mutant.block)
     start = time.perf_counter()
     text = mutant.text()
@@ -1035,7 +1048,9 @@ def run_mutant(
     path.write_text(text)
     ran: list[int] = []
     status, message = "survived", ""
-    for s in seeds:
+    seeds = tuple(seeds)
+    runs = [(s, None) for s in seeds] + [(s, False) for s in (seeds if power_on else ())]
+    for s, initial_reset in runs:
         ran.append(s)
         result = run_cosim(
             mutant.block,
@@ -1044,6 +1059,7 @@ def run_mutant(
             cycles=cycles,
             simulator=simulator,
             verilog_path=path,
+            initial_reset=initial_reset,
         )
         # run_cosim keeps a simulator build per distinct Verilog text; one per mutant adds up
         # (about 0.3 MB each), and the mutant is rebuilt from its description at will.
@@ -1056,7 +1072,9 @@ def run_mutant(
     return MutantResult(mutant, status, tuple(ran), message, time.perf_counter() - start)
 
 
-def run_mutant_replay(mutant: Mutant, seeds: Iterable[int], cycles: int) -> MutantResult:
+def run_mutant_replay(
+    mutant: Mutant, seeds: Iterable[int], cycles: int, power_on: bool = False
+) -> MutantResult:
     """:func:`run_mutant` by :mod:`sc_cosim.replay`: no cocotb, the model run once per seed.
 
     A survivor's Verilog and replay bench stay in
@@ -1065,7 +1083,16 @@ def run_mutant_replay(mutant: Mutant, seeds: Iterable[int], cycles: int) -> Muta
     start = time.perf_counter()
     folder = build_root() / "mutation" / mutant.block / f"{_slug(mutant.label)}_{mutant.index}"
     text = mutant.text()
-    status, ran, message = run_verilog(text, mutant.block, mutant.params, seeds, cycles, folder)
+    seeds = tuple(seeds)
+    status, ran, message = run_verilog(
+        text,
+        mutant.block,
+        mutant.params,
+        seeds,
+        cycles,
+        folder,
+        power_on_seeds=seeds if power_on else (),
+    )
     if status == "not_compiled":
         # the cocotb path's compile test is -g2012 alone; a text that passes it but not the
         # harness's -g2005 build makes run_cosim raise, and so does this path
@@ -1151,6 +1178,7 @@ def mutate_block(
     source: str = "text",
     pdr_timeout: float = DEFAULT_PDR_TIMEOUT,
     reprove: bool = False,
+    power_on: bool = False,
 ) -> BlockReport:
     """Mutation check of ``block``.
 
@@ -1219,6 +1247,13 @@ def mutate_block(
         ``mutate`` pass (:mod:`sc_cosim.yosys_mutants`), which draws ``limit``
         mutants *per parameter set* (``limit`` is required: Yosys samples,
         there is no "all") after checking that its un-mutated netlist passes.
+    power_on : bool
+        Power-on runs beside the normal ones: after the ``n_seeds`` runs (with
+        the initial reset unless ``SC_COSIM_INITIAL_RESET=0``), each seed runs
+        again without it, from the power-on state, so a mutant that changes
+        only the power-on value of a register with a reset can be killed
+        (:func:`run_mutant`). Recorded in the results config (``"power_on":
+        true``), so these verdicts never mix with a normal run's.
     """
     seed = check_int("seed", seed, 0)
     n_seeds = check_int("n_seeds", n_seeds, 1)
@@ -1256,8 +1291,10 @@ def mutate_block(
             toplevel = get_block(block).toplevel
             for _, params in sets:
                 netlist, _ = yosys_mutations(_verilog(block, params), toplevel, limit, seed)
-                check_netlist(netlist, block, params, seeds, cycles)
-    config = results_config(block, seed, seeds, cycles)
+                check_netlist(
+                    netlist, block, params, seeds, cycles, power_on_seeds=seeds if power_on else ()
+                )
+    config = results_config(block, seed, seeds, cycles, power_on)
     done = read_results(results_file)
     missing = 0
     report_unproved = 0  # survivors recorded without the solver, reported with run=False
@@ -1307,7 +1344,7 @@ def mutate_block(
             missing += 1
             continue
         else:
-            r = run_mutant(m, seeds, cycles, simulator, path)
+            r = run_mutant(m, seeds, cycles, simulator, path, power_on)
             if progress is not None:
                 progress(r)
         if prove:
@@ -1345,6 +1382,7 @@ def mutate_block(
     report.missing = missing
     report.unproved = report_unproved
     report.path = path
+    report.power_on = power_on
     report.seconds = time.perf_counter() - start
     return report
 

@@ -9,8 +9,9 @@ flushed) as each verdict is known, after the solver:
 ``set``/``index``/``change`` identify the mutant (its parameter-set label, its
 number in that set's enumeration and its one-line diff, so a changed
 enumerator cannot be mistaken for the recorded one); ``config`` is what the
-co-simulation verdict depends on (sample seed, cosim seeds, cycles, and the
-block's stimulus version when above 1);
+co-simulation verdict depends on (sample seed, cosim seeds, cycles, and,
+only when not the default, the block's stimulus version, ``reset_p``,
+``initial_reset`` and ``power_on``);
 ``proved`` says whether a survivor has been given to the solver (its
 ``status`` is then the solver's: ``equivalent``, ``survived`` or ``unknown``).
 A run without the solver (``--no-prove``) records survivors with ``proved``
@@ -43,7 +44,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sc_cosim.harness import DEFAULT_RESET_P
+from sc_cosim.harness import DEFAULT_INITIAL_RESET, DEFAULT_RESET_P
 from sc_cosim.yosys_mutants import YOSYS_FAILED
 
 Key = tuple[str, str, int, str, str]
@@ -75,6 +76,8 @@ def config_of(
     cycles: int,
     stimulus: int = 1,
     reset_p: float = DEFAULT_RESET_P,
+    initial_reset: bool = DEFAULT_INITIAL_RESET,
+    power_on: bool = False,
 ) -> dict[str, Any]:
     """What a recorded co-simulation verdict depends on, besides the mutant.
 
@@ -83,13 +86,19 @@ def config_of(
     run resumed after a stimulus change runs every mutant again. ``reset_p``, the
     chance per cycle of a mid-run reset (``SC_COSIM_RESET_P``), is recorded only
     when it is not the harness's default 0.002, so a high-reset run and a normal
-    one never share verdicts.
+    one never share verdicts. Likewise ``initial_reset`` (``SC_COSIM_INITIAL_RESET``),
+    recorded only when False, and ``power_on`` (the power-on runs of
+    ``sc-hw mutate --power-on-runs``), recorded only when True.
     """
     config: dict[str, Any] = {"seed": seed, "seeds": list(seeds), "cycles": cycles}
     if stimulus > 1:
         config["stimulus"] = stimulus
     if reset_p != DEFAULT_RESET_P:
         config["reset_p"] = reset_p
+    if initial_reset != DEFAULT_INITIAL_RESET:
+        config["initial_reset"] = bool(initial_reset)
+    if power_on:
+        config["power_on"] = True
     return config
 
 

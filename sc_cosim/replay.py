@@ -6,12 +6,15 @@ the run does not depend on the Verilog under test. This module splits the run
 in two:
 
 1. :func:`record` runs the model side of one cosim run *once* per
-   ``(block, params, seed, cycles, reset_p)``: it takes the stimulus and the
-   mid-run resets from the one draw :mod:`sc_cosim.cosim_tb` uses too
-   (:meth:`sc_cosim.spec.BlockSpec.draw_run`), steps the model twin and keeps, per row,
-   every input port with ``rst`` and the expected value of every output
-   port. Row 0 is the power-on check (inputs 0, ``rst`` high, before the
-   first edge), row ``t + 1`` is cycle ``t``. The rows are written as two
+   ``(block, params, seed, cycles, reset_p, initial_reset)``: it takes the
+   stimulus and the mid-run resets from the one draw :mod:`sc_cosim.cosim_tb`
+   uses too (:meth:`sc_cosim.spec.BlockSpec.draw_run`), steps the model twin
+   and keeps, per row, every input port with ``rst`` and the expected value
+   of every output port. With the initial reset (the default) row 0 is the
+   power-on check (inputs 0, ``rst`` high, before the first edge) and row
+   ``t + 1`` is cycle ``t``; without it (``initial_reset=False``) row ``t``
+   is cycle ``t``, row 0 compared in the power-on state with cycle 0's
+   inputs and ``rst`` low. The rows are written as two
    ``$readmemh`` files (one hex word per row: ``{rst, inputs...}`` and
    ``{outputs...}`` in signature order, MSB first).
 2. :func:`run_mutant_replay` compiles a mutant with a generated
@@ -19,9 +22,10 @@ in two:
    :data:`sc_cosim.harness.SIM_BUILD_ARGS`, after cocotb's ``-g2012`` as the
    cocotb build has it) and runs ``vvp`` once per seed until a run fails.
 
-Timing equals the cocotb bench's: at time 0 the bench drives ``rst`` high
-and every input 0 and compares every output (the power-on row) before the
-first rising edge at time 1, which applies the initial reset; the clock falls
+Timing equals the cocotb bench's: at time 0 the bench drives row 0 (``rst``
+high and every input 0, or cycle 0 without the initial reset) and compares
+every output before the first rising edge at time 1, which applies the
+initial reset (or ends cycle 0); the clock falls
 at 6 and has a period of 10. Per cycle the bench drives the row's inputs and
 ``rst`` right after the falling edge, compares every output 1 time unit later
 (nothing else happens in between, so the values are those cocotb reads in its
@@ -30,7 +34,8 @@ read-only phase) and raises the clock 4 units after that. The comparison is
 unresolvable value is in the cocotb bench. The first mismatch ends the run and
 names the row, the port (the first mismatching one in signature order, as the
 cocotb bench reports it) and the value; the message has the cocotb bench's
-form (``cycle 12: port 'y' RTL=3 model=2; inputs={...} rst=0``).
+form (``cycle 12: port 'y' RTL=3 model=2; inputs={...} rst=0``; ``cycle 12
+(no initial reset): ...`` for a run without the initial reset).
 
 Why a recorded stimulus gives the verdict cocotb would: the cocotb bench draws
 its whole stimulus (and its resets) before the run from the seed alone and
@@ -64,7 +69,14 @@ from amaranth.lib import wiring
 
 from sc_cosim.batch_sim import Port, ports_of
 from sc_cosim.blocks import get_block
-from sc_cosim.harness import SIM_BUILD_ARGS, build_root, default_reset_p, signature_of
+from sc_cosim.harness import (
+    SIM_BUILD_ARGS,
+    build_root,
+    check_initial_reset,
+    default_initial_reset,
+    default_reset_p,
+    signature_of,
+)
 from sc_cosim.spec import Params
 from sc_model._validate import check_int
 
@@ -89,8 +101,9 @@ class Recording:
     resets : bool array (cycles,)
         ``rst`` of each cycle.
     expected : list[tuple[int, ...]]
-        Per row (0 = power-on, ``t + 1`` = cycle ``t``) the model's value of
-        every output port, unsigned.
+        Per row the model's value of every output port, unsigned. With
+        ``initial_reset``: row 0 = power-on, ``t + 1`` = cycle ``t``;
+        without: row ``t`` = cycle ``t``.
     stim_file, expect_file : Path
         The rows as ``$readmemh`` files.
     """
@@ -107,17 +120,31 @@ class Recording:
     expected: list[tuple[int, ...]]
     stim_file: Path
     expect_file: Path
+    initial_reset: bool = True
+
+    @property
+    def rows(self) -> int:
+        return len(self.expected)
+
+    def cycle_of(self, row: int) -> int | None:
+        """The stimulus cycle of ``row`` (None for the power-on row)."""
+        if not self.initial_reset:
+            return row
+        return None if row == 0 else row - 1
 
     def row_name(self, row: int) -> str:
-        return "power-on" if row == 0 else f"cycle {row - 1}"
+        t = self.cycle_of(row)
+        if t is None:
+            return "power-on"
+        return f"cycle {t}" if self.initial_reset else f"cycle {t} (no initial reset)"
 
     def message(self, row: int, port: int, got: str) -> str:
         """The cocotb bench's mismatch message for ``port`` (index into outputs) in ``row``."""
         name = self.outputs[port].name
         value = str(int(got, 2)) if re.fullmatch(r"[01]+", got) else f"unresolved value {got}"
         text = f"{self.row_name(row)}: port {name!r} RTL={value} model={self.expected[row][port]}"
-        if row:
-            t = row - 1
+        t = self.cycle_of(row)
+        if t is not None:
             inputs = {p.name: int(self.stimulus[p.name][t]) for p in self.inputs}
             text += f"; inputs={inputs} rst={int(self.resets[t])}"
         return text
@@ -155,9 +182,17 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def record(
-    block: str, params: Params, seed: int, cycles: int, reset_p: float | None = None
+    block: str,
+    params: Params,
+    seed: int,
+    cycles: int,
+    reset_p: float | None = None,
+    initial_reset: bool | None = None,
 ) -> Recording:
     """Run the model side of ``run_cosim(block, params, seed, cycles)`` once (module docstring).
+
+    ``reset_p`` and ``initial_reset`` default to ``SC_COSIM_RESET_P`` and
+    ``SC_COSIM_INITIAL_RESET`` as in :func:`sc_cosim.harness.run_cosim`.
 
     Remembered per process; the files go to ``<build>/replay/<block>/<key>/``.
 
@@ -171,9 +206,13 @@ def record(
     seed = check_int("seed", seed, 0)
     cycles = check_int("cycles", cycles, 1)
     reset_p = default_reset_p() if reset_p is None else float(reset_p)
-    key = hashlib.sha1(
-        json.dumps([block, params, seed, cycles, repr(reset_p)], sort_keys=True).encode()
-    ).hexdigest()[:12]
+    initial_reset = (
+        default_initial_reset()
+        if initial_reset is None
+        else check_initial_reset("initial_reset", initial_reset)
+    )
+    what = [block, params, seed, cycles, repr(reset_p)] + ([] if initial_reset else ["no reset"])
+    key = hashlib.sha1(json.dumps(what, sort_keys=True).encode()).hexdigest()[:12]
     if key in _RECORDINGS:
         return _RECORDINGS[key]
     signature = signature_of(block, params)
@@ -184,7 +223,8 @@ def record(
                 f"port name {p.name!r} of {block} needs escaping; replay cannot use it"
             )
 
-    stim, resets = spec.draw_run(params, seed, cycles, reset_p)  # the cocotb bench's draw
+    # the cocotb bench's draw
+    stim, resets = spec.draw_run(params, seed, cycles, reset_p, initial_reset)
     names = [p.name for p in inputs]
     if set(stim) != set(names):
         raise ValueError(f"stimulus ports {sorted(stim)} != input ports {sorted(names)}")
@@ -201,9 +241,12 @@ def record(
             for p in outputs
         )
 
-    in_rows = [(1, *[0] * len(inputs))]
-    expected = [expect(dict.fromkeys(names, 0), 0)]
-    twin.reset()
+    in_rows: list[tuple[int, ...]] = []
+    expected: list[tuple[int, ...]] = []
+    if initial_reset:  # the power-on row, then the initial reset
+        in_rows.append((1, *[0] * len(inputs)))
+        expected.append(expect(dict.fromkeys(names, 0), 0))
+        twin.reset()
     for t in range(cycles):
         now = {n: int(stim[n][t]) for n in names}
         in_rows.append(
@@ -212,7 +255,7 @@ def record(
                 *[_unsigned(p.name, now[p.name], p.width, "stimulus input") for p in inputs],
             )
         )
-        expected.append(expect(now, t + 1))
+        expected.append(expect(now, len(expected)))
         if resets[t]:
             twin.reset()
 
@@ -234,6 +277,7 @@ def record(
         expected,
         stim_file,
         expect_file,
+        initial_reset,
     )
     _RECORDINGS[key] = rec
     return rec
@@ -246,6 +290,10 @@ def _vec(width: int) -> str:
 def testbench(toplevel: str, inputs: list[Port], outputs: list[Port], rows: int) -> str:
     """Verilog-2005 bench that replays ``rows`` rows into ``toplevel`` (module docstring).
 
+    Row 0 is driven at time 0 and compared before the first rising edge (the
+    initial reset when its ``rst`` is high, else the end of cycle 0); the
+    bench is the same for runs with and without the initial reset.
+
     Ports are connected by escaped names (``.\\release (o_release)``: Amaranth escapes
     a port named like a Verilog keyword, and an escaped plain name is the same
     identifier). Plusargs ``+stim=FILE +expect=FILE`` name the ``$readmemh`` files. It prints
@@ -257,7 +305,7 @@ def testbench(toplevel: str, inputs: list[Port], outputs: list[Port], rows: int)
     drive = "{" + ", ".join(["rst"] + [f"i_{p.name}" for p in inputs]) + "}"
     got = "{" + ", ".join(f"o_{p.name}" for p in outputs) + "}"
     lines = [
-        f"// Generated by sc_cosim.replay for {toplevel}: {rows} rows (power-on + cycles)",
+        f"// Generated by sc_cosim.replay for {toplevel}: {rows} rows",
         f"module {TB_TOP};",
         "  reg clk = 1'b0;",
         "  reg rst = 1'b1;",
@@ -304,8 +352,8 @@ def testbench(toplevel: str, inputs: list[Port], outputs: list[Port], rows: int)
         "    $readmemh(stim_file, stim_rows);",
         "    $readmemh(expect_file, expect_rows);",
         f"    {drive} = stim_rows[0];",
-        "    #1 check(0);  // power-on: before the first rising edge",
-        "    clk = 1'b1;  // the initial reset",
+        "    #1 check(0);  // power-on state: before the first rising edge",
+        "    clk = 1'b1;  // the initial reset (rst high in row 0), else cycle 0's edge",
         "    #5 clk = 1'b0;",
         f"    for (row = 1; row < {rows}; row = row + 1) begin",
         f"      {drive} = stim_rows[row];",
@@ -341,7 +389,7 @@ def compile_replay(text: str, rec: Recording, folder: Path) -> tuple[Path | None
     folder.mkdir(parents=True, exist_ok=True)
     dut, tb, out = folder / f"{spec.toplevel}.v", folder / "replay_tb.v", folder / "replay.vvp"
     dut.write_text(text)
-    tb.write_text(testbench(spec.toplevel, rec.inputs, rec.outputs, rec.cycles + 1))
+    tb.write_text(testbench(spec.toplevel, rec.inputs, rec.outputs, rec.rows))
     proc = subprocess.run(
         [iverilog, *ICARUS_ARGS, "-s", TB_TOP, "-o", str(out), str(tb), str(dut)],
         capture_output=True,
@@ -385,24 +433,36 @@ def run_verilog(
     cycles: int,
     folder: Path,
     reset_p: float | None = None,
+    initial_reset: bool | None = None,
+    power_on_seeds: Iterable[int] = (),
 ) -> tuple[str, tuple[int, ...], str]:
     """Replay Verilog ``text`` for each seed until one run fails.
+
+    ``seeds`` run with ``initial_reset`` (default ``SC_COSIM_INITIAL_RESET``,
+    else True); then ``power_on_seeds`` run without the initial reset (runs
+    that start from the power-on state, :func:`record`), their failures
+    named ``(no initial reset)``.
 
     Returns ``(status, seeds run, message)``: ``killed`` (message: the first
     mismatch of the failing seed), ``survived``, or ``not_compiled`` (message:
     the compiler's log; the caller decides whether that is a compile error).
     """
-    seeds = tuple(seeds)
+    seeds, power_on_seeds = tuple(seeds), tuple(power_on_seeds)
     if not seeds:
         raise ValueError("seeds must name at least one cosim seed, not ()")
-    recs = [record(block, params, s, cycles, reset_p) for s in seeds]
-    vvp_file, log = compile_replay(text, recs[0], folder)
-    if vvp_file is None:
-        return "not_compiled", (), log
+    recs = [record(block, params, s, cycles, reset_p, initial_reset) for s in seeds]
+    recs += [record(block, params, s, cycles, reset_p, False) for s in power_on_seeds]
+    compiled: dict[int, Path] = {}  # one bench per row count (power-on row or not)
     ran: list[int] = []
-    for s, rec in zip(seeds, recs, strict=True):
+    for s, rec in zip(seeds + power_on_seeds, recs, strict=True):
+        if rec.rows not in compiled:
+            sub = folder if not compiled else folder / f"rows_{rec.rows}"
+            vvp_file, log = compile_replay(text, rec, sub)
+            if vvp_file is None:
+                return "not_compiled", tuple(ran), log
+            compiled[rec.rows] = vvp_file
         ran.append(s)
-        run = replay(vvp_file, rec)
+        run = replay(compiled[rec.rows], rec)
         if not run.passed:
             return "killed", tuple(ran), run.message
     return "survived", tuple(ran), ""

@@ -65,6 +65,13 @@ class BlockSpec:
         free of mid-run resets (the stimulus's power-on phase,
         :mod:`sc_cosim.power_on`, whose random numbers must run from the
         initial reset undisturbed). Default: none.
+    power_on_stimulus : (params, stimulus, seed) -> None
+        Optional: edits, in place, the stimulus of a run *without* the initial
+        reset (``run_cosim(..., initial_reset=False)``) of run ``seed``, for a
+        stimulus whose first cycles were designed for the state after the
+        initial reset and would hide some power-on values (``stp_unit``: a
+        register read only in a cycle without a spike). Default: none (the
+        same stimulus either way). Runs with the initial reset never see it.
     stimulus_version : int
         Raised when ``stimulus`` changes what it draws; mutation results files
         record it (when above 1) so verdicts of two stimuli are never mixed
@@ -81,6 +88,7 @@ class BlockSpec:
     param_ranges: dict[str, str] = field(default_factory=dict)
     latency: str = ""
     quiet_cycles: Callable[[Params, int], int] | None = None
+    power_on_stimulus: Callable[[Params, dict[str, np.ndarray], int], None] | None = None
     stimulus_version: int = 1
 
     @property
@@ -88,16 +96,28 @@ class BlockSpec:
         return f"sc_{self.name}"
 
     def draw_run(
-        self, params: Params, seed: int, cycles: int, reset_p: float
+        self,
+        params: Params,
+        seed: int,
+        cycles: int,
+        reset_p: float,
+        initial_reset: bool = True,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The stimulus of one co-simulation run and its mid-run resets (bool per cycle).
 
         The one draw of run ``seed``: the cocotb bench and the mutation check's
         replay path both take it from here, so they drive the same cycles.
+        ``initial_reset=False`` (a run that starts from the power-on state)
+        keeps ``rst`` low in cycle 0 and applies :attr:`power_on_stimulus`
+        (when the block has one) to the same draw.
         """
         rng = np.random.default_rng([seed, 1])
         stim = self.stimulus(params, rng, cycles)
         resets = rng.random(cycles) < reset_p
         if self.quiet_cycles is not None:
             resets[: self.quiet_cycles(params, cycles)] = False  # the power-on phase
+        if not initial_reset:
+            resets[0] = False  # the first cycle sees the power-on state, not a reset
+            if self.power_on_stimulus is not None:
+                self.power_on_stimulus(params, stim, seed)
         return stim, resets

@@ -195,17 +195,25 @@ def yosys_mutations(
 
 
 def check_netlist(
-    netlist: str, block: str, params: Params, seeds: tuple[int, ...], cycles: int
+    netlist: str,
+    block: str,
+    params: Params,
+    seeds: tuple[int, ...],
+    cycles: int,
+    power_on_seeds: tuple[int, ...] = (),
 ) -> None:
     """Replay the un-mutated ``netlist`` of ``block``; raise if the co-simulation rejects it.
 
     Every Yosys mutant is judged against the model through this netlist's
     rewrite of the design, so it must pass exactly as the generated Verilog
-    does (same seeds, same cycles, :func:`sc_cosim.replay.run_verilog`).
+    does (same seeds, same cycles, the same runs without the initial reset,
+    :func:`sc_cosim.replay.run_verilog`).
     """
     WORK_ROOT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK_ROOT) as tmp:
-        status, ran, message = run_verilog(netlist, block, params, seeds, cycles, Path(tmp))
+        status, ran, message = run_verilog(
+            netlist, block, params, seeds, cycles, Path(tmp), power_on_seeds=power_on_seeds
+        )
     if status != "survived":
         raise RuntimeError(
             f"Yosys's un-mutated netlist of {block} does not pass the co-simulation "

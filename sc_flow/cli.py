@@ -49,6 +49,7 @@ from sc_cosim.harness import (
     SimulatorError,
     build_root,
     check_verilog_file,
+    default_initial_reset,
     generate_verilog,
     params_for,
     run_cosim,
@@ -323,6 +324,7 @@ def run_sets(
     wave: Path | None = None,
     show_progress: bool = True,
     reset_p: float | None = None,
+    initial_reset: bool | None = None,
 ) -> list[CosimResult]:
     """Co-simulate one run per seed, ``jobs`` at a time, with a progress bar; by seed."""
     jobs_list = []
@@ -340,6 +342,7 @@ def run_sets(
                 verilog_path=verilog,
                 wave=wave_k,
                 reset_p=reset_p,
+                initial_reset=initial_reset,
                 build_dir=str(build_root()),
             )
         )
@@ -400,6 +403,12 @@ JOBS = click.option(
     default=None,
     help="chance per cycle of a mid-run reset (default: SC_COSIM_RESET_P, else 0.002)",
 )
+@click.option(
+    "--no-initial-reset",
+    is_flag=True,
+    help="start from the power-on state, rst low in cycle 0, instead of resetting in the "
+    "first cycle (power-on outputs compared before it); also SC_COSIM_INITIAL_RESET=0",
+)
 @JOBS
 @json_option
 def cosim(
@@ -414,6 +423,7 @@ def cosim(
     verilog,
     wave,
     reset_p,
+    no_initial_reset,
     jobs,
     as_json,
 ) -> int:
@@ -432,6 +442,8 @@ def cosim(
         )
     if verilog is not None:
         check_verilog_file(verilog, get_block(block).toplevel)
+    # SC_COSIM_INITIAL_RESET unless the flag is given; a bad value fails here, before any run
+    initial_reset = False if no_initial_reset else default_initial_reset()
     seeds = list(range(seed, seed + sets))
     for s in seeds:  # bad parameters: one clear error before any simulator starts
         signature_of(block, params if params is not None else params_for(block, s))
@@ -445,6 +457,7 @@ def cosim(
         verilog=None if verilog is None else str(verilog),
         wave=wave,
         reset_p=reset_p,
+        initial_reset=initial_reset,
     )
     failures = sum(not r.passed for r in results)
     if as_json:
@@ -611,6 +624,14 @@ def demo(block, sets, cycles, sim, jobs, as_json) -> int:
     is_flag=True,
     help="run nothing: report what --results holds, with the docs' table row",
 )
+@click.option(
+    "--power-on-runs",
+    "power_on",
+    is_flag=True,
+    help="after each mutant's runs, run every seed again without the initial reset (from "
+    "the power-on state): kills changed power-on values of registers with a reset; "
+    "recorded in the results config",
+)
 @click.option("-v", "--verbose", is_flag=True, help="list killed mutants too")
 @json_option
 def mutate(
@@ -631,6 +652,7 @@ def mutate(
     pdr_timeout,
     reprove,
     summary,
+    power_on,
     verbose,
     as_json,
 ) -> int:
@@ -684,6 +706,7 @@ def mutate(
                 source=source,
                 pdr_timeout=pdr_timeout,
                 reprove=reprove,
+                power_on=power_on,
             )
         if not as_json:
             click.echo(report.format(verbose=verbose))

@@ -6,8 +6,11 @@ per channel at a random rate (some channels silent, some always on, some in
 bursts) so both the recovered and the exhausted ends of ``x`` and ``u`` are
 reached; every channel spikes in the first cycle after the initial reset and
 then rests 15 cycles (the reset values of the excess registers are read).
-Every output (``release``, registered one cycle after its spike, ``x``,
-``u``) is compared every cycle.
+A run without the initial reset (:func:`_power_on_stimulus`) spikes in
+cycle 0 on every other channel only, so both excess registers of a channel
+are read at their power-on values over two seeds. Every output
+(``release``, registered one cycle after its spike, ``x``, ``u``) is
+compared every cycle.
 """
 
 from __future__ import annotations
@@ -75,6 +78,22 @@ def _stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[str, np.
     return {"spikes": np.array([arith.pack_bits(r) for r in bits])}
 
 
+def _power_on_stimulus(params: Params, stim: dict[str, np.ndarray], seed: int) -> None:
+    """Cycle 0 of a run without the initial reset: channel ``j`` spikes iff ``j + seed`` is even.
+
+    Both excess registers of a channel are overwritten in every cycle, and
+    cycle 0 reads one of them: ``ef_r`` (the facilitated excess) under a
+    spike, ``eu_r`` without one. The drawn stimulus spikes on every channel
+    in cycle 0, which would leave every ``eu_r`` power-on value unread; this
+    silences half the channels, the other half for the other seed parity.
+    """
+    n_ch = model.STPConfig(**params).n_channels
+    spikes = stim["spikes"]
+    if len(spikes):
+        bits = [int((j + seed) % 2 == 0) for j in range(n_ch)]
+        spikes[0] = arith.pack_bits(np.array(bits, np.uint8))
+
+
 SPEC = BlockSpec(
     name="stp_unit",
     build=lambda p: HwSTPUnit(model.STPConfig(**p)),
@@ -82,6 +101,7 @@ SPEC = BlockSpec(
     random_params=_random_params,
     stimulus=_stimulus,
     default_params={"n_channels": 4, "frac_bits": 12, "tau_d_shift": 5, "tau_f_shift": 3},
+    power_on_stimulus=_power_on_stimulus,
     description="Tsodyks-Markram short-term plasticity (x, u in Q1.F, one u*x multiplier per "
     "channel on registered operands, shift decays), efficacy per spike one cycle later",
 )
