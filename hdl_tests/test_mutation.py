@@ -721,3 +721,29 @@ def test_a_high_reset_run_never_resumes_a_normal_rate_record(tmp_path: Path, mon
     records = [json.loads(line) for line in results.read_text().splitlines()]
     assert len(records) == 2, "the high-reset run reused the normal-rate verdict"
     assert records[1]["config"]["reset_p"] == 0.05
+
+
+def test_a_record_of_another_design_is_not_reused(tmp_path: Path) -> None:
+    """A verdict recorded on another Verilog of the block (its RTL changed since: the UART
+    receiver's sample point, December 2026) must not be resumed: the mutant runs again and
+    the report counts the stale record. A record without ``design`` (older files) is reused."""
+    from sc_cosim.mutation import design_of, mutation_param_sets
+
+    results = tmp_path / "lfsr.jsonl"
+    first = mutate_block("lfsr", limit=1, n_seeds=1, cycles=50, results_file=results, prove=False)
+    (record,) = [json.loads(line) for line in results.read_text().splitlines()]
+    params = dict(mutation_param_sets("lfsr"))[record["set"]]
+    assert record["design"] == design_of("lfsr", params)
+    assert len(record["design"]) == 16
+
+    legacy = {k: v for k, v in record.items() if k != "design"}
+    results.write_text(json.dumps(legacy) + "\n")
+    again = mutate_block("lfsr", limit=1, n_seeds=1, cycles=50, results_file=results, prove=False)
+    assert again.stale == 0 and len(results.read_text().splitlines()) == 1, "legacy not reused"
+
+    results.write_text(json.dumps(dict(record, design="0123456789abcdef")) + "\n")
+    fresh = mutate_block("lfsr", limit=1, n_seeds=1, cycles=50, results_file=results, prove=False)
+    lines = [json.loads(line) for line in results.read_text().splitlines()]
+    assert fresh.stale == 1 and "another design ignored" in fresh.summary()
+    assert len(lines) == 2 and lines[1]["design"] == record["design"], "the mutant was not rerun"
+    assert [r.status for r in fresh.results] == [r.status for r in first.results]

@@ -65,6 +65,7 @@ seed + n_seeds`` (stopping at the first kill) for ``cycles`` cycles.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -788,6 +789,7 @@ class BlockReport:
     unproved: int = 0  # of ``survived``: recorded without the solver (``run=False``)
     path: str = "cocotb"  # how mutants were co-simulated (``replay`` or ``cocotb``)
     power_on: bool = False  # each seed also ran without the initial reset (``power_on``)
+    stale: int = 0  # records of the results file made on another design (not reused)
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -846,6 +848,12 @@ class BlockReport:
             f"kill rate {100 * self.kill_rate:.1f} % of the non-equivalent"
             + (f"; {self.missing} not run yet" if self.missing else "")
             + (f"; {self.unproved} survivors not given to the solver yet" if self.unproved else "")
+            + (
+                f"; {self.stale} recorded verdicts of another design ignored (the block's "
+                "Verilog changed since they were recorded)"
+                if self.stale
+                else ""
+            )
         )
 
     def format(self, verbose: bool = False) -> str:
@@ -892,6 +900,12 @@ def _verilog(block: str, params: Params) -> str:
     if key not in _VERILOG:
         _VERILOG[key] = generate_verilog(block, params)
     return _VERILOG[key]
+
+
+def design_of(block: str, params: Params) -> str:
+    """The first 16 hex digits of the SHA-256 of the set's generated Verilog: the design a
+    results record's verdict was reached on (``design`` in :mod:`sc_cosim.mutation_runs`)."""
+    return hashlib.sha256(_verilog(block, params).encode()).hexdigest()[:16]
 
 
 def mutation_param_sets(block: str, seed: int = 0) -> list[tuple[str, Params]]:
@@ -1296,11 +1310,19 @@ def mutate_block(
                 )
     config = results_config(block, seed, seeds, cycles, power_on)
     done = read_results(results_file)
+    designs = {label: design_of(block, params) for label, params in sets} if done else {}
     missing = 0
     report_unproved = 0  # survivors recorded without the solver, reported with run=False
+    stale = 0
 
     def recorded(m: Mutant) -> dict | None:
-        return done.get(key_of(block, m.label, m.index, m.change.diff(), config))
+        nonlocal stale
+        rec = done.get(key_of(block, m.label, m.index, m.change.diff(), config))
+        # a record made on another design (the block's Verilog changed) is not reused
+        if rec is not None and rec.get("design", designs[m.label]) != designs[m.label]:
+            stale += 1
+            return None
+        return rec
 
     def keep(m: Mutant, position: int, skip: str | None, r: MutantResult, proved: bool) -> None:
         if results_file is None:
@@ -1321,6 +1343,7 @@ def mutate_block(
                 "message": r.message,
                 "seconds": round(r.seconds, 3),
                 "path": path,
+                "design": designs.get(m.label) or design_of(block, m.params),
             },
         )
 
@@ -1383,6 +1406,7 @@ def mutate_block(
     report.unproved = report_unproved
     report.path = path
     report.power_on = power_on
+    report.stale = stale
     report.seconds = time.perf_counter() - start
     return report
 

@@ -4,7 +4,7 @@ A results file is JSON lines, one object per finished mutant, appended (and
 flushed) as each verdict is known, after the solver:
 
 ``{"block", "set", "index", "change", "config", "position", "skip",
-"status", "proved", "seeds", "message", "seconds", "path"}``
+"status", "proved", "seeds", "message", "seconds", "path", "design"}``
 
 ``set``/``index``/``change`` identify the mutant (its parameter-set label, its
 number in that set's enumeration and its one-line diff, so a changed
@@ -12,6 +12,11 @@ enumerator cannot be mistaken for the recorded one); ``config`` is what the
 co-simulation verdict depends on (sample seed, cosim seeds, cycles, and,
 only when not the default, the block's stimulus version, ``reset_p``,
 ``initial_reset`` and ``power_on``);
+``design`` is the first 16 hex digits of the SHA-256 of the parameter set's
+generated Verilog (:func:`sc_cosim.mutation.design_of`): a record whose
+design is not the block's current one (its RTL changed after the verdict)
+is not reused, and the report counts it as *stale*; records written before
+December 2026 carry no design and are taken as of the current one;
 ``proved`` says whether a survivor has been given to the solver (its
 ``status`` is then the solver's: ``equivalent``, ``survived`` or ``unknown``).
 A run without the solver (``--no-prove``) records survivors with ``proved``

@@ -34,6 +34,7 @@ from sc_cosim.mutation import (
     DEFAULT_TIMEOUT,
     MutantResult,
     block_mutants,
+    design_of,
     judge_survivor,
     results_config,
 )
@@ -67,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         if rec is None or rec["status"] != wanted or (rec.get("proved") and not args.reprove):
             what = "an unknown verdict" if args.reprove else "an unproved survivor"
             raise ValueError(f"{m.describe()} is not {what} in {args.file} (record: {rec})")
+        design = design_of(args.block, m.params)
+        if rec.get("design", design) != design:
+            raise ValueError(
+                f"{m.describe()} was recorded on another design ({rec['design']}, now "
+                f"{design}): the block's Verilog changed since; run it again"
+            )
         start = time.perf_counter()
         result = MutantResult(m, "survived", tuple(rec["seeds"]), rec["message"], rec["seconds"])
         result = judge_survivor(
@@ -80,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                 proved=True,
                 message=result.message,
                 seconds=round(result.seconds, 3),
+                design=design,
             ),
         )
         print(
