@@ -33,7 +33,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from sc_cosim.harness import TIMESCALE, sim_build_args
+from sc_cosim.harness import run_bench
 from sc_model._validate import check_choice
 
 SIMULATORS = ("icarus", "verilator")
@@ -101,7 +101,6 @@ def run_capture(
         Unsigned value of each output port *during* each cycle (module
         docstring), and the wall time of build plus simulation.
     """
-    from cocotb_tools.runner import get_runner
 
     simulator = str(check_choice("simulator", simulator, SIMULATORS))
     lengths = {len(v) for v in inputs.values()}
@@ -117,32 +116,10 @@ def run_capture(
     out_file.unlink(missing_ok=True)
 
     start = time.perf_counter()
-    runner = get_runner(simulator)
-    runner.build(
-        sources=[vfile],
-        hdl_toplevel=toplevel,
-        build_dir=build / "sim",
-        timescale=TIMESCALE,
-        build_args=sim_build_args(simulator),
-        log_file=build / "build.log",
-        always=True,
+    env = {"SC_CAPTURE_IN": str(stim_file), "SC_CAPTURE_OUT": str(out_file)}
+    run_bench(
+        vfile, toplevel, "sc_cosim.capture_tb", build, env, build / "sim.log", None, simulator, True
     )
-    try:
-        runner.test(
-            test_module="sc_cosim.capture_tb",
-            hdl_toplevel=toplevel,
-            build_dir=build / "sim",
-            test_dir=build,
-            extra_env={
-                "SC_CAPTURE_IN": str(stim_file),
-                "SC_CAPTURE_OUT": str(out_file),
-                "COCOTB_LOG_LEVEL": "WARNING",
-            },
-            timescale=TIMESCALE,
-            log_file=build / "sim.log",
-        )
-    except SystemExit:
-        pass  # the runner exits under pytest on failure; the missing file says so below
     seconds = time.perf_counter() - start
     if not out_file.exists():
         raise RuntimeError(f"the capture simulation wrote no outputs; see {build / 'sim.log'}")

@@ -129,6 +129,52 @@ def sim_build_args(simulator: str) -> list[str]:
     return list(SIM_BUILD_ARGS.get(simulator, ()))
 
 
+def run_bench(
+    vfile: Path,
+    toplevel: str,
+    test_module: str,
+    case: Path,
+    env: dict[str, str],
+    log: Path,
+    testcase: str | None = None,
+    simulator: str = "icarus",
+    always: bool = False,
+) -> None:
+    """Build ``vfile`` in ``case/sim`` (log ``case/build.log``) and run the cocotb bench
+    ``test_module`` (``testcase``, or all its tests) in ``case`` with ``env``; simulation
+    log ``log``.
+
+    For benches that report through a result file they write (the caller checks it):
+    cocotb's runner exits (``SystemExit``) when a test fails under pytest, and that
+    is swallowed here. ``always`` rebuilds even when the sources look unchanged.
+    """
+    from cocotb_tools.runner import get_runner
+
+    runner = get_runner(simulator)
+    runner.build(
+        sources=[vfile],
+        hdl_toplevel=toplevel,
+        build_dir=case / "sim",
+        timescale=TIMESCALE,
+        build_args=sim_build_args(simulator),
+        log_file=case / "build.log",
+        always=always,
+    )
+    try:
+        runner.test(
+            test_module=test_module,
+            testcase=testcase,
+            hdl_toplevel=toplevel,
+            build_dir=case / "sim",
+            test_dir=case,
+            extra_env={**env, "COCOTB_LOG_LEVEL": "WARNING"},
+            timescale=TIMESCALE,
+            log_file=log,
+        )
+    except SystemExit:
+        pass  # the bench's result file (or its absence) tells the caller why
+
+
 def env_int(name: str, default: int, lo: int) -> int:
     """Integer environment variable ``name`` (``default`` when unset), at least ``lo``.
 

@@ -28,7 +28,7 @@ import json
 
 from amaranth.back import verilog
 
-from sc_cosim.harness import TIMESCALE, build_root, sim_build_args
+from sc_cosim.harness import build_root, run_bench
 from sc_hw.uart import UART
 from sc_model._validate import check_int
 from sc_model.uart import check_divisor
@@ -55,7 +55,6 @@ def run_uart_line(divisor: int, mode: str, data: bytes, seed: int = 0) -> dict[s
     seed = check_int("seed", seed, 0)
     if not isinstance(data, bytes | bytearray) or not data:
         raise ValueError(f"data must be non-empty bytes, got {data!r}")
-    from cocotb_tools.runner import get_runner
 
     text = verilog.convert(UART(divisor), name=TOPLEVEL, emit_src=False)
     # one directory per Verilog, mode, seed and data: parallel test workers never share one
@@ -66,15 +65,6 @@ def run_uart_line(divisor: int, mode: str, data: bytes, seed: int = 0) -> dict[s
     vfile = case / f"{TOPLEVEL}.v"
     if not vfile.exists():
         vfile.write_text(text)
-    runner = get_runner("icarus")
-    runner.build(
-        sources=[vfile],
-        hdl_toplevel=TOPLEVEL,
-        build_dir=case / "sim",
-        timescale=TIMESCALE,
-        build_args=sim_build_args("icarus"),
-        log_file=case / "build.log",
-    )
     result = case / f"result_{tag}.json"
     result.unlink(missing_ok=True)
     log = case / f"sim_{tag}.log"
@@ -83,21 +73,8 @@ def run_uart_line(divisor: int, mode: str, data: bytes, seed: int = 0) -> dict[s
             {"divisor": divisor, "mode": mode, "data": bytes(data).hex(), "seed": seed}
         ),
         "SC_UART_RESULT": str(result),
-        "COCOTB_LOG_LEVEL": "WARNING",
     }
-    try:
-        runner.test(
-            test_module="sc_cosim.uart_line_tb",
-            testcase="uart_line",
-            hdl_toplevel=TOPLEVEL,
-            build_dir=case / "sim",
-            test_dir=case,
-            extra_env=env,
-            timescale=TIMESCALE,
-            log_file=log,
-        )
-    except SystemExit:
-        pass
+    run_bench(vfile, TOPLEVEL, "sc_cosim.uart_line_tb", case, env, log, "uart_line")
     if not result.exists():
         raise RuntimeError(f"the UART line co-simulation failed; see {log}")
     out = json.loads(result.read_text())

@@ -24,7 +24,7 @@ from typing import Any
 from amaranth.back import verilog
 from cocotb.triggers import ClockCycles
 
-from sc_cosim.harness import BUILD_ROOT, TIMESCALE, sim_build_args
+from sc_cosim.harness import BUILD_ROOT, run_bench
 from sc_cosim.uart_line import cocotbext_baud
 from sc_host.chip import Chip
 from sc_host.systems import Description, build_hw, build_model
@@ -114,19 +114,9 @@ def run_on_cosim(
     Returns what the function returned; raises ``RuntimeError`` with the log
     when the simulation fails.
     """
-    from cocotb_tools.runner import get_runner
 
     vfile = build_verilog(desc)
     case = vfile.parent
-    runner = get_runner(simulator)
-    runner.build(
-        sources=[vfile],
-        hdl_toplevel=TOPLEVEL,
-        build_dir=case / "sim",
-        timescale=TIMESCALE,
-        build_args=sim_build_args(simulator),
-        log_file=case / "build.log",
-    )
     tag = hashlib.sha1(f"{Path(script).resolve()}:{func}:{test}".encode()).hexdigest()[:8]
     result = case / f"result_{tag}.pkl"
     result.unlink(missing_ok=True)
@@ -137,21 +127,8 @@ def run_on_cosim(
         "SC_HOST_FUNC": func,
         "SC_HOST_CWD": os.getcwd(),
         "SC_HOST_RESULT": str(result),
-        "COCOTB_LOG_LEVEL": "WARNING",
     }
-    try:
-        runner.test(
-            test_module="sc_host.cosim_bench",
-            testcase=test,
-            hdl_toplevel=TOPLEVEL,
-            build_dir=case / "sim",
-            test_dir=case,
-            extra_env=env,
-            timescale=TIMESCALE,
-            log_file=log,
-        )
-    except SystemExit:
-        pass
+    run_bench(vfile, TOPLEVEL, "sc_host.cosim_bench", case, env, log, test, simulator)
     if not result.exists():
         raise RuntimeError(f"co-simulation of {script}:{func} failed; see {log}")
     outcome = pickle.loads(result.read_bytes())
