@@ -48,7 +48,9 @@ class HostLink(wiring.Component):
     Attributes
     ----------
     rx_data : In(8), rx_valid : In(1), rx_error : In(1)
-        Received bytes and framing errors (:class:`sc_hw.uart.UART`'s outputs).
+        Received bytes and framing errors (:class:`sc_hw.uart.UART`'s outputs). Pulses
+        must be at least 4 cycles apart (the UART's are 10 bit times, >= 40 cycles): the
+        WRITE/RUN value check is computed ahead of each byte in registers (``elaborate``).
     tx_data : Out(8), tx_valid : Out(1), tx_ready : In(1)
         Reply bytes (stream handshake into the UART's transmitter).
     spikes : Out(N), en : Out(1), core_rst : Out(1)
@@ -171,31 +173,56 @@ class HostLink(wiring.Component):
         m.d.sync += out_bits.eq(bits_next)
 
         receiving = Signal()
+        # ``tmo == timeout - 1``, kept as a register beside ``tmo`` (every assignment of
+        # ``tmo`` below goes through ``set_tmo``), so the wide comparison is not in front
+        # of the state machine (seed 2's critical path on the iCEBreaker)
         timed_out = Signal()
-        m.d.comb += timed_out.eq(tmo == c.timeout - 1)
 
-        # the value check (one byte of a WRITE word or a RUN spike group)
+        def set_tmo(count_up: Value | None) -> None:
+            """``tmo`` := 0, or ``Mux(count_up, tmo + 1, 0)``; ``timed_out`` follows it."""
+            if count_up is None:
+                m.d.sync += [tmo.eq(0), timed_out.eq(0)]
+            else:
+                m.d.sync += [
+                    tmo.eq(Mux(count_up, tmo + 1, 0)),
+                    timed_out.eq(count_up & (tmo == c.timeout - 2)),
+                ]
+
+        # the value check (one byte of a WRITE word or a RUN spike group), computed
+        # ahead of the byte in three registered steps (start_r, then left_r, then
+        # mask_r): its inputs (cmd, idx, hdr0, g_*) change only when a byte arrives,
+        # and the UART delivers one per 10 bit times (>= 40 cycles), so the steps have
+        # settled to this byte's values when it arrives; the byte then meets one
+        # registered mask and a registered enable. In one cycle, cmd -> start -> left
+        # -> mask -> bad_value was the iCEBreaker's critical path.
         first = Mux(cmd == proto.CMD_WRITE, 4, 1)
         glen = Mux(cmd == proto.CMD_WRITE, w, bi)
         full = Mux(cmd == proto.CMD_WRITE, Array(Const(v, 16) for v in c.widths)[space], c.n_inputs)
-        start = (idx == first) | (g_active & (g_pos == glen - 1))
-        left = Signal.like(g_left)
-        m.d.comb += left.eq(Mux(start, full, Mux(g_left > 8, g_left - 8, 0)))
-        masks = Array(Const((1 << min(k, 8)) - 1, 8) for k in range(9))
-        mask = masks[Mux(left > 8, 8, left)]
         checked = (cmd == proto.CMD_WRITE) | (cmd == proto.CMD_RUN)
+        start_r = Signal()  # the next byte starts a word / group
+        check_r = Signal()  # the next byte is checked
+        left_r = Signal.like(g_left)  # bits of the word / group from the next byte on
+        mask_r = Signal(8)  # the next byte's allowed bits
+        masks = Array(Const((1 << min(k, 8)) - 1, 8) for k in range(9))
+        m.d.sync += [
+            start_r.eq((idx == first) | (g_active & (g_pos == glen - 1))),
+            check_r.eq(checked & ((idx == first) | g_active)),
+            left_r.eq(Mux(start_r, full, Mux(g_left > 8, g_left - 8, 0))),
+            mask_r.eq(masks[Mux(left_r > 8, 8, left_r)]),
+        ]
 
         with m.FSM(name="link") as fsm:
             # ---- receiving --------------------------------------------------------
             with m.State("HUNT"):
                 with m.If(self.rx_valid & (self.rx_data == proto.SYNC_REQUEST)):
-                    m.d.sync += [crc.eq(0), cmd.eq(0), tmo.eq(0), bad_value.eq(0)]
+                    m.d.sync += [crc.eq(0), cmd.eq(0), bad_value.eq(0)]
+                    set_tmo(None)
                     m.d.sync += g_active.eq(0)
                     m.next = "LEN"
             for st in ("LEN", "CMD", "DATA", "CRC"):
                 with m.State(st):
                     m.d.comb += receiving.eq(1)
-                    m.d.sync += tmo.eq(Mux(byte_in, 0, tmo + 1))
+                    set_tmo(~byte_in)
                     with m.If(self.rx_error):
                         fail(err["FRAMING"])
                     with m.Elif(self.rx_valid):
@@ -215,13 +242,13 @@ class HostLink(wiring.Component):
                             for i in range(4):
                                 with m.If(idx == i):
                                     m.d.sync += hdr[i].eq(d)
-                            with m.If(checked & (start | g_active)):
+                            with m.If(check_r):
                                 m.d.sync += [
                                     g_active.eq(1),
-                                    g_left.eq(left),
-                                    g_pos.eq(Mux(start, 0, g_pos + 1)),
+                                    g_left.eq(left_r),
+                                    g_pos.eq(Mux(start_r, 0, g_pos + 1)),
                                 ]
-                                with m.If((d & ~mask) != 0):
+                                with m.If((d & ~mask_r) != 0):
                                     m.d.sync += bad_value.eq(1)
                             m.d.sync += idx.eq(idx + 1)
                             with m.If(idx == length - 1):
@@ -446,11 +473,11 @@ class HostLink(wiring.Component):
                         frames_bad.eq(frames_bad + 1),
                         last_error.eq(status),
                         self.fault.eq(1),
-                        tmo.eq(0),
                     ]
+                    set_tmo(None)
                     m.next = "DRAIN"
             with m.State("DRAIN"):  # after an error: wait for an idle line
-                m.d.sync += tmo.eq(Mux(byte_in, 0, tmo + 1))
+                set_tmo(~byte_in)
                 with m.If(~byte_in & timed_out):
                     m.next = "HUNT"
 
