@@ -95,7 +95,14 @@ from sc_cosim.harness import (
     params_for,
     run_cosim,
 )
-from sc_cosim.mutation_runs import append_result, config_of, in_shard, key_of, read_results
+from sc_cosim.mutation_runs import (
+    append_result,
+    config_of,
+    in_shard,
+    is_stale,
+    key_of,
+    read_results,
+)
 from sc_cosim.replay import run_verilog
 from sc_cosim.spec import Params
 from sc_cosim.yosys_mutants import YOSYS_FAILED, YosysMutation, check_netlist, yosys_mutations
@@ -1310,7 +1317,7 @@ def mutate_block(
                 )
     config = results_config(block, seed, seeds, cycles, power_on)
     done = read_results(results_file)
-    designs = {label: design_of(block, params) for label, params in sets} if done else {}
+    designs = {label: design_of(block, params) for label, params in sets}
     missing = 0
     report_unproved = 0  # survivors recorded without the solver, reported with run=False
     stale = 0
@@ -1319,7 +1326,7 @@ def mutate_block(
         nonlocal stale
         rec = done.get(key_of(block, m.label, m.index, m.change.diff(), config))
         # a record made on another design (the block's Verilog changed) is not reused
-        if rec is not None and rec.get("design", designs[m.label]) != designs[m.label]:
+        if rec is not None and is_stale(rec, designs[m.label]):
             stale += 1
             return None
         return rec
@@ -1343,7 +1350,7 @@ def mutate_block(
                 "message": r.message,
                 "seconds": round(r.seconds, 3),
                 "path": path,
-                "design": designs.get(m.label) or design_of(block, m.params),
+                "design": designs[m.label],
             },
         )
 

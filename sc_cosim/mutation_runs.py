@@ -111,6 +111,12 @@ def key_of(block: str, label: str, index: int, change: str, config: Mapping[str,
     return (block, label, int(index), change, json.dumps(dict(config), sort_keys=True))
 
 
+def is_stale(record: Mapping[str, Any], design: str) -> bool:
+    """Whether ``record`` was made on another design than ``design`` (module docstring:
+    a record without ``design``, written before the field existed, is not stale)."""
+    return record.get("design", design) != design
+
+
 def read_results(path: str | os.PathLike[str] | None) -> dict[Key, dict[str, Any]]:
     """Records of a results file by mutant and config (an absent file: none).
 

@@ -30,7 +30,7 @@ from amaranth.back import verilog
 
 from sc_cosim.harness import build_root, run_bench
 from sc_hw.uart import UART
-from sc_model._validate import check_int
+from sc_model._validate import check_choice, check_int
 from sc_model.uart import check_divisor
 
 TOPLEVEL = "sc_uart_line"
@@ -50,8 +50,7 @@ def run_uart_line(divisor: int, mode: str, data: bytes, seed: int = 0) -> dict[s
     ``rx_data``), ``errors`` (``rx_error`` pulses) and ``echoed`` (bytes the sink read from
     ``tx``). ``seed`` draws the burst lengths and phases."""
     divisor = check_divisor(divisor)
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    check_choice("mode", mode, MODES)
     seed = check_int("seed", seed, 0)
     if not isinstance(data, bytes | bytearray) or not data:
         raise ValueError(f"data must be non-empty bytes, got {data!r}")

@@ -38,7 +38,7 @@ from sc_cosim.mutation import (
     judge_survivor,
     results_config,
 )
-from sc_cosim.mutation_runs import append_result, key_of, read_results
+from sc_cosim.mutation_runs import append_result, is_stale, key_of, read_results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             what = "an unknown verdict" if args.reprove else "an unproved survivor"
             raise ValueError(f"{m.describe()} is not {what} in {args.file} (record: {rec})")
         design = design_of(args.block, m.params)
-        if rec.get("design", design) != design:
+        if is_stale(rec, design):
             raise ValueError(
                 f"{m.describe()} was recorded on another design ({rec['design']}, now "
                 f"{design}): the block's Verilog changed since; run it again"
