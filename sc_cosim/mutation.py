@@ -65,6 +65,7 @@ seed + n_seeds`` (stopping at the first kill) for ``cycles`` cycles.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -1063,7 +1064,7 @@ def run_mutant(
     error = compile_error(text, spec.toplevel)
     if error:
         return MutantResult(mutant, "compile_error", (), error.splitlines()[0], 0.0)
-    folder = build_root() / "mutation" / mutant.block / f"{_slug(mutant.label)}_{mutant.index}"
+    folder = _mutant_folder(mutant)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{spec.toplevel}.v"
     path.write_text(text)
@@ -1089,7 +1090,7 @@ def run_mutant(
             status, message = "killed", result.message
             break
     if status == "killed":
-        shutil.rmtree(folder, ignore_errors=True)  # survivors' files stay for inspection
+        _discard(folder)  # survivors' files stay for inspection
     return MutantResult(mutant, status, tuple(ran), message, time.perf_counter() - start)
 
 
@@ -1098,11 +1099,11 @@ def run_mutant_replay(
 ) -> MutantResult:
     """:func:`run_mutant` by :mod:`sc_cosim.replay`: no cocotb, the model run once per seed.
 
-    A survivor's Verilog and replay bench stay in
-    ``<build>/mutation/<block>/<set>_<index>/`` for inspection.
+    A survivor's Verilog and replay bench stay in its folder
+    (:func:`_mutant_folder`) for inspection.
     """
     start = time.perf_counter()
-    folder = build_root() / "mutation" / mutant.block / f"{_slug(mutant.label)}_{mutant.index}"
+    folder = _mutant_folder(mutant)
     text = mutant.text()
     seeds = tuple(seeds)
     status, ran, message = run_verilog(
@@ -1124,8 +1125,24 @@ def run_mutant_replay(
             )
         status, message = "compile_error", error.splitlines()[0]
     if status != "survived":
-        shutil.rmtree(folder, ignore_errors=True)
+        _discard(folder)
     return MutantResult(mutant, status, ran, message, time.perf_counter() - start)
+
+
+def _mutant_folder(mutant: Mutant) -> Path:
+    """``<build>/mutation/<block>/<set>_<index>/<pid>/``: a mutant's co-simulation files,
+    per process, so that two processes running the same mutant (parallel test workers
+    do) never build into, or delete, each other's files."""
+    name = f"{_slug(mutant.label)}_{mutant.index}"
+    return build_root() / "mutation" / mutant.block / name / str(os.getpid())
+
+
+def _discard(folder: Path) -> None:
+    """Delete a killed mutant's :func:`_mutant_folder`, and its parent once no process's
+    folder is left in it."""
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):  # another process's folder is still there
+        folder.parent.rmdir()
 
 
 def _slug(label: str) -> str:
