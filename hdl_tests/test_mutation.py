@@ -571,6 +571,52 @@ def test_pdr_starts_from_the_power_on_values_with_rst_free() -> None:
     assert same.status == "equivalent", same
 
 
+# A memory of 3 words behind a 2-bit address (``memory_map`` leaves word 3 as ``x``) and a
+# read register without a power-on value, as Amaranth's Verilog writes a synchronous read
+# port: what Verilog leaves undefined here is read as Amaranth's simulator defines it (0).
+MEM3 = """module top(clk, addr, we, wdata, y);
+  input clk;
+  input [1:0] addr;
+  input we;
+  input [3:0] wdata;
+  output [3:0] y;
+  reg [3:0] mem [0:2];
+  initial begin
+    mem[0] = 4'h1;
+    mem[1] = 4'h2;
+    mem[2] = 4'h3;
+  end
+  reg [3:0] rd;
+  always @(posedge clk) begin
+    if (we) mem[addr] <= wdata;
+    rd <= mem[addr];
+  end
+  assign y = rd;
+endmodule
+"""
+
+
+def test_undefined_verilog_reads_the_same_in_both_designs() -> None:
+    # Before the rule, word 3 and rd's first value were free and independent in the two
+    # designs, and PDR "refuted" the design against an unchanged copy of itself (cycle 1:
+    # rd's two power-on values). Now every stage proves the copy equal ...
+    same = prove_by_pdr(MEM3, MEM3, "top", 60)
+    assert same.status == "equivalent", same
+    assert prove_equivalent(MEM3, MEM3, "top", max_steps=4).status == "equivalent"
+    # ... rd starts at 0 (Amaranth's init of a read port's data) in both: one at 1 differs
+    # in the power-on cycle
+    power_on = _mutate(MEM3, "  reg [3:0] rd;", "  reg [3:0] rd = 4'h1;")
+    proof = prove_by_pdr(MEM3, power_on, "top", 60)
+    assert (proof.status, proof.cycles) == ("different", 1), proof
+    # ... an address past the depth reads 0, as amaranth.sim's memory does: a gate
+    # reading 0 itself there is equal, one reading 1 there is refuted in 2 cycles
+    zero = _mutate(MEM3, "rd <= mem[addr];", "rd <= (addr == 2'h3) ? 4'h0 : mem[addr];")
+    assert prove_by_pdr(MEM3, zero, "top", 60).status == "equivalent"
+    one = _mutate(MEM3, "rd <= mem[addr];", "rd <= (addr == 2'h3) ? 4'h1 : mem[addr];")
+    proof = prove_by_pdr(MEM3, one, "top", 60)
+    assert (proof.status, proof.cycles) == ("different", 2), proof
+
+
 def test_pdr_verdicts_are_read_from_abcs_own_lines() -> None:
     # lines printed by Debian's berkeley-abc 1.01+20221019 (pdr -v -T 30 on eprop_unit's
     # default #134 without scorr): the timeout is "undecided", never a proof

@@ -27,14 +27,28 @@ one for every register, memories get theirs from their ``initial`` blocks),
 since the base case of ``sat -tempinduct`` starts from the ``init``
 attributes, and ``write_aiger -zinit`` gives ABC the same start: every
 flip-flop whose power-on value is 1 is stored inverted (its AIGER latch then
-starts at 0, as AIGER latches do), and a flip-flop without a power-on value
-gets a free input for its first value (``write_aiger -zinit``'s rule).
-Memories become flip-flops before the AIGER file (``memory`` maps them,
-``memory_map`` again for certainty), with their ``initial`` words as
-power-on values. Constant ``x`` bits (arms of a ``case`` that Yosys's
-``proc`` leaves undefined because a later assignment overrides them) are 0
-in the AIGER file (``setundef -zero``), as ``sat`` reads them without
-``-enable_undef``. Outputs are compared on every cycle, from the first.
+starts at 0, as AIGER latches do). Memories become flip-flops when both
+designs are elaborated (``memory`` maps them), with their ``initial`` words
+as power-on values. What Verilog leaves undefined is read as Amaranth's
+simulator defines it, the same in both designs (``setundef -undriven -init
+-zero`` right after the mapping, so every stage sees it):
+
+* a read of a word past a memory's depth (a depth that is not a power of
+  two: ``memory_map`` gives the missing words ``x``) reads 0, as
+  ``amaranth.sim`` returns 0 for an address outside the memory;
+* a flip-flop without a power-on value (a synchronous read port's data
+  register: Amaranth's RTLIL gives it an undefined ``INIT_VALUE``, its
+  simulator starts the port's ``data`` signal at its ``init``, 0) starts at 0;
+* constant ``x`` bits that Yosys's passes leave (arms of a ``case`` that a
+  later assignment overrides) are 0.
+
+Before this rule (up to 2026-12-07) these were free and *independent* in
+the two designs (``setundef -anyseq`` on the miter, a free first value per
+flip-flop from ``write_aiger -zinit``): a design compared with an unchanged
+copy of itself could then differ, and ABC's ``scorr`` could merge none of the
+registers downstream of a memory, which left the learning core's miters too
+large for PDR (``docs/mutation.md``). Outputs are compared on every cycle,
+from the first.
 
 Register correspondence: when the two texts differ only in ``assign``
 statements or inside ``always`` blocks (never in a declaration or an
@@ -135,6 +149,7 @@ def _name(text: str, what: str) -> str:
 def _read_pair(toplevel: str) -> str:
     """Yosys commands leaving ``gold.v`` and ``gate.v`` elaborated as modules gold and gate."""
     prep = f"hierarchy -check -top {toplevel}; proc; flatten; memory; opt_clean; "
+    prep += "setundef -undriven -init -zero; "  # Amaranth's reading of Verilog's x (docstring)
     prep += f"hierarchy -top {toplevel}; "  # drops the now unused sub-modules
     return (
         f"read_verilog -sv gold.v; {prep}rename {toplevel} gold; design -stash gold; "
@@ -259,11 +274,12 @@ def pdr_script(toplevel: str) -> str:
 
     The miter's only output is ``trigger`` (1 in a cycle where an output port
     differs), the property ABC checks; memories and every flip-flop become
-    AIGER latches, zero-initialised by ``-zinit`` (module docstring).
+    AIGER latches, zero-initialised by ``-zinit`` (module docstring); no
+    free input but the designs' input ports.
     """
     return (
         _read_pair(toplevel) + "miter -equiv -flatten gold gate miter; hierarchy -top miter; "
-        "memory_map; opt_clean; setundef -undriven -anyseq; async2sync; "
+        "memory_map; opt_clean; setundef -undriven -zero; async2sync; "
         "techmap; opt -fast; dffunmap; aigmap; opt_clean; setundef -zero; "
         "write_aiger -zinit miter.aig"
     )
