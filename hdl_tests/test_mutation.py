@@ -32,6 +32,7 @@ from sc_cosim.mutation import (
     DEFAULT_CYCLES,
     DEFAULT_SEEDS,
     Mutant,
+    MutantResult,
     TextMutant,
     _literal_flips,
     _verilog,
@@ -793,3 +794,54 @@ def test_a_record_of_another_design_is_not_reused(tmp_path: Path) -> None:
     assert fresh.stale == 1 and "another design ignored" in fresh.summary()
     assert len(lines) == 2 and lines[1]["design"] == record["design"], "the mutant was not rerun"
     assert [r.status for r in fresh.results] == [r.status for r in first.results]
+
+
+def test_a_new_config_reuses_the_solvers_verdicts_not_its_unknowns(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A solver verdict is a fact about two Verilog texts: a run under another config
+    (here more cycles; in practice a new stimulus version) takes it from the file for the
+    same mutant and design instead of running the solver again, but only an
+    ``equivalent`` or a counterexample made under the current rule for undefined values
+    (sc_cosim.mutation_runs.solver_verdicts)."""
+    from sc_cosim import mutation
+
+    results = tmp_path / "lfsr.jsonl"
+
+    def survives(m, seeds, cycles, *args, **kwargs):
+        return MutantResult(m, "survived", tuple(seeds), "", 0.0)
+
+    def proof(status: str):
+        def judge(r, *args, **kwargs):
+            return MutantResult(r.mutant, status, r.seeds, f"solver: {status} by the stub", 0.0)
+
+        return judge
+
+    def no_solver(r, *args, **kwargs):
+        raise AssertionError(f"the solver ran again on {r.mutant.describe()}")
+
+    monkeypatch.setattr(mutation, "run_mutant", survives)
+    monkeypatch.setattr(mutation, "judge_survivor", proof("equivalent"))
+    first = mutate_block("lfsr", limit=2, n_seeds=1, cycles=50, results_file=results)
+    assert [r.status for r in first.results] == ["equivalent"] * 2
+    assert all(json.loads(x)["solver"] == 2 for x in results.read_text().splitlines())
+    monkeypatch.setattr(mutation, "judge_survivor", no_solver)
+    again = mutate_block("lfsr", limit=2, n_seeds=1, cycles=60, results_file=results)
+    assert [r.status for r in again.results] == ["equivalent"] * 2
+    assert all("recorded under config" in r.message for r in again.results)
+    # a counterexample made under the old rule (free undefined values) is judged again,
+    # one under the current rule is reused, an unknown is never reused
+    lines = [json.loads(x) for x in results.read_text().splitlines()[:2]]
+    old, new = dict(lines[0], status="survived", solver=1), dict(lines[1], status="survived")
+    results.write_text("".join(json.dumps(x) + "\n" for x in (old, new)))
+    monkeypatch.setattr(mutation, "judge_survivor", proof("unknown"))
+    third = mutate_block("lfsr", limit=2, n_seeds=1, cycles=70, results_file=results)
+    by_index = {r.mutant.index: r for r in third.results}
+    assert by_index[old["index"]].status == "unknown"  # the solver ran (the stub)
+    assert by_index[new["index"]].status == "survived"  # reused, not run
+    unknown = dict(lines[0], status="unknown")
+    results.write_text(json.dumps(unknown) + "\n")
+    monkeypatch.setattr(mutation, "judge_survivor", proof("equivalent"))
+    fourth = mutate_block("lfsr", limit=2, n_seeds=1, cycles=80, results_file=results)
+    assert [r.status for r in fourth.results] == ["equivalent"] * 2
+    assert not any("recorded under config" in r.message for r in fourth.results)

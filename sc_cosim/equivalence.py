@@ -117,6 +117,11 @@ DEFAULT_MAX_STEPS = 12
 DEFAULT_TIMEOUT = 300.0  # seconds for one whole Yosys run
 DEFAULT_PDR_TIMEOUT = 300.0  # seconds for the PDR stage (AIGER file and ABC's pdr)
 STATUSES = ("equivalent", "different", "unknown")
+# What Verilog leaves undefined, per rule (module docstring); results records name the rule
+# a solver verdict was made under (``solver``): 1 free and independent in the two designs
+# (until 2026-12-07), 2 read as Amaranth's simulator reads it, the same in both.
+SOLVER_RULES = {1: "free in each design", 2: "Amaranth's simulator, the same in both"}
+SOLVER_RULE = 2
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ from sc_cosim.equivalence import (
     DEFAULT_MAX_STEPS,
     DEFAULT_PDR_TIMEOUT,
     DEFAULT_TIMEOUT,
+    SOLVER_RULE,
     Proof,
     prove_equivalent,
 )
@@ -103,6 +104,7 @@ from sc_cosim.mutation_runs import (
     is_stale,
     key_of,
     read_results,
+    solver_verdicts,
 )
 from sc_cosim.replay import run_verilog
 from sc_cosim.spec import Params
@@ -1335,6 +1337,8 @@ def mutate_block(
     config = results_config(block, seed, seeds, cycles, power_on)
     done = read_results(results_file)
     designs = {label: design_of(block, params) for label, params in sets}
+    # solver verdicts recorded under other configs (another stimulus): reused, not re-run
+    solved = solver_verdicts(done, SOLVER_RULE)
     missing = 0
     report_unproved = 0  # survivors recorded without the solver, reported with run=False
     stale = 0
@@ -1368,8 +1372,19 @@ def mutate_block(
                 "seconds": round(r.seconds, 3),
                 "path": path,
                 "design": designs[m.label],
-            },
+            }
+            | ({"solver": SOLVER_RULE} if proved else {}),
         )
+
+    def judge(m: Mutant, r: MutantResult) -> MutantResult:
+        """``r`` after the solver: a verdict recorded for this mutant and design under
+        another config when the file has one (mutation_runs.solver_verdicts), else a run."""
+        rec = solved.get((block, m.label, m.index, m.change.diff(), designs[m.label]))
+        if r.status != "survived" or rec is None or rec["config"] == config:
+            return judge_survivor(r, max_steps, timeout, full=full_proof, pdr_timeout=pdr_timeout)
+        cfg = json.dumps(rec["config"], sort_keys=True)
+        message = f"{rec['message']} (solver verdict recorded under config {cfg})"
+        return MutantResult(m, rec["status"], r.seeds, message, r.seconds)
 
     results = []
     for position, m in enumerate(chosen):
@@ -1395,7 +1410,7 @@ def mutate_block(
             if progress is not None:
                 progress(r)
         if prove:
-            r = judge_survivor(r, max_steps, timeout, full=full_proof, pdr_timeout=pdr_timeout)
+            r = judge(m, r)
         keep(m, position, None, r, prove)
         results.append(r)
     skipped_proofs: dict[str, dict[str, int]] = {}

@@ -27,6 +27,9 @@ A run with ``--reprove`` runs only the solver, on the mutants recorded as
 ``unknown`` (a file written before the solver's PDR stage existed) and on
 survivors recorded without it, and appends the new verdict: a mutant may
 then have several records, and the reader takes the last one;
+``solver`` (records the solver judged since 2026-12-07's fifth session) is the
+solver's rule for what Verilog leaves undefined
+(:data:`sc_cosim.equivalence.SOLVER_RULES`), absent before;
 ``position`` is the mutant's place in the run list (the shard rule below);
 ``skip`` is the enumerator's reason for a mutant it skips as provably
 equivalent (only the solver ran on it), else null. A rerun with the same
@@ -34,6 +37,15 @@ file skips every mutant already recorded under the same config, so a run can
 stop and resume across sessions, and files written by shards on several
 machines can simply be concatenated (a mutant recorded twice counts once,
 the last line wins).
+
+A solver verdict does not depend on the co-simulation: it is a fact about the
+mutant's Verilog and the original's. So a run under a new config (another
+stimulus version, more cycles) takes a survivor's solver verdict from a
+record of the same mutant and design under any config
+(:func:`solver_verdicts`) instead of running the solver again: every
+``equivalent``, and a counterexample (``survived`` with ``proved``) only
+when made under the current rule for undefined values (``solver`` 2: one
+made while those were free in each design may have been spurious).
 
 Shards: with ``--shard I/N`` the mutant at position ``i`` of the run list is
 run by shard ``i mod N`` (positions count the run list of
@@ -115,6 +127,23 @@ def is_stale(record: Mapping[str, Any], design: str) -> bool:
     """Whether ``record`` was made on another design than ``design`` (module docstring:
     a record without ``design``, written before the field existed, is not stale)."""
     return record.get("design", design) != design
+
+
+def solver_verdicts(
+    done: Mapping[Key, Mapping[str, Any]], rule: int
+) -> dict[tuple[str, str, int, str, str], dict[str, Any]]:
+    """The solver verdicts of ``done`` that hold under any co-simulation config, by
+    ``(block, set, index, change, design)`` (module docstring): ``equivalent``
+    whatever its ``solver`` rule, a counterexample only under ``rule``; never
+    ``unknown``, never a record without ``design``."""
+    out: dict[tuple[str, str, int, str, str], dict[str, Any]] = {}
+    for key, rec in done.items():
+        if not rec.get("proved") or "design" not in rec or rec.get("skip"):
+            continue
+        refuted = rec["status"] == "survived" and rec.get("solver") == rule
+        if rec["status"] == "equivalent" or refuted:
+            out[key[:4] + (rec["design"],)] = dict(rec)
+    return out
 
 
 def read_results(path: str | os.PathLike[str] | None) -> dict[Key, dict[str, Any]]:

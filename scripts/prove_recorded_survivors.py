@@ -26,6 +26,7 @@ import argparse
 import sys
 import time
 
+from sc_cosim.equivalence import SOLVER_RULE
 from sc_cosim.mutation import (
     DEFAULT_CYCLES,
     DEFAULT_MAX_STEPS,
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 message=result.message,
                 seconds=round(result.seconds, 3),
                 design=design,
+                solver=SOLVER_RULE,
             ),
         )
         print(
