@@ -796,14 +796,15 @@ def test_a_record_of_another_design_is_not_reused(tmp_path: Path) -> None:
     assert [r.status for r in fresh.results] == [r.status for r in first.results]
 
 
-def test_a_new_config_reuses_the_solvers_verdicts_not_its_unknowns(
+def test_a_new_config_reuses_the_solvers_verdicts_under_the_current_rule(
     tmp_path: Path, monkeypatch
 ) -> None:
     """A solver verdict is a fact about two Verilog texts: a run under another config
     (here more cycles; in practice a new stimulus version) takes it from the file for the
-    same mutant and design instead of running the solver again, but only an
-    ``equivalent`` or a counterexample made under the current rule for undefined values
-    (sc_cosim.mutation_runs.solver_verdicts)."""
+    same mutant and design instead of running the solver again: an ``equivalent``
+    always, a counterexample or an ``unknown`` only when made under the current rule for
+    undefined values (sc_cosim.mutation_runs.solver_verdicts); ``reprove`` judges an
+    ``unknown`` again."""
     from sc_cosim import mutation
 
     results = tmp_path / "lfsr.jsonl"
@@ -829,19 +830,21 @@ def test_a_new_config_reuses_the_solvers_verdicts_not_its_unknowns(
     again = mutate_block("lfsr", limit=2, n_seeds=1, cycles=60, results_file=results)
     assert [r.status for r in again.results] == ["equivalent"] * 2
     assert all("recorded under config" in r.message for r in again.results)
-    # a counterexample made under the old rule (free undefined values) is judged again,
-    # one under the current rule is reused, an unknown is never reused
+    # a counterexample or unknown made under the old rule (free undefined values) is
+    # judged again, ones under the current rule are reused
     lines = [json.loads(x) for x in results.read_text().splitlines()[:2]]
-    old, new = dict(lines[0], status="survived", solver=1), dict(lines[1], status="survived")
-    results.write_text("".join(json.dumps(x) + "\n" for x in (old, new)))
-    monkeypatch.setattr(mutation, "judge_survivor", proof("unknown"))
-    third = mutate_block("lfsr", limit=2, n_seeds=1, cycles=70, results_file=results)
-    by_index = {r.mutant.index: r for r in third.results}
-    assert by_index[old["index"]].status == "unknown"  # the solver ran (the stub)
-    assert by_index[new["index"]].status == "survived"  # reused, not run
-    unknown = dict(lines[0], status="unknown")
-    results.write_text(json.dumps(unknown) + "\n")
-    monkeypatch.setattr(mutation, "judge_survivor", proof("equivalent"))
-    fourth = mutate_block("lfsr", limit=2, n_seeds=1, cycles=80, results_file=results)
-    assert [r.status for r in fourth.results] == ["equivalent"] * 2
-    assert not any("recorded under config" in r.message for r in fourth.results)
+    for status in ("survived", "unknown"):
+        old, new = dict(lines[0], status=status, solver=1), dict(lines[1], status=status)
+        results.write_text("".join(json.dumps(x) + "\n" for x in (old, new)))
+        monkeypatch.setattr(mutation, "judge_survivor", proof("equivalent"))
+        later = mutate_block("lfsr", limit=2, n_seeds=1, cycles=70, results_file=results)
+        by_index = {r.mutant.index: r for r in later.results}
+        assert by_index[old["index"]].status == "equivalent"  # the solver ran (the stub)
+        assert by_index[new["index"]].status == status  # reused, not run
+    # reprove gives a recorded unknown the solver again, never a verdict of another config
+    results.write_text(json.dumps(dict(lines[0], status="unknown")) + "\n")
+    done = mutate_block(
+        "lfsr", limit=2, n_seeds=1, cycles=50, results_file=results, reprove=True
+    )
+    (r,) = done.results
+    assert r.status == "equivalent" and "recorded under config" not in r.message

@@ -1380,7 +1380,7 @@ def mutate_block(
         """``r`` after the solver: a verdict recorded for this mutant and design under
         another config when the file has one (mutation_runs.solver_verdicts), else a run."""
         rec = solved.get((block, m.label, m.index, m.change.diff(), designs[m.label]))
-        if r.status != "survived" or rec is None or rec["config"] == config:
+        if r.status != "survived" or rec is None or rec["config"] == config or reprove:
             return judge_survivor(r, max_steps, timeout, full=full_proof, pdr_timeout=pdr_timeout)
         cfg = json.dumps(rec["config"], sort_keys=True)
         message = f"{rec['message']} (solver verdict recorded under config {cfg})"

@@ -43,9 +43,12 @@ mutant's Verilog and the original's. So a run under a new config (another
 stimulus version, more cycles) takes a survivor's solver verdict from a
 record of the same mutant and design under any config
 (:func:`solver_verdicts`) instead of running the solver again: every
-``equivalent``, and a counterexample (``survived`` with ``proved``) only
-when made under the current rule for undefined values (``solver`` 2: one
-made while those were free in each design may have been spurious).
+``equivalent``; a counterexample (``survived`` with ``proved``) and an
+``unknown`` only when made under the current rule for undefined values
+(``solver`` 2: a counterexample made while those were free in each design
+may have been spurious, and such an ``unknown`` may be provable now). An
+``unknown`` taken over stays one (``--reprove`` gives it the solver again,
+with a longer budget).
 
 Shards: with ``--shard I/N`` the mutant at position ``i`` of the run list is
 run by shard ``i mod N`` (positions count the run list of
@@ -134,14 +137,13 @@ def solver_verdicts(
 ) -> dict[tuple[str, str, int, str, str], dict[str, Any]]:
     """The solver verdicts of ``done`` that hold under any co-simulation config, by
     ``(block, set, index, change, design)`` (module docstring): ``equivalent``
-    whatever its ``solver`` rule, a counterexample only under ``rule``; never
-    ``unknown``, never a record without ``design``."""
+    whatever its ``solver`` rule, a counterexample or an ``unknown`` only under
+    ``rule``; never a record without ``design``."""
     out: dict[tuple[str, str, int, str, str], dict[str, Any]] = {}
     for key, rec in done.items():
         if not rec.get("proved") or "design" not in rec or rec.get("skip"):
             continue
-        refuted = rec["status"] == "survived" and rec.get("solver") == rule
-        if rec["status"] == "equivalent" or refuted:
+        if rec["status"] == "equivalent" or rec.get("solver") == rule:
             out[key[:4] + (rec["design"],)] = dict(rec)
     return out
 
