@@ -22,7 +22,11 @@ at ``V_MIN`` or ``V_MAX`` with its neuron's weights at ``w_min`` or ``w_max``
 and every threshold at ``V_MAX``, two ticks of all-ones input per polarity and a
 read of every state, pre-trace and eligibility word after them,
 then the power-on weights and thresholds written back: the LIF clamp, which
-the random phase never reaches, is hit on both sides), then busy spike inputs,
+the random phase never reaches, is hit on both sides), then a pass phase
+(:func:`pass_schedule`: rounds of bit-pattern writes to every state, pre-trace
+and eligibility word, one tick with the drawn spikes, and a read of every
+word: each pass's arithmetic from host-chosen traces and eligibilities,
+seen before the next pass rewrites it), then busy spike inputs,
 ``en`` low in ~10 % of the cycles plus a few long holds, host requests in
 half the cycles (reads and writes of random words to every space, sometimes
 past a space's end); every output, including every weight write
@@ -208,14 +212,64 @@ def saturation_schedule(c: LearningCoreConfig, n: int) -> list[tuple[int, int, i
     return plan if before + len(plan) <= n // 2 else []
 
 
+PASS_ROUNDS = 10  # rounds of the pass phase
+
+
+def pass_schedule(
+    c: LearningCoreConfig, n: int, rng: np.random.Generator
+) -> list[tuple[int, int, int, int] | None]:
+    """The pass phase after the saturation phase, per cycle (its words drawn from ``rng``).
+
+    Each entry is a host access ``(we, space, addr, wdata)`` with ``en`` low
+    at ``k = 0`` (the host is served every cycle), or None: a cycle with
+    ``en`` high, no host request and the drawn spikes. :data:`PASS_ROUNDS`
+    rounds, each: every state word (membrane, refractory count, post trace
+    ``y`` and post spike bit), pre-trace word (traces ``x`` and pre spike
+    bits) and, under R-STDP, eligibility word written with a uniform random
+    word, twice, its complement first, the addresses in descending order and
+    the spaces in an order that rotates with the round (so in some round
+    every space's word 0 is the last write before the tick: a read port that
+    latches a word one cycle early sees its complement); one tick (``T``
+    cycles: its pass reads those words and rewrites the weights and
+    eligibilities from them); then a read of every weight, state, pre-trace
+    and eligibility word. So a pass's products, rounding, sign extensions
+    and clamps are seen from chosen operands and read before the next pass
+    rewrites them: the busy random phase writes such a word about once per
+    tick and seldom reads it back after exactly one pass (the solver's
+    counterexamples for the random set of seed 0 were such sequences:
+    ``docs/mutation.md``). Last, the power-on weights are written back.
+    Empty when this phase and those before it would take more than half of
+    an ``n``-cycle run.
+    """
+    spaces = [(2, c.n_neurons, c.state_width), (3, c.chunks, c.pre_word_width)]
+    spaces += [(4, c.words, c.elig_word_width)] if c.rstdp else []
+    reads = [(0, 0, a, 0) for a in range(c.words)]
+    reads += [(0, space, a, 0) for space, depth, _ in spaces for a in range(depth)]
+    plan: list[tuple[int, int, int, int] | None] = []
+    for r in range(PASS_ROUNDS):
+        for space, depth, width in spaces[r % len(spaces) :] + spaces[: r % len(spaces)]:
+            mask = (1 << width) - 1
+            for a in reversed(range(depth)):
+                parts = range(width // 30 + 1)
+                word = sum(int(rng.integers(0, 1 << 30)) << (30 * i) for i in parts)
+                plan += [(1, space, a, ~word & mask), (1, space, a, word & mask)]
+        plan += [None] * c.tick_cycles + reads
+    weights = np.pad(np.asarray(c.weights), ((0, 0), (0, c.chunks * c.lanes - c.n_inputs)))
+    rows = weights.reshape(c.words, c.lanes)  # the power-on image, padding lanes 0
+    plan += [(1, 0, a, encode_weight_word(row, c.weight_width)) for a, row in enumerate(rows)]
+    before = len(power_on_reads(c)) + eligibility_load_cycles(c, n) + len(saturation_schedule(c, n))
+    return plan if before + len(plan) <= n // 2 else []
+
+
 def power_on_cycles(params: Params, n: int) -> int:
     """Cycles at the start of an ``n``-cycle run kept free of mid-run resets:
     the reads of :func:`power_on_reads` (at most half the run) and their data,
-    the eligibility load (:func:`eligibility_load_cycles`) and the saturation
-    phase (:func:`saturation_schedule`)."""
+    the eligibility load (:func:`eligibility_load_cycles`), the saturation
+    phase (:func:`saturation_schedule`) and the pass phase (:func:`pass_schedule`)."""
     c = LearningCoreConfig(**params)
     reads = min(len(power_on_reads(c)), n // 2)
     phase = reads + eligibility_load_cycles(c, n) + len(saturation_schedule(c, n))
+    phase += len(pass_schedule(c, n, np.random.default_rng(0)))  # its length only
     return min(n, phase + c.host_read_latency)
 
 
@@ -275,6 +329,14 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
         else:
             en[t], host_req[t], spikes[t] = False, 1, 0
             host_we[t], space[t], addr[t], wdata[t] = step
+    t0 += len(saturation_schedule(c, n))
+    # drawn after every other draw, so the random phase is what it was
+    for t, step in enumerate(pass_schedule(c, n, rng), t0):
+        if step is None:
+            en[t], host_req[t] = True, 0
+        else:
+            en[t], host_req[t], spikes[t] = False, 1, 0
+            host_we[t], space[t], addr[t], wdata[t] = step
     return rewards | {
         "spikes": spikes,
         "en": en.astype(np.int64),
@@ -292,7 +354,7 @@ SPEC = BlockSpec(
     twin=LearningCoreTwin,
     random_params=random_learning_params,
     stimulus=learning_stimulus,
-    stimulus_version=2,  # the saturation phase
+    stimulus_version=3,  # 2: the saturation phase; 3: the pass phase
     default_params={
         "n_inputs": 16,
         "n_neurons": 4,
