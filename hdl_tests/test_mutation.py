@@ -846,8 +846,16 @@ def test_a_new_config_reuses_the_solvers_verdicts_under_the_current_rule(
         by_index = {r.mutant.index: r for r in later.results}
         assert by_index[old["index"]].status == "equivalent"  # the solver ran (the stub)
         assert by_index[new["index"]].status == status  # reused, not run
+    # a mutant killed under another config (a run with the solver records it proved) is
+    # no solver verdict: a survivor now goes to the solver
+    killed = [dict(x, status="killed") for x in lines]
+    results.write_text("".join(json.dumps(x) + "\n" for x in killed))
+    monkeypatch.setattr(mutation, "judge_survivor", proof("unknown"))
+    now = mutate_block("lfsr", limit=2, n_seeds=1, cycles=90, results_file=results)
+    assert [r.status for r in now.results] == ["unknown"] * 2
     # reprove gives a recorded unknown the solver again, never a verdict of another config
     results.write_text(json.dumps(dict(lines[0], status="unknown")) + "\n")
+    monkeypatch.setattr(mutation, "judge_survivor", proof("equivalent"))
     done = mutate_block(
         "lfsr", limit=2, n_seeds=1, cycles=50, results_file=results, reprove=True
     )

@@ -143,7 +143,9 @@ def solver_verdicts(
     for key, rec in done.items():
         if not rec.get("proved") or "design" not in rec or rec.get("skip"):
             continue
-        if rec["status"] == "equivalent" or rec.get("solver") == rule:
+        # (a killed record of a run with the solver has proved true: not a solver verdict)
+        judged = rec["status"] in ("survived", "unknown") and rec.get("solver") == rule
+        if rec["status"] == "equivalent" or judged:
             out[key[:4] + (rec["design"],)] = dict(rec)
     return out
 
