@@ -23,10 +23,11 @@ and every threshold at ``V_MAX``, two ticks of all-ones input per polarity and a
 read of every state, pre-trace and eligibility word after them,
 then the power-on weights and thresholds written back: the LIF clamp, which
 the random phase never reaches, is hit on both sides), then a pass phase
-(:func:`pass_schedule`: rounds of bit-pattern writes to every state, pre-trace
-and eligibility word, one tick with the drawn spikes, and a read of every
-word: each pass's arithmetic from host-chosen traces and eligibilities,
-seen before the next pass rewrites it), then busy spike inputs,
+(:func:`pass_schedule`: rounds of random words written to every state,
+pre-trace and eligibility word, each twice, its complement first, one tick
+with the drawn spikes, and a read of every word: each pass's arithmetic from
+host-chosen traces and eligibilities, seen before the next pass rewrites
+it), then busy spike inputs,
 ``en`` low in ~10 % of the cycles plus a few long holds, host requests in
 half the cycles (reads and writes of random words to every space, sometimes
 past a space's end); every output, including every weight write
