@@ -415,9 +415,9 @@ _POWER_ON_VALUE = re.compile(r"^\s*reg\b[^=;]*=\s*\d+\s*'s?[bodh]\s*([0-9a-fA-F_
 
 def undefined_bits(text: str) -> int:
     """The x/z/? digits of the power-on values declared in Verilog ``text``
-    (``reg [12:0] q = 13'hx007;``: 1). Undefined constants in logic (a ``case``
-    arm that Yosys's ``proc`` leaves ``x``) are not counted: the k-induction and
-    PDR stages read those as 0 under either rule."""
+    (``reg [12:0] q = 13'hx007;``: 1). Undefined constants in logic are not
+    counted: they are the ``case`` arms that Yosys's ``proc`` leaves ``x``
+    because a later assignment overrides them, values no output sees."""
     return sum(sum(ch in "xXzZ?" for ch in m.group(1)) for m in _POWER_ON_VALUE.finditer(text))
 
 
