@@ -621,6 +621,8 @@ def test_undefined_verilog_reads_the_same_in_both_designs() -> None:
     x_power_on = _mutate(COUNTER, "reg [3:0] q = 4'h3;", "reg [3:0] q = 4'hx;")
     proof = prove_equivalent(COUNTER, x_power_on, "top", max_steps=4)
     assert proof.status == "unknown" and "undefined (x/z) power-on digits" in proof.detail, proof
+    proof = prove_by_pdr(COUNTER, x_power_on, "top", 60)
+    assert proof.status == "unknown" and "undefined (x/z) power-on digits" in proof.detail, proof
 
 
 def test_pdr_verdicts_are_read_from_abcs_own_lines() -> None:

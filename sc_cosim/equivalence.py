@@ -45,8 +45,8 @@ simulator defines it, the same in both designs (``setundef -undriven -init
 The rule is fair for undefined values that both texts share; a mutant with
 more undefined power-on digits than the original (Yosys's ``mutate`` pass
 declares a moved register's power-on value ``13'hx007``) would have its
-difference erased by it, so :func:`prove_equivalent` answers ``unknown`` for
-it without running a stage (:func:`undefined_bits`).
+difference erased by it, so :func:`prove_equivalent` and :func:`prove_by_pdr`
+answer ``unknown`` for it without running a stage (:func:`undefined_bits`).
 
 Before this rule (up to 2026-12-07) these were free and *independent* in
 the two designs (``setundef -anyseq`` on the miter, a free first value per
@@ -365,6 +365,9 @@ def prove_by_pdr(
         raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
     abc = _abc()
     start = time.perf_counter()
+    unjudged = _undefined_only_in_gate(gold, gate, start)
+    if unjudged is not None:
+        return unjudged
     with _pair_folder(gold, gate) as folder:
         proc = _yosys_in(folder, pdr_script(toplevel), timeout)
         if proc is None:
@@ -421,6 +424,23 @@ def undefined_bits(text: str) -> int:
     return sum(sum(ch in "xXzZ?" for ch in m.group(1)) for m in _POWER_ON_VALUE.finditer(text))
 
 
+def _undefined_only_in_gate(gold: str, gate: str, start: float) -> Proof | None:
+    """``unknown`` when ``gate`` declares more undefined power-on digits than ``gold``, else
+    None: the rule reads undefined bits as 0 in both designs (module docstring), fair for
+    those both texts share, but one only the mutant has (Yosys's mutate pass declares a
+    moved register's power-on bit x) would be erased by it."""
+    extra = undefined_bits(gate) - undefined_bits(gold)
+    if extra <= 0:
+        return None
+    return Proof(
+        "unknown",
+        f"the mutant declares {extra} undefined (x/z) power-on digits more than the "
+        "original; the solver reads undefined values as 0 in both designs and cannot "
+        "judge it",
+        _since(start),
+    )
+
+
 def prove_equivalent(
     gold: str,
     gate: str,
@@ -472,18 +492,9 @@ def prove_equivalent(
             f"pdr_timeout must be a number of seconds >= 0 (0: no PDR stage), not {pdr_timeout!r}"
         )
     start = time.perf_counter()
-    extra = undefined_bits(gate) - undefined_bits(gold)
-    if extra > 0:
-        # the rule reads undefined bits as 0 in both designs (module docstring): fair for
-        # those both texts share, but one only the mutant has (Yosys's mutate pass declares
-        # a moved register's power-on bit x) would be erased by it
-        return Proof(
-            "unknown",
-            f"the mutant declares {extra} undefined (x/z) power-on digits more than the "
-            "original; the solver reads undefined values as 0 in both designs and cannot "
-            "judge it",
-            _since(start),
-        )
+    unjudged = _undefined_only_in_gate(gold, gate, start)
+    if unjudged is not None:
+        return unjudged
     quick = prove_by_correspondence(gold, gate, toplevel, timeout)
     if quick.status == "equivalent" or not full:
         return Proof(quick.status, quick.detail, _since(start))

@@ -204,9 +204,7 @@ def saturation_schedule(c: LearningCoreConfig, n: int) -> list[tuple[int, int, i
             word = encode_weight_word([c.w_min if low else c.w_max] * c.lanes, c.weight_width)
             plan += [(1, 0, m * c.chunks + ch, word) for ch in range(c.chunks)]
         plan += ticks + reads
-    weights = np.pad(np.asarray(c.weights), ((0, 0), (0, c.chunks * c.lanes - c.n_inputs)))
-    rows = weights.reshape(c.words, c.lanes)  # the power-on image, padding lanes 0
-    plan += [(1, 0, a, encode_weight_word(row, c.weight_width)) for a, row in enumerate(rows)]
+    plan += [(1, 0, a, word) for a, word in enumerate(c.weight_words())]  # power-on image
     thresholds = np.asarray(c.thresholds).tolist()
     plan += [(1, 1, m, int(t) & v_mask) for m, t in enumerate(thresholds)]
     before = len(power_on_reads(c)) + eligibility_load_cycles(c, n)
@@ -255,9 +253,7 @@ def pass_schedule(
                 word = sum(int(rng.integers(0, 1 << 30)) << (30 * i) for i in parts)
                 plan += [(1, space, a, ~word & mask), (1, space, a, word & mask)]
         plan += [None] * c.tick_cycles + reads
-    weights = np.pad(np.asarray(c.weights), ((0, 0), (0, c.chunks * c.lanes - c.n_inputs)))
-    rows = weights.reshape(c.words, c.lanes)  # the power-on image, padding lanes 0
-    plan += [(1, 0, a, encode_weight_word(row, c.weight_width)) for a, row in enumerate(rows)]
+    plan += [(1, 0, a, word) for a, word in enumerate(c.weight_words())]  # power-on image
     before = len(power_on_reads(c)) + eligibility_load_cycles(c, n) + len(saturation_schedule(c, n))
     return plan if before + len(plan) <= n // 2 else []
 
@@ -324,13 +320,14 @@ def learning_stimulus(params: Params, rng: np.random.Generator, n: int) -> dict[
             wdata[t] = sum(int(rng.integers(0, 1 << 30)) << (30 * i) for i in range(ew // 30 + 1))
             wdata[t] &= (1 << ew) - 1
     t0 = len(reads) + eligibility_load_cycles(c, n)
-    for t, step in enumerate(saturation_schedule(c, n), t0):  # no draws: the rest is unchanged
+    saturation = saturation_schedule(c, n)
+    for t, step in enumerate(saturation, t0):  # no draws: the rest is unchanged
         if step is None:
             en[t], host_req[t], spikes[t] = True, 0, (1 << c.n_inputs) - 1
         else:
             en[t], host_req[t], spikes[t] = False, 1, 0
             host_we[t], space[t], addr[t], wdata[t] = step
-    t0 += len(saturation_schedule(c, n))
+    t0 += len(saturation)
     # drawn after every other draw, so the random phase is what it was
     for t, step in enumerate(pass_schedule(c, n, rng), t0):
         if step is None:
